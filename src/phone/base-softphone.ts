@@ -1,0 +1,435 @@
+/**
+ * What every adapter shares: validation, the line state, Call objects, events, quality polling,
+ * ringtone and the remote audio element. Adapters implement only the provider-specific `do*` hooks.
+ */
+import type { Provider } from '../shared/domain.js';
+import type { RegistrationDto } from '../shared/api.js';
+import { nextState, type CallEnd, type CallEvent, type CallState, type RegistrationState } from './call-state.js';
+import { CallImpl, type CallInit, type CallOwner } from './call.js';
+import { TypedEmitter } from './emitter.js';
+import { EMPTY_QUALITY, qualityOf, type CallQuality } from './quality.js';
+import { createRingtone, type Ringtone } from './ringtone.js';
+import {
+  DTMF_DIGIT,
+  E164,
+  PhoneErrorException,
+  type AudioDevices,
+  type Call,
+  type DialOptions,
+  type Softphone,
+  type SoftphoneEvents,
+  type SoftphoneOptions,
+} from './softphone.js';
+
+/** Anything with getStats(): the RTCPeerConnection of a call, or a fake. */
+export interface StatsSource {
+  getStats(): Promise<unknown>;
+}
+
+export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implements Softphone, CallOwner {
+  abstract readonly provider: Provider | 'fake';
+
+  protected registration: RegistrationDto | null = null;
+  protected devices: AudioDevices = {};
+  protected readonly options: SoftphoneOptions;
+  protected destroyed = false;
+  private regState: RegistrationState = { status: 'unregistered' };
+  private line: CallState = 'idle';
+  private readonly calls = new Map<string, CallImpl>();
+  private current: CallImpl | null = null;
+  private qualityTimer: ReturnType<typeof setInterval> | null = null;
+  private ringtone: Ringtone | null = null;
+  private audioEl: HTMLAudioElement | null = null;
+  private ownsAudioEl = false;
+
+  constructor(options: SoftphoneOptions = {}) {
+    super();
+    this.options = options;
+    this.audioEl = options.audioElement ?? null;
+  }
+
+  // ---- provider hooks -------------------------------------------------------------------------
+
+  /** Start registering; report progress through setRegistrationState(). */
+  protected abstract doRegister(reg: RegistrationDto): Promise<void>;
+  /** Stop the UA / client, close the socket, drop provider listeners. Must be idempotent. */
+  protected abstract doUnregister(): Promise<void>;
+  protected abstract doCall(call: CallImpl, opts: DialOptions): void;
+  protected abstract doAnswer(call: CallImpl): Promise<void>;
+  protected abstract doDecline(call: CallImpl): void;
+  protected abstract doHangup(call: CallImpl): void;
+  protected abstract doMute(call: CallImpl, muted: boolean): void;
+  protected abstract doHold(call: CallImpl, hold: boolean): Promise<void>;
+  protected abstract doDtmf(call: CallImpl, digit: string): void;
+  protected abstract statsSource(call: CallImpl): StatsSource | null;
+  /** Switch the microphone of a live call (optional). */
+  protected doSetInputDevice(_call: CallImpl, _deviceId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // ---- public API -----------------------------------------------------------------------------
+
+  get registrationState(): RegistrationState {
+    return this.regState;
+  }
+
+  get lineState(): CallState {
+    return this.current?.live ? this.current.state : this.line;
+  }
+
+  get currentCall(): Call | null {
+    return this.current;
+  }
+
+  async register(reg: RegistrationDto): Promise<void> {
+    this.assertAlive();
+    if (reg.provider !== this.provider && this.provider !== 'fake') {
+      throw new PhoneErrorException('PHONE_WRONG_PROVIDER', `This phone speaks ${this.provider}, not ${reg.provider}.`);
+    }
+    if (this.registration) await this.unregister();
+    this.registration = reg;
+    this.setRegistrationState({ status: 'registering' });
+    const settled = new Promise<void>((resolve, reject) => {
+      const off = this.on('registrationState', (s) => {
+        if (s.status === 'registered') {
+          off();
+          resolve();
+        } else if (s.status === 'failed' || s.status === 'unregistered') {
+          off();
+          const reason = s.status === 'failed' ? s.reason : 'Registration was cancelled.';
+          reject(new PhoneErrorException('PHONE_REGISTRATION_FAILED', reason));
+        }
+      });
+    });
+    try {
+      await this.doRegister(reg);
+    } catch (err) {
+      if (this.regState.status === 'registering') {
+        this.setRegistrationState({ status: 'failed', reason: errorMessage(err), sipCode: null });
+      }
+    }
+    return settled;
+  }
+
+  async unregister(): Promise<void> {
+    for (const call of this.calls.values()) {
+      if (call.live) this.hangup(call.id);
+    }
+    const had = this.registration !== null;
+    this.registration = null;
+    await this.doUnregister();
+    if (had || this.regState.status !== 'unregistered') this.setRegistrationState({ status: 'unregistered' });
+  }
+
+  call(opts: DialOptions): Call {
+    this.assertAlive();
+    if (!this.registration || this.regState.status !== 'registered') {
+      throw new PhoneErrorException('PHONE_NOT_REGISTERED', notRegisteredMessage(this.regState));
+    }
+    if (!E164.test(opts.destination)) {
+      throw new PhoneErrorException('PHONE_INVALID_NUMBER', `The destination ${opts.destination} is not a valid number.`);
+    }
+    if (!E164.test(opts.callerId)) {
+      throw new PhoneErrorException('PHONE_INVALID_NUMBER', `The caller ID ${opts.callerId} is not a valid number.`);
+    }
+    if (this.current?.live) {
+      throw new PhoneErrorException('PHONE_BUSY_LINE', 'Finish the current call before starting another.');
+    }
+    const call = this.addCall({
+      id: this.newCallId(),
+      direction: 'outbound',
+      remoteNumber: opts.destination,
+      callerId: opts.callerId,
+    });
+    try {
+      this.doCall(call, opts);
+    } catch (err) {
+      this.endCall(call, { cause: 'failed', sipCode: null, by: 'system', reason: errorMessage(err) });
+      this.reportError('PHONE_CALL_FAILED', `The call could not start: ${errorMessage(err)}`, call.id, err);
+    }
+    return call;
+  }
+
+  async answer(callId?: string): Promise<void> {
+    const call = this.requireCall(callId);
+    if (call.direction !== 'inbound' || (call.state !== 'ringing' && call.state !== 'early_media')) return;
+    this.stopRinging();
+    await this.doAnswer(call);
+  }
+
+  decline(callId?: string): void {
+    const call = this.requireCall(callId);
+    if (call.direction !== 'inbound' || !call.live || call.state === 'active' || call.state === 'held') return;
+    this.stopRinging();
+    this.doDecline(call);
+    this.endCall(call, { cause: 'rejected', sipCode: 603, by: 'local', reason: 'Declined' });
+  }
+
+  hangup(callId?: string): void {
+    const call = this.findCall(callId);
+    if (!call?.live) return;
+    if (call.direction === 'inbound' && (call.state === 'ringing' || call.state === 'early_media')) {
+      this.decline(call.id);
+      return;
+    }
+    const answered = call.state === 'active' || call.state === 'held';
+    this.doHangup(call);
+    this.endCall(call, {
+      cause: answered ? 'normal' : 'cancelled',
+      sipCode: answered ? null : 487,
+      by: 'local',
+      reason: answered ? 'Hung up' : 'Cancelled',
+    });
+  }
+
+  mute(callId?: string): void {
+    const call = this.requireCall(callId);
+    if (!call.live || call.muted) return;
+    this.doMute(call, true);
+    call.muted = true;
+    this.emit('callState', { call, state: call.state, previous: call.state });
+  }
+
+  unmute(callId?: string): void {
+    const call = this.requireCall(callId);
+    if (!call.live || !call.muted) return;
+    this.doMute(call, false);
+    call.muted = false;
+    this.emit('callState', { call, state: call.state, previous: call.state });
+  }
+
+  async hold(callId?: string): Promise<void> {
+    const call = this.requireCall(callId);
+    if (call.state !== 'active') return;
+    await this.doHold(call, true);
+    call.apply({ type: 'hold' });
+  }
+
+  async unhold(callId?: string): Promise<void> {
+    const call = this.requireCall(callId);
+    if (call.state !== 'held') return;
+    await this.doHold(call, false);
+    call.apply({ type: 'unhold' });
+  }
+
+  sendDtmf(digit: string, callId?: string): void {
+    const call = this.requireCall(callId);
+    const d = digit.toUpperCase();
+    if (!DTMF_DIGIT.test(d)) throw new PhoneErrorException('PHONE_INVALID_DTMF', `"${digit}" is not a keypad digit.`);
+    if (call.state !== 'active' && call.state !== 'early_media') return;
+    this.doDtmf(call, d);
+  }
+
+  async setAudioDevices(devices: AudioDevices): Promise<void> {
+    this.devices = { ...this.devices, ...definedOnly(devices) };
+    if (devices.output !== undefined && this.audioEl) await setSink(this.audioEl, devices.output);
+    if (devices.ringer !== undefined) await this.ringtone?.setSinkId(devices.ringer).catch(() => undefined);
+    if (devices.input !== undefined && this.current?.live) await this.doSetInputDevice(this.current, devices.input);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    try {
+      await this.unregister();
+    } finally {
+      this.destroyed = true;
+      this.stopQualityTimer();
+      this.stopRinging();
+      if (this.audioEl) this.audioEl.srcObject = null;
+      if (this.ownsAudioEl) this.audioEl?.remove();
+      this.audioEl = null;
+      this.removeAllListeners();
+    }
+  }
+
+  // ---- for adapters -----------------------------------------------------------------------------
+
+  /** Registration changes drive the line: registering -> ready, failed/unregistered -> idle. */
+  protected setRegistrationState(state: RegistrationState): void {
+    const prev = this.regState;
+    if (sameRegistration(prev, state)) return;
+    this.regState = state;
+    const event =
+      state.status === 'registering'
+        ? 'register'
+        : state.status === 'registered'
+          ? 'registered'
+          : state.status === 'failed'
+            ? 'registration_failed'
+            : state.status === 'unregistered'
+              ? 'unregister'
+              : null; // reconnecting: the line stays ready so a call in progress can survive
+    if (event) {
+      let next = nextState(this.line, event);
+      // A failure while ready (re-registration refused) drops the line to idle too.
+      if (next === null && event === 'registration_failed') next = nextState(this.line, 'unregister');
+      if (next !== null) this.line = next;
+    }
+    this.emit('registrationState', state);
+  }
+
+  protected addCall(init: CallInit): CallImpl {
+    const call = new CallImpl(this, init);
+    // Keep only live calls and the latest one, so memory does not grow over a day of calls.
+    for (const [id, c] of this.calls) if (!c.live) this.calls.delete(id);
+    this.calls.set(call.id, call);
+    this.current = call;
+    if (init.direction === 'inbound') {
+      this.emit('incomingCall', call);
+      if (call.live) this.startRinging();
+    }
+    this.emit('callState', { call, state: call.state, previous: 'ready' });
+    return call;
+  }
+
+  protected findCall(callId?: string): CallImpl | null {
+    if (callId === undefined) return this.current;
+    return this.calls.get(callId) ?? null;
+  }
+
+  protected endCall(call: CallImpl, end: CallEnd): void {
+    call.apply({ type: 'end', end });
+  }
+
+  protected applyToCall(call: CallImpl, event: CallEvent): boolean {
+    return call.apply(event);
+  }
+
+  protected reportError(code: string, message: string, callId?: string, cause?: unknown): void {
+    this.emit('error', { code, message, callId, cause });
+  }
+
+  /** The element that plays remote audio; created on first use in a browser. */
+  protected remoteAudioElement(): HTMLAudioElement | null {
+    if (this.audioEl) return this.audioEl;
+    if (typeof document === 'undefined') return null;
+    const el = document.createElement('audio');
+    el.autoplay = true;
+    el.setAttribute('data-phone-remote-audio', '');
+    el.style.display = 'none';
+    document.body.appendChild(el);
+    this.audioEl = el;
+    this.ownsAudioEl = true;
+    if (this.devices.output) void setSink(el, this.devices.output);
+    return el;
+  }
+
+  protected attachRemoteStream(stream: MediaStream | null): void {
+    const el = this.remoteAudioElement();
+    if (!el) return;
+    if (el.srcObject !== stream) el.srcObject = stream;
+    if (stream) void el.play().catch(() => undefined);
+  }
+
+  protected newCallId(): string {
+    const c = globalThis.crypto as Crypto | undefined;
+    return c?.randomUUID ? c.randomUUID() : `call-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  }
+
+  // ---- CallOwner ----------------------------------------------------------------------------------
+
+  qualityOfCall(callId: string): Promise<CallQuality> {
+    const call = this.calls.get(callId);
+    if (!call) return Promise.resolve({ ...EMPTY_QUALITY });
+    return qualityOf(this.statsSource(call));
+  }
+
+  onCallStateChanged(call: CallImpl, previous: CallState): void {
+    if (call.state !== 'ringing' || call.direction !== 'inbound') this.stopRinging();
+    if (call.state === 'active' && previous !== 'held') this.startQualityTimer(call);
+    if (call.state === 'ended') {
+      this.stopQualityTimer();
+      void this.qualityOfCall(call.id).then((quality) => {
+        if (quality.bytesReceived > 0 || quality.bytesSent > 0) this.emit('callQuality', { call, quality });
+      });
+    }
+    this.emit('callState', { call, state: call.state, previous });
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------
+
+  private requireCall(callId?: string): CallImpl {
+    const call = this.findCall(callId);
+    if (!call) throw new PhoneErrorException('PHONE_NO_CALL', 'There is no call.', callId);
+    return call;
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new PhoneErrorException('PHONE_DESTROYED', 'This phone was shut down; create a new one.');
+  }
+
+  private startQualityTimer(call: CallImpl): void {
+    this.stopQualityTimer();
+    const every = this.options.qualityIntervalMs ?? 2000;
+    if (every <= 0) return;
+    this.qualityTimer = setInterval(() => {
+      if (!call.live) return;
+      void this.qualityOfCall(call.id).then((quality) => this.emit('callQuality', { call, quality }));
+    }, every);
+  }
+
+  private stopQualityTimer(): void {
+    if (this.qualityTimer !== null) clearInterval(this.qualityTimer);
+    this.qualityTimer = null;
+  }
+
+  private startRinging(): void {
+    if (this.options.ringtone === false) return;
+    if (!this.ringtone && typeof globalThis.AudioContext !== 'undefined') {
+      this.ringtone = createRingtone();
+      if (this.devices.ringer) void this.ringtone.setSinkId(this.devices.ringer).catch(() => undefined);
+    }
+    this.ringtone?.start();
+  }
+
+  private stopRinging(): void {
+    this.ringtone?.stop();
+  }
+}
+
+function sameRegistration(a: RegistrationState, b: RegistrationState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function definedOnly(d: AudioDevices): AudioDevices {
+  const out: AudioDevices = {};
+  if (d.input !== undefined) out.input = d.input;
+  if (d.output !== undefined) out.output = d.output;
+  if (d.ringer !== undefined) out.ringer = d.ringer;
+  return out;
+}
+
+async function setSink(el: HTMLAudioElement, deviceId: string): Promise<void> {
+  const withSink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+  if (typeof withSink.setSinkId !== 'function') return;
+  try {
+    await withSink.setSinkId(deviceId === 'default' ? '' : deviceId);
+  } catch {
+    /* device gone or not permitted: keep the current output */
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}
+
+function notRegisteredMessage(s: RegistrationState): string {
+  switch (s.status) {
+    case 'unregistered':
+      return 'The phone is not registered: pick a connection first.';
+    case 'registering':
+      return 'The phone is still registering; try again in a moment.';
+    case 'failed':
+      return `The phone is not registered: ${s.reason}`;
+    case 'reconnecting':
+      return `The connection to the phone server was lost; reconnecting (attempt ${s.attempt}).`;
+    case 'registered':
+      return 'The phone is not registered.';
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The phone's explicit state machines: one for the line/call, one for the registration.
+ *
+ * Line and call states (one guarded {@link transition} changes them; anything else throws):
+ *
+ * ```text
+ *  idle ─register─▶ registering ─registered─▶ ready ─dial─▶ dialing ─ringing (180)─┐
+ *   ▲                  │ registration_failed    │ │                                 ▼
+ *   ├──────────────────┘ unregister             │ └─incoming─────────────────────▶ ringing
+ *   └────────────────── unregister ─────────────┘
+ *
+ *  dialing | ringing                ─early_media (183+SDP)─▶ early_media
+ *  dialing | ringing | early_media  ─answered─▶ active ─hold─▶ held ─unhold─▶ active
+ *  dialing | ringing | early_media | active | held ─end(cause)─▶ ended ─reset─▶ ready
+ * ```
+ *
+ * `idle`, `registering` and `ready` describe the line before a call exists; a {@link Call} starts in
+ * `dialing` (outbound) or `ringing` (inbound) and finishes in `ended`, with an {@link EndCause} and the
+ * SIP code when one is known. `ringing` means "the far end rings" on an outbound call and "our phone
+ * rings" on an inbound one; the call's direction says which.
+ */
+
+/** Every state the line or a call can be in. */
+export const CALL_STATES = [
+  'idle',
+  'registering',
+  'ready',
+  'dialing',
+  'ringing',
+  'early_media',
+  'active',
+  'held',
+  'ended',
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+/** States in which a call exists and has not ended yet. */
+export const LIVE_CALL_STATES: readonly CallState[] = ['dialing', 'ringing', 'early_media', 'active', 'held'];
+
+/**
+ * Why a call ended, in words a user understands.
+ * `normal` = someone hung up after the call was answered (see {@link CallEnd.by}).
+ */
+export const END_CAUSES = ['busy', 'no_answer', 'rejected', 'cancelled', 'network', 'failed', 'normal'] as const;
+export type EndCause = (typeof END_CAUSES)[number];
+
+/** Who ended the call. */
+export type EndedBy = 'local' | 'remote' | 'system';
+
+export interface CallEnd {
+  cause: EndCause;
+  /** Final SIP response code (e.g. 486) when known. */
+  sipCode: number | null;
+  by: EndedBy;
+  /** Provider wording (SIP reason phrase, Telnyx cause), for logs and details. */
+  reason: string | null;
+}
+
+export type CallEvent =
+  | { type: 'register' }
+  | { type: 'registered' }
+  | { type: 'registration_failed' }
+  | { type: 'unregister' }
+  | { type: 'dial' }
+  | { type: 'incoming' }
+  | { type: 'ringing' }
+  | { type: 'early_media' }
+  | { type: 'answered' }
+  | { type: 'hold' }
+  | { type: 'unhold' }
+  | { type: 'end'; end: CallEnd }
+  | { type: 'reset' };
+export type CallEventType = CallEvent['type'];
+
+/** The whole transition table: state -> event -> next state. Missing entries are impossible moves. */
+const TABLE: Readonly<Record<CallState, Partial<Record<CallEventType, CallState>>>> = {
+  idle: { register: 'registering' },
+  registering: { registered: 'ready', registration_failed: 'idle', unregister: 'idle' },
+  ready: { dial: 'dialing', incoming: 'ringing', unregister: 'idle', register: 'registering' },
+  dialing: { ringing: 'ringing', early_media: 'early_media', answered: 'active', end: 'ended' },
+  ringing: { early_media: 'early_media', answered: 'active', end: 'ended' },
+  early_media: { answered: 'active', end: 'ended' },
+  active: { hold: 'held', end: 'ended' },
+  held: { unhold: 'active', end: 'ended' },
+  ended: { reset: 'ready' },
+};
+
+export class InvalidTransitionError extends Error {
+  readonly code = 'PHONE_INVALID_TRANSITION';
+  constructor(
+    readonly from: CallState,
+    readonly event: CallEventType,
+  ) {
+    super(`cannot ${event} while ${from}`);
+    this.name = 'InvalidTransitionError';
+  }
+}
+
+/** The next state, or null when `event` is impossible in `from`. */
+export function nextState(from: CallState, event: CallEventType): CallState | null {
+  return TABLE[from][event] ?? null;
+}
+
+export function canTransition(from: CallState, event: CallEventType): boolean {
+  return nextState(from, event) !== null;
+}
+
+/** The only way to change a state. Throws {@link InvalidTransitionError} on an impossible move. */
+export function transition(from: CallState, event: CallEvent | CallEventType): CallState {
+  const type = typeof event === 'string' ? event : event.type;
+  const to = nextState(from, type);
+  if (to === null) throw new InvalidTransitionError(from, type);
+  return to;
+}
+
+/** Every allowed (from, event, to) triple; used by tests and docs. */
+export function allowedTransitions(): { from: CallState; event: CallEventType; to: CallState }[] {
+  const out: { from: CallState; event: CallEventType; to: CallState }[] = [];
+  for (const from of CALL_STATES) {
+    for (const [event, to] of Object.entries(TABLE[from]) as [CallEventType, CallState][]) {
+      out.push({ from, event, to });
+    }
+  }
+  return out;
+}
+
+/** Maps a final SIP response code to the cause a user understands. */
+export function causeFromSipCode(code: number): EndCause {
+  if (code === 486 || code === 600) return 'busy';
+  if (code === 408 || code === 480) return 'no_answer';
+  if (code === 403 || code === 603 || code === 488 || code === 606) return 'rejected';
+  if (code === 487) return 'cancelled';
+  if (code === 503 || code === 504) return 'network';
+  if (code >= 200 && code < 300) return 'normal';
+  return 'failed';
+}
+
+const CAUSE_TEXT: Record<EndCause, string> = {
+  busy: 'Busy',
+  no_answer: 'No answer',
+  rejected: 'Call rejected',
+  cancelled: 'Cancelled',
+  network: 'Network problem',
+  failed: 'Call failed',
+  normal: 'Call ended',
+};
+
+/** "Busy (486)", "Call ended by the other party", "Network problem". */
+export function describeEnd(end: CallEnd): string {
+  let text = CAUSE_TEXT[end.cause];
+  if (end.cause === 'normal') text = end.by === 'remote' ? 'Call ended by the other party' : 'Call ended';
+  return end.sipCode !== null && end.sipCode >= 300 ? `${text} (${end.sipCode})` : text;
+}
+
+/** The server's call outcome for a finished call (see shared CallOutcome). */
+export function outcomeOf(end: CallEnd, answered: boolean): 'answered' | 'busy' | 'no_answer' | 'rejected' | 'cancelled' | 'failed' {
+  if (answered) return 'answered';
+  switch (end.cause) {
+    case 'busy':
+      return 'busy';
+    case 'no_answer':
+      return 'no_answer';
+    case 'rejected':
+      return 'rejected';
+    case 'cancelled':
+    case 'normal':
+      return 'cancelled';
+    case 'network':
+    case 'failed':
+      return 'failed';
+  }
+}
+
+/**
+ * Registration of the line with the provider.
+ *
+ * ```text
+ * unregistered ─▶ registering ─▶ registered ─(socket lost)─▶ reconnecting(attempt, nextRetryInMs)
+ *       ▲              │  ▲                                        │    │
+ *       │              ▼  └──────────── re-registered ─────────────┘    │ gave up / rejected
+ *       └──────── failed(reason) ◀──────────────────────────────────────┘
+ * ```
+ */
+export type RegistrationState =
+  | { status: 'unregistered' }
+  | { status: 'registering' }
+  | { status: 'registered' }
+  | { status: 'failed'; reason: string; sipCode: number | null }
+  | { status: 'reconnecting'; attempt: number; nextRetryInMs: number };
+export type RegistrationStatus = RegistrationState['status'];

@@ -1,0 +1,158 @@
+/**
+ * The softphone interface: everything the page may use to make and take calls. The page never imports
+ * a SIP library; it gets a {@link Softphone} from `createSoftphone(provider)` and listens to its events.
+ */
+import type { CallDirection, Provider } from '../shared/domain.js';
+import type { RegistrationDto } from '../shared/api.js';
+import type { CallEnd, CallState, EndCause, RegistrationState } from './call-state.js';
+import type { CallQuality } from './quality.js';
+
+export type { CallEnd, CallState, EndCause, RegistrationState } from './call-state.js';
+export type { CallQuality } from './quality.js';
+
+/** A call in progress or finished. Read-only view; act on it through the methods. */
+export interface Call {
+  /** Local id, unique per softphone (the provider's call id when it has one). */
+  readonly id: string;
+  readonly direction: CallDirection;
+  /** The other party, E.164 when it could be parsed (destination of outbound, caller of inbound). */
+  readonly remoteNumber: string;
+  /** Display name of the other party when the network sent one. */
+  readonly remoteName: string | null;
+  /** Our number on this call: the chosen caller ID (outbound) or the number dialled (inbound, when known). */
+  readonly callerId: string | null;
+  readonly state: CallState;
+  /** Set once `state === 'ended'`. */
+  readonly end: CallEnd | null;
+  readonly cause: EndCause | null;
+  readonly sipCode: number | null;
+  readonly muted: boolean;
+  readonly startedAt: Date;
+  readonly answeredAt: Date | null;
+  readonly endedAt: Date | null;
+  /** Latest quality from getStats(); nulls before media flows. */
+  getQuality(): Promise<CallQuality>;
+  answer(): Promise<void>;
+  /** Reject an inbound call that rings (486/603-style). */
+  decline(): void;
+  /** End the call in whatever live state it is (cancel, reject or BYE). */
+  hangup(): void;
+  mute(): void;
+  unmute(): void;
+  hold(): Promise<void>;
+  unhold(): Promise<void>;
+  /** One of 0-9 * # A-D; RFC 4733 or SIP INFO per the connection's dtmfMode. */
+  sendDtmf(digit: string): void;
+}
+
+export interface DialOptions {
+  /** E.164, e.g. +13125550100. */
+  destination: string;
+  /** E.164 caller ID chosen from the connection's assigned numbers. */
+  callerId: string;
+  /** Optional display name sent with the caller ID. */
+  callerName?: string;
+}
+
+/** Device ids from {@link listAudioDevices}; undefined = leave unchanged, '' or 'default' = system default. */
+export interface AudioDevices {
+  input?: string;
+  output?: string;
+  ringer?: string;
+}
+
+export interface CallStateEvent {
+  call: Call;
+  state: CallState;
+  previous: CallState;
+}
+
+export interface CallQualityEvent {
+  call: Call;
+  quality: CallQuality;
+}
+
+export interface PhoneError {
+  /** Stable code: PHONE_NOT_REGISTERED, PHONE_INVALID_NUMBER, PHONE_MEDIA_DENIED, PHONE_PROVIDER_ERROR... */
+  code: string;
+  message: string;
+  callId?: string;
+  cause?: unknown;
+}
+
+export interface SoftphoneEvents {
+  registrationState: RegistrationState;
+  incomingCall: Call;
+  callState: CallStateEvent;
+  /** Every ~2 s while a call is answered (and once at the end). */
+  callQuality: CallQualityEvent;
+  error: PhoneError;
+}
+
+export interface SoftphoneOptions {
+  /**
+   * Element that plays the remote audio. Default: the adapter creates a hidden `<audio autoplay>` and
+   * appends it to `document.body` (removed on destroy). Pass one to control placement (e.g. a Vue ref).
+   */
+  audioElement?: HTMLAudioElement;
+  /** Play the built-in WebAudio ringtone on incoming calls (default true in a browser). */
+  ringtone?: boolean;
+  /** Interval for `callQuality` events, ms (default 2000; 0 = off). */
+  qualityIntervalMs?: number;
+}
+
+/** The page's only handle on calling. One instance per selected connection; destroy() before switching. */
+export interface Softphone {
+  readonly provider: Provider | 'fake';
+  readonly registrationState: RegistrationState;
+  /** Line state: idle / registering / ready, or the state of the current call. */
+  readonly lineState: CallState;
+  /** Live calls (at most one in this version) and the last ended one. */
+  readonly currentCall: Call | null;
+
+  /**
+   * Register with the connection's credentials. Resolves once registered; rejects with a
+   * {@link PhoneError}-shaped Error (code PHONE_REGISTRATION_FAILED, message says why) otherwise.
+   * Calling it again first ends the previous registration (no second UA / socket).
+   */
+  register(reg: RegistrationDto): Promise<void>;
+  /** End the registration and close the socket. Live calls are hung up. */
+  unregister(): Promise<void>;
+  /**
+   * Start an outbound call. Throws PhoneError-shaped Errors synchronously for plain mistakes:
+   * PHONE_NOT_REGISTERED, PHONE_INVALID_NUMBER (destination or caller ID not E.164), PHONE_BUSY_LINE.
+   */
+  call(opts: DialOptions): Call;
+  answer(callId?: string): Promise<void>;
+  decline(callId?: string): void;
+  hangup(callId?: string): void;
+  mute(callId?: string): void;
+  unmute(callId?: string): void;
+  hold(callId?: string): Promise<void>;
+  unhold(callId?: string): Promise<void>;
+  sendDtmf(digit: string, callId?: string): void;
+  /** Microphone (next and current call), speaker (remote audio via setSinkId), ringer (ringtone). */
+  setAudioDevices(devices: AudioDevices): Promise<void>;
+
+  on<K extends keyof SoftphoneEvents>(event: K, listener: (payload: SoftphoneEvents[K]) => void): () => void;
+  off<K extends keyof SoftphoneEvents>(event: K, listener: (payload: SoftphoneEvents[K]) => void): void;
+
+  /** Hang up, unregister, close sockets, remove listeners and created elements. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+/** Error thrown by the softphone; `code` is stable, `message` is fit for the user. */
+export class PhoneErrorException extends Error implements PhoneError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly callId?: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'PhoneError';
+  }
+}
+
+export const E164 = /^\+[1-9]\d{6,14}$/;
+export const DTMF_DIGIT = /^[0-9*#A-D]$/;

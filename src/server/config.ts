@@ -1,0 +1,142 @@
+/**
+ * Configuration is read once from the environment, validated, and frozen into a typed object.
+ * A bad environment fails at start-up with every bad key listed.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** 32 bytes, base64 or hex. Generated into DATA_DIR/secret.key when absent. */
+  CREDENTIALS_KEY: z.string().optional(),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  COOKIE_SECURE: bool.optional(),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US')
+    .default('US'),
+  DEFAULT_SIP_WS_SERVER: z.string().optional(),
+  DEFAULT_SIP_URI: z.string().optional(),
+  DEFAULT_SIP_USERNAME: z.string().optional(),
+  DEFAULT_SIP_PASSWORD: z.string().optional(),
+  DEFAULT_TELNYX_LOGIN: z.string().optional(),
+  DEFAULT_TELNYX_PASSWORD: z.string().optional(),
+  TELNYX_API_KEY: z.string().optional(),
+  TELNYX_BASE_URL: z.string().url().optional(),
+  TELNYX_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  TELNYX_RTC_HOST: z.string().optional(),
+  TELNYX_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(0),
+  CALL_ABANDON_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(120),
+  ICE_SERVERS: z.string().optional(),
+  WEB_DIST_DIR: z.string().optional(),
+  SEED_DEMO: bool.default(false),
+});
+
+export type RawEnv = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  logLevel: string;
+  credentialsKey: string | undefined;
+  sessionTtlMs: number;
+  cookieSecure: boolean;
+  loginRateLimit: number;
+  defaultCountry: string;
+  defaultSip: { wsServer?: string; sipUri?: string; username?: string; password?: string };
+  defaultTelnyx: { login?: string; password?: string };
+  telnyx: {
+    apiKey?: string;
+    baseUrl?: string;
+    timeoutMs: number;
+    rtcHost?: string;
+    syncIntervalMinutes: number;
+  };
+  callAbandonTimeoutMs: number;
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  webDistDir: string;
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset" so that `FOO=` in a .env file does not fail validation.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  let iceServers: Config['iceServers'] = [];
+  if (e.ICE_SERVERS) {
+    try {
+      iceServers = JSON.parse(e.ICE_SERVERS) as Config['iceServers'];
+      if (!Array.isArray(iceServers)) throw new Error('not an array');
+    } catch {
+      problems.push('ICE_SERVERS: must be a JSON array such as [{"urls":"stun:stun.example.com"}]');
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  const url = e.DATABASE_URL;
+  const database: Config['database'] =
+    url && !url.startsWith('sqlite:')
+      ? { kind: 'postgres', url }
+      : { kind: 'sqlite', file: url ? url.slice('sqlite:'.length) : path.join(dataDir, 'dialer.sqlite') };
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    database,
+    logLevel: e.LOG_LEVEL,
+    credentialsKey: e.CREDENTIALS_KEY,
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    defaultCountry: e.DEFAULT_COUNTRY,
+    defaultSip: {
+      wsServer: e.DEFAULT_SIP_WS_SERVER,
+      sipUri: e.DEFAULT_SIP_URI,
+      username: e.DEFAULT_SIP_USERNAME,
+      password: e.DEFAULT_SIP_PASSWORD,
+    },
+    defaultTelnyx: { login: e.DEFAULT_TELNYX_LOGIN, password: e.DEFAULT_TELNYX_PASSWORD },
+    telnyx: {
+      apiKey: e.TELNYX_API_KEY,
+      baseUrl: e.TELNYX_BASE_URL,
+      timeoutMs: e.TELNYX_TIMEOUT_MS,
+      rtcHost: e.TELNYX_RTC_HOST,
+      syncIntervalMinutes: e.TELNYX_SYNC_INTERVAL_MINUTES,
+    },
+    callAbandonTimeoutMs: e.CALL_ABANDON_TIMEOUT_SECONDS * 1000,
+    iceServers,
+    webDistDir: path.resolve(e.WEB_DIST_DIR ?? 'dist/web'),
+    seedDemo: e.SEED_DEMO,
+  });
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+/**
+ * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
+ * bundle and in tests. Add new files as `NNNN_name.ts` and list them in order; never edit a shipped one.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};

@@ -1,0 +1,168 @@
+/**
+ * Kysely table types. The same schema runs on SQLite and PostgreSQL, so types stay portable:
+ * ids are text (UUIDs made by the app), timestamps are ISO 8601 UTC text, booleans are 0/1 integers,
+ * JSON documents are text.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  status: string;
+  default_country: string;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie token: a stolen database does not yield live cookies. */
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SipTrunksTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  provider: string;
+  connection_type: string;
+  status: string;
+  telnyx_connection_id: string | null;
+  /** Telnyx telephony credential used to mint login tokens for this trunk. */
+  telnyx_credential_id: string | null;
+  sip_uri: string | null;
+  ws_server: string | null;
+  sip_username: string | null;
+  /** AES-256-GCM envelope (see repositories/credential-cipher.ts); null = no password stored. */
+  sip_password_enc: string | null;
+  display_name: string | null;
+  settings: string;
+  region: string | null;
+  location: string | null;
+  channel_limit: number | null;
+  notes: string | null;
+  health_status: string;
+  health_checked_at: string | null;
+  health_latency_ms: number | null;
+  health_message: string | null;
+  /** Set by Telnyx sync when the connection no longer exists at Telnyx (never deleted silently). */
+  missing_at_telnyx_at: string | null;
+  activated_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PhoneNumbersTable {
+  id: string;
+  owner_id: string | null;
+  number: string;
+  country: string | null;
+  area_code: string | null;
+  city: string | null;
+  region: string | null;
+  carrier: string | null;
+  number_type: string;
+  status: string;
+  capabilities: string;
+  telnyx_number_id: string | null;
+  monthly_rate: number | null;
+  purchased_at: string | null;
+  metadata: string;
+  missing_at_telnyx_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TrunkPhoneNumbersTable {
+  id: string;
+  trunk_id: string;
+  phone_number_id: string;
+  assignment_type: string;
+  is_active: number;
+  assigned_at: string;
+  last_used_at: string | null;
+  settings: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CallsTable {
+  id: string;
+  user_id: string;
+  trunk_id: string | null;
+  phone_number_id: string | null;
+  caller_number: string | null;
+  remote_number: string;
+  direction: string;
+  outcome: string;
+  hangup_cause: string | null;
+  sip_code: number | null;
+  sip_call_id: string | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  mos: number | null;
+  jitter_ms: number | null;
+  packet_loss_pct: number | null;
+  rtt_ms: number | null;
+  last_seen_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  details: string;
+  created_at: string;
+}
+
+export interface SyncRunsTable {
+  id: string;
+  provider: string;
+  status: string;
+  triggered_by: string | null;
+  started_at: string;
+  finished_at: string | null;
+  heartbeat_at: string;
+  pages_total: number | null;
+  pages_done: number;
+  counts: string;
+  errors: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  sip_trunks: SipTrunksTable;
+  phone_numbers: PhoneNumbersTable;
+  trunk_phone_numbers: TrunkPhoneNumbersTable;
+  calls: CallsTable;
+  audit_log: AuditLogTable;
+  sync_runs: SyncRunsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type SipTrunkRow = Selectable<SipTrunksTable>;
+export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
+export type AssignmentRow = Selectable<TrunkPhoneNumbersTable>;
+export type CallRow = Selectable<CallsTable>;
+export type SyncRunRow = Selectable<SyncRunsTable>;
+// Generated is re-exported for migrations that add defaulted columns later.
+export type { Generated };

@@ -1,0 +1,53 @@
+/**
+ * AES-256-GCM encryption of SIP passwords at rest. Envelope: `v1:<iv b64>:<tag b64>:<ciphertext b64>`,
+ * so the format can change later without guessing. The key comes from CREDENTIALS_KEY or, for the
+ * embedded default, is generated once into DATA_DIR/secret.key (mode 0600).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface CredentialCipher {
+  encrypt(plain: string): string;
+  decrypt(envelope: string): string;
+}
+
+function parseKey(text: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) throw new Error('CREDENTIALS_KEY must be 32 bytes, as 64 hex characters or base64');
+  return key;
+}
+
+export function loadOrCreateKey(configured: string | undefined, dataDir: string): Buffer {
+  if (configured) return parseKey(configured);
+  const file = path.join(dataDir, 'secret.key');
+  if (fs.existsSync(file)) return parseKey(fs.readFileSync(file, 'utf8'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = crypto.randomBytes(32);
+  // 'wx' fails if another process created it first; then read theirs so both agree.
+  try {
+    fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch {
+    return parseKey(fs.readFileSync(file, 'utf8'));
+  }
+}
+
+export function createCredentialCipher(key: Buffer): CredentialCipher {
+  return {
+    encrypt(plain) {
+      const iv = crypto.randomBytes(12);
+      const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+      const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
+    },
+    decrypt(envelope) {
+      const [version, iv, tag, data] = envelope.split(':');
+      if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('Unknown credential envelope');
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * Every route module is registered here, under /api. Add a module with one line; the session guard
+ * protects it by default.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Services } from '../container.js';
+import { authRoutes } from './auth-routes.js';
+import { healthRoutes } from './health-routes.js';
+
+export async function registerRoutes(app: FastifyInstance, services: Services, config: Config): Promise<void> {
+  healthRoutes(app, services);
+  await authRoutes(app, services, config);
+}

@@ -1,0 +1,131 @@
+/**
+ * Login, logout and session lookup. Sessions live in the database (so any app instance can serve any
+ * request); the cookie carries a random token and the database only its SHA-256.
+ */
+import crypto from 'node:crypto';
+import type { SessionDto, UserDto } from '../../shared/api.js';
+import { ErrorCode, UnauthenticatedError } from '../../shared/errors.js';
+import type { Db } from '../db/database.js';
+import type { UserRow } from '../db/schema.js';
+import type { PasswordHasher } from '../repositories/password-hasher.js';
+import type { SessionRepository } from '../repositories/session-repository.js';
+import type { UserRepository } from '../repositories/user-repository.js';
+import { toUserDto } from './user-mapper.js';
+
+export interface AuthenticatedSession {
+  sessionId: string;
+  csrfToken: string;
+  expiresAt: string;
+  user: UserDto;
+}
+
+/** Sliding expiry is written at most this often, so reads do not turn into writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+export class AuthService {
+  // A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly sessionTtlMs: number,
+  ) {}
+
+  async login(
+    email: string,
+    password: string,
+    meta: { ip?: string; userAgent?: string },
+  ): Promise<{ token: string; session: SessionDto }> {
+    const user = await this.users.findByEmail(email.trim());
+    if (!user) {
+      this.dummyHash ??= this.hasher.hash('not-a-real-password');
+      await this.hasher.verify(await this.dummyHash, password);
+      throw this.invalid();
+    }
+    const ok = await this.hasher.verify(user.password_hash, password);
+    if (!ok) throw this.invalid();
+    if (user.status !== 'active') {
+      throw new UnauthenticatedError(
+        `This account is ${user.status}. Ask an administrator to reactivate it.`,
+        ErrorCode.InvalidCredentials,
+      );
+    }
+    const token = crypto.randomBytes(32).toString('base64url');
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.sessionTtlMs).toISOString();
+    const csrfToken = crypto.randomBytes(24).toString('base64url');
+    await this.sessions.create({
+      id: hashToken(token),
+      user_id: user.id,
+      csrf_token: csrfToken,
+      created_at: now.toISOString(),
+      expires_at: expiresAt,
+      last_seen_at: now.toISOString(),
+      ip: meta.ip ?? null,
+      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+    });
+    const updated = (await this.users.update(user.id, { last_login_at: now.toISOString() })) ?? user;
+    return { token, session: { user: toUserDto(updated), csrfToken, expiresAt } };
+  }
+
+  /** Resolves a cookie token to its session and user in one query; throws 401 when absent/expired. */
+  async authenticate(token: string | undefined): Promise<AuthenticatedSession> {
+    if (!token) throw new UnauthenticatedError();
+    const id = hashToken(token);
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select([
+        'sessions.id as session_id',
+        'sessions.csrf_token as session_csrf',
+        'sessions.expires_at as session_expires_at',
+        'sessions.last_seen_at as session_last_seen_at',
+      ])
+      .where('sessions.id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new UnauthenticatedError();
+    const now = Date.now();
+    if (Date.parse(row.session_expires_at) <= now) {
+      await this.sessions.delete(id);
+      throw new UnauthenticatedError('Your session has expired. Please log in again.', ErrorCode.SessionExpired);
+    }
+    if (row.status !== 'active') {
+      await this.sessions.delete(id);
+      throw new UnauthenticatedError(`This account is ${row.status}.`);
+    }
+    let expiresAt = row.session_expires_at;
+    if (now - Date.parse(row.session_last_seen_at) > TOUCH_INTERVAL_MS) {
+      expiresAt = new Date(now + this.sessionTtlMs).toISOString();
+      await this.sessions.touch(id, new Date(now).toISOString(), expiresAt);
+    }
+    const user: UserRow = {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      password_hash: row.password_hash,
+      role: row.role,
+      status: row.status,
+      default_country: row.default_country,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      last_login_at: row.last_login_at,
+    };
+    return { sessionId: id, csrfToken: row.session_csrf, expiresAt, user: toUserDto(user) };
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.sessions.delete(sessionId);
+  }
+
+  private invalid(): UnauthenticatedError {
+    return new UnauthenticatedError('Email or password is not correct.', ErrorCode.InvalidCredentials);
+  }
+}

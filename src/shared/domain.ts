@@ -1,0 +1,69 @@
+/** Domain vocabulary shared by server, phone and web. No Node or DOM imports here. */
+
+export const USER_ROLES = ['admin', 'agent'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const USER_STATUSES = ['active', 'inactive', 'suspended'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+/** Which calling adapter registers this trunk in the browser. */
+export const PROVIDERS = ['telnyx', 'sip'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export const CONNECTION_TYPES = ['credential', 'fqdn', 'ip'] as const;
+export type ConnectionType = (typeof CONNECTION_TYPES)[number];
+
+export const TRUNK_STATUSES = ['active', 'inactive', 'pending', 'failed'] as const;
+export type TrunkStatus = (typeof TRUNK_STATUSES)[number];
+
+export const HEALTH_STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+/** Order matters: lists of assigned numbers are sorted primary, secondary, backup. */
+export const ASSIGNMENT_TYPES = ['primary', 'secondary', 'backup'] as const;
+export type AssignmentType = (typeof ASSIGNMENT_TYPES)[number];
+
+export const NUMBER_STATUSES = ['active', 'inactive', 'pending', 'released'] as const;
+export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+
+export const NUMBER_TYPES = ['local', 'toll_free', 'mobile', 'national', 'shared_cost', 'unknown'] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+
+export const DTMF_MODES = ['rfc2833', 'info'] as const;
+/** rfc2833 = RFC 4733 telephone-event in RTP; info = SIP INFO. */
+export type DtmfMode = (typeof DTMF_MODES)[number];
+
+export const CALL_DIRECTIONS = ['outbound', 'inbound'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+export const CALL_OUTCOMES = [
+  'in_progress',
+  'answered',
+  'busy',
+  'no_answer',
+  'rejected',
+  'cancelled',
+  'failed',
+  'abandoned',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** Per-trunk settings kept as JSON in the database. Every field optional; defaults applied by readers. */
+export interface TrunkSettings {
+  codecs?: string[];
+  dtmfMode?: DtmfMode;
+  rtpTimeoutSeconds?: number;
+  /** Telnyx only: mint short-lived login tokens (default true). false = send login/password. */
+  useLoginToken?: boolean;
+  /** SIP only: send the chosen caller ID as P-Asserted-Identity (default true). */
+  sendPAssertedIdentity?: boolean;
+}
+
+export interface AssignmentSettings {
+  /** Free-form per-assignment options (e.g. a label). */
+  label?: string;
+}
+
+export function compareAssignmentType(a: AssignmentType, b: AssignmentType): number {
+  return ASSIGNMENT_TYPES.indexOf(a) - ASSIGNMENT_TYPES.indexOf(b);
+}

@@ -1,0 +1,89 @@
+/**
+ * Stable error codes shared by server and browser. The server maps each code to one HTTP status
+ * (see `httpStatusFor`), and every error body has the shape {@link ApiErrorBody}.
+ */
+export const ErrorCode = {
+  ValidationFailed: 'VALIDATION_FAILED',
+  Unauthenticated: 'UNAUTHENTICATED',
+  SessionExpired: 'SESSION_EXPIRED',
+  InvalidCredentials: 'INVALID_CREDENTIALS',
+  Forbidden: 'FORBIDDEN',
+  CsrfInvalid: 'CSRF_INVALID',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  RateLimited: 'RATE_LIMITED',
+  NoCredentials: 'NO_CREDENTIALS',
+  CallerIdNotAssigned: 'CALLER_ID_NOT_ASSIGNED',
+  TelnyxNotConfigured: 'TELNYX_NOT_CONFIGURED',
+  TelnyxUnavailable: 'TELNYX_UNAVAILABLE',
+  TelnyxError: 'TELNYX_ERROR',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  SESSION_EXPIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  CSRF_INVALID: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  NO_CREDENTIALS: 409,
+  CALLER_ID_NOT_ASSIGNED: 422,
+  TELNYX_NOT_CONFIGURED: 503,
+  TELNYX_UNAVAILABLE: 502,
+  TELNYX_ERROR: 502,
+  INTERNAL: 500,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+/** Body of every error response: `{ error: { code, message, details? } }`. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** A domain error: thrown by services, mapped to HTTP by the server's single error handler. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super(ErrorCode.ValidationFailed, message, details);
+  }
+}
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super(ErrorCode.NotFound, `${what} was not found`);
+  }
+}
+export class ConflictError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super(ErrorCode.Conflict, message, details);
+  }
+}
+export class ForbiddenError extends DomainError {
+  constructor(message = 'You do not have permission to do this') {
+    super(ErrorCode.Forbidden, message);
+  }
+}
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'Please log in', code: ErrorCode = ErrorCode.Unauthenticated) {
+    super(code, message);
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * `sip` provider: any SIP-over-WebSocket server (RFC 7118) through JsSIP.
+ *
+ * One JsSIP UA per registration; unregister()/destroy() stop it and close its socket, so switching
+ * connections never leaves a second UA registered ({@link JsSipSoftphone.activeUaCount}).
+ */
+import * as JsSIP from 'jssip';
+import type { RTCSession } from 'jssip/lib/RTCSession';
+import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA';
+import type { SipRegistrationDto, RegistrationDto } from '../../shared/api.js';
+import { causeFromSipCode, type CallEnd, type EndCause } from '../call-state.js';
+import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
+import type { CallImpl } from '../call.js';
+import type { DialOptions, SoftphoneOptions } from '../softphone.js';
+
+/** Seconds between reconnection attempts (JsSIP doubles a random interval up to the max). */
+const RECOVERY_MIN_S = 1;
+const RECOVERY_MAX_S = 8;
+/** Cap on waiting for ICE candidates before the SDP goes out (see onIceCandidate). */
+const ICE_CAP_MS = 200;
+
+let uaCount = 0;
+let socketCount = 0;
+
+interface Leg {
+  call: CallImpl;
+  session: RTCSession;
+}
+
+export class JsSipSoftphone extends BaseSoftphone {
+  readonly provider = 'sip' as const;
+  private ua: JsSIP.UA | null = null;
+  private reg: SipRegistrationDto | null = null;
+  private readonly legs = new Map<string, Leg>();
+  private everConnected = false;
+  private reconnectAttempt = 0;
+
+  constructor(options: SoftphoneOptions = {}) {
+    super(options);
+  }
+
+  /** UAs started and not yet stopped, across all instances (tests: must be 1 after switching). */
+  static activeUaCount(): number {
+    return uaCount;
+  }
+
+  /** WebSockets currently connected, across all instances. */
+  static openSocketCount(): number {
+    return socketCount;
+  }
+
+  /** The JsSIP session of a call, for diagnostics and tests (e.g. listening to newDTMF). */
+  sessionOf(callId: string): RTCSession | null {
+    return this.legs.get(callId)?.session ?? null;
+  }
+
+  protected doRegister(reg: RegistrationDto): Promise<void> {
+    if (reg.provider !== 'sip') throw new Error('the sip adapter needs a sip registration');
+    this.reg = reg;
+    this.everConnected = false;
+    this.reconnectAttempt = 0;
+    const socket = new JsSIP.WebSocketInterface(reg.wsServer);
+    const ua = new JsSIP.UA({
+      sockets: [socket],
+      uri: reg.sipUri,
+      authorization_user: reg.authorizationUser,
+      password: reg.password,
+      display_name: reg.displayName,
+      register: true,
+      register_expires: 300,
+      session_timers: false,
+      user_agent: 'Dialer (JsSIP)',
+      connection_recovery_min_interval: RECOVERY_MIN_S,
+      connection_recovery_max_interval: RECOVERY_MAX_S,
+    });
+    this.ua = ua;
+    uaCount++;
+    let connected = false;
+
+    ua.on('connected', () => {
+      if (this.ua !== ua) return;
+      if (!connected) socketCount++;
+      connected = true;
+      this.everConnected = true;
+    });
+    ua.on('disconnected', (e) => {
+      if (connected) socketCount--;
+      connected = false;
+      if (this.ua !== ua) return;
+      if (!this.everConnected) {
+        // Never reached the server: retrying forever would leave the user staring at "registering".
+        this.setRegistrationState({
+          status: 'failed',
+          reason: `Cannot reach the phone server ${reg.wsServer}${e.code ? ` (WebSocket ${e.code})` : ''}.`,
+          sipCode: null,
+        });
+        void this.stopUa();
+        return;
+      }
+      this.reconnectAttempt++;
+      // JsSIP waits floor(random * 2^attempt + 1) s, clamped to [min, max]: report the upper bound.
+      const bound = Math.min(RECOVERY_MAX_S, Math.max(RECOVERY_MIN_S, 2 ** this.reconnectAttempt));
+      this.setRegistrationState({ status: 'reconnecting', attempt: this.reconnectAttempt, nextRetryInMs: bound * 1000 });
+    });
+    ua.on('registered', () => {
+      if (this.ua !== ua) return;
+      this.reconnectAttempt = 0;
+      this.setRegistrationState({ status: 'registered' });
+    });
+    ua.on('unregistered', () => {
+      // JsSIP reports "unregistered" when the socket drops; that is reconnecting, not the user's choice.
+      if (this.ua !== ua || this.registrationState.status === 'reconnecting') return;
+      this.setRegistrationState({ status: 'unregistered' });
+    });
+    ua.on('registrationFailed', (e) => {
+      if (this.ua !== ua) return;
+      const code = e.response?.status_code ?? null;
+      this.setRegistrationState({ status: 'failed', reason: registrationFailureText(e.cause, code), sipCode: code });
+      // Keep retrying the transport after network errors only; bad credentials will not fix themselves.
+      if (code !== null) void this.stopUa();
+    });
+    ua.on('newRTCSession', (e: RTCSessionEvent) => {
+      if (this.ua !== ua) return;
+      if (e.originator === 'remote') this.onIncoming(e);
+    });
+    ua.start();
+    return Promise.resolve();
+  }
+
+  protected async doUnregister(): Promise<void> {
+    await this.stopUa();
+    this.reg = null;
+  }
+
+  protected doCall(call: CallImpl, opts: DialOptions): void {
+    const ua = this.requireUa();
+    const reg = this.reg as SipRegistrationDto;
+    const domain = sipDomain(reg.sipUri);
+    const extraHeaders: string[] = [];
+    if (reg.sendPAssertedIdentity) extraHeaders.push(`P-Asserted-Identity: <sip:${opts.callerId}@${domain}>`);
+    const session = ua.call(`sip:${opts.destination}@${domain}`, {
+      mediaConstraints: this.mediaConstraints(),
+      pcConfig: { iceServers: reg.iceServers },
+      extraHeaders,
+      fromDisplayName: opts.callerName ?? opts.callerId,
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+      eventHandlers: {},
+    } as Parameters<JsSIP.UA['call']>[1]);
+    this.track(call, session);
+  }
+
+  protected doAnswer(call: CallImpl): Promise<void> {
+    const leg = this.requireLeg(call);
+    leg.session.answer({
+      mediaConstraints: this.mediaConstraints(),
+      pcConfig: { iceServers: this.reg?.iceServers ?? [] },
+    });
+    return Promise.resolve();
+  }
+
+  protected doDecline(call: CallImpl): void {
+    this.terminate(call, { status_code: 603, reason_phrase: 'Decline' });
+  }
+
+  protected doHangup(call: CallImpl): void {
+    this.terminate(call);
+  }
+
+  protected doMute(call: CallImpl, muted: boolean): void {
+    const { session } = this.requireLeg(call);
+    if (muted) session.mute({ audio: true });
+    else session.unmute({ audio: true });
+  }
+
+  protected doHold(call: CallImpl, hold: boolean): Promise<void> {
+    const { session } = this.requireLeg(call);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The other side did not confirm the hold change.')), 8000);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const ok = hold ? session.hold({}, done) : session.unhold({}, done);
+      if (!ok) {
+        clearTimeout(timer);
+        reject(new Error(hold ? 'The call cannot be put on hold right now.' : 'The call cannot be resumed right now.'));
+      }
+    });
+  }
+
+  protected doDtmf(call: CallImpl, digit: string): void {
+    const { session } = this.requireLeg(call);
+    session.sendDTMF(digit, {
+      transportType: this.reg?.dtmfMode === 'info' ? 'INFO' : 'RFC2833',
+      duration: 100,
+      interToneGap: 70,
+    } as Parameters<RTCSession['sendDTMF']>[1]);
+  }
+
+  protected statsSource(call: CallImpl): StatsSource | null {
+    return (this.legs.get(call.id)?.session.connection as RTCPeerConnection | undefined) ?? null;
+  }
+
+  protected override async doSetInputDevice(call: CallImpl, deviceId: string): Promise<void> {
+    const pc = this.legs.get(call.id)?.session.connection as RTCPeerConnection | undefined;
+    const sender = pc?.getSenders().find((s) => s.track?.kind === 'audio');
+    if (!sender) return;
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: audioConstraint(deviceId), video: false });
+    const [track] = stream.getAudioTracks();
+    if (!track) return;
+    track.enabled = !call.muted;
+    const old = sender.track;
+    await sender.replaceTrack(track);
+    old?.stop();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private onIncoming(e: IncomingRTCSessionEvent): void {
+    const { session, request } = e;
+    if (this.findCall()?.live) {
+      session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+      return;
+    }
+    const remote = session.remote_identity;
+    const call = this.addCall({
+      id: this.newCallId(),
+      direction: 'inbound',
+      remoteNumber: toE164ish(remote.uri.user),
+      remoteName: remote.display_name || null,
+      callerId: request.ruri?.user ? toE164ish(request.ruri.user) : null,
+    });
+    this.track(call, session);
+  }
+
+  private track(call: CallImpl, session: RTCSession): void {
+    this.legs.set(call.id, { call, session });
+    let iceTimer: ReturnType<typeof setTimeout> | null = null;
+
+    session.on('peerconnection', ({ peerconnection }) => this.watchMedia(peerconnection));
+    if (session.connection) this.watchMedia(session.connection);
+
+    // JsSIP sends the SDP only when ICE gathering is complete unless ready() is called earlier. On
+    // loopback/LAN a late TCP candidate costs ~120 ms for nothing: go with the first usable UDP
+    // candidate (srflx/relay when ICE servers are configured, else host), or after ICE_CAP_MS.
+    session.on('icecandidate', ({ candidate, ready }) => {
+      const c = candidate as RTCIceCandidate;
+      const udp = (c.protocol ?? /\budp\b/i.exec(c.candidate)?.[0] ?? '').toLowerCase() === 'udp';
+      const type = c.type ?? /typ (\w+)/.exec(c.candidate)?.[1];
+      const needReflexive = (this.reg?.iceServers.length ?? 0) > 0;
+      if (udp && (type === 'srflx' || type === 'relay' || (!needReflexive && type === 'host'))) {
+        if (iceTimer) clearTimeout(iceTimer);
+        ready();
+      } else if (!iceTimer) {
+        iceTimer = setTimeout(ready, ICE_CAP_MS);
+      }
+    });
+    session.on('sdp', () => {
+      if (iceTimer) clearTimeout(iceTimer);
+      iceTimer = null;
+    });
+
+    session.on('progress', (e: { originator: string; response?: { status_code: number; body?: string } }) => {
+      if (e.originator !== 'remote' || !e.response) return;
+      if (e.response.body && e.response.body.length > 0) call.apply({ type: 'early_media' });
+      else if (e.response.status_code === 180) call.apply({ type: 'ringing' });
+    });
+    session.on('accepted', () => call.apply({ type: 'answered' }));
+    session.on('confirmed', () => {
+      call.apply({ type: 'answered' });
+      this.attachFrom(session.connection as RTCPeerConnection | undefined);
+    });
+    session.on('ended', (e) => {
+      const by = e.originator === 'local' ? 'local' : 'remote';
+      const network = e.cause === JsSIP.C.causes.RTP_TIMEOUT || e.cause === JsSIP.C.causes.CONNECTION_ERROR || e.cause === JsSIP.C.causes.REQUEST_TIMEOUT;
+      this.finish(call, { cause: network ? 'network' : 'normal', sipCode: null, by: network ? 'system' : by, reason: e.cause });
+    });
+    session.on('failed', (e) => {
+      const status = (e.message as { status_code?: number } | undefined)?.status_code;
+      const sipCode = typeof status === 'number' && status >= 300 ? status : null;
+      const cause = sipCode !== null ? causeFromSipCode(sipCode) : causeFromJsSip(e.cause);
+      const by = e.originator === 'local' ? 'local' : e.originator === 'remote' ? 'remote' : 'system';
+      this.finish(call, { cause, sipCode, by, reason: e.cause });
+    });
+  }
+
+  private finish(call: CallImpl, end: CallEnd): void {
+    call.apply({ type: 'end', end });
+    this.legs.delete(call.id);
+  }
+
+  private watchMedia(pc: RTCPeerConnection): void {
+    pc.addEventListener('track', (ev) => {
+      if (ev.track.kind !== 'audio') return;
+      this.attachRemoteStream(ev.streams[0] ?? new MediaStream([ev.track]));
+    });
+  }
+
+  private attachFrom(pc: RTCPeerConnection | undefined): void {
+    const tracks = pc?.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio') ?? [];
+    if (tracks.length > 0) this.attachRemoteStream(new MediaStream(tracks));
+  }
+
+  private terminate(call: CallImpl, opts?: { status_code: number; reason_phrase: string }): void {
+    const leg = this.legs.get(call.id);
+    this.legs.delete(call.id);
+    if (!leg || leg.session.isEnded()) return;
+    try {
+      leg.session.terminate(opts);
+    } catch (err) {
+      this.reportError('PHONE_PROVIDER_ERROR', `Hang-up failed: ${errorMessage(err)}`, call.id, err);
+    }
+  }
+
+  private mediaConstraints(): MediaStreamConstraints {
+    return { audio: audioConstraint(this.devices.input), video: false };
+  }
+
+  private requireUa(): JsSIP.UA {
+    if (!this.ua) throw new Error('not registered');
+    return this.ua;
+  }
+
+  private requireLeg(call: CallImpl): Leg {
+    const leg = this.legs.get(call.id);
+    if (!leg) throw new Error('this call has no SIP session');
+    return leg;
+  }
+
+  /** Unregister (best effort, ≤1 s), stop the UA and close its socket now rather than JsSIP's 2 s later. */
+  private async stopUa(): Promise<void> {
+    const ua = this.ua;
+    if (!ua) return;
+    this.ua = null;
+    for (const leg of this.legs.values()) {
+      try {
+        if (!leg.session.isEnded()) leg.session.terminate();
+      } catch {
+        /* already gone */
+      }
+    }
+    this.legs.clear();
+    // UA is a Node-style EventEmitter; its typings lean on @types/node, which browser code does not load.
+    const emitter = ua as unknown as { once(event: string, fn: () => void): void; removeAllListeners(): void };
+    if (ua.isRegistered() && ua.isConnected()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        emitter.once('unregistered', done);
+        emitter.once('registrationFailed', done);
+        ua.unregister();
+      });
+    }
+    ua.stop();
+    (ua as unknown as { transport?: { disconnect(): void } }).transport?.disconnect();
+    emitter.removeAllListeners();
+    uaCount--;
+  }
+}
+
+function audioConstraint(deviceId: string | undefined): MediaTrackConstraints | boolean {
+  return deviceId && deviceId !== 'default' ? { deviceId: { exact: deviceId } } : true;
+}
+
+function sipDomain(sipUri: string): string {
+  const m = /^sips?:(?:[^@]*@)?([^;>?]+)/i.exec(sipUri);
+  if (!m?.[1]) throw new Error(`invalid SIP URI: ${sipUri}`);
+  return m[1];
+}
+
+/** SIP users arrive as "+1312...", "1312..." or "alice"; digits-only with 8+ digits get a "+". */
+function toE164ish(user: string): string {
+  return /^\d{8,15}$/.test(user) ? `+${user}` : user;
+}
+
+function causeFromJsSip(cause: string): EndCause {
+  const C = JsSIP.C.causes;
+  switch (cause) {
+    case C.BUSY:
+      return 'busy';
+    case C.REJECTED:
+      return 'rejected';
+    case C.CANCELED:
+      return 'cancelled';
+    case C.NO_ANSWER:
+    case C.UNAVAILABLE:
+    case C.EXPIRES:
+      return 'no_answer';
+    case C.CONNECTION_ERROR:
+    case C.REQUEST_TIMEOUT:
+    case C.RTP_TIMEOUT:
+      return 'network';
+    default:
+      return 'failed';
+  }
+}
+
+function registrationFailureText(cause: string | undefined, code: number | null): string {
+  if (code === 401 || code === 403 || cause === JsSIP.C.causes.AUTHENTICATION_ERROR) {
+    return `Wrong SIP user name or password${code ? ` (${code})` : ''}.`;
+  }
+  if (code === 404) return 'The SIP user does not exist on this server (404).';
+  if (cause === JsSIP.C.causes.REQUEST_TIMEOUT) return 'The SIP server did not answer the registration (timeout).';
+  if (cause === JsSIP.C.causes.CONNECTION_ERROR) return 'The connection to the SIP server failed.';
+  return `Registration refused${code ? ` (${code})` : ''}: ${cause ?? 'unknown reason'}.`;
+}
+

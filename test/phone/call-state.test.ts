@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CALL_STATES,
+  InvalidTransitionError,
+  allowedTransitions,
+  canTransition,
+  causeFromSipCode,
+  describeEnd,
+  outcomeOf,
+  transition,
+  type CallEventType,
+  type CallState,
+} from '../../src/phone/call-state.js';
+
+const EVENTS: CallEventType[] = [
+  'register', 'registered', 'registration_failed', 'unregister', 'dial', 'incoming', 'ringing',
+  'early_media', 'answered', 'hold', 'unhold', 'end', 'reset',
+];
+
+/** The diagram in call-state.ts, written out independently. */
+const EXPECTED: [CallState, CallEventType, CallState][] = [
+  ['idle', 'register', 'registering'],
+  ['registering', 'registered', 'ready'],
+  ['registering', 'registration_failed', 'idle'],
+  ['registering', 'unregister', 'idle'],
+  ['ready', 'register', 'registering'],
+  ['ready', 'unregister', 'idle'],
+  ['ready', 'dial', 'dialing'],
+  ['ready', 'incoming', 'ringing'],
+  ['dialing', 'ringing', 'ringing'],
+  ['dialing', 'early_media', 'early_media'],
+  ['dialing', 'answered', 'active'],
+  ['dialing', 'end', 'ended'],
+  ['ringing', 'early_media', 'early_media'],
+  ['ringing', 'answered', 'active'],
+  ['ringing', 'end', 'ended'],
+  ['early_media', 'answered', 'active'],
+  ['early_media', 'end', 'ended'],
+  ['active', 'hold', 'held'],
+  ['active', 'end', 'ended'],
+  ['held', 'unhold', 'active'],
+  ['held', 'end', 'ended'],
+  ['ended', 'reset', 'ready'],
+];
+
+describe('call state machine', () => {
+  it.each(EXPECTED)('%s --%s--> %s', (from, event, to) => {
+    expect(transition(from, event)).toBe(to);
+    expect(canTransition(from, event)).toBe(true);
+  });
+
+  it('allows exactly the moves in the diagram', () => {
+    const actual = allowedTransitions().map((t) => `${t.from}:${t.event}:${t.to}`).sort();
+    expect(actual).toEqual(EXPECTED.map(([f, e, t]) => `${f}:${e}:${t}`).sort());
+  });
+
+  const allowed = new Set(EXPECTED.map(([f, e]) => `${f}:${e}`));
+  const impossible = CALL_STATES.flatMap((from) => EVENTS.map((event) => [from, event] as const)).filter(
+    ([f, e]) => !allowed.has(`${f}:${e}`),
+  );
+
+  it.each(impossible)('rejects %s --%s-->', (from, event) => {
+    expect(canTransition(from, event)).toBe(false);
+    expect(() => transition(from, event)).toThrow(InvalidTransitionError);
+  });
+
+  it('says what was impossible', () => {
+    expect(() => transition('idle', 'dial')).toThrow('cannot dial while idle');
+    expect(() => transition('ended', { type: 'answered' })).toThrow(/answered while ended/);
+  });
+
+  it('accepts event objects carrying the end cause', () => {
+    expect(transition('active', { type: 'end', end: { cause: 'normal', sipCode: null, by: 'remote', reason: null } })).toBe('ended');
+  });
+});
+
+describe('end causes', () => {
+  it.each([
+    [486, 'busy'], [600, 'busy'], [480, 'no_answer'], [408, 'no_answer'], [603, 'rejected'], [403, 'rejected'],
+    [487, 'cancelled'], [503, 'network'], [404, 'failed'], [500, 'failed'],
+  ] as const)('SIP %i is %s', (code, cause) => {
+    expect(causeFromSipCode(code)).toBe(cause);
+  });
+
+  it('describes ends plainly with the SIP code', () => {
+    expect(describeEnd({ cause: 'busy', sipCode: 486, by: 'remote', reason: null })).toBe('Busy (486)');
+    expect(describeEnd({ cause: 'normal', sipCode: null, by: 'remote', reason: null })).toBe('Call ended by the other party');
+    expect(describeEnd({ cause: 'network', sipCode: null, by: 'system', reason: null })).toBe('Network problem');
+  });
+
+  it('maps to the stored call outcome', () => {
+    expect(outcomeOf({ cause: 'normal', sipCode: null, by: 'local', reason: null }, true)).toBe('answered');
+    expect(outcomeOf({ cause: 'busy', sipCode: 486, by: 'remote', reason: null }, false)).toBe('busy');
+    expect(outcomeOf({ cause: 'cancelled', sipCode: 487, by: 'local', reason: null }, false)).toBe('cancelled');
+    expect(outcomeOf({ cause: 'network', sipCode: null, by: 'system', reason: null }, false)).toBe('failed');
+  });
+});

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../server/config.js';
+import { startServer } from '../../server/main.js';
+import { seedDemo } from '../../server/seed/demo-seed.js';
+import { describeDatabase } from '../context.js';
+import type { Output } from '../output.js';
+import { printSeedResult } from './seed.js';
+
+export function registerServeCommand(program: Command, output: Output): void {
+  program
+    .command('serve')
+    .description('Start the HTTP server (migrates the database first)')
+    .option('--seed-demo', 'also write the demo data (idempotent) and print the demo logins; same as SEED_DEMO=true')
+    .action(async (opts: { seedDemo?: boolean }) => {
+      const config = loadConfig();
+      const server = await startServer(config);
+      let closing: Promise<void> | undefined;
+      const shutdown = (signal: string): void => {
+        output.err(`${signal}: shutting down`);
+        closing ??= server.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            output.err(`error while shutting down: ${String(err)}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+      output.out(`Dialer is listening on ${server.url} (database: ${describeDatabase(config)})`);
+      if (opts.seedDemo || config.seedDemo) {
+        const result = await seedDemo(server.services);
+        printSeedResult(output, result);
+        output.out(`Open ${server.url} and log in with one of the demo accounts above.`);
+      }
+    });
+}

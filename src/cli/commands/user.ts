@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { USER_ROLES } from '../../shared/domain.js';
+import { withContext } from '../context.js';
+import { CommandFailed, UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+
+/** Environment variable read when --password is not given (keeps the password out of shell history). */
+export const PASSWORD_ENV = 'DIALER_USER_PASSWORD';
+
+const createInput = z.object({
+  email: z.email('is not a valid email address').max(254),
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  role: z.enum(USER_ROLES, `must be one of ${USER_ROLES.join(', ')}`),
+  password: z
+    .string(`is required: pass --password or set ${PASSWORD_ENV}`)
+    .min(8, 'must be at least 8 characters')
+    .max(1024, 'must be at most 1024 characters'),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
+});
+
+interface CreateOptions {
+  email?: string;
+  name?: string;
+  role?: string;
+  password?: string;
+  country?: string;
+}
+
+export function registerUserCommands(program: Command, output: Output): void {
+  const user = program.command('user').description('Manage users');
+  user
+    .command('create')
+    .description(`Create a user without prompting (password from --password or ${PASSWORD_ENV})`)
+    .option('--email <email>', 'login email (unique)')
+    .option('--name <name>', 'display name')
+    .option('--role <role>', `one of ${USER_ROLES.join(', ')}`, 'agent')
+    .option('--password <password>', `initial password (at least 8 characters); default: $${PASSWORD_ENV}`)
+    .option('--country <code>', 'default country for dialled numbers (ISO 3166 alpha-2)')
+    .action(async (opts: CreateOptions) => {
+      // Validate every flag before opening the database, and report all mistakes at once.
+      const parsed = createInput.safeParse({
+        email: opts.email?.trim().toLowerCase(),
+        name: opts.name,
+        role: opts.role,
+        password: opts.password ?? process.env[PASSWORD_ENV] ?? undefined,
+        country: opts.country?.toUpperCase() ?? 'US',
+      });
+      if (!parsed.success) {
+        const lines = parsed.error.issues.map((i) => {
+          const flag = String(i.path[0] ?? 'input');
+          const given = (opts as Record<string, unknown>)[flag];
+          const message = given === undefined && flag !== 'password' ? 'is required' : i.message;
+          return `  --${flag} ${message}`;
+        });
+        throw new UsageError(`Cannot create the user:\n${lines.join('\n')}`);
+      }
+      const input = parsed.data;
+      await withContext(async ({ services, config }) => {
+        if (await services.users.findByEmail(input.email)) {
+          throw new CommandFailed(`A user with the email ${input.email} already exists.`);
+        }
+        const row = await services.users.create({
+          email: input.email,
+          name: input.name,
+          passwordHash: await services.hasher.hash(input.password),
+          role: input.role,
+          status: 'active',
+          defaultCountry: opts.country ? input.country : config.defaultCountry,
+        });
+        output.out(`Created ${row.role} ${row.email} (${row.name}), id ${row.id}`);
+      });
+    });
+}

@@ -1,0 +1,362 @@
+/**
+ * Writes one page of Telnyx data into the database. Each method runs inside the caller's transaction
+ * (one per page), reads what exists for the page's ids in a few set-based queries, and writes only what
+ * differs, so a second sync writes nothing but the "seen in run X" marks.
+ *
+ * Ownership of fields: Telnyx owns what it reports (names, user names, channel limits, a number's
+ * status/type/country and its connection at Telnyx); the app owns local decisions (a trunk's status, which
+ * trunk a number is actively assigned to once assigned, assignment types). A difference in what the app
+ * owns is reported as drift, never overwritten.
+ */
+import crypto from 'node:crypto';
+import type { SyncCounts } from '../../../shared/telnyx.js';
+import type { AssignmentType, TrunkSettings } from '../../../shared/domain.js';
+import { parseJson } from '../../db/json.js';
+import type { Db } from '../../db/database.js';
+import {
+  numberStatusFromTelnyx,
+  numberTypeFromTelnyx,
+  settingsFromTelnyx,
+  sipUriFor,
+} from './telnyx-mapping.js';
+import { asTelnyxDb, type TelnyxDatabase, type TelnyxDb } from './telnyx-db.js';
+import type { TelnyxConnection, TelnyxPhoneNumber } from './telnyx-repository.js';
+
+type TrunkRow = TelnyxDatabase['sip_trunks'];
+type NumberRow = TelnyxDatabase['phone_numbers'];
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export class TelnyxSyncRepository {
+  private readonly db: TelnyxDb;
+
+  constructor(db: Db) {
+    this.db = asTelnyxDb(db);
+  }
+
+  /** Runs `fn` in one transaction on the database (one per page). */
+  inTransaction<T>(fn: (trx: TelnyxDb) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(trx));
+  }
+
+  /** The oldest active admin: owner of imported trunks when nobody in particular triggered the sync. */
+  async defaultOwnerId(): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.id ?? null;
+  }
+
+  async isActiveAdmin(userId: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('id', '=', userId)
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async applyConnections(
+    trx: TelnyxDb,
+    runId: string,
+    items: TelnyxConnection[],
+    ownerId: string,
+    counts: SyncCounts['connections'],
+    now: string,
+  ): Promise<void> {
+    if (!items.length) return;
+    const ids = items.map((c) => c.id);
+    const existing = new Map(
+      (await trx.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', 'in', ids).execute()).map((r) => [
+        r.telnyx_connection_id!,
+        r,
+      ]),
+    );
+    const inserts: TrunkRow[] = [];
+    for (const c of items) {
+      const row = existing.get(c.id);
+      const fromTelnyx = settingsFromTelnyx(c);
+      if (!row) {
+        inserts.push({
+          id: crypto.randomUUID(),
+          owner_id: ownerId,
+          name: c.name,
+          provider: 'telnyx',
+          connection_type: 'credential',
+          status: c.active ? 'active' : 'inactive',
+          telnyx_connection_id: c.id,
+          telnyx_credential_id: null,
+          sip_uri: sipUriFor(c),
+          ws_server: null,
+          sip_username: c.userName,
+          sip_password_enc: null,
+          display_name: null,
+          settings: JSON.stringify(fromTelnyx),
+          region: c.anchorsite,
+          location: null,
+          channel_limit: c.channelLimit,
+          notes: 'Imported from Telnyx',
+          health_status: 'unknown',
+          health_checked_at: null,
+          health_latency_ms: null,
+          health_message: null,
+          missing_at_telnyx_at: null,
+          activated_at: c.active ? now : null,
+          created_at: now,
+          updated_at: now,
+          telnyx_active: c.active ? 1 : 0,
+          telnyx_seen_run_id: runId,
+        });
+        counts.created++;
+        continue;
+      }
+      const settings = { ...parseJson<TrunkSettings>(row.settings, {}), ...fromTelnyx };
+      const desired = {
+        name: c.name,
+        sip_uri: sipUriFor(c),
+        sip_username: c.userName,
+        region: c.anchorsite,
+        channel_limit: c.channelLimit,
+        telnyx_active: c.active ? 1 : 0,
+        missing_at_telnyx_at: null,
+      };
+      const changed =
+        row.name !== desired.name ||
+        row.sip_uri !== desired.sip_uri ||
+        row.sip_username !== desired.sip_username ||
+        row.region !== desired.region ||
+        (row.channel_limit === null ? null : Number(row.channel_limit)) !== desired.channel_limit ||
+        (row.telnyx_active === null ? null : Number(row.telnyx_active)) !== desired.telnyx_active ||
+        row.missing_at_telnyx_at !== null ||
+        !sameJson(parseJson(row.settings, {}), settings);
+      if (changed) {
+        await trx
+          .updateTable('sip_trunks')
+          .set({ ...desired, settings: JSON.stringify(settings), updated_at: now })
+          .where('id', '=', row.id)
+          .execute();
+        counts.updated++;
+      } else {
+        counts.unchanged++;
+      }
+    }
+    if (inserts.length) await trx.insertInto('sip_trunks').values(inserts).execute();
+    await trx
+      .updateTable('sip_trunks')
+      .set({ telnyx_seen_run_id: runId })
+      .where('telnyx_connection_id', 'in', ids)
+      .execute();
+  }
+
+  /** Telnyx connection id -> local trunk id, for every linked trunk. */
+  async trunkIdsByConnection(): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('sip_trunks')
+      .select(['id', 'telnyx_connection_id'])
+      .where('telnyx_connection_id', 'is not', null)
+      .execute();
+    return new Map(rows.map((r) => [r.telnyx_connection_id!, r.id]));
+  }
+
+  async applyNumbers(
+    trx: TelnyxDb,
+    runId: string,
+    items: TelnyxPhoneNumber[],
+    trunkByConnection: Map<string, string>,
+    ownerId: string,
+    counts: SyncCounts,
+    now: string,
+  ): Promise<void> {
+    if (!items.length) return;
+    const ids = items.map((n) => n.id);
+    const byTelnyxId = new Map(
+      (await trx.selectFrom('phone_numbers').selectAll().where('telnyx_number_id', 'in', ids).execute()).map((r) => [
+        r.telnyx_number_id!,
+        r,
+      ]),
+    );
+    // A number already entered by hand (same E.164, no or another Telnyx id) is linked, not duplicated.
+    const unmatched = items.filter((n) => !byTelnyxId.has(n.id)).map((n) => n.phoneNumber);
+    const byNumber = new Map(
+      unmatched.length
+        ? (await trx.selectFrom('phone_numbers').selectAll().where('number', 'in', unmatched).execute()).map((r) => [
+            r.number,
+            r,
+          ])
+        : [],
+    );
+
+    const inserts: NumberRow[] = [];
+    const phoneIdByTelnyxId = new Map<string, string>();
+    for (const n of items) {
+      const row = byTelnyxId.get(n.id) ?? byNumber.get(n.phoneNumber);
+      const desired = {
+        number: n.phoneNumber,
+        country: n.country,
+        number_type: numberTypeFromTelnyx(n.numberType),
+        status: numberStatusFromTelnyx(n.status),
+        telnyx_number_id: n.id,
+        telnyx_connection_id: n.connectionId,
+        purchased_at: n.purchasedAt,
+        missing_at_telnyx_at: null,
+      };
+      if (!row) {
+        const id = crypto.randomUUID();
+        inserts.push({
+          id,
+          owner_id: ownerId,
+          area_code: null,
+          city: null,
+          region: null,
+          carrier: 'Telnyx',
+          capabilities: '["voice"]',
+          monthly_rate: null,
+          metadata: '{}',
+          created_at: now,
+          updated_at: now,
+          telnyx_seen_run_id: runId,
+          ...desired,
+        });
+        phoneIdByTelnyxId.set(n.id, id);
+        counts.numbers.created++;
+        continue;
+      }
+      phoneIdByTelnyxId.set(n.id, row.id);
+      const changed = (Object.keys(desired) as (keyof typeof desired)[]).some((k) => row[k] !== desired[k]);
+      if (changed) {
+        await trx
+          .updateTable('phone_numbers')
+          .set({ ...desired, updated_at: now, telnyx_seen_run_id: runId })
+          .where('id', '=', row.id)
+          .execute();
+        counts.numbers.updated++;
+      } else {
+        counts.numbers.unchanged++;
+      }
+    }
+    if (inserts.length) await trx.insertInto('phone_numbers').values(inserts).execute();
+    await trx
+      .updateTable('phone_numbers')
+      .set({ telnyx_seen_run_id: runId })
+      .where('telnyx_number_id', 'in', ids)
+      .execute();
+
+    await this.applyAssignments(trx, items, phoneIdByTelnyxId, trunkByConnection, counts.assignments, now);
+  }
+
+  /**
+   * Each number's connection at Telnyx becomes an active assignment when the number has none locally.
+   * A number actively assigned to another trunk is left alone (a conflict, listed in the drift report).
+   * New assignment type: an earlier inactive row's type is kept; otherwise primary when the trunk has no
+   * active primary yet, else secondary.
+   */
+  private async applyAssignments(
+    trx: TelnyxDb,
+    items: TelnyxPhoneNumber[],
+    phoneIdByTelnyxId: Map<string, string>,
+    trunkByConnection: Map<string, string>,
+    counts: SyncCounts['assignments'],
+    now: string,
+  ): Promise<void> {
+    const wanted: { phoneId: string; trunkId: string }[] = [];
+    for (const n of items) {
+      const trunkId = n.connectionId ? trunkByConnection.get(n.connectionId) : undefined;
+      const phoneId = phoneIdByTelnyxId.get(n.id);
+      if (trunkId && phoneId) wanted.push({ phoneId, trunkId });
+    }
+    if (!wanted.length) return;
+    const phoneIds = wanted.map((w) => w.phoneId);
+    const trunkIds = [...new Set(wanted.map((w) => w.trunkId))];
+    const rows = await trx
+      .selectFrom('trunk_phone_numbers')
+      .select(['id', 'trunk_id', 'phone_number_id', 'assignment_type', 'is_active'])
+      .where('phone_number_id', 'in', phoneIds)
+      .execute();
+    const activeByPhone = new Map<string, (typeof rows)[number]>();
+    const byPair = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) {
+      if (Number(r.is_active) === 1) activeByPhone.set(r.phone_number_id, r);
+      byPair.set(`${r.trunk_id}|${r.phone_number_id}`, r);
+    }
+    const withPrimary = new Set(
+      (
+        await trx
+          .selectFrom('trunk_phone_numbers')
+          .select('trunk_id')
+          .where('trunk_id', 'in', trunkIds)
+          .where('is_active', '=', 1)
+          .where('assignment_type', '=', 'primary')
+          .execute()
+      ).map((r) => r.trunk_id),
+    );
+    const inserts: TelnyxDatabase['trunk_phone_numbers'][] = [];
+    for (const w of wanted) {
+      const active = activeByPhone.get(w.phoneId);
+      if (active) {
+        if (active.trunk_id === w.trunkId) counts.unchanged++;
+        else counts.conflicts++;
+        continue;
+      }
+      const earlier = byPair.get(`${w.trunkId}|${w.phoneId}`);
+      let type: AssignmentType = earlier ? (earlier.assignment_type as AssignmentType) : 'primary';
+      if (!earlier && withPrimary.has(w.trunkId)) type = 'secondary';
+      if (type === 'primary' && withPrimary.has(w.trunkId)) type = 'secondary';
+      if (type === 'primary') withPrimary.add(w.trunkId);
+      if (earlier) {
+        await trx
+          .updateTable('trunk_phone_numbers')
+          .set({ is_active: 1, assignment_type: type, assigned_at: now, updated_at: now })
+          .where('id', '=', earlier.id)
+          .execute();
+      } else {
+        inserts.push({
+          id: crypto.randomUUID(),
+          trunk_id: w.trunkId,
+          phone_number_id: w.phoneId,
+          assignment_type: type,
+          is_active: 1,
+          assigned_at: now,
+          last_used_at: null,
+          settings: '{}',
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      counts.created++;
+    }
+    if (inserts.length) await trx.insertInto('trunk_phone_numbers').values(inserts).execute();
+  }
+
+  /** Marks linked trunks Telnyx no longer has (not seen in this complete run). Returns how many. */
+  async markMissingConnections(runId: string, now: string): Promise<number> {
+    const r = await this.db
+      .updateTable('sip_trunks')
+      .set({ missing_at_telnyx_at: now, updated_at: now })
+      .where('telnyx_connection_id', 'is not', null)
+      .where('missing_at_telnyx_at', 'is', null)
+      .where((eb) => eb.or([eb('telnyx_seen_run_id', 'is', null), eb('telnyx_seen_run_id', '!=', runId)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async markMissingNumbers(runId: string, now: string): Promise<number> {
+    const r = await this.db
+      .updateTable('phone_numbers')
+      .set({ missing_at_telnyx_at: now, updated_at: now })
+      .where('telnyx_number_id', 'is not', null)
+      .where('missing_at_telnyx_at', 'is', null)
+      .where((eb) => eb.or([eb('telnyx_seen_run_id', 'is', null), eb('telnyx_seen_run_id', '!=', runId)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+}

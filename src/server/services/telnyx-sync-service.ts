@@ -1,0 +1,185 @@
+/**
+ * Imports Telnyx credential connections (as trunks), phone numbers and each number's connection (as an
+ * active assignment), page by page, one transaction per page: a run killed at any point leaves a
+ * consistent database, and the next run completes the import (pages already in are simply unchanged).
+ * Nothing is deleted: what Telnyx no longer has gets missing_at_telnyx_at, at the end of a complete run.
+ *
+ * Owner of imported trunks and numbers: the admin who started the sync; for the periodic job and the
+ * CLI (no user), the `--owner` given or else the oldest active admin. Existing rows keep their owner.
+ */
+import type { SyncCounts, SyncErrorDto, SyncRunDto, DriftReportDto } from '../../shared/telnyx.js';
+import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { nowIso } from '../db/json.js';
+import type { SyncLock } from '../repositories/telnyx/sync-lock.js';
+import { emptyCounts, type SyncRunRepository } from '../repositories/telnyx/sync-run-repository.js';
+import type { TelnyxDriftRepository } from '../repositories/telnyx/telnyx-drift-repository.js';
+import type { TelnyxRepository } from '../repositories/telnyx/telnyx-repository.js';
+import { telnyxNotConfigured } from '../repositories/telnyx/telnyx-repository.js';
+import type { TelnyxSyncRepository } from '../repositories/telnyx/telnyx-sync-repository.js';
+
+export interface SyncProgress {
+  runId: string;
+  phase: 'connections' | 'numbers' | 'finishing';
+  pagesDone: number;
+  pagesTotal: number | null;
+  counts: SyncCounts;
+}
+
+export interface StartSyncOptions {
+  /** User id of whoever asked (an admin via the API); null for the job and the CLI. */
+  triggeredBy?: string | null;
+  /** Owner of newly imported trunks/numbers; defaults as described above. */
+  ownerId?: string | null;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+export interface StartedSync {
+  run: SyncRunDto;
+  /** Resolves with the finished run (also when it failed: see run.status / run.errors). */
+  done: Promise<SyncRunDto>;
+}
+
+const HEARTBEAT_MS = 10_000;
+
+export class TelnyxSyncService {
+  /** Runs started by this process, to tell our own live runs from crashed ones. */
+  private readonly live = new Set<string>();
+
+  constructor(
+    private readonly telnyx: TelnyxRepository,
+    private readonly store: TelnyxSyncRepository,
+    private readonly runs: SyncRunRepository,
+    private readonly drift: TelnyxDriftRepository,
+    private readonly lock: SyncLock,
+    private readonly isPostgres: boolean,
+  ) {}
+
+  get configured(): boolean {
+    return this.telnyx.configured;
+  }
+
+  /** Starts a run in the background; 409 (ConflictError) when one is already running anywhere. */
+  async start(options: StartSyncOptions = {}): Promise<StartedSync> {
+    if (!this.telnyx.configured) throw telnyxNotConfigured();
+    const ownerId = await this.resolveOwner(options);
+    const release = await this.lock.tryAcquire();
+    if (!release) throw await this.alreadyRunning();
+    let run: SyncRunDto | null = null;
+    try {
+      await this.runs.interruptDead(this.live, this.isPostgres);
+      run = await this.runs.create(options.triggeredBy ?? null);
+      if (!run) throw await this.alreadyRunning();
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    const started = run;
+    this.live.add(started.id);
+    const done = this.execute(started.id, ownerId, options.onProgress)
+      .finally(async () => {
+        this.live.delete(started.id);
+        await release();
+      })
+      .then(async () => (await this.runs.get(started.id)) ?? started);
+    return { run: started, done };
+  }
+
+  /** Starts and waits (CLI, job). */
+  async run(options: StartSyncOptions = {}): Promise<SyncRunDto> {
+    const { done } = await this.start(options);
+    return done;
+  }
+
+  async getRun(id: string): Promise<SyncRunDto> {
+    const run = await this.runs.get(id);
+    if (!run) throw new NotFoundError('Sync run');
+    return run;
+  }
+
+  listRuns(limit = 50): Promise<SyncRunDto[]> {
+    return this.runs.list(limit);
+  }
+
+  async driftReport(): Promise<DriftReportDto> {
+    const [items, last] = await Promise.all([this.drift.items(), this.runs.lastSucceeded()]);
+    const byKind: DriftReportDto['byKind'] = {};
+    for (const i of items) byKind[i.kind] = (byKind[i.kind] ?? 0) + 1;
+    return {
+      generatedAt: nowIso(),
+      basedOnRunId: last?.id ?? null,
+      basedOnSyncAt: last?.finishedAt ?? null,
+      count: items.length,
+      byKind,
+      items,
+    };
+  }
+
+  private async alreadyRunning(): Promise<ConflictError> {
+    const running = await this.runs.running();
+    return new ConflictError('A Telnyx sync is already running', running ? { runId: running.id } : undefined);
+  }
+
+  private async resolveOwner(options: StartSyncOptions): Promise<string> {
+    const candidates = [options.ownerId, options.triggeredBy];
+    for (const c of candidates) {
+      if (c && (await this.store.isActiveAdmin(c))) return c;
+    }
+    if (options.ownerId) throw new ValidationError('The owner of imported trunks must be an active admin');
+    const fallback = await this.store.defaultOwnerId();
+    if (!fallback) throw new ValidationError('Create an admin user first: imported trunks need an owner');
+    return fallback;
+  }
+
+  private async execute(runId: string, ownerId: string, onProgress?: (p: SyncProgress) => void): Promise<void> {
+    const counts = emptyCounts();
+    const errors: SyncErrorDto[] = [];
+    let pagesDone = 0;
+    let connectionPages: number | null = null;
+    let numberPages: number | null = null;
+    const total = (): number | null =>
+      connectionPages === null ? null : connectionPages + (numberPages ?? 1);
+    const report = (phase: SyncProgress['phase']): void =>
+      onProgress?.({ runId, phase, pagesDone, pagesTotal: total(), counts });
+    // The API can be slow between pages; the heartbeat shows the run is alive meanwhile.
+    const beat = setInterval(() => void this.runs.heartbeat(runId).catch(() => undefined), HEARTBEAT_MS);
+    beat.unref();
+    try {
+      for await (const page of this.telnyx.connectionPages()) {
+        connectionPages = page.totalPages;
+        const now = nowIso();
+        await this.store.inTransaction(async (trx) => {
+          await this.store.applyConnections(trx, runId, page.items, ownerId, counts.connections, now);
+          pagesDone++;
+          await this.runs.progress(trx, runId, { pagesDone, pagesTotal: total(), counts });
+        });
+        report('connections');
+      }
+      const trunkByConnection = await this.store.trunkIdsByConnection();
+      for await (const page of this.telnyx.phoneNumberPages()) {
+        numberPages = page.totalPages;
+        const now = nowIso();
+        await this.store.inTransaction(async (trx) => {
+          await this.store.applyNumbers(trx, runId, page.items, trunkByConnection, ownerId, counts, now);
+          pagesDone++;
+          await this.runs.progress(trx, runId, { pagesDone, pagesTotal: total(), counts });
+        });
+        report('numbers');
+      }
+      // Only a complete run knows what Telnyx no longer has.
+      const now = nowIso();
+      counts.connections.missing = await this.store.markMissingConnections(runId, now);
+      counts.numbers.missing = await this.store.markMissingNumbers(runId, now);
+      counts.drift = (await this.drift.items()).length;
+      report('finishing');
+      await this.runs.finish(runId, 'succeeded', { pagesDone, pagesTotal: total(), counts, errors });
+    } catch (err) {
+      const e = err instanceof DomainError ? err : new DomainError(ErrorCode.Internal, String((err as Error)?.message ?? err));
+      errors.push({ at: nowIso(), code: e.code, message: e.message });
+      await this.runs
+        .finish(runId, 'failed', { pagesDone, pagesTotal: total(), counts, errors })
+        .catch(() => undefined);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+}

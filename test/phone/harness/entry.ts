@@ -1,0 +1,146 @@
+/**
+ * Browser side of the phone harness: exposes the softphone (through createSoftphone, as the page uses
+ * it) and a plain RTCPeerConnection "far end" on window, for Playwright to drive.
+ */
+import { createSoftphone, type SoftphoneKind } from '../../../src/phone/create-softphone.js';
+import type { RegistrationDto } from '../../../src/shared/api.js';
+import type { Call, DialOptions, Softphone } from '../../../src/phone/softphone.js';
+
+interface LogEntry {
+  t: number;
+  kind: string;
+  data: unknown;
+}
+
+const log: LogEntry[] = [];
+let phone: Softphone | null = null;
+let lastIncoming: Call | null = null;
+
+function record(kind: string, data: unknown): void {
+  log.push({ t: performance.now(), kind, data });
+}
+
+const harness = {
+  log,
+  async create(provider: SoftphoneKind): Promise<void> {
+    phone = await createSoftphone(provider, { qualityIntervalMs: 500 });
+    phone.on('registrationState', (s) => record('registration', s));
+    phone.on('callState', (e) => {
+      if (e.state !== e.previous || e.call.state === 'dialing') record('callState', { id: e.call.id, state: e.state, cause: e.call.cause, sipCode: e.call.sipCode, by: e.call.end?.by ?? null });
+    });
+    phone.on('incomingCall', (c) => {
+      lastIncoming = c;
+      record('incoming', { id: c.id, from: c.remoteNumber, name: c.remoteName, to: c.callerId });
+    });
+    phone.on('callQuality', (q) => record('quality', q.quality));
+    phone.on('error', (e) => record('error', { code: e.code, message: e.message }));
+  },
+  async register(reg: RegistrationDto): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+    try {
+      await phone!.register(reg);
+      return { ok: true };
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      return { ok: false, code: e.code ?? 'UNKNOWN', message: e.message };
+    }
+  },
+  registration: () => phone!.registrationState,
+  lineState: () => phone!.lineState,
+  call(opts: DialOptions): string {
+    return phone!.call(opts).id;
+  },
+  callInfo() {
+    const c = phone!.currentCall;
+    return c && { id: c.id, state: c.state, direction: c.direction, remoteNumber: c.remoteNumber, callerId: c.callerId, cause: c.cause, sipCode: c.sipCode, muted: c.muted, answered: c.answeredAt !== null, ended: c.endedAt !== null };
+  },
+  states: (id?: string) =>
+    log.filter((l) => l.kind === 'callState' && (!id || (l.data as { id: string }).id === id)).map((l) => (l.data as { state: string }).state),
+  incoming: () => lastIncoming?.id ?? null,
+  answer: () => phone!.answer(),
+  decline: () => phone!.decline(),
+  hangup: () => phone!.hangup(),
+  mute: () => phone!.mute(),
+  unmute: () => phone!.unmute(),
+  hold: () => phone!.hold(),
+  unhold: () => phone!.unhold(),
+  dtmf: (d: string) => phone!.sendDtmf(d),
+  quality: () => phone!.currentCall?.getQuality() ?? null,
+  setDevices: (d: { input?: string; output?: string; ringer?: string }) => phone!.setAudioDevices(d),
+  async destroy(): Promise<void> {
+    await phone?.destroy();
+    phone = null;
+  },
+  /** Adapter statics (loaded on demand, like the page would). */
+  async counts(): Promise<{ jssipUas: number; jssipSockets: number; telnyxClients: number }> {
+    const [{ JsSipSoftphone }, { TelnyxSoftphone }] = await Promise.all([
+      import('../../../src/phone/adapters/jssip-adapter.js'),
+      import('../../../src/phone/adapters/telnyx-adapter.js'),
+    ]);
+    return { jssipUas: JsSipSoftphone.activeUaCount(), jssipSockets: JsSipSoftphone.openSocketCount(), telnyxClients: TelnyxSoftphone.activeClientCount() };
+  },
+  /** The JsSIP session of the current call (for DTMF/INFO assertions on the receiving side). */
+  async watchSipDtmf(): Promise<void> {
+    const p = phone as unknown as { sessionOf?: (id: string) => { on(ev: string, fn: (e: any) => void): void } | null };
+    const c = phone!.currentCall;
+    const s = c && p.sessionOf ? p.sessionOf(c.id) : null;
+    if (!s) throw new Error('no SIP session');
+    s.on('newDTMF', (e) => record('dtmf', { originator: e.originator, tone: e.dtmf.tone }));
+    s.on('newInfo', (e) => record('info', { originator: e.originator, contentType: e.info.contentType, body: e.info.body }));
+  },
+  remoteAudioElementCount: () => document.querySelectorAll('audio').length,
+};
+
+/** A bare WebRTC peer standing in for the far end of a Telnyx call. */
+let pc: RTCPeerConnection | null = null;
+async function newPeer(): Promise<RTCPeerConnection> {
+  pc?.close();
+  pc = new RTCPeerConnection();
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  for (const t of stream.getTracks()) pc.addTrack(t, stream);
+  return pc;
+}
+async function gathered(p: RTCPeerConnection): Promise<string> {
+  if (p.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        if (p.iceGatheringState === 'complete') resolve();
+      };
+      p.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 1000);
+    });
+  }
+  return p.localDescription!.sdp;
+}
+const farEnd = {
+  async answer(offer: string): Promise<string> {
+    const p = await newPeer();
+    await p.setRemoteDescription({ type: 'offer', sdp: offer });
+    await p.setLocalDescription(await p.createAnswer());
+    return gathered(p);
+  },
+  async offer(): Promise<string> {
+    const p = await newPeer();
+    await p.setLocalDescription(await p.createOffer());
+    return gathered(p);
+  },
+  async setAnswer(sdp: string): Promise<void> {
+    await pc!.setRemoteDescription({ type: 'answer', sdp });
+  },
+  async bytes(): Promise<{ sent: number; received: number; state: string }> {
+    let sent = 0;
+    let received = 0;
+    const report = await pc!.getStats();
+    report.forEach((s: any) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'audio') sent += s.bytesSent ?? 0;
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') received += s.bytesReceived ?? 0;
+    });
+    return { sent, received, state: pc!.connectionState };
+  },
+  close(): void {
+    pc?.close();
+    pc = null;
+  },
+};
+
+Object.assign(window, { harness, farEnd });
+document.title = 'phone harness ready';

@@ -130,6 +130,7 @@ export const DEMO_NUMBERS: DemoNumber[] = [
   },
   us('+14155550140', 'San Francisco', 'CA', { carrier: 'Demo SIP Co' }),
   us('+14155550141', 'San Francisco', 'CA', { carrier: 'Demo SIP Co' }),
+  us('+16175550151', 'Boston', 'MA', { numberType: 'mobile', capabilities: ['voice', 'sms'] }),
   // In the inventory but assigned to nothing: shows up in the admin's number list only.
   us('+16175550150', 'Boston', 'MA'),
 ];
@@ -271,6 +272,27 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     notes: 'Overflow trunk with no numbers yet: the dialer explains why it cannot call.',
     health: { status: 'unknown', latencyMs: null, message: null, minutesAgo: null },
     assignments: [],
+  },
+  {
+    owner: 'agent2',
+    name: 'Telnyx Boston (incomplete)',
+    provider: 'telnyx',
+    connectionType: 'credential',
+    status: 'active',
+    // Left incomplete on purpose: no connection id, no credentials, no primary number. The dialer falls
+    // back to the default credentials (or explains why it cannot register) and the diagnostic lists all three.
+    telnyxConnectionId: null,
+    usesDemoSipServer: false,
+    username: null,
+    password: null,
+    displayName: 'Blair Agent',
+    settings: TELNYX_SETTINGS,
+    region: 'us-east',
+    location: 'Boston, MA',
+    channelLimit: 3,
+    notes: 'Being set up: no Telnyx connection id or credentials yet, and only a secondary number.',
+    health: { status: 'unknown', latencyMs: null, message: null, minutesAgo: null },
+    assignments: [{ number: '+16175550151', type: 'secondary', active: true }],
   },
   {
     owner: 'admin',

@@ -1,4 +1,3 @@
-/// <reference types="vitest/config" />
 /**
  * Vite builds the browser app from src/web into dist/web; the server serves that folder in production
  * (`npm start`). In development `vite` serves the app and proxies /api to a running server
@@ -7,8 +6,6 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
-
-const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   root: fileURLToPath(new URL('./src/web', import.meta.url)),
@@ -26,10 +23,5 @@ export default defineConfig({
     proxy: {
       '/api': { target: process.env.DIALER_API_URL ?? 'http://127.0.0.1:3000', changeOrigin: false },
     },
-  },
-  // Vitest reads this file when the repository has no vitest config of its own: keep its root at the
-  // repository, not at src/web, so server and e2e suites are still found.
-  test: {
-    root: repoRoot,
   },
 });

@@ -1,0 +1,247 @@
+/**
+ * The browser's one typed client for the server's /api. Every request goes through {@link ApiClient.request}:
+ * same-origin cookies, the CSRF header on writes, a client-side timeout, and one error type.
+ */
+import type {
+  CallDto,
+  ConnectionDto,
+  ConnectionListDto,
+  ConnectionSource,
+  Page,
+  RegistrationDto,
+  SessionDto,
+} from '../../shared/api.js';
+import type { CallDirection, CallOutcome } from '../../shared/domain.js';
+import { ErrorCode } from '../../shared/errors.js';
+
+/** Codes the browser adds to the server's: the request never got an answer. */
+export const ClientErrorCode = {
+  Network: 'NETWORK_ERROR',
+  Timeout: 'TIMEOUT',
+  BadResponse: 'BAD_RESPONSE',
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** Any failed request. `message` is meant for the user; `status` is 0 when there was no HTTP answer. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode | ClientErrorCode,
+    message: string,
+    readonly status: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The session is gone (never existed, expired, or was revoked). */
+  get isUnauthenticated(): boolean {
+    return this.code === ErrorCode.Unauthenticated || this.code === ErrorCode.SessionExpired;
+  }
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | undefined | null>;
+  body?: unknown;
+  /** Abort and throw a TIMEOUT ApiError after this many milliseconds. */
+  timeoutMs?: number;
+  /** The message of that TIMEOUT error. */
+  timeoutMessage?: string;
+  signal?: AbortSignal;
+  /** A 401 from this request does not mean "the session expired" (login, the first /me). */
+  authProbe?: boolean;
+}
+
+export interface CallListQuery {
+  from?: string;
+  to?: string;
+  connectionId?: string;
+  phoneNumberId?: string;
+  direction?: CallDirection;
+  outcome?: CallOutcome;
+  page?: number;
+  pageSize?: number;
+}
+
+type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+  fetch?: FetchLike;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class ApiClient {
+  private csrfToken: string | null = null;
+  private readonly sessionLostListeners = new Set<(error: ApiError) => void>();
+  private readonly baseUrl: string;
+  private readonly fetchImpl: FetchLike;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.baseUrl = options.baseUrl ?? '/api';
+    // Bound so that `window.fetch` is not called with the client as `this`.
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  setCsrfToken(token: string | null): void {
+    this.csrfToken = token;
+  }
+
+  /** Called when a request made inside a session answers 401: the session expired or was revoked. */
+  onSessionLost(listener: (error: ApiError) => void): () => void {
+    this.sessionLostListeners.add(listener);
+    return () => this.sessionLostListeners.delete(listener);
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = this.baseUrl + path + queryString(options.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (WRITE_METHODS.has(method) && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, options.timeoutMs);
+    const onOuterAbort = (): void => controller.abort();
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (timedOut) {
+        throw new ApiError(
+          ClientErrorCode.Timeout,
+          options.timeoutMessage ?? `The server did not answer in ${Math.round((options.timeoutMs ?? 0) / 1000)} s`,
+          0,
+        );
+      }
+      if (options.signal?.aborted) throw err;
+      throw new ApiError(ClientErrorCode.Network, 'Cannot reach the server. Check your connection and try again.', 0, {
+        cause: String(err),
+      });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onOuterAbort);
+    }
+
+    if (response.status === 204) return undefined as T;
+    const payload = await readJson(response);
+    if (response.ok) return payload as T;
+
+    const error = toApiError(response.status, payload);
+    if (error.status === 401 && error.isUnauthenticated && !options.authProbe && this.csrfToken !== null) {
+      for (const listener of [...this.sessionLostListeners]) listener(error);
+    }
+    throw error;
+  }
+
+  // ── Auth ────────────────────────────────────────────────────────────────────────────────────────
+  login(email: string, password: string): Promise<SessionDto> {
+    return this.request('POST', '/auth/login', { body: { email, password }, authProbe: true });
+  }
+
+  logout(): Promise<void> {
+    return this.request('POST', '/auth/logout', { authProbe: true });
+  }
+
+  /** The current session, or an UNAUTHENTICATED/SESSION_EXPIRED ApiError. */
+  me(): Promise<SessionDto> {
+    return this.request('GET', '/auth/me', { authProbe: true });
+  }
+
+  // ── Connections ─────────────────────────────────────────────────────────────────────────────────
+  listConnections(
+    source: ConnectionSource,
+    options: Pick<RequestOptions, 'timeoutMs' | 'timeoutMessage' | 'signal'> = {},
+  ): Promise<ConnectionListDto> {
+    return this.request('GET', '/connections', { ...options, query: { source } });
+  }
+
+  getConnection(id: string): Promise<ConnectionDto> {
+    return this.request('GET', `/connections/${encodeURIComponent(id)}`);
+  }
+
+  /** What the softphone needs to register the connection (used by the calling feature). */
+  createRegistration(connectionId: string): Promise<RegistrationDto> {
+    return this.request('POST', `/connections/${encodeURIComponent(connectionId)}/registration`);
+  }
+
+  // ── Calls ───────────────────────────────────────────────────────────────────────────────────────
+  listCalls(query: CallListQuery, options: Pick<RequestOptions, 'signal'> = {}): Promise<Page<CallDto>> {
+    return this.request('GET', '/calls', { ...options, query: { ...query } });
+  }
+}
+
+function queryString(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+function toApiError(status: number, payload: unknown): ApiError {
+  if (isErrorBody(payload)) {
+    const { code, message, details } = payload.error;
+    const known = KNOWN_CODES.has(code) ? (code as ErrorCode) : fallbackCode(status);
+    return new ApiError(known, message || defaultMessage(status), status, details);
+  }
+  return new ApiError(fallbackCode(status), defaultMessage(status), status);
+}
+
+function isErrorBody(value: unknown): value is { error: { code: string; message: string; details?: unknown } } {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const error = (value as { error: unknown }).error;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
+
+function fallbackCode(status: number): ErrorCode | ClientErrorCode {
+  if (status === 401) return ErrorCode.Unauthenticated;
+  if (status === 403) return ErrorCode.Forbidden;
+  if (status === 404) return ErrorCode.NotFound;
+  if (status === 429) return ErrorCode.RateLimited;
+  if (status >= 500) return ErrorCode.Internal;
+  return ClientErrorCode.BadResponse;
+}
+
+function defaultMessage(status: number): string {
+  if (status === 429) return 'Too many attempts. Wait a minute and try again.';
+  if (status >= 500) return `The server had a problem (HTTP ${status}). Try again in a moment.`;
+  return `The server refused the request (HTTP ${status}).`;
+}
+
+/** The app's client. Tests build their own with a fake fetch. */
+export const api = new ApiClient();

@@ -1,0 +1,41 @@
+import { createPinia } from 'pinia';
+import PrimeVue from 'primevue/config';
+import ToastService from 'primevue/toastservice';
+import { createApp } from 'vue';
+import 'primeicons/primeicons.css';
+import App from './App.vue';
+import { api } from './api/client.js';
+import { createAppRouter } from './router.js';
+import { useConnectionsStore } from './stores/connections.js';
+import { useSessionStore } from './stores/session.js';
+import './styles/app.css';
+import { DialerTheme } from './theme.js';
+
+const app = createApp(App);
+const pinia = createPinia();
+app.use(pinia);
+const router = createAppRouter();
+app.use(router);
+app.use(PrimeVue, {
+  theme: {
+    preset: DialerTheme,
+    // Light only for now; the layer lets the app's own CSS override component styles without !important.
+    options: { darkModeSelector: false, cssLayer: { name: 'primevue', order: 'primevue' } },
+  },
+});
+app.use(ToastService);
+
+// Any request made inside a session that answers 401 means the session expired or was revoked.
+api.onSessionLost(() => {
+  const session = useSessionStore();
+  if (!session.isAuthenticated) return;
+  session.expire();
+  useConnectionsStore().reset();
+  const current = router.currentRoute.value;
+  void router.replace({
+    name: 'login',
+    query: current.name && current.name !== 'login' ? { redirect: current.fullPath } : {},
+  });
+});
+
+app.mount('#app');

@@ -1,0 +1,58 @@
+/** Routes and the auth guard: every page but /login needs a session; /login sends a logged-in user on. */
+import { createRouter, createWebHistory, type Router } from 'vue-router';
+import { useSessionStore } from './stores/session.js';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean;
+    /** Document title. */
+    title?: string;
+  }
+}
+
+export function createAppRouter(): Router {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [
+      {
+        path: '/login',
+        name: 'login',
+        component: () => import('./views/LoginView.vue'),
+        meta: { public: true, title: 'Log in' },
+      },
+      { path: '/', name: 'dialer', component: () => import('./views/DialerView.vue'), meta: { title: 'Dialer' } },
+      {
+        path: '/history',
+        name: 'history',
+        component: () => import('./views/CallHistoryView.vue'),
+        meta: { title: 'Call history' },
+      },
+      { path: '/:pathMatch(.*)*', redirect: '/' },
+    ],
+  });
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore();
+    await session.ensureChecked();
+    if (to.meta.public) {
+      if (session.isAuthenticated && to.name === 'login') return safeRedirect(to.query.redirect);
+      return true;
+    }
+    if (!session.isAuthenticated) {
+      return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    }
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · Dialer` : 'Dialer';
+  });
+
+  return router;
+}
+
+/** Only same-app paths, never another origin. */
+export function safeRedirect(redirect: unknown): string {
+  return typeof redirect === 'string' && redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : '/';
+}

@@ -1,0 +1,70 @@
+/** The number being dialled: what the agent typed, its E.164 form, and what is wrong with it. */
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import { cleanPastedNumber, parseDestination, regionLabel } from '../lib/phone-number.js';
+import { useSessionStore } from './session.js';
+
+export const DIAL_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
+export type DialKey = (typeof DIAL_KEYS)[number];
+
+/** Longest dial string we keep: E.164 is at most 15 digits, plus room for formatting. */
+const MAX_INPUT = 32;
+
+export const useDialerStore = defineStore('dialer', () => {
+  const session = useSessionStore();
+  const input = ref('');
+  /** The agent has left the field or pressed Call once: show "too short" as an error, not a hint. */
+  const touched = ref(false);
+
+  const defaultCountry = computed(() => session.defaultCountry);
+  const destination = computed(() => parseDestination(input.value, defaultCountry.value));
+  const countryHint = computed(() => regionLabel(defaultCountry.value));
+  /**
+   * Flag shown as you type: an invalid number at once; a too-short or missing one only once the agent
+   * left the field or tried to call, so typing the first digits is not greeted with an error.
+   */
+  const showError = computed(
+    () => destination.value.kind === 'invalid' || (touched.value && destination.value.kind !== 'valid'),
+  );
+
+  // A number typed for one user is never shown to the next one (logout, expired session).
+  watch(
+    () => session.user?.id,
+    () => clear(),
+  );
+
+  function setInput(value: string): void {
+    input.value = value.slice(0, MAX_INPUT);
+  }
+
+  function press(key: DialKey | '+'): void {
+    if (key === '+' && input.value.trim() !== '') return;
+    setInput(input.value + key);
+  }
+
+  function backspace(): void {
+    input.value = input.value.slice(0, -1);
+  }
+
+  function clear(): void {
+    input.value = '';
+    touched.value = false;
+  }
+
+  /** Pasted `tel:+1 (312) 555-0100` becomes `+13125550100`. */
+  function paste(text: string): void {
+    setInput(cleanPastedNumber(text));
+  }
+
+  /** The agent left the field: from now on an incomplete number is an error. */
+  function touch(): void {
+    if (input.value.trim() !== '') touched.value = true;
+  }
+
+  /** The agent pressed Call: a missing number is an error too. */
+  function markAttempted(): void {
+    touched.value = true;
+  }
+
+  return { input, touched, defaultCountry, destination, countryHint, showError, setInput, press, backspace, clear, paste, touch, markAttempted };
+});

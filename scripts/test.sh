@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it on a fresh machine:
+#   1. installs what the tests need from Debian's packages (chromium, kamailio, rtpengine, sipp),
+#   2. finds PostgreSQL on 127.0.0.1:5432 (starts the local cluster if it is installed but stopped),
+#   3. builds the web app (the browser tests drive the production build),
+#   4. runs the server tier (SQLite + PostgreSQL), then the browser tier (real Chromium, Kamailio, SIPp),
+#      the latter in a private loopback-only network namespace when this machine allows it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+log "test dependencies"
+bash test/lab/install-lab-deps.sh
+
+log "PostgreSQL"
+bash scripts/ensure-postgres.sh
+
+log "web build"
+npx vite build --logLevel warn
+
+status=0
+log "server tier (unit, repository and API tests on SQLite and PostgreSQL)"
+npx vitest run --project server || status=$?
+
+log "browser tier (real Chromium, real server, real SIP peers)"
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
+  # Nothing leaves the machine and ports cannot clash with other runs; lo must be brought up by hand.
+  unshare -n bash -c 'ip link set lo up && npx vitest run --project browser' || status=$?
+else
+  echo "(no network namespace here: running on the host's loopback)"
+  npx vitest run --project browser || status=$?
+fi
+exit $status

@@ -3,6 +3,7 @@
  * Nothing here listens on a port, so tests inject requests or listen on port 0.
  */
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
@@ -34,6 +35,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // The softphone connects to each connection's own SIP-over-WebSocket server, wherever it is.
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // PrimeVue themes inject their CSS variables at run time.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'", 'blob:', 'mediastream:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Fine for an app served from its own origin; keeps cross-origin isolation from breaking audio.
+    crossOriginEmbedderPolicy: false,
+  });
   const spaFallback = options.serveWeb ? await registerWebApp(app, config) : false;
   registerErrorHandler(app, { spaFallback });
   registerSessionGuard(app, services);

@@ -7,13 +7,10 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { CallState, RegistrationState } from '../../phone/call-state.js';
+import type { CallState, RegistrationState, Softphone } from '../../phone/softphone.js';
 
-/** The few things the page needs from a softphone; src/phone's `Softphone` is expected to satisfy it. */
-export interface PhoneEventSource {
-  on(event: 'registration', listener: (state: RegistrationState) => void): () => void;
-  on(event: 'state', listener: (state: CallState) => void): () => void;
-}
+/** What the store needs from a softphone (a `Softphone` from src/phone; a fake in tests). */
+export type PhoneEventSource = Pick<Softphone, 'on' | 'registrationState' | 'lineState'>;
 
 export const NOT_CONNECTED_REASON = 'calling from the browser is not set up in this version yet';
 
@@ -65,8 +62,10 @@ export const usePhoneStore = defineStore('phone', () => {
   function attach(source: PhoneEventSource): void {
     detachSoftphone();
     softphone.value = source;
-    const offRegistration = source.on('registration', (state) => (registration.value = state));
-    const offState = source.on('state', (state) => (callState.value = state));
+    registration.value = source.registrationState;
+    callState.value = source.lineState;
+    const offRegistration = source.on('registrationState', (state) => (registration.value = state));
+    const offState = source.on('callState', () => (callState.value = source.lineState));
     detach = () => {
       offRegistration();
       offState();

@@ -223,11 +223,16 @@ export class JsSipSoftphone extends BaseSoftphone {
       return;
     }
     const remote = session.remote_identity;
+    // The caller's number: P-Asserted-Identity (trusted networks), else a numeric display name (how
+    // this adapter and many PBXs present a caller ID), else the From user.
+    const pai = /<?sips?:(\+?\d{6,15})@/.exec(request.getHeader('P-Asserted-Identity') ?? '')?.[1];
+    const display = remote.display_name?.trim() ?? '';
+    const number = pai ?? (/^\+?\d{6,15}$/.test(display) ? display : remote.uri.user);
     const call = this.addCall({
       id: this.newCallId(),
       direction: 'inbound',
-      remoteNumber: toE164ish(remote.uri.user),
-      remoteName: remote.display_name || null,
+      remoteNumber: toE164ish(number),
+      remoteName: display && display !== number ? display : null,
       callerId: request.ruri?.user ? toE164ish(request.ruri.user) : null,
     });
     this.track(call, session);

@@ -87,6 +87,18 @@ const harness = {
     s.on('newDTMF', (e) => record('dtmf', { originator: e.originator, tone: e.dtmf.tone }));
     s.on('newInfo', (e) => record('info', { originator: e.originator, contentType: e.info.contentType, body: e.info.body }));
   },
+  /** RFC 4733: tones leave through the audio sender's RTCDTMFSender (tonechange fires per tone). */
+  async watchRtpDtmf(): Promise<boolean> {
+    const p = phone as unknown as { sessionOf?: (id: string) => { connection?: RTCPeerConnection } | null };
+    const c = phone!.currentCall;
+    const pc = c && p.sessionOf ? p.sessionOf(c.id)?.connection : null;
+    const dtmf = pc?.getSenders().find((x) => x.track?.kind === 'audio')?.dtmf;
+    if (!dtmf) throw new Error('no RTCDTMFSender');
+    dtmf.addEventListener('tonechange', (e) => {
+      if (e.tone) record('rtpDtmf', e.tone);
+    });
+    return dtmf.canInsertDTMF;
+  },
   remoteAudioElementCount: () => document.querySelectorAll('audio').length,
 };
 

@@ -1,0 +1,240 @@
+/**
+ * The sip (JsSIP) adapter in real Chromium against the Kamailio lab: two softphones register, call
+ * each other through the proxy, exchange audio and DTMF, hold, hang up; bad passwords, a Kamailio
+ * restart and switching registrations behave as a user expects.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { SipRegistrationDto } from '../../src/shared/api.js';
+import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
+import { findMissingLabTools, labToolsHint, startSipLab, type SipLab } from '../lab/sip-lab.js';
+import { startHarnessServer, type HarnessServer } from './harness/server.js';
+
+const missing = findMissingLabTools();
+if (missing.length > 0) console.warn(labToolsHint(missing));
+
+const USERS = [
+  { username: 'alice', password: 'alice-pw' },
+  { username: 'bob', password: 'bob-pw' },
+];
+const ALICE_NUMBER = '+15551230001';
+const BOB_NUMBER = '+15551230002';
+
+let lab: SipLab;
+let browser: LabBrowser;
+let harness: HarnessServer;
+const pages: Page[] = [];
+
+function registration(user: 'alice' | 'bob', over: Partial<SipRegistrationDto> = {}): SipRegistrationDto {
+  const u = USERS.find((x) => x.username === user)!;
+  return {
+    provider: 'sip',
+    connectionId: `conn-${user}`,
+    wsServer: lab.wsUrl,
+    sipUri: `sip:${user}@${lab.domain}`,
+    authorizationUser: user,
+    password: u.password,
+    displayName: user === 'alice' ? 'Alice' : 'Bob',
+    fallback: false,
+    dtmfMode: 'rfc2833',
+    sendPAssertedIdentity: true,
+    iceServers: [],
+    ...over,
+  };
+}
+
+async function phonePage(): Promise<Page> {
+  const page = await browser.newPage();
+  pages.push(page);
+  await page.goto(harness.url);
+  await page.waitForFunction(() => (window as any).harness);
+  await call(page, 'create', 'sip');
+  return page;
+}
+
+function call<T = unknown>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(([f, a]) => (window as any).harness[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+  const start = Date.now();
+  let last: T = await fn();
+  while (!ok(last)) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = await fn();
+  }
+  return last;
+}
+
+type Info = { state: string; cause: string | null; sipCode: number | null; remoteNumber: string; direction: string } | null;
+
+/** Alice calls Bob's number, Bob answers; returns [alice, bob] with an active call and media up. */
+async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promise<[Page, Page]> {
+  const [a, b] = await Promise.all([phonePage(), phonePage()]);
+  expect(await call(a, 'register', registration('alice', aliceOver))).toEqual({ ok: true });
+  expect(await call(b, 'register', registration('bob'))).toEqual({ ok: true });
+  const t0 = Date.now();
+  await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+  await until(() => call<string | null>(b, 'incoming'), (x) => x !== null, 'incoming call on B');
+  expect(await call(b, 'callInfo')).toMatchObject({ direction: 'inbound', state: 'ringing' });
+  await call(b, 'answer');
+  await until(() => call<Info>(a, 'callInfo'), (c) => c?.state === 'active', 'A active');
+  await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'active', 'B active');
+  console.log(`[jssip] call() to both active: ${Date.now() - t0} ms`);
+  return [a, b];
+}
+
+beforeAll(async () => {
+  if (missing.length > 0) return;
+  [lab, browser, harness] = await Promise.all([
+    startSipLab({ users: USERS, aliases: { [ALICE_NUMBER]: 'alice', [BOB_NUMBER]: 'bob' } }),
+    launchLabBrowser(),
+    startHarnessServer(),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  await lab?.stop();
+});
+
+afterEach(async () => {
+  for (const p of pages.splice(0)) {
+    await p.evaluate(() => (window as any).harness.destroy()).catch(() => undefined);
+    await p.close().catch(() => undefined);
+  }
+});
+
+describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () => {
+  it('A calls B through the proxy: audio both ways, caller ID, hold/unhold, hangup', async () => {
+    const [a, b] = await connectedPair();
+    expect(await call(b, 'callInfo')).toMatchObject({ remoteNumber: ALICE_NUMBER });
+
+    for (const p of [a, b]) {
+      await until(() => call<{ bytesReceived: number; bytesSent: number }>(p, 'quality'), (q) => q.bytesReceived > 1000 && q.bytesSent > 1000, 'audio both ways');
+    }
+    const q = await call<{ mos: number; jitterMs: number; rttMs: number | null }>(a, 'quality');
+    expect(q.mos).toBeGreaterThan(3.5);
+    expect(await a.evaluate(() => document.querySelector('audio')?.srcObject instanceof MediaStream)).toBe(true);
+
+    await call(a, 'hold');
+    expect(await call(a, 'callInfo')).toMatchObject({ state: 'held' });
+    await call(a, 'unhold');
+    expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });
+
+    await call(a, 'hangup');
+    const bEnd = await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'ended', 'B ended');
+    expect(bEnd).toMatchObject({ cause: 'normal' });
+    expect(await call(a, 'states')).toEqual(['dialing', 'ringing', 'active', 'held', 'active', 'ended']);
+    expect(await call(b, 'states')).toEqual(['ringing', 'active', 'ended']);
+  });
+
+  it('DTMF: SIP INFO from A arrives as newDTMF on B; RFC 4733 goes out in RTP', async () => {
+    const [a, b] = await connectedPair({ dtmfMode: 'info' });
+    await call(b, 'watchSipDtmf');
+    await call(a, 'dtmf', '5');
+    await call(a, 'dtmf', '#');
+    const seen = await until(
+      () => b.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'dtmf').map((l: any) => l.data)),
+      (x: unknown[]) => x.length >= 2,
+      'DTMF on B',
+    );
+    expect(seen).toEqual([
+      { originator: 'remote', tone: '5' },
+      { originator: 'remote', tone: '#' },
+    ]);
+    await call(a, 'hangup');
+
+    // RFC 4733: the tone is sent by the RTCDTMFSender in RTP, not as SIP, so B's JsSIP sees no INFO.
+    for (const p of pages.splice(0)) {
+      await p.evaluate(() => (window as any).harness.destroy());
+      await p.close();
+    }
+    const [a2, b2] = await connectedPair({ dtmfMode: 'rfc2833' });
+    await call(b2, 'watchSipDtmf');
+    expect(await call(a2, 'watchRtpDtmf')).toBe(true); // telephone-event negotiated
+    await call(a2, 'dtmf', '9');
+    const local = await until(
+      () => a2.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'rtpDtmf').map((l: any) => l.data)),
+      (x: unknown[]) => x.length >= 1,
+      'DTMF sent in RTP by A',
+    );
+    expect(local).toEqual(['9']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await b2.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'dtmf' || l.kind === 'info'))).toEqual([]);
+  });
+
+  it('a wrong password gives a clear registration error', async () => {
+    const a = await phonePage();
+    const res = await call<{ ok: boolean; code: string; message: string }>(a, 'register', registration('alice', { password: 'nope' }));
+    expect(res.ok).toBe(false);
+    expect(res.code).toBe('PHONE_REGISTRATION_FAILED');
+    expect(res.message).toMatch(/^Wrong SIP user name or password \((401|403)\)\.$/);
+    expect(await call(a, 'lineState')).toBe('idle');
+    expect(await call(a, 'counts')).toMatchObject({ jssipUas: 0, jssipSockets: 0 });
+  });
+
+  it('an unreachable server fails registration instead of spinning forever', async () => {
+    const a = await phonePage();
+    const res = await call<{ ok: boolean; message: string }>(a, 'register', registration('alice', { wsServer: 'ws://127.0.0.1:9' }));
+    expect(res).toMatchObject({ ok: false });
+    expect(res.message).toMatch(/Cannot reach the phone server ws:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('re-registers within 10 s after Kamailio restarts, keeping the call up', async () => {
+    const [a, b] = await connectedPair();
+    const t0 = Date.now();
+    await lab.restartKamailio();
+    await until(() => call<{ status: string }>(a, 'registration'), (s) => s.status === 'reconnecting', 'reconnecting', 3000);
+    await until(() => call<{ status: string }>(a, 'registration'), (s) => s.status === 'registered', 're-registered', 10_000);
+    await until(() => call<{ status: string }>(b, 'registration'), (s) => s.status === 'registered', 'B re-registered', 10_000);
+    const took = Date.now() - t0;
+    console.log(`[jssip] re-registered ${took} ms after the Kamailio restart`);
+    expect(took).toBeLessThan(10_000);
+    const regLog = await a.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'registration').map((l: any) => l.data));
+    expect(regLog).toContainEqual(expect.objectContaining({ status: 'reconnecting', attempt: 1 }));
+    // Media is peer to peer here, so the call survives the signalling blip.
+    expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });
+    const before = (await call<{ bytesReceived: number }>(a, 'quality')).bytesReceived;
+    await until(() => call<{ bytesReceived: number }>(a, 'quality'), (q) => q.bytesReceived > before, 'audio still flowing');
+    // And a new call works on the new registration.
+    await call(a, 'hangup');
+    await call(b, 'hangup');
+    await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+    await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'ringing' && c.direction === 'inbound', 'B rings again');
+    await call(b, 'decline');
+    const aEnd = await until(() => call<Info>(a, 'callInfo'), (c) => c?.state === 'ended', 'A sees the decline');
+    expect(aEnd).toMatchObject({ cause: 'rejected', sipCode: 603 });
+  });
+
+  it('switching registration leaves exactly one UA and one socket', async () => {
+    const a = await phonePage();
+    await call(a, 'register', registration('alice'));
+    await call(a, 'register', registration('bob')); // same phone, other connection
+    expect(await call(a, 'counts')).toMatchObject({ jssipUas: 1, jssipSockets: 1 });
+    await call(a, 'destroy');
+    await call(a, 'create', 'sip');
+    expect(await call(a, 'register', registration('alice'))).toEqual({ ok: true });
+    expect(await call(a, 'counts')).toMatchObject({ jssipUas: 1, jssipSockets: 1 });
+    expect(await a.evaluate(() => document.querySelectorAll('audio').length)).toBeLessThanOrEqual(1);
+    await call(a, 'destroy');
+    expect(await call(a, 'counts')).toMatchObject({ jssipUas: 0, jssipSockets: 0 });
+  });
+
+  it('a busy callee ends the call as busy with 486', async () => {
+    const [a, b] = await Promise.all([phonePage(), phonePage()]);
+    await call(a, 'register', registration('alice'));
+    await call(b, 'register', registration('bob'));
+    await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+    await until(() => call<string | null>(b, 'incoming'), (x) => x !== null, 'B rings');
+    await call(b, 'answer');
+    // A third party (Bob calling himself from another page is not possible): call Bob again from a new Alice.
+    const c = await phonePage();
+    await call(c, 'register', registration('alice'));
+    await call(c, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+    const end = await until(() => call<Info>(c, 'callInfo'), (x) => x?.state === 'ended', 'busy');
+    expect(end).toMatchObject({ cause: 'busy', sipCode: 486 });
+  });
+});

@@ -9,6 +9,8 @@ import { argon2Hasher, type PasswordHasher } from './repositories/password-hashe
 import { SessionRepository } from './repositories/session-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
 import { AuthService } from './services/auth-service.js';
+import { CallRepository } from './repositories/call-repository.js';
+import { CallService } from './services/call-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -25,6 +27,8 @@ export interface Services {
   hasher: PasswordHasher;
   users: UserRepository;
   auth: AuthService;
+  /** Call records (history, export, stats) and the abandoned-call sweeper. */
+  calls: CallService;
   /** Stops background jobs and timers (not the database). */
   stop(): Promise<void>;
 }
@@ -37,6 +41,12 @@ export function createServices(deps: ServiceDeps): Services {
   const sessions = new SessionRepository(db);
   const auth = new AuthService(db, users, sessions, hasher, config.sessionTtlMs);
   const stoppers: (() => Promise<void> | void)[] = [];
+  const calls = new CallService(new CallRepository(db), {
+    abandonTimeoutMs: config.callAbandonTimeoutMs,
+    onSweepError: (err) => console.error('call sweeper failed:', err),
+  });
+  calls.startSweeper();
+  stoppers.push(() => calls.stopSweeper());
   return {
     config,
     db,
@@ -45,6 +55,7 @@ export function createServices(deps: ServiceDeps): Services {
     hasher,
     users,
     auth,
+    calls,
     async stop() {
       for (const s of stoppers.reverse()) await s();
     },

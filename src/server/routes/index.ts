@@ -6,9 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../container.js';
 import { authRoutes } from './auth-routes.js';
+import { callRoutes } from './call-routes.js';
 import { healthRoutes } from './health-routes.js';
 
 export async function registerRoutes(app: FastifyInstance, services: Services, config: Config): Promise<void> {
   healthRoutes(app, services);
   await authRoutes(app, services, config);
+  callRoutes(app, services);
 }

@@ -1,0 +1,449 @@
+/**
+ * Call records: the phone opens one when a call starts, reports progress and the end, and sends
+ * heartbeats meanwhile; a sweeper closes records whose browser vanished as "abandoned". History, CSV
+ * export and per-trunk/per-number statistics read them back.
+ *
+ * Record life cycle (outcome):
+ *
+ *   in_progress --PATCH final outcome--> answered | busy | no_answer | rejected | cancelled | failed
+ *        \--no heartbeat for callAbandonTimeoutMs (sweeper)--> abandoned --late final PATCH--> (final)
+ *
+ * A final record never goes back to in_progress.
+ */
+import crypto from 'node:crypto';
+import type { CallDto, Page } from '../../shared/api.js';
+import type { CallHeartbeatDto, CallStatsDto, CallStatsFigures } from '../../shared/call-api.js';
+import type { CallDirection, CallOutcome } from '../../shared/domain.js';
+import {
+  ConflictError,
+  DomainError,
+  ErrorCode,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../shared/errors.js';
+import type { CallRow } from '../db/schema.js';
+import type {
+  CallAggregateRow,
+  CallFilter,
+  CallListRow,
+  CallRepository,
+} from '../repositories/call-repository.js';
+
+export interface Actor {
+  id: string;
+  role: string;
+}
+
+export interface StartCallInput {
+  connectionId: string;
+  /** E.164 (already normalised by the route). */
+  callerNumber?: string | null;
+  phoneNumberId?: string | null;
+  remoteNumber: string;
+  direction: CallDirection;
+  sipCallId?: string | null;
+}
+
+export interface UpdateCallInput {
+  outcome?: CallOutcome;
+  /** ISO UTC (normalised by the route). */
+  answeredAt?: string | null;
+  endedAt?: string | null;
+  hangupCause?: string | null;
+  sipCode?: number | null;
+  quality?: {
+    mos?: number | null;
+    jitterMs?: number | null;
+    packetLossPct?: number | null;
+    rttMs?: number | null;
+  } | null;
+}
+
+export interface CallQuery {
+  fromIso?: string;
+  toExclusiveIso?: string;
+  connectionId?: string;
+  phoneNumberId?: string;
+  direction?: CallDirection;
+  outcome?: CallOutcome;
+  q?: string;
+  /** A user id, "all", or undefined for the current user. */
+  userId?: string;
+}
+
+export interface CallServiceOptions {
+  abandonTimeoutMs: number;
+  now?: () => Date;
+  /** Where sweeper failures are reported (they must not crash the process). */
+  onSweepError?: (err: unknown) => void;
+}
+
+const SWEEP_BATCH = 500;
+
+function round(n: number | null, digits: number): number | null {
+  if (n === null) return null;
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function toCallDto(row: CallListRow): CallDto {
+  const hasQuality =
+    row.mos !== null || row.jitter_ms !== null || row.packet_loss_pct !== null || row.rtt_ms !== null;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    connectionId: row.trunk_id,
+    connectionName: row.trunk_name,
+    phoneNumberId: row.phone_number_id,
+    callerNumber: row.caller_number,
+    remoteNumber: row.remote_number,
+    direction: row.direction as CallDirection,
+    outcome: row.outcome as CallOutcome,
+    hangupCause: row.hangup_cause,
+    sipCode: row.sip_code,
+    startedAt: row.started_at,
+    answeredAt: row.answered_at,
+    endedAt: row.ended_at,
+    durationSeconds: row.duration_seconds,
+    // float4 on PostgreSQL: round so both databases answer the same figures.
+    quality: hasQuality
+      ? {
+          mos: round(row.mos, 2),
+          jitterMs: round(row.jitter_ms, 2),
+          packetLossPct: round(row.packet_loss_pct, 2),
+          rttMs: round(row.rtt_ms, 2),
+        }
+      : null,
+  };
+}
+
+function durationSeconds(answeredAt: string | null, endedAt: string | null): number | null {
+  if (!answeredAt || !endedAt) return null;
+  return Math.max(0, Math.round((Date.parse(endedAt) - Date.parse(answeredAt)) / 1000));
+}
+
+function figures(r: CallAggregateRow): CallStatsFigures {
+  return {
+    calls: r.calls,
+    answered: r.answered,
+    answerRate: r.calls > 0 ? round(r.answered / r.calls, 4) : null,
+    avgDurationSeconds: round(r.avg_duration, 1),
+    avgMos: round(r.avg_mos, 2),
+  };
+}
+
+export class CallService {
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly calls: CallRepository,
+    private readonly options: CallServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async start(actor: Actor, input: StartCallInput): Promise<CallDto> {
+    const trunk = await this.calls.findTrunk(input.connectionId);
+    // Someone else's trunk is "not found", so ids cannot be probed.
+    if (!trunk || trunk.owner_id !== actor.id) throw new NotFoundError('Connection');
+    if (input.direction === 'outbound' && trunk.status !== 'active') {
+      throw new DomainError(
+        ErrorCode.NotFound,
+        `Connection "${trunk.name}" is ${trunk.status}; only active connections can place calls.`,
+      );
+    }
+
+    let phoneNumberId: string | null = null;
+    let callerNumber: string | null = input.callerNumber ?? null;
+    let touchAssignmentId: string | null = null;
+    const wanted = input.phoneNumberId
+      ? { phoneNumberId: input.phoneNumberId }
+      : input.callerNumber
+        ? { e164: input.callerNumber }
+        : null;
+
+    if (input.direction === 'outbound') {
+      if (!wanted)
+        throw new ValidationError('Choose a caller ID: send callerNumber (E.164) or phoneNumberId.');
+      const a = await this.calls.findAssignment(trunk.id, wanted);
+      if (
+        !a ||
+        a.is_active !== 1 ||
+        (input.callerNumber && input.phoneNumberId && a.number !== input.callerNumber)
+      ) {
+        const shown = input.callerNumber ?? a?.number ?? 'This number';
+        throw new DomainError(
+          ErrorCode.CallerIdNotAssigned,
+          a && a.is_active !== 1
+            ? `${shown} is no longer assigned to connection "${trunk.name}". Choose one of its assigned numbers as caller ID.`
+            : `${shown} is not assigned to connection "${trunk.name}". Choose one of its assigned numbers as caller ID.`,
+          {
+            connectionId: trunk.id,
+            callerNumber: input.callerNumber ?? null,
+            phoneNumberId: input.phoneNumberId ?? null,
+          },
+        );
+      }
+      phoneNumberId = a.phone_number_id;
+      callerNumber = a.number;
+      touchAssignmentId = a.assignment_id;
+    } else if (wanted) {
+      // Inbound: the number that was called. Link it when it is one of this trunk's numbers; keep the
+      // text either way (a call that reached us is worth recording even if the assignment changed).
+      const a = await this.calls.findAssignment(trunk.id, wanted);
+      if (a) {
+        phoneNumberId = a.phone_number_id;
+        callerNumber = a.number;
+      } else if (input.phoneNumberId) {
+        throw new DomainError(
+          ErrorCode.CallerIdNotAssigned,
+          `That number is not assigned to connection "${trunk.name}".`,
+          { connectionId: trunk.id, phoneNumberId: input.phoneNumberId },
+        );
+      }
+    }
+
+    const now = this.now().toISOString();
+    const row: CallRow = {
+      id: crypto.randomUUID(),
+      user_id: actor.id,
+      trunk_id: trunk.id,
+      phone_number_id: phoneNumberId,
+      caller_number: callerNumber,
+      remote_number: input.remoteNumber,
+      direction: input.direction,
+      outcome: 'in_progress',
+      hangup_cause: null,
+      sip_code: null,
+      sip_call_id: input.sipCallId ?? null,
+      started_at: now,
+      answered_at: null,
+      ended_at: null,
+      duration_seconds: null,
+      mos: null,
+      jitter_ms: null,
+      packet_loss_pct: null,
+      rtt_ms: null,
+      last_seen_at: now,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.calls.insert(row, touchAssignmentId);
+    return toCallDto({ ...row, trunk_name: trunk.name, user_email: null });
+  }
+
+  async update(actor: Actor, id: string, input: UpdateCallInput): Promise<CallDto> {
+    const current = await this.ownCall(actor, id);
+    const patch = this.patchFor(current, input);
+    if (current.outcome !== 'in_progress') {
+      if (Object.keys(patch).every((k) => patch[k as keyof typeof patch] === current[k as keyof CallRow])) {
+        return toCallDto(current); // an exact retry of the final update
+      }
+      const lateReport =
+        current.outcome === 'abandoned' && input.outcome !== undefined && input.outcome !== 'in_progress';
+      if (!lateReport) {
+        throw new ConflictError(`This call has already ended (${current.outcome}) and cannot be changed.`, {
+          outcome: current.outcome,
+        });
+      }
+    }
+    const now = this.now().toISOString();
+    const ok = await this.calls.update(id, current.outcome, { ...patch, last_seen_at: now, updated_at: now });
+    if (!ok) {
+      // The sweeper (or a concurrent request) closed it between our read and write.
+      const after = await this.ownCall(actor, id);
+      throw new ConflictError(`This call has already ended (${after.outcome}) and cannot be changed.`, {
+        outcome: after.outcome,
+      });
+    }
+    return toCallDto(await this.ownCall(actor, id));
+  }
+
+  async heartbeat(actor: Actor, id: string): Promise<CallHeartbeatDto> {
+    const now = this.now().toISOString();
+    if (await this.calls.touch(id, actor.id, now)) return { id, lastSeenAt: now };
+    const call = await this.ownCall(actor, id);
+    throw new ConflictError(`This call has already ended (${call.outcome}).`, { outcome: call.outcome });
+  }
+
+  async get(actor: Actor, id: string): Promise<CallDto> {
+    const row = await this.calls.findById(id);
+    if (!row || (row.user_id !== actor.id && actor.role !== 'admin')) throw new NotFoundError('Call');
+    return toCallDto(row);
+  }
+
+  async list(actor: Actor, query: CallQuery, page: number, pageSize: number): Promise<Page<CallDto>> {
+    const { rows, total } = await this.calls.list(
+      this.filterFor(actor, query),
+      (page - 1) * pageSize,
+      pageSize,
+    );
+    return { items: rows.map(toCallDto), total, page, pageSize };
+  }
+
+  /** Every matching record, newest first, for the CSV export. */
+  async *exportRows(actor: Actor, query: CallQuery): AsyncGenerator<CallListRow> {
+    yield* this.calls.iterate(this.filterFor(actor, query));
+  }
+
+  /** Checks the filters (and the actor's right to them) before a response starts streaming. */
+  checkQuery(actor: Actor, query: CallQuery): void {
+    this.filterFor(actor, query);
+  }
+
+  async stats(actor: Actor, query: CallQuery): Promise<CallStatsDto> {
+    const filter = this.filterFor(actor, query);
+    const [totals, byTrunk, byNumber] = await Promise.all([
+      this.calls.aggregate(filter, 'none'),
+      this.calls.aggregate(filter, 'trunk'),
+      this.calls.aggregate(filter, 'number'),
+    ]);
+    const total = totals[0] ?? {
+      key_id: null,
+      key_label: null,
+      calls: 0,
+      answered: 0,
+      avg_duration: null,
+      avg_mos: null,
+    };
+    return {
+      from: query.fromIso ?? null,
+      to: query.toExclusiveIso ?? null,
+      totals: figures(total),
+      byConnection: byTrunk.map((r) => ({
+        connectionId: r.key_id,
+        connectionName: r.key_label,
+        ...figures(r),
+      })),
+      byNumber: byNumber.map((r) => ({ phoneNumberId: r.key_id, number: r.key_label, ...figures(r) })),
+    };
+  }
+
+  /**
+   * Closes in-progress calls not heard from for `abandonTimeoutMs` before `now`: outcome abandoned,
+   * ended when last seen. Safe to run on several app instances at once (each close is conditional on
+   * the row being unchanged). Returns how many it closed.
+   */
+  async sweepAbandoned(now: Date = this.now()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.options.abandonTimeoutMs).toISOString();
+    const seconds = Math.round(this.options.abandonTimeoutMs / 1000);
+    let closed = 0;
+    for (;;) {
+      const stale = await this.calls.findStale(cutoff, SWEEP_BATCH);
+      for (const c of stale) {
+        const ok = await this.calls.update(c.id, 'in_progress', {
+          outcome: 'abandoned',
+          ended_at: c.last_seen_at,
+          duration_seconds: durationSeconds(c.answered_at, c.last_seen_at),
+          hangup_cause: `The browser stopped reporting this call (no heartbeat for ${seconds} s)`,
+          updated_at: now.toISOString(),
+        });
+        if (ok) closed++;
+      }
+      if (stale.length < SWEEP_BATCH) return closed;
+    }
+  }
+
+  /** Runs the sweeper every `intervalMs` (unref'd: it never keeps the process alive). */
+  startSweeper(
+    intervalMs = Math.min(30_000, Math.max(1_000, Math.floor(this.options.abandonTimeoutMs / 4))),
+  ): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.sweeping) return;
+      this.sweeping = this.sweepAbandoned()
+        .catch((err: unknown) => this.options.onSweepError?.(err))
+        .finally(() => {
+          this.sweeping = null;
+        });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stopSweeper(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping;
+  }
+
+  private async ownCall(actor: Actor, id: string): Promise<CallListRow> {
+    const row = await this.calls.findById(id);
+    if (!row || row.user_id !== actor.id) throw new NotFoundError('Call');
+    return row;
+  }
+
+  private patchFor(current: CallRow, input: UpdateCallInput): Partial<CallRow> {
+    const patch: Partial<CallRow> = {};
+    if (input.outcome !== undefined) patch.outcome = input.outcome;
+    if (input.answeredAt !== undefined) patch.answered_at = input.answeredAt;
+    if (input.endedAt !== undefined) patch.ended_at = input.endedAt;
+    if (input.hangupCause !== undefined) patch.hangup_cause = input.hangupCause;
+    if (input.sipCode !== undefined) patch.sip_code = input.sipCode;
+    if (input.quality !== undefined) {
+      const q = input.quality;
+      if (q === null)
+        Object.assign(patch, { mos: null, jitter_ms: null, packet_loss_pct: null, rtt_ms: null });
+      else {
+        if (q.mos !== undefined) patch.mos = q.mos;
+        if (q.jitterMs !== undefined) patch.jitter_ms = q.jitterMs;
+        if (q.packetLossPct !== undefined) patch.packet_loss_pct = q.packetLossPct;
+        if (q.rttMs !== undefined) patch.rtt_ms = q.rttMs;
+      }
+    }
+
+    const outcome = patch.outcome ?? current.outcome;
+    const answeredAt = patch.answered_at !== undefined ? patch.answered_at : current.answered_at;
+    let endedAt = patch.ended_at !== undefined ? patch.ended_at : current.ended_at;
+    if (outcome === 'in_progress' && current.outcome !== 'in_progress') {
+      throw new ConflictError(`This call has already ended (${current.outcome}) and cannot be reopened.`, {
+        outcome: current.outcome,
+      });
+    }
+    if (outcome === 'in_progress' && patch.ended_at) {
+      throw new ValidationError(
+        'endedAt needs the call\'s final outcome (e.g. "answered", "busy", "no_answer").',
+      );
+    }
+    if (outcome !== 'in_progress' && !endedAt) {
+      endedAt = this.now().toISOString(); // a final outcome ends the call now unless told otherwise
+      patch.ended_at = endedAt;
+    }
+    if (outcome === 'answered' && !answeredAt) {
+      throw new ValidationError(
+        'A call with outcome "answered" needs answeredAt (when the far end answered).',
+      );
+    }
+    if (answeredAt && endedAt && Date.parse(endedAt) < Date.parse(answeredAt)) {
+      throw new ValidationError('endedAt cannot be before answeredAt.');
+    }
+    if (patch.answered_at !== undefined || patch.ended_at !== undefined) {
+      patch.duration_seconds = durationSeconds(answeredAt, endedAt);
+    }
+    return patch;
+  }
+
+  private filterFor(actor: Actor, q: CallQuery): CallFilter {
+    let userId: string | null = actor.id;
+    if (q.userId !== undefined && q.userId !== actor.id) {
+      if (actor.role !== 'admin')
+        throw new ForbiddenError("Only an administrator can see other users' calls");
+      userId = q.userId === 'all' ? null : q.userId;
+    }
+    if (q.fromIso && q.toExclusiveIso && q.fromIso >= q.toExclusiveIso) {
+      throw new ValidationError('"from" must be before "to".');
+    }
+    return {
+      userId,
+      fromIso: q.fromIso,
+      toExclusiveIso: q.toExclusiveIso,
+      trunkId: q.connectionId,
+      phoneNumberId: q.phoneNumberId,
+      direction: q.direction,
+      outcome: q.outcome,
+      numberContains: q.q,
+    };
+  }
+}

@@ -15,9 +15,10 @@ import type {
 import { telnyxNotConfigured } from '../repositories/telnyx/telnyx-repository.js';
 import { toTelnyxConnectionDto } from './telnyx-connection-mapper.js';
 
+/** Who is asking. Without `role` (callers that only carry the id) the role is read from the database. */
 export interface TelnyxListUser {
   id: string;
-  role: UserRole;
+  role?: UserRole;
 }
 
 export class TelnyxConnectionsService {
@@ -28,7 +29,8 @@ export class TelnyxConnectionsService {
 
   async list(user: TelnyxListUser): Promise<ConnectionListDto> {
     if (!this.telnyx.configured) throw telnyxNotConfigured();
-    const isAdmin = user.role === 'admin';
+    const role = user.role ?? (await this.links.activeUserRole(user.id));
+    const isAdmin = role === 'admin';
     const trunkIdByConnection = await this.links.trunksByConnection(isAdmin ? null : user.id);
 
     let connections: TelnyxConnection[];

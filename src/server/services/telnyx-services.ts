@@ -56,3 +56,4 @@ export function createTelnyxServices(
     assignments: new TelnyxAssignmentService(db, api),
   };
 }
+

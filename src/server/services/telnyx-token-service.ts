@@ -59,7 +59,7 @@ export class TelnyxTokenService {
    * Telnyx connection, so there is nothing to mint a token from). Throws TELNYX_NOT_CONFIGURED /
    * TELNYX_UNAVAILABLE / TELNYX_ERROR when a token is wanted but cannot be had.
    */
-  async registrationFor(trunk: SipTrunkRow): Promise<TelnyxRegistrationDto | null> {
+  async registrationFor(trunk: SipTrunkRow, user?: { name: string }): Promise<TelnyxRegistrationDto | null> {
     if (!this.usesToken(trunk)) return null;
     if (!this.telnyx.configured) throw telnyxNotConfigured();
     const t = await this.tokenFor(trunk);
@@ -69,7 +69,7 @@ export class TelnyxTokenService {
       connectionId: trunk.id,
       loginToken: t.token,
       tokenExpiresAt: new Date(t.expiresAt).toISOString(),
-      displayName: trunk.display_name ?? trunk.name,
+      displayName: trunk.display_name ?? user?.name ?? trunk.name,
       fallback: false,
       dtmfMode: settings.dtmfMode ?? 'rfc2833',
       ...(this.rtcHost ? { rtcHost: this.rtcHost } : {}),

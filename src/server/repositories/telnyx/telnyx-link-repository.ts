@@ -22,6 +22,17 @@ export class TelnyxLinkRepository {
     this.db = asTelnyxDb(db);
   }
 
+  /** The user's role, for callers that only know the id; null for an unknown or inactive user. */
+  async activeUserRole(userId: string): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('role')
+      .where('id', '=', userId)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return r?.role ?? null;
+  }
+
   /** Telnyx connection id -> trunk id, for the owner's trunks (or all trunks when ownerId is null). */
   async trunksByConnection(ownerId: string | null): Promise<Map<string, string>> {
     let q = this.db

@@ -4,7 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Services } from './container.js';
@@ -21,6 +21,8 @@ export interface BuildAppOptions {
   logStream?: NodeJS.WritableStream;
   /** Serve the built web app from config.webDistDir (off in API tests). */
   serveWeb?: boolean;
+  /** Called for every route as it is registered (tests collect the route table with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -34,6 +36,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {

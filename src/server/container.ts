@@ -9,8 +9,19 @@ import { argon2Hasher, type PasswordHasher } from './repositories/password-hashe
 import { SessionRepository } from './repositories/session-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
 import { AuthService } from './services/auth-service.js';
+import { AssignmentRepository } from './repositories/assignment-repository.js';
+import { AuditRepository } from './repositories/audit-repository.js';
+import { PhoneNumberRepository } from './repositories/phone-number-repository.js';
+import { TrunkRepository } from './repositories/trunk-repository.js';
+import { AssignmentService } from './services/assignment-service.js';
+import { ConnectionsService, type TelnyxConnectionsSource } from './services/connections-service.js';
+import { PhoneNumberService } from './services/phone-number-service.js';
+import { RegistrationService, type TelnyxRegistrationIssuer } from './services/registration-service.js';
+import { TrunkService } from './services/trunk-service.js';
+import { UserAdminService } from './services/user-admin-service.js';
 import { CallRepository } from './repositories/call-repository.js';
 import { CallService } from './services/call-service.js';
+import { createTelnyxServices, type TelnyxServices } from './services/telnyx-services.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -27,6 +38,22 @@ export interface Services {
   hasher: PasswordHasher;
   users: UserRepository;
   auth: AuthService;
+  trunks: TrunkRepository;
+  phoneNumbers: PhoneNumberRepository;
+  assignments: AssignmentRepository;
+  audit: AuditRepository;
+  /** The dialer's connections list (database source; `list(user, 'telnyx')` delegates to telnyxConnections). */
+  connections: ConnectionsService;
+  /** What the browser needs to register a connection (the only place a SIP password leaves the server). */
+  registration: RegistrationService;
+  /** Admin CRUD (each write audited in the same transaction). */
+  admin: { users: UserAdminService; trunks: TrunkService; numbers: PhoneNumberService; assignments: AssignmentService };
+  /** Live Telnyx list, when wired (GET /api/connections?source=telnyx); absent = TELNYX_NOT_CONFIGURED. */
+  telnyxConnections?: TelnyxConnectionsSource;
+  /** Telnyx login-token issuer, when wired; absent = Telnyx trunks register with login/password. */
+  telnyxTokens?: TelnyxRegistrationIssuer;
+  /** Telnyx API, fallback list, sync + drift, login tokens, push (each answers TELNYX_NOT_CONFIGURED without a key). */
+  telnyx: TelnyxServices;
   /** Call records (history, export, stats) and the abandoned-call sweeper. */
   calls: CallService;
   /** Stops background jobs and timers (not the database). */
@@ -41,13 +68,26 @@ export function createServices(deps: ServiceDeps): Services {
   const sessions = new SessionRepository(db);
   const auth = new AuthService(db, users, sessions, hasher, config.sessionTtlMs);
   const stoppers: (() => Promise<void> | void)[] = [];
+  // Late-bound so the Telnyx services can be wired (or replaced by tests) after these are built.
+  const late: { services?: Services } = {};
+  const trunks = new TrunkRepository(db);
+  const assignments = new AssignmentRepository(db);
+  const connections = new ConnectionsService(trunks, assignments, () => late.services?.telnyxConnections);
+  const registration = new RegistrationService(db, trunks, cipher, config, () => late.services?.telnyxTokens);
+  const admin = {
+    users: new UserAdminService(db, hasher, config.defaultCountry),
+    trunks: new TrunkService(db, cipher),
+    numbers: new PhoneNumberService(db, config.defaultCountry),
+    assignments: new AssignmentService(db),
+  };
   const calls = new CallService(new CallRepository(db), {
     abandonTimeoutMs: config.callAbandonTimeoutMs,
     onSweepError: (err) => console.error('call sweeper failed:', err),
   });
   calls.startSweeper();
+  const telnyx = createTelnyxServices(config, db, deps.databaseKind);
   stoppers.push(() => calls.stopSweeper());
-  return {
+  const self: Services = {
     config,
     db,
     databaseKind: deps.databaseKind,
@@ -55,9 +95,21 @@ export function createServices(deps: ServiceDeps): Services {
     hasher,
     users,
     auth,
+    trunks,
+    phoneNumbers: new PhoneNumberRepository(db),
+    assignments,
+    audit: new AuditRepository(db),
+    connections,
+    registration,
+    admin,
     calls,
+    telnyx,
+    telnyxConnections: telnyx.connections,
+    telnyxTokens: telnyx.tokens,
     async stop() {
       for (const s of stoppers.reverse()) await s();
     },
   };
+  late.services = self;
+  return self;
 }

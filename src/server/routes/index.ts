@@ -6,11 +6,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../container.js';
 import { authRoutes } from './auth-routes.js';
+import { adminRoutes } from './admin-routes.js';
+import { connectionRoutes } from './connection-routes.js';
 import { callRoutes } from './call-routes.js';
 import { healthRoutes } from './health-routes.js';
 
 export async function registerRoutes(app: FastifyInstance, services: Services, config: Config): Promise<void> {
   healthRoutes(app, services);
   await authRoutes(app, services, config);
+  connectionRoutes(app, services);
+  await adminRoutes(app, services);
   callRoutes(app, services);
 }

@@ -1,0 +1,189 @@
+/**
+ * trunk_phone_numbers: which number is assigned to which trunk, as primary, secondary or backup.
+ * The database enforces "a number is actively assigned to at most one trunk" and "at most one active
+ * primary per trunk" (partial unique indexes, migration 0001); violations become 409s here.
+ */
+import { sql, type Updateable } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
+import { translateConstraintError } from './db-errors.js';
+import type { PageRequest } from './trunk-repository.js';
+
+/** One actively assigned number, as the connections list shows it. */
+export interface ConnectionNumberRow {
+  assignment_id: string;
+  trunk_id: string;
+  phone_number_id: string;
+  assignment_type: string;
+  assigned_at: string;
+  last_used_at: string | null;
+  number: string;
+  country: string | null;
+  city: string | null;
+  region: string | null;
+  number_type: string;
+  capabilities: string;
+}
+
+export interface AssignmentFilters {
+  trunkId?: string;
+  phoneNumberId?: string;
+  ownerId?: string;
+  assignmentType?: string;
+  isActive?: boolean;
+}
+
+/** An assignment with its number and trunk name, for admin lists. */
+export type AssignmentView = AssignmentRow & { number: string; trunk_name: string; owner_id: string };
+
+/** primary, secondary, backup: the order of ASSIGNMENT_TYPES, in SQL. */
+const TYPE_ORDER = sql<number>`case tpn.assignment_type when 'primary' then 0 when 'secondary' then 1 else 2 end`;
+
+const UNIQUE_MESSAGES: [string[], string][] = [
+  [['phone_number_id'], 'This number is already actively assigned to another trunk.'],
+  [['trunk_id'], 'This trunk already has an active primary number.'],
+  [['trunk_id', 'phone_number_id'], 'This number is already assigned to this trunk.'],
+  [['id'], 'An assignment with this id already exists.'],
+];
+const FK_MESSAGE = 'The trunk or the phone number does not exist.';
+
+const NUMBER_COLUMNS = [
+  'tpn.id as assignment_id',
+  'tpn.trunk_id',
+  'tpn.phone_number_id',
+  'tpn.assignment_type',
+  'tpn.assigned_at',
+  'tpn.last_used_at',
+  'pn.number',
+  'pn.country',
+  'pn.city',
+  'pn.region',
+  'pn.number_type',
+  'pn.capabilities',
+] as const;
+
+export class AssignmentRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The hot read of GET /api/connections: every active assignment on one owner's active trunks, in
+   * display order, in one query whatever the number of trunks. A join on owner_id rather than
+   * `trunk_id in (…)` keeps it one statement without SQLite's bound-parameter limit.
+   */
+  listActiveForOwner(ownerId: string): Promise<ConnectionNumberRow[]> {
+    return this.db
+      .selectFrom('sip_trunks as t')
+      .innerJoin('trunk_phone_numbers as tpn', 'tpn.trunk_id', 't.id')
+      .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
+      .select(NUMBER_COLUMNS)
+      .where('t.owner_id', '=', ownerId)
+      .where('t.status', '=', 'active')
+      .where('tpn.is_active', '=', 1)
+      .orderBy('tpn.trunk_id')
+      .orderBy(TYPE_ORDER)
+      .orderBy('pn.number')
+      .execute();
+  }
+
+  /** Active assignments of one trunk, in display order. */
+  listActiveForTrunk(trunkId: string): Promise<ConnectionNumberRow[]> {
+    return this.db
+      .selectFrom('trunk_phone_numbers as tpn')
+      .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
+      .select(NUMBER_COLUMNS)
+      .where('tpn.trunk_id', '=', trunkId)
+      .where('tpn.is_active', '=', 1)
+      .orderBy(TYPE_ORDER)
+      .orderBy('pn.number')
+      .execute();
+  }
+
+  private view() {
+    return this.db
+      .selectFrom('trunk_phone_numbers as tpn')
+      .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
+      .innerJoin('sip_trunks as t', 't.id', 'tpn.trunk_id')
+      .selectAll('tpn')
+      .select(['pn.number', 't.name as trunk_name', 't.owner_id']);
+  }
+
+  findById(id: string): Promise<AssignmentView | undefined> {
+    return this.view().where('tpn.id', '=', id).executeTakeFirst();
+  }
+
+  findByTrunkAndNumber(trunkId: string, phoneNumberId: string): Promise<AssignmentView | undefined> {
+    return this.view().where('tpn.trunk_id', '=', trunkId).where('tpn.phone_number_id', '=', phoneNumberId).executeTakeFirst();
+  }
+
+  /** The active assignment of a number, if any (at most one, by constraint). */
+  findActiveForNumber(phoneNumberId: string): Promise<AssignmentView | undefined> {
+    return this.view().where('tpn.phone_number_id', '=', phoneNumberId).where('tpn.is_active', '=', 1).executeTakeFirst();
+  }
+
+  /** The active primary of a trunk, if any (at most one, by constraint). */
+  findActivePrimary(trunkId: string): Promise<AssignmentView | undefined> {
+    return this.view()
+      .where('tpn.trunk_id', '=', trunkId)
+      .where('tpn.is_active', '=', 1)
+      .where('tpn.assignment_type', '=', 'primary')
+      .executeTakeFirst();
+  }
+
+  async list(filters: AssignmentFilters, page: PageRequest): Promise<{ rows: AssignmentView[]; total: number }> {
+    let q = this.db
+      .selectFrom('trunk_phone_numbers as tpn')
+      .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
+      .innerJoin('sip_trunks as t', 't.id', 'tpn.trunk_id');
+    if (filters.trunkId) q = q.where('tpn.trunk_id', '=', filters.trunkId);
+    if (filters.phoneNumberId) q = q.where('tpn.phone_number_id', '=', filters.phoneNumberId);
+    if (filters.ownerId) q = q.where('t.owner_id', '=', filters.ownerId);
+    if (filters.assignmentType) q = q.where('tpn.assignment_type', '=', filters.assignmentType);
+    if (filters.isActive !== undefined) q = q.where('tpn.is_active', '=', filters.isActive ? 1 : 0);
+    const [rows, count] = await Promise.all([
+      q
+        .selectAll('tpn')
+        .select(['pn.number', 't.name as trunk_name', 't.owner_id'])
+        .orderBy('t.name')
+        .orderBy('tpn.trunk_id')
+        .orderBy(TYPE_ORDER)
+        .orderBy('pn.number')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows, total: Number(count.n) };
+  }
+
+  async insert(row: AssignmentRow): Promise<void> {
+    try {
+      await this.db.insertInto('trunk_phone_numbers').values(row).execute();
+    } catch (err) {
+      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: FK_MESSAGE });
+    }
+  }
+
+  async update(id: string, patch: Updateable<TrunkPhoneNumbersTable>): Promise<boolean> {
+    try {
+      const r = await this.db.updateTable('trunk_phone_numbers').set(patch).where('id', '=', id).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    } catch (err) {
+      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: FK_MESSAGE });
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('trunk_phone_numbers').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Records that a call used this number on this trunk (caller-ID usage). */
+  async touchLastUsed(trunkId: string, phoneNumberId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('trunk_phone_numbers')
+      .set({ last_used_at: at })
+      .where('trunk_id', '=', trunkId)
+      .where('phone_number_id', '=', phoneNumberId)
+      .execute();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Reads a constraint violation out of a driver error, the same way for SQLite (better-sqlite3) and
+ * PostgreSQL (pg), so repositories can turn it into a domain error. The database's own constraints are
+ * the last line of defence against races between app instances; services check first to give the
+ * friendliest message, and this catches whatever slips past.
+ */
+import { ConflictError, ValidationError } from '../../shared/errors.js';
+
+export interface ConstraintViolation {
+  kind: 'unique' | 'foreign_key' | 'not_null' | 'check';
+  table: string | null;
+  /** Columns of the violated unique key, when the driver tells them (empty for foreign keys on SQLite). */
+  columns: string[];
+}
+
+interface DriverError {
+  code?: unknown;
+  message?: unknown;
+  table?: unknown;
+  detail?: unknown;
+  column?: unknown;
+}
+
+export function constraintViolation(err: unknown): ConstraintViolation | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as DriverError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (code.startsWith('SQLITE_CONSTRAINT')) {
+    // "UNIQUE constraint failed: trunk_phone_numbers.trunk_id, trunk_phone_numbers.phone_number_id"
+    const list = message.split(' failed: ')[1] ?? '';
+    const qualified = list ? list.split(',').map((s) => s.trim()) : [];
+    const table = qualified[0]?.split('.')[0] ?? null;
+    const columns = qualified.map((q) => q.split('.').pop() ?? q);
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return { kind: 'unique', table, columns };
+    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return { kind: 'foreign_key', table: null, columns: [] };
+    if (code === 'SQLITE_CONSTRAINT_NOTNULL') return { kind: 'not_null', table, columns };
+    return { kind: 'check', table, columns };
+  }
+  const table = typeof e.table === 'string' ? e.table : null;
+  // PostgreSQL: "Key (trunk_id, phone_number_id)=(…, …) already exists."
+  const detail = typeof e.detail === 'string' ? e.detail : '';
+  const columns = /^Key \(([^)]*)\)=/.exec(detail)?.[1]?.split(',').map((s) => s.trim()) ?? [];
+  switch (code) {
+    case '23505':
+      return { kind: 'unique', table, columns };
+    case '23503':
+      return { kind: 'foreign_key', table, columns };
+    case '23502':
+      return { kind: 'not_null', table, columns: typeof e.column === 'string' ? [e.column] : [] };
+    case '23514':
+      return { kind: 'check', table, columns };
+    default:
+      return null;
+  }
+}
+
+/** True when `v` is a unique violation on exactly these columns (order-insensitive). */
+export function isUniqueOn(v: ConstraintViolation | null, columns: string[]): boolean {
+  if (v?.kind !== 'unique' || v.columns.length !== columns.length) return false;
+  return columns.every((c) => v.columns.includes(c));
+}
+
+/**
+ * Rethrows a driver error as a domain error: `unique` picks the message for the violated key,
+ * foreign-key violations become a 400 naming what was referenced. Anything else is rethrown as is.
+ */
+export function translateConstraintError(
+  err: unknown,
+  messages: { unique?: [columns: string[], message: string][]; foreignKey?: string },
+): never {
+  const v = constraintViolation(err);
+  if (v?.kind === 'unique') {
+    for (const [columns, message] of messages.unique ?? []) {
+      if (isUniqueOn(v, columns)) throw new ConflictError(message, { columns: v.columns });
+    }
+    throw new ConflictError('This would duplicate an existing record.', { columns: v.columns });
+  }
+  if (v?.kind === 'foreign_key') {
+    throw new ValidationError(messages.foreignKey ?? 'This refers to a record that does not exist.');
+  }
+  throw err;
+}

@@ -1,0 +1,154 @@
+/**
+ * sip_trunks: the team's SIP connections. The encrypted password column is only ever read by
+ * `findSecret` (registration); every other read selects `has_password` instead, so the envelope does not
+ * travel through lists, mappers or logs.
+ */
+import { sql, type Updateable } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { SipTrunkRow, SipTrunksTable } from '../db/schema.js';
+import { translateConstraintError } from './db-errors.js';
+
+/** A trunk as every reader except registration sees it: no password envelope, a 0/1 flag instead. */
+export type TrunkView = Omit<SipTrunkRow, 'sip_password_enc'> & { has_password: number };
+
+export interface TrunkFilters {
+  ownerId?: string;
+  status?: string;
+  provider?: string;
+  connectionType?: string;
+  /** Case-insensitive match on name, SIP URI or user name. */
+  q?: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+const VIEW_COLUMNS = [
+  'id',
+  'owner_id',
+  'name',
+  'provider',
+  'connection_type',
+  'status',
+  'telnyx_connection_id',
+  'telnyx_credential_id',
+  'sip_uri',
+  'ws_server',
+  'sip_username',
+  'display_name',
+  'settings',
+  'region',
+  'location',
+  'channel_limit',
+  'notes',
+  'health_status',
+  'health_checked_at',
+  'health_latency_ms',
+  'health_message',
+  'missing_at_telnyx_at',
+  'activated_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+const hasPassword = sql<number>`case when sip_password_enc is null then 0 else 1 end`.as('has_password');
+
+const UNIQUE_MESSAGES: [string[], string][] = [
+  [['telnyx_connection_id'], 'Another trunk already uses this Telnyx connection id.'],
+  [['id'], 'A trunk with this id already exists.'],
+];
+
+export class TrunkRepository {
+  constructor(private readonly db: Db) {}
+
+  findById(id: string): Promise<TrunkView | undefined> {
+    return this.db.selectFrom('sip_trunks').select(VIEW_COLUMNS).select(hasPassword).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The trunk only when `ownerId` owns it (so another user's id reads as unknown). */
+  findForOwner(ownerId: string, id: string, status?: string): Promise<TrunkView | undefined> {
+    let q = this.db
+      .selectFrom('sip_trunks')
+      .select(VIEW_COLUMNS)
+      .select(hasPassword)
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId);
+    if (status) q = q.where('status', '=', status);
+    return q.executeTakeFirst();
+  }
+
+  /** The full row including the password envelope: for registration only. */
+  findSecret(id: string): Promise<SipTrunkRow | undefined> {
+    return this.db.selectFrom('sip_trunks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * The hot read of GET /api/connections: one owner's active trunks by name, served by the
+   * sip_trunks(owner_id, status, name) index.
+   */
+  listActiveForOwner(ownerId: string): Promise<TrunkView[]> {
+    return this.db
+      .selectFrom('sip_trunks')
+      .select(VIEW_COLUMNS)
+      .select(hasPassword)
+      .where('owner_id', '=', ownerId)
+      .where('status', '=', 'active')
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+  }
+
+  async list(filters: TrunkFilters, page: PageRequest): Promise<{ rows: TrunkView[]; total: number }> {
+    let q = this.db.selectFrom('sip_trunks');
+    if (filters.ownerId) q = q.where('owner_id', '=', filters.ownerId);
+    if (filters.status) q = q.where('status', '=', filters.status);
+    if (filters.provider) q = q.where('provider', '=', filters.provider);
+    if (filters.connectionType) q = q.where('connection_type', '=', filters.connectionType);
+    if (filters.q) {
+      const like = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+      q = q.where((eb) =>
+        eb.or(
+          (['name', 'sip_uri', 'sip_username'] as const).map((c) => eb(sql`lower(${sql.ref(c)})`, 'like', sql`${like} escape '\\'`)),
+        ),
+      );
+    }
+    const [rows, count] = await Promise.all([
+      q.select(VIEW_COLUMNS).select(hasPassword).orderBy('name').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows, total: Number(count.n) };
+  }
+
+  async insert(row: SipTrunkRow): Promise<void> {
+    try {
+      await this.db.insertInto('sip_trunks').values(row).execute();
+    } catch (err) {
+      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: 'ownerId: no user with this id exists.' });
+    }
+  }
+
+  async update(id: string, patch: Updateable<SipTrunksTable>): Promise<boolean> {
+    try {
+      const r = await this.db.updateTable('sip_trunks').set(patch).where('id', '=', id).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    } catch (err) {
+      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: 'ownerId: no user with this id exists.' });
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('sip_trunks').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async countForOwner(ownerId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('sip_trunks')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Request schemas of the admin API. Strict objects (an unknown or misspelt field is a 400, not silently
+ * ignored), enums from the shared domain vocabulary, and lengths, each with a message that names the
+ * problem. Business rules (E.164, existing ids, conflicts) are checked by the services.
+ */
+import { z } from 'zod';
+import {
+  ASSIGNMENT_TYPES,
+  CONNECTION_TYPES,
+  DTMF_MODES,
+  NUMBER_STATUSES,
+  NUMBER_TYPES,
+  PROVIDERS,
+  TRUNK_STATUSES,
+  USER_ROLES,
+  USER_STATUSES,
+} from '../../shared/domain.js';
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of: ${values.join(', ')}` });
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const required = (max: number) => text(max).min(1, 'is required');
+const optionalText = (max: number) => text(max).nullable().optional();
+const id = z.string().min(1, 'is required').max(100, 'is not a valid id');
+
+const wsUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(/^wss?:\/\/[^\s]+$/i, 'must be a ws:// or wss:// URL');
+const sipUri = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(/^(sips?:)?[^\s@]+(@[^\s]+)?$/i, 'must be a SIP URI (sip:user@host) or a host name');
+
+const trunkSettings = z.strictObject({
+  codecs: z.array(text(20).min(1)).max(20).optional(),
+  dtmfMode: oneOf(DTMF_MODES).optional(),
+  rtpTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  useLoginToken: z.boolean().optional(),
+  sendPAssertedIdentity: z.boolean().optional(),
+});
+
+const jsonObject = z
+  .record(z.string().max(100), z.unknown())
+  .refine((v) => JSON.stringify(v).length <= 8_000, 'must be at most 8,000 characters as JSON');
+
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US');
+
+const userFields = {
+  email: z.string().trim().toLowerCase().max(254, 'must be at most 254 characters').email('must be an email address'),
+  name: required(200),
+  password: z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters'),
+  role: oneOf(USER_ROLES),
+  status: oneOf(USER_STATUSES),
+  defaultCountry: countryCode,
+};
+export const createUserBody = z.strictObject({
+  ...userFields,
+  role: userFields.role.optional(),
+  status: userFields.status.optional(),
+  defaultCountry: userFields.defaultCountry.optional(),
+});
+export const updateUserBody = z.strictObject(userFields).partial();
+
+const trunkFields = {
+  ownerId: id,
+  name: required(200),
+  provider: oneOf(PROVIDERS),
+  connectionType: oneOf(CONNECTION_TYPES).optional(),
+  status: oneOf(TRUNK_STATUSES).optional(),
+  telnyxConnectionId: optionalText(100),
+  telnyxCredentialId: optionalText(100),
+  sipUri: sipUri.nullable().optional(),
+  wsServer: wsUrl.nullable().optional(),
+  username: optionalText(200),
+  // Write-only. Not trimmed: spaces may be part of a password.
+  password: z.string().min(1, 'must not be empty (send null to remove it)').max(500).nullable().optional(),
+  displayName: optionalText(200),
+  settings: trunkSettings.optional(),
+  region: optionalText(100),
+  location: optionalText(200),
+  channelLimit: z.number().int('must be a whole number').min(0).max(100_000).nullable().optional(),
+  notes: optionalText(2000),
+};
+export const createTrunkBody = z.strictObject(trunkFields);
+export const updateTrunkBody = z.strictObject(trunkFields).partial();
+
+const numberFields = {
+  number: required(40),
+  ownerId: id.nullable().optional(),
+  country: countryCode.nullable().optional(),
+  city: optionalText(100),
+  region: optionalText(100),
+  carrier: optionalText(100),
+  numberType: oneOf(NUMBER_TYPES).optional(),
+  status: oneOf(NUMBER_STATUSES).optional(),
+  capabilities: z.array(text(20).min(1)).max(10).optional(),
+  telnyxNumberId: optionalText(100),
+  monthlyRate: z.number().min(0).max(1_000_000).nullable().optional(),
+  purchasedAt: z.iso.datetime({ error: 'must be an ISO 8601 date-time' }).nullable().optional(),
+  metadata: jsonObject.optional(),
+};
+export const createNumberBody = z.strictObject(numberFields);
+export const updateNumberBody = z.strictObject(numberFields).partial();
+
+export const createAssignmentBody = z.strictObject({
+  trunkId: id,
+  phoneNumberId: id,
+  assignmentType: oneOf(ASSIGNMENT_TYPES),
+  isActive: z.boolean().optional(),
+  settings: jsonObject.optional(),
+});
+export const updateAssignmentBody = z.strictObject({
+  assignmentType: oneOf(ASSIGNMENT_TYPES).optional(),
+  isActive: z.boolean().optional(),
+  settings: jsonObject.optional(),
+});
+
+const pageFields = {
+  page: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  pageSize: z.coerce.number().int().min(1).max(500, 'must be at most 500').optional(),
+};
+const boolQuery = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
+
+export const listUsersQuery = z.strictObject({
+  ...pageFields,
+  role: oneOf(USER_ROLES).optional(),
+  status: oneOf(USER_STATUSES).optional(),
+  q: text(100).optional(),
+});
+export const listTrunksQuery = z.strictObject({
+  ...pageFields,
+  ownerId: id.optional(),
+  status: oneOf(TRUNK_STATUSES).optional(),
+  provider: oneOf(PROVIDERS).optional(),
+  connectionType: oneOf(CONNECTION_TYPES).optional(),
+  q: text(100).optional(),
+});
+export const listNumbersQuery = z.strictObject({
+  ...pageFields,
+  ownerId: id.optional(),
+  status: oneOf(NUMBER_STATUSES).optional(),
+  numberType: oneOf(NUMBER_TYPES).optional(),
+  country: countryCode.optional(),
+  assigned: boolQuery.optional(),
+  q: text(100).optional(),
+});
+export const listAssignmentsQuery = z.strictObject({
+  ...pageFields,
+  trunkId: id.optional(),
+  phoneNumberId: id.optional(),
+  ownerId: id.optional(),
+  assignmentType: oneOf(ASSIGNMENT_TYPES).optional(),
+  isActive: boolQuery.optional(),
+});

@@ -1,0 +1,40 @@
+/**
+ * The dialer's connections: GET /api/connections (also at the seed's GET /api/telnyx/connections),
+ * GET /api/connections/:id and POST /api/connections/:id/registration.
+ *
+ * The list routes have no response schema on purpose: the DTOs are built by our own mapper from typed
+ * rows, so validating them again per request would only cost time on the hottest route; Fastify then
+ * serialises with plain JSON.stringify.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../container.js';
+import { requireAuth } from '../plugins/session-guard.js';
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(100) });
+
+const listQuery = z.strictObject({
+  source: z.enum(['database', 'telnyx'], { error: 'source must be "database" or "telnyx"' }).default('database'),
+});
+
+export function connectionRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  const list = { schema: { querystring: listQuery } };
+  const listHandler = (request: { query: { source: 'database' | 'telnyx' } } & Parameters<typeof requireAuth>[0]) =>
+    services.connections.list(requireAuth(request).user, request.query.source);
+  api.get('/connections', list, listHandler);
+  api.get('/telnyx/connections', list, listHandler);
+
+  api.get('/connections/:id', { schema: { params: idParams } }, (request) =>
+    services.connections.getForUser(requireAuth(request).user, request.params.id),
+  );
+
+  api.post('/connections/:id/registration', { schema: { params: idParams } }, async (request, reply) => {
+    const result = await services.registration.registrationFor(requireAuth(request).user, request.params.id);
+    // Carries a password or token: never cached by the browser or a proxy.
+    void reply.header('cache-control', 'no-store');
+    return result;
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * Shapes of the admin API (/api/admin/...), shared by the server and the browser's admin screens.
+ * Passwords are write-only: requests may carry one, responses only say `hasCredentials`.
+ */
+import type {
+  AssignmentType,
+  ConnectionType,
+  DtmfMode,
+  NumberStatus,
+  NumberType,
+  Provider,
+  TrunkSettings,
+  TrunkStatus,
+  UserRole,
+  UserStatus,
+} from './domain.js';
+import type { ConnectionHealthDto } from './api.js';
+
+export interface AdminTrunkDto {
+  id: string;
+  ownerId: string;
+  name: string;
+  provider: Provider;
+  connectionType: ConnectionType;
+  status: TrunkStatus;
+  telnyxConnectionId: string | null;
+  telnyxCredentialId: string | null;
+  sipUri: string | null;
+  wsServer: string | null;
+  username: string | null;
+  /** A password is stored (it is never returned). */
+  hasPassword: boolean;
+  /** User name and password are both stored: the connection can register with its own credentials. */
+  hasCredentials: boolean;
+  displayName: string | null;
+  settings: TrunkSettings;
+  region: string | null;
+  location: string | null;
+  channelLimit: number | null;
+  notes: string | null;
+  health: ConnectionHealthDto;
+  missingAtTelnyxAt: string | null;
+  activatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AdminPhoneNumberDto {
+  id: string;
+  ownerId: string | null;
+  number: string;
+  country: string | null;
+  areaCode: string | null;
+  city: string | null;
+  region: string | null;
+  carrier: string | null;
+  numberType: NumberType;
+  status: NumberStatus;
+  capabilities: string[];
+  telnyxNumberId: string | null;
+  monthlyRate: number | null;
+  purchasedAt: string | null;
+  metadata: Record<string, unknown>;
+  missingAtTelnyxAt: string | null;
+  /** The trunk it is actively assigned to, if any. */
+  activeAssignment: { trunkId: string; trunkName: string; assignmentType: AssignmentType } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AdminAssignmentDto {
+  id: string;
+  trunkId: string;
+  trunkName: string;
+  ownerId: string;
+  phoneNumberId: string;
+  number: string;
+  assignmentType: AssignmentType;
+  isActive: boolean;
+  assignedAt: string;
+  lastUsedAt: string | null;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Request bodies (validated on the server with zod strict objects: unknown fields are a 400). */
+export interface CreateUserRequest {
+  email: string;
+  name: string;
+  password: string;
+  role?: UserRole;
+  status?: UserStatus;
+  defaultCountry?: string;
+}
+export type UpdateUserRequest = Partial<CreateUserRequest>;
+
+export interface CreateTrunkRequest {
+  ownerId: string;
+  name: string;
+  provider: Provider;
+  connectionType?: ConnectionType;
+  status?: TrunkStatus;
+  telnyxConnectionId?: string | null;
+  telnyxCredentialId?: string | null;
+  sipUri?: string | null;
+  wsServer?: string | null;
+  username?: string | null;
+  /** Write-only. On update: omitted = keep the stored one, null = remove it. */
+  password?: string | null;
+  displayName?: string | null;
+  settings?: TrunkSettings & { dtmfMode?: DtmfMode };
+  region?: string | null;
+  location?: string | null;
+  channelLimit?: number | null;
+  notes?: string | null;
+}
+export type UpdateTrunkRequest = Partial<CreateTrunkRequest>;
+
+export interface CreatePhoneNumberRequest {
+  number: string;
+  ownerId?: string | null;
+  country?: string | null;
+  city?: string | null;
+  region?: string | null;
+  carrier?: string | null;
+  numberType?: NumberType;
+  status?: NumberStatus;
+  capabilities?: string[];
+  telnyxNumberId?: string | null;
+  monthlyRate?: number | null;
+  purchasedAt?: string | null;
+  metadata?: Record<string, unknown>;
+}
+export type UpdatePhoneNumberRequest = Partial<CreatePhoneNumberRequest>;
+
+export interface CreateAssignmentRequest {
+  trunkId: string;
+  phoneNumberId: string;
+  assignmentType: AssignmentType;
+  isActive?: boolean;
+  settings?: Record<string, unknown>;
+}
+export interface UpdateAssignmentRequest {
+  assignmentType?: AssignmentType;
+  isActive?: boolean;
+  settings?: Record<string, unknown>;
+}

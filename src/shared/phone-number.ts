@@ -1,0 +1,89 @@
+/**
+ * Normalising stored phone numbers (the admin API, the CLI, Telnyx sync and the browser's forms) to
+ * E.164 with one set of rules. Plain libphonenumber-js, no Node or DOM imports, so the browser bundles
+ * the same code the server validates with.
+ */
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { NumberType } from './domain.js';
+
+export type PhoneNumberParse =
+  | {
+      ok: true;
+      /** +13125550100 */
+      e164: string;
+      /** ISO 3166 alpha-2 of the number, when the number plan tells it. */
+      country: string | null;
+      /** The area code (national destination code), when the number has one. */
+      areaCode: string | null;
+      numberType: NumberType;
+      /** "+1 312 555 0100" */
+      international: string;
+    }
+  | { ok: false; message: string };
+
+// Formatting people type or paste: digits, spaces, dots, dashes, slashes, brackets and one leading +.
+const ALLOWED = /^\+?[0-9\s().\-/]+$/;
+
+const TYPE_MAP: Partial<Record<string, NumberType>> = {
+  FIXED_LINE: 'local',
+  FIXED_LINE_OR_MOBILE: 'local',
+  MOBILE: 'mobile',
+  TOLL_FREE: 'toll_free',
+  SHARED_COST: 'shared_cost',
+};
+
+/** True when `country` is an ISO 3166 alpha-2 code the number plans know (e.g. "US", "GB"). */
+export function isKnownCountry(country: string): boolean {
+  return isSupportedCountry(country);
+}
+
+/**
+ * Parses what a person typed into an E.164 number. Numbers without a leading + are read in
+ * `defaultCountry`'s national format. Anything that is not a valid, dialable number gets a message that
+ * says why, in words an admin understands.
+ */
+export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNumberParse {
+  const text = input.trim().replace(/^tel:/i, '');
+  if (text === '') return { ok: false, message: 'Enter a phone number.' };
+  if (!ALLOWED.test(text) || text.indexOf('+') > 0) {
+    return {
+      ok: false,
+      message: `"${input.slice(0, 40)}" is not a phone number: use digits, with + and the country code in front (E.164, e.g. +13125550100).`,
+    };
+  }
+  const country: CountryCode | undefined = isSupportedCountry(defaultCountry) ? defaultCountry : undefined;
+  const parsed = parsePhoneNumberFromString(text, country);
+  if (!parsed) {
+    return {
+      ok: false,
+      message: text.startsWith('+')
+        ? `"${text}" is not a phone number: the country code is not known.`
+        : `"${text}" is not a phone number in ${defaultCountry}; add + and the country code for other countries.`,
+    };
+  }
+  if (!parsed.isValid()) {
+    return {
+      ok: false,
+      message: `"${text}" is not a valid phone number${parsed.country ? ` in ${parsed.country}` : ''}: check the number of digits and the area code.`,
+    };
+  }
+  const nationalDigits = parsed.nationalNumber;
+  const formatted = parsed.formatInternational();
+  // "+1 312 555 0100" -> the group after the country code is the area code for most number plans.
+  const groups = formatted.split(' ');
+  const areaCode = groups.length > 2 && groups[1] && nationalDigits.startsWith(groups[1]) ? groups[1] : null;
+  return {
+    ok: true,
+    e164: parsed.number,
+    country: parsed.country ?? null,
+    areaCode,
+    numberType: TYPE_MAP[parsed.getType() ?? ''] ?? 'unknown',
+    international: formatted,
+  };
+}
+
+/** The E.164 form of `input`, or null when it is not a valid number. */
+export function toE164(input: string, defaultCountry: string): string | null {
+  const r = parsePhoneNumber(input, defaultCountry);
+  return r.ok ? r.e164 : null;
+}

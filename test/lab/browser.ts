@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- code inside page.evaluate() handles JsSIP objects from a plain <script>, untyped there */
 /**
  * Browser helpers for lab tests: Debian's chromium via playwright-core with the flags WebRTC needs on
  * a loopback-only machine, and a browser bundle of JsSIP (the npm package ships no dist/ build, so it
@@ -130,4 +131,195 @@ export async function serveLabPage(opts: { extraHtml?: string } = {}): Promise<L
         server.close(() => resolve());
       }),
   };
+}
+
+/** JsSIP UA options that were needed/used with the lab (see README.md). */
+export function labJssipConfig(opts: {
+  domain: string;
+  username: string;
+  password: string;
+}): Record<string, unknown> {
+  return {
+    uri: `sip:${opts.username}@${opts.domain}`,
+    password: opts.password,
+    // authorization_user defaults to the URI user; realm is taken from the challenge (= domain)
+    register: true,
+    register_expires: 300,
+    session_timers: false, // no UPDATE/re-INVITE refreshes through rtpengine; not needed for tests
+    connection_recovery_min_interval: 1,
+    connection_recovery_max_interval: 3,
+  };
+}
+
+export interface BrowserRegisterResult {
+  ok: boolean;
+  ms: number;
+  cause?: string;
+  status?: number;
+}
+
+/**
+ * Create a JsSIP UA in the page (kept as window.__labUas[name]) and wait for registered /
+ * registrationFailed. The page must have JsSIP loaded (serveLabPage()).
+ */
+export async function browserRegister(
+  page: Page,
+  opts: {
+    name: string;
+    wsUrl: string;
+    domain: string;
+    username: string;
+    password: string;
+    timeoutMs?: number;
+  },
+): Promise<BrowserRegisterResult> {
+  const config = labJssipConfig(opts);
+  return page.evaluate(
+    async ({ name, wsUrl, config, timeoutMs }) => {
+      const w = window as unknown as {
+        JsSIP: any;
+        __labUas?: Record<string, any>;
+        __labEvents?: Record<string, string[]>;
+      };
+      const JsSIP = w.JsSIP;
+      w.__labUas ??= {};
+      w.__labEvents ??= {};
+      const events: string[] = (w.__labEvents[name] = []);
+      const ua = new JsSIP.UA({ ...config, sockets: [new JsSIP.WebSocketInterface(wsUrl)] });
+      w.__labUas[name] = ua;
+      for (const ev of ['connected', 'disconnected', 'registered', 'unregistered', 'registrationFailed']) {
+        ua.on(ev, () => events.push(ev));
+      }
+      const t0 = performance.now();
+      return new Promise<{ ok: boolean; ms: number; cause?: string; status?: number }>((resolve) => {
+        const timer = setTimeout(
+          () => resolve({ ok: false, ms: performance.now() - t0, cause: 'timeout' }),
+          timeoutMs,
+        );
+        ua.once('registered', () => {
+          clearTimeout(timer);
+          resolve({ ok: true, ms: performance.now() - t0 });
+        });
+        ua.once('registrationFailed', (e: any) => {
+          clearTimeout(timer);
+          ua.stop();
+          resolve({
+            ok: false,
+            ms: performance.now() - t0,
+            cause: String(e.cause),
+            status: e.response?.status_code,
+          });
+        });
+        ua.start();
+      });
+    },
+    { name: opts.name, wsUrl: opts.wsUrl, config, timeoutMs: opts.timeoutMs ?? 10_000 },
+  );
+}
+
+/** Make the UA `name` auto-answer incoming calls (audio only). */
+export async function browserAutoAnswer(page: Page, name: string): Promise<void> {
+  await page.evaluate((name) => {
+    const w = window as unknown as { __labUas: Record<string, any>; __labIncoming?: any[] };
+    w.__labIncoming ??= [];
+    w.__labUas[name].on('newRTCSession', (e: any) => {
+      if (e.originator !== 'remote') return;
+      w.__labIncoming!.push(e.session);
+      e.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    });
+  }, name);
+}
+
+export interface BrowserCallResult {
+  /** call() to 'confirmed' */
+  confirmedMs: number;
+  /** call() until inbound-rtp bytesReceived > 0 (or -1) */
+  firstAudioMs: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** terminate() to 'ended' */
+  byeMs: number;
+}
+
+/** Call `target` from UA `name`, wait for audio bytes to flow, hold `holdMs`, hang up. */
+export async function browserCall(
+  page: Page,
+  opts: { name: string; target: string; holdMs?: number; extraHeaders?: string[]; timeoutMs?: number },
+): Promise<BrowserCallResult> {
+  return page.evaluate(
+    async ({ name, target, holdMs, extraHeaders, timeoutMs }) => {
+      const w = window as unknown as { __labUas: Record<string, any> };
+      const ua = w.__labUas[name];
+      const t0 = performance.now();
+      const session = ua.call(target, {
+        mediaConstraints: { audio: true, video: false },
+        pcConfig: { iceServers: [] },
+        extraHeaders,
+      });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('call timeout')), timeoutMs);
+        session.on('confirmed', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        session.on('failed', (e: any) => {
+          clearTimeout(timer);
+          reject(new Error(`call failed: ${e.cause} ${e.message?.status_code ?? ''}`));
+        });
+      });
+      const confirmedMs = performance.now() - t0;
+      let firstAudioMs = -1;
+      let bytesReceived = 0;
+      let bytesSent = 0;
+      const end = performance.now() + Math.max(holdMs, 5000);
+      while (performance.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+        const stats = await session.connection.getStats();
+        stats.forEach((r: any) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'audio') bytesReceived = r.bytesReceived ?? 0;
+          if (r.type === 'outbound-rtp' && r.kind === 'audio') bytesSent = r.bytesSent ?? 0;
+        });
+        if (bytesReceived > 0 && firstAudioMs < 0) firstAudioMs = performance.now() - t0;
+        if (firstAudioMs >= 0 && performance.now() - t0 - confirmedMs >= holdMs) break;
+      }
+      const tb = performance.now();
+      await new Promise<void>((resolve) => {
+        session.on('ended', () => resolve());
+        session.terminate();
+      });
+      return { confirmedMs, firstAudioMs, bytesReceived, bytesSent, byeMs: performance.now() - tb };
+    },
+    {
+      name: opts.name,
+      target: opts.target,
+      holdMs: opts.holdMs ?? 500,
+      extraHeaders: opts.extraHeaders ?? [],
+      timeoutMs: opts.timeoutMs ?? 15_000,
+    },
+  );
+}
+
+/** Events seen by UA `name` so far (connected, disconnected, registered, ...). */
+export async function browserUaEvents(page: Page, name: string): Promise<string[]> {
+  return page.evaluate((name) => [...((window as any).__labEvents?.[name] ?? [])], name);
+}
+
+/** Audio byte counters of the most recent incoming (auto-answered) session of the page, or null. */
+export async function browserIncomingStats(
+  page: Page,
+): Promise<{ state: string; bytesReceived: number; bytesSent: number; connectionState: string } | null> {
+  return page.evaluate(async () => {
+    const list = (window as any).__labIncoming as any[] | undefined;
+    const s = list?.[list.length - 1];
+    if (!s?.connection) return null;
+    let bytesReceived = 0;
+    let bytesSent = 0;
+    const stats = await s.connection.getStats();
+    stats.forEach((r: any) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytesReceived = r.bytesReceived ?? 0;
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') bytesSent = r.bytesSent ?? 0;
+    });
+    const state = s.isEnded() ? 'ended' : s.isEstablished() ? 'established' : 'progress';
+    return { state, bytesReceived, bytesSent, connectionState: s.connection.connectionState as string };
+  });
 }

@@ -37,7 +37,9 @@ export function generateKamailioConfig(p: KamailioConfigParams): string {
   for (const u of p.users) {
     if (!SAFE_USER.test(u.username)) throw new Error(`invalid lab username: ${u.username}`);
     if (u.password.length === 0 || /[\r\n\0"\\$]/.test(u.password)) {
-      throw new Error(`lab password for ${u.username} must be non-empty and contain no quotes, backslashes, $ or newlines`);
+      throw new Error(
+        `lab password for ${u.username} must be non-empty and contain no quotes, backslashes, $ or newlines`,
+      );
     }
   }
   const aliases = Object.entries(p.aliases ?? {});
@@ -124,9 +126,13 @@ modparam("registrar", "received_avp", "$avp(RECEIVED)")
 modparam("htable", "htable", "users=>size=6;")
 modparam("htable", "htable", "aliases=>size=6;")
 modparam("websocket", "keepalive_mechanism", 0)
-${withRtpe ? `modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:${p.rtpengineNgPort}")
+${
+  withRtpe
+    ? `modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:${p.rtpengineNgPort}")
 modparam("rtpengine", "rtpengine_disable_tout", 1)
-modparam("rtpengine", "rtpengine_tout_ms", 2000)` : ''}
+modparam("rtpengine", "rtpengine_tout_ms", 2000)`
+    : ''
+}
 
 event_route[htable:mod-init] {
 ${seedUsers}
@@ -211,14 +217,18 @@ route[WITHINDLG] {
 			sl_send_reply("400", "Bad Request");
 			exit;
 		}
-${withRtpe ? `		if (check_route_param("rtpe=1")) {
+${
+  withRtpe
+    ? `		if (check_route_param("rtpe=1")) {
 			if (is_method("BYE")) {
 				rtpengine_delete();
 			} else if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
 				setflag(FLT_RTPE);
 				route(RTPE_OFFER);
 			}
-		}` : ''}
+		}`
+    : ''
+}
 		route(RELAY);
 		exit;
 	}
@@ -325,7 +335,9 @@ route[LOCATION] {
 	if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
 		setbflag(FLB_WS_CALLEE);
 	}
-${withRtpe ? `	# rtpengine only when exactly one side is a WebSocket (WebRTC) client
+${
+  withRtpe
+    ? `	# rtpengine only when exactly one side is a WebSocket (WebRTC) client
 	if (is_method("INVITE") && has_body("application/sdp")) {
 		if ((isflagset(FLT_WS_CALLER) && !isbflagset(FLB_WS_CALLEE))
 				|| (!isflagset(FLT_WS_CALLER) && isbflagset(FLB_WS_CALLEE))) {
@@ -333,12 +345,16 @@ ${withRtpe ? `	# rtpengine only when exactly one side is a WebSocket (WebRTC) cl
 			add_rr_param(";rtpe=1");
 			route(RTPE_OFFER);
 		}
-	}` : ''}
+	}`
+    : ''
+}
 	route(RELAY);
 	exit;
 }
 
-${withRtpe ? `# Offer coming from a WebSocket client goes to plain RTP, and the other way round.
+${
+  withRtpe
+    ? `# Offer coming from a WebSocket client goes to plain RTP, and the other way round.
 route[RTPE_OFFER] {
 	if (nat_uac_test("64")) {
 		$var(fl) = "trust-address replace-origin replace-session-connection ICE=remove rtcp-mux-demux RTP/AVP";
@@ -360,7 +376,9 @@ route[RTPE_ANSWER] {
 	}
 	rtpengine_answer("$var(fl)");
 }
-` : ''}
+`
+    : ''
+}
 route[RELAY] {
 	if (is_method("INVITE|BYE|UPDATE|CANCEL|ACK")) {
 		t_on_reply("MANAGE_REPLY");
@@ -378,9 +396,13 @@ onreply_route[MANAGE_REPLY] {
 	if (nat_uac_test("64")) {
 		add_contact_alias();
 	}
-${withRtpe ? `	if (isflagset(FLT_RTPE) && has_body("application/sdp") && status =~ "(18[0-9])|(2[0-9][0-9])") {
+${
+  withRtpe
+    ? `	if (isflagset(FLT_RTPE) && has_body("application/sdp") && status =~ "(18[0-9])|(2[0-9][0-9])") {
 		route(RTPE_ANSWER);
-	}` : ''}
+	}`
+    : ''
+}
 }
 
 failure_route[MANAGE_FAILURE] {

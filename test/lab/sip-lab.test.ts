@@ -5,7 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { findMissingLabTools, labToolsHint, runSippUas, sippCall, sippRegister, startSipLab, type SipLab } from './sip-lab.js';
+import {
+  findMissingLabTools,
+  labToolsHint,
+  runSippUas,
+  sippCall,
+  sippRegister,
+  startSipLab,
+  type SipLab,
+} from './sip-lab.js';
 import { udpPortBound } from './proc.js';
 
 const USERS = [
@@ -58,7 +66,14 @@ describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () 
     const uas = await runSippUas({ lab, username: 'bob', password: 'bob-secret', timeoutMs: 30_000 });
     await uas.ready;
     const t0 = Date.now();
-    const uac = await sippCall({ lab, from: 'alice', password: 'alice-secret', to: 'bob', register: true, holdMs: 300 });
+    const uac = await sippCall({
+      lab,
+      from: 'alice',
+      password: 'alice-secret',
+      to: 'bob',
+      register: true,
+      holdMs: 300,
+    });
     const uasResult = await uas.done;
     console.log(`[sip-lab] sipp call incl. register ${Date.now() - t0} ms`);
     expect(uac.exitCode, uac.output).toBe(0);
@@ -74,17 +89,35 @@ describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () 
   it('INVITE to an E.164 alias reaches the mapped user', async () => {
     const uas = await runSippUas({ lab, username: 'bob', password: 'bob-secret', timeoutMs: 30_000 });
     await uas.ready;
-    const uac = await sippCall({ lab, from: 'alice', password: 'alice-secret', to: '+15551230002', holdMs: 100 });
+    const uac = await sippCall({
+      lab,
+      from: 'alice',
+      password: 'alice-secret',
+      to: '+15551230002',
+      holdMs: 100,
+    });
     expect(uac.exitCode, uac.output).toBe(0);
     expect((await uas.done).exitCode).toBe(0);
   }, 60_000);
 
   it('calls to unregistered or unknown users fail with 404/480; wrong password gets 403', async () => {
-    const unreg = await sippCall({ lab, from: 'alice', password: 'alice-secret', to: 'carol', expectStatus: 404 });
+    const unreg = await sippCall({
+      lab,
+      from: 'alice',
+      password: 'alice-secret',
+      to: 'carol',
+      expectStatus: 404,
+    });
     expect(unreg.exitCode, unreg.output).toBe(0);
     expect([404, 480]).toContain(unreg.finalStatus);
 
-    const unknown = await sippCall({ lab, from: 'alice', password: 'alice-secret', to: 'nobody', expectStatus: 404 });
+    const unknown = await sippCall({
+      lab,
+      from: 'alice',
+      password: 'alice-secret',
+      to: 'nobody',
+      expectStatus: 404,
+    });
     expect(unknown.finalStatus).toBe(404);
 
     const badAuth = await sippCall({ lab, from: 'alice', password: 'nope', to: 'bob', expectStatus: 403 });
@@ -102,7 +135,13 @@ describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () 
     expect(udpPortBound(lab.sipUdpPort)).toBe(true);
 
     // bob's earlier registration is gone (usrloc is in memory)
-    const gone = await sippCall({ lab, from: 'alice', password: 'alice-secret', to: 'bob', expectStatus: 404 });
+    const gone = await sippCall({
+      lab,
+      from: 'alice',
+      password: 'alice-secret',
+      to: 'bob',
+      expectStatus: 404,
+    });
     expect([404, 480]).toContain(gone.finalStatus);
 
     const again = await sippRegister({ lab, username: 'alice', password: 'alice-secret' });

@@ -168,17 +168,26 @@ async function ngPing(port: number, timeoutMs: number): Promise<boolean> {
   });
 }
 
-async function waitUntil(what: string, deadline: number, probe: () => Promise<boolean>, alive: () => boolean, logs: () => string): Promise<void> {
+async function waitUntil(
+  what: string,
+  deadline: number,
+  probe: () => Promise<boolean>,
+  alive: () => boolean,
+  logs: () => string,
+): Promise<void> {
   for (;;) {
     if (!alive()) throw new Error(`${what} exited during start-up.\n--- logs ---\n${logs().slice(-6000)}`);
     if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not come up in time.\n--- logs ---\n${logs().slice(-6000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not come up in time.\n--- logs ---\n${logs().slice(-6000)}`);
     await sleep(15);
   }
 }
 
 export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
-  const missing = findMissingLabTools().filter((m) => m !== 'chromium' && m !== 'sipp' && (opts.withRtpengine || m !== 'rtpengine'));
+  const missing = findMissingLabTools().filter(
+    (m) => m !== 'chromium' && m !== 'sipp' && (opts.withRtpengine || m !== 'rtpengine'),
+  );
   if (missing.length > 0) throw new Error(labToolsHint(missing));
 
   const t0 = Date.now();
@@ -227,7 +236,13 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
       );
       const ng = rtpengineNgPort;
       const rp = rtpengine;
-      await waitUntil('rtpengine', Date.now() + startTimeout, () => ngPing(ng, 200), () => rp.isRunning(), logs);
+      await waitUntil(
+        'rtpengine',
+        Date.now() + startTimeout,
+        () => ngPing(ng, 40),
+        () => rp.isRunning(),
+        logs,
+      );
       timings.rtpengineMs = Date.now() - tr;
     }
 
@@ -249,11 +264,32 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
     const startKamailio = async (): Promise<void> => {
       if (kamailio?.isRunning()) return;
       const tk = Date.now();
-      const args = ['-f', cfgPath, '-DD', '-E', '-Y', dir, '-P', path.join(dir, 'kamailio.pid'), '-w', dir, '-m', '64', '-M', '8'];
+      const args = [
+        '-f',
+        cfgPath,
+        '-DD',
+        '-E',
+        '-Y',
+        dir,
+        '-P',
+        path.join(dir, 'kamailio.pid'),
+        '-w',
+        dir,
+        '-m',
+        '64',
+        '-M',
+        '8',
+      ];
       if (modDir) args.push('-L', modDir);
       const k = spawnManaged(which('kamailio')!, args, (c) => log.add('kamailio', c), { cwd: dir });
       kamailio = k;
-      await waitUntil('kamailio', Date.now() + startTimeout, () => sipPing(sipPort, 150), () => k.isRunning(), logs);
+      await waitUntil(
+        'kamailio',
+        Date.now() + startTimeout,
+        () => sipPing(sipPort, 40),
+        () => k.isRunning(),
+        logs,
+      );
       timings.kamailioMs = Date.now() - tk;
     };
     const stopKamailio = async (): Promise<void> => {

@@ -130,7 +130,13 @@ Content-Length: 0`,
   ]);
 }
 
-function uacScenario(opts: { from: string; to: string; domain: string; holdMs: number; expectStatus: number }): string {
+function uacScenario(opts: {
+  from: string;
+  to: string;
+  domain: string;
+  holdMs: number;
+  expectStatus: number;
+}): string {
   const { from, to, domain } = opts;
   const els: string[] = [];
   const invite = (cseq: number, auth: boolean): string => `
@@ -209,37 +215,66 @@ interface SippRun {
 
 function runSipp(
   lab: SipLab,
-  opts: { name: string; xml: string; localPort: number; mediaPort: number; user?: string; password?: string; timeoutMs: number; rtpEcho?: boolean },
+  opts: {
+    name: string;
+    xml: string;
+    localPort: number;
+    mediaPort: number;
+    user?: string;
+    password?: string;
+    timeoutMs: number;
+    rtpEcho?: boolean;
+  },
 ): SippRun {
   const sipp = which('sipp');
-  if (!sipp) throw new Error('sipp is not installed (Debian package sip-tester): bash test/lab/install-lab-deps.sh');
-  const dir = existsSync(lab.dir) ? mkdtempSync(path.join(lab.dir, `sipp-${opts.name}-`)) : mkdtempSync('/tmp/sipp-');
+  if (!sipp)
+    throw new Error('sipp is not installed (Debian package sip-tester): bash test/lab/install-lab-deps.sh');
+  const dir = existsSync(lab.dir)
+    ? mkdtempSync(path.join(lab.dir, `sipp-${opts.name}-`))
+    : mkdtempSync('/tmp/sipp-');
   const sf = path.join(dir, 'scenario.xml');
   const msgFile = path.join(dir, 'messages.log');
   const errFile = path.join(dir, 'errors.log');
   writeFileSync(sf, opts.xml);
   const args = [
     `127.0.0.1:${lab.sipUdpPort}`,
-    '-sf', sf,
-    '-i', '127.0.0.1',
-    '-p', String(opts.localPort),
-    '-mi', '127.0.0.1',
-    '-mp', String(opts.mediaPort),
-    '-m', '1',
-    '-l', '1',
+    '-sf',
+    sf,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(opts.localPort),
+    '-mi',
+    '127.0.0.1',
+    '-mp',
+    String(opts.mediaPort),
+    '-m',
+    '1',
+    '-l',
+    '1',
     '-nostdin',
-    '-trace_msg', '-message_file', msgFile,
-    '-trace_err', '-error_file', errFile,
-    '-timeout', `${Math.max(1, Math.ceil(opts.timeoutMs / 1000))}s`,
+    '-trace_msg',
+    '-message_file',
+    msgFile,
+    '-trace_err',
+    '-error_file',
+    errFile,
+    '-timeout',
+    `${Math.max(1, Math.ceil(opts.timeoutMs / 1000))}s`,
     '-timeout_error',
   ];
   if (opts.user) args.push('-au', opts.user, '-s', opts.user);
   if (opts.password !== undefined) args.push('-ap', opts.password);
   if (opts.rtpEcho) args.push('-rtp_echo');
   let out = '';
-  const p = spawnManaged(sipp, args, (c) => {
-    if (out.length < 200_000) out += c;
-  }, { cwd: dir });
+  const p = spawnManaged(
+    sipp,
+    args,
+    (c) => {
+      if (out.length < 200_000) out += c;
+    },
+    { cwd: dir },
+  );
   const done = p.exited.then(({ code, signal }) => {
     const read = (f: string): string => (existsSync(f) ? readFileSync(f, 'latin1') : '');
     const messages = read(msgFile);
@@ -301,6 +336,8 @@ export async function sippCall(opts: {
   register?: boolean;
   localPort?: number;
   timeoutMs?: number;
+  /** Echo received RTP back to its sender (-rtp_echo), e.g. when calling a browser through rtpengine. */
+  rtpEcho?: boolean;
 }): Promise<SippResult> {
   const from = checkToken(opts.from, 'from');
   const to = checkToken(opts.to, 'to');
@@ -312,12 +349,19 @@ export async function sippCall(opts: {
   const mediaPort = await freePortBlock(4);
   const run = runSipp(opts.lab, {
     name: `uac-${from}`,
-    xml: uacScenario({ from, to, domain: opts.lab.domain, holdMs: opts.holdMs ?? 1000, expectStatus: opts.expectStatus ?? 200 }),
+    xml: uacScenario({
+      from,
+      to,
+      domain: opts.lab.domain,
+      holdMs: opts.holdMs ?? 1000,
+      expectStatus: opts.expectStatus ?? 200,
+    }),
     localPort,
     mediaPort,
     user: from,
     password: opts.password,
     timeoutMs: opts.timeoutMs ?? 30_000,
+    rtpEcho: opts.rtpEcho,
   });
   return run.done;
 }
@@ -347,7 +391,9 @@ export async function runSippUas(opts: {
     const reg = await sippRegister({ lab: opts.lab, username: user, password: opts.password, localPort });
     if (reg.finalStatus !== 200 || reg.exitCode !== 0) {
       resolveDone({ exitCode: reg.exitCode || 1, output: reg.output });
-      throw new Error(`SIPp UAS ${user}: REGISTER failed (final ${reg.finalStatus}, exit ${reg.exitCode})\n${reg.output.slice(-4000)}`);
+      throw new Error(
+        `SIPp UAS ${user}: REGISTER failed (final ${reg.finalStatus}, exit ${reg.exitCode})\n${reg.output.slice(-4000)}`,
+      );
     }
     if (killed) {
       resolveDone({ exitCode: 137, output: 'killed before start' });

@@ -34,6 +34,8 @@ export interface UpdateCallRequest {
   endedAt?: string | null;
   hangupCause?: string | null;
   sipCode?: number | null;
+  /** The SIP Call-ID, if it was not known when the record was opened. */
+  sipCallId?: string | null;
   quality?: Partial<CallQualityDto> | null;
 }
 
@@ -87,6 +89,7 @@ export interface CallStatsByNumber extends CallStatsFigures {
 
 /** GET /api/calls/stats */
 export interface CallStatsDto {
+  /** The bounds applied to startedAt: `from` inclusive, `to` exclusive (so to=2026-11-24 reads 2026-11-25T00:00:00.000Z). */
   from: string | null;
   to: string | null;
   totals: CallStatsFigures;

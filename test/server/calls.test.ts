@@ -121,9 +121,15 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
     expect(Math.abs(startedAt - Date.now())).toBeLessThan(10_000);
 
     const answeredAt = new Date(startedAt + 2_000).toISOString();
-    const progress = await ca.patch(`/api/calls/${id}`, { answeredAt });
+    const progress = await ca.patch(`/api/calls/${id}`, { answeredAt, sipCallId: 'late-call-id@host' });
     expect(progress.status, progress.text).toBe(200);
     expect(progress.json).toMatchObject({ outcome: 'in_progress', answeredAt, endedAt: null });
+    const stored = await t.services.db
+      .selectFrom('calls')
+      .select('sip_call_id')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stored.sip_call_id).toBe('late-call-id@host');
 
     const endedAt = new Date(startedAt + 2_000 + 65_400).toISOString();
     const end = await ca.patch(`/api/calls/${id}`, {
@@ -486,6 +492,22 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
       expect(await listIds('?direction=outbound&outcome=answered&connectionId=' + h.trunk.id)).toEqual([
         ids.nov1,
       ]);
+    });
+
+    it('reads a page, an export and the statistics with a constant number of queries', async () => {
+      const actor = { id: h.user.id, role: 'agent' };
+      const count = async (run: () => Promise<unknown>) => {
+        t.database.queries.length = 0;
+        await run();
+        return t.database.queries.length;
+      };
+      expect(await count(() => t.services.calls.list(actor, {}, 1, 200))).toBe(2);
+      expect(await count(() => t.services.calls.stats(actor, {}))).toBe(3);
+      expect(
+        await count(async () => {
+          for await (const row of t.services.calls.exportRows(actor, {})) void row;
+        }),
+      ).toBe(1);
     });
 
     it('pages', async () => {

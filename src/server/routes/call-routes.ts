@@ -140,6 +140,7 @@ const updateBody = z.strictObject({
     .refine((v) => !CONTROL.test(v), 'hangupCause contains control characters')
     .transform((v) => (v === '' ? null : v))
     .nullish(),
+  sipCallId: z.string().trim().min(1).max(256, 'sipCallId is too long (at most 256 characters)').nullish(),
   sipCode: z
     .number({ error: 'sipCode must be a number' })
     .int('sipCode must be a whole number')

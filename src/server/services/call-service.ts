@@ -52,6 +52,8 @@ export interface UpdateCallInput {
   endedAt?: string | null;
   hangupCause?: string | null;
   sipCode?: number | null;
+  /** The SIP Call-ID, when the phone learns it only after the record was opened. */
+  sipCallId?: string | null;
   quality?: {
     mos?: number | null;
     jitterMs?: number | null;
@@ -382,6 +384,7 @@ export class CallService {
     if (input.endedAt !== undefined) patch.ended_at = input.endedAt;
     if (input.hangupCause !== undefined) patch.hangup_cause = input.hangupCause;
     if (input.sipCode !== undefined) patch.sip_code = input.sipCode;
+    if (input.sipCallId !== undefined) patch.sip_call_id = input.sipCallId;
     if (input.quality !== undefined) {
       const q = input.quality;
       if (q === null)

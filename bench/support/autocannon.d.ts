@@ -1,0 +1,39 @@
+// autocannon ships no types; this covers the part of its programmatic API the benchmarks use.
+declare module 'autocannon' {
+  interface Histogram {
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    p50: number;
+    p90: number;
+    p97_5: number;
+    p99: number;
+    p99_9: number;
+  }
+  export interface Result {
+    url: string;
+    connections: number;
+    duration: number;
+    latency: Histogram;
+    requests: Histogram & { total: number; sent: number };
+    throughput: Histogram & { total: number };
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    '2xx': number;
+  }
+  export interface Options {
+    url: string;
+    connections?: number;
+    duration?: number;
+    amount?: number;
+    pipelining?: number;
+    headers?: Record<string, string>;
+    method?: string;
+    workers?: number;
+  }
+  function autocannon(options: Options): Promise<Result>;
+  export default autocannon;
+}

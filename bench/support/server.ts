@@ -1,0 +1,47 @@
+/**
+ * The benchmark's server process: the real app (buildApp, every plugin, auth, the connections route)
+ * and, beside it, a bare Fastify route that runs the connections service's two queries and
+ * JSON.stringify, with no auth, no mapping and no schema: the floor of this stack. It runs in its own
+ * process so the load generator does not share its event loop. It prints one JSON line with both ports.
+ */
+import Fastify from 'fastify';
+import { buildApp } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config.js';
+import { createServices } from '../../src/server/container.js';
+import { openDatabase } from '../../src/server/db/database.js';
+import { AssignmentRepository } from '../../src/server/repositories/assignment-repository.js';
+import { TrunkRepository } from '../../src/server/repositories/trunk-repository.js';
+
+const benchUserId = process.env.BENCH_USER_ID;
+if (!benchUserId) throw new Error('BENCH_USER_ID is required');
+
+const config = loadConfig();
+const database = openDatabase(config.database);
+const services = createServices({ config, db: database.db, databaseKind: database.kind });
+const app = await buildApp({ config, services });
+await app.listen({ host: '127.0.0.1', port: 0 });
+
+const trunks = new TrunkRepository(database.db);
+const assignments = new AssignmentRepository(database.db);
+const bare = Fastify({ logger: false });
+bare.get('/bare/connections', async (_request, reply) => {
+  const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), assignments.listActiveForOwner(benchUserId)]);
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify({ trunks: t, numbers: n }));
+});
+await bare.listen({ host: '127.0.0.1', port: 0 });
+
+const portOf = (server: typeof bare.server): number => {
+  const a = server.address();
+  return typeof a === 'object' && a ? a.port : 0;
+};
+process.stdout.write(JSON.stringify({ appPort: portOf(app.server), barePort: portOf(bare.server) }) + '\n');
+
+const shutdown = async (): Promise<void> => {
+  await bare.close();
+  await app.close();
+  await services.stop();
+  await database.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());

@@ -323,3 +323,22 @@ export async function browserIncomingStats(
     return { state, bytesReceived, bytesSent, connectionState: s.connection.connectionState as string };
   });
 }
+
+/** Stop UA `name` (un-REGISTERs, closes its WebSocket); resolves on 'unregistered' or after timeoutMs. */
+export async function browserStopUa(page: Page, name: string, timeoutMs = 2000): Promise<void> {
+  await page.evaluate(
+    async ({ name, timeoutMs }) => {
+      const ua = (window as any).__labUas?.[name];
+      if (!ua) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        ua.once('unregistered', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        ua.stop();
+      });
+    },
+    { name, timeoutMs },
+  );
+}

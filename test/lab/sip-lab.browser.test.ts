@@ -12,6 +12,7 @@ import {
   browserIncomingStats,
   browserCall,
   browserRegister,
+  browserStopUa,
   browserUaEvents,
   launchLabBrowser,
   serveLabPage,
@@ -114,6 +115,7 @@ describe.skipIf(missing.length > 0)('SIP lab from the browser (JsSIP in chromium
     expect(res.bytesReceived).toBeGreaterThan(0);
     expect(res.bytesSent).toBeGreaterThan(0);
     expect(offers()).toBe(offersBefore); // rtpengine not involved between two WebRTC clients
+    await browserStopUa(bobPage, 'bob');
     await bobPage.close();
   }, 60_000);
 
@@ -147,6 +149,7 @@ describe.skipIf(missing.length > 0)('SIP lab from the browser (JsSIP in chromium
     expect(uac.exitCode, uac.output.slice(-4000)).toBe(0);
     expect(stats?.connectionState).toBe('connected');
     expect(stats?.bytesReceived).toBeGreaterThan(0);
+    await browserStopUa(bobPage, 'bob');
     await bobPage.close();
   }, 60_000);
 

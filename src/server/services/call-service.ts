@@ -12,7 +12,7 @@
  */
 import crypto from 'node:crypto';
 import type { CallDto, Page } from '../../shared/api.js';
-import type { CallHeartbeatDto, CallStatsDto, CallStatsFigures } from '../../shared/call-api.js';
+import type { CallHeartbeatDto, CallStatsDto } from '../../shared/call-api.js';
 import type { CallDirection, CallOutcome } from '../../shared/domain.js';
 import {
   ConflictError,
@@ -23,12 +23,8 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import type { CallRow } from '../db/schema.js';
-import type {
-  CallAggregateRow,
-  CallFilter,
-  CallListRow,
-  CallRepository,
-} from '../repositories/call-repository.js';
+import type { CallFilter, CallListRow, CallRepository } from '../repositories/call-repository.js';
+import { figures, toCallDto } from './call-mapper.js';
 
 export interface Actor {
   id: string;
@@ -83,56 +79,9 @@ export interface CallServiceOptions {
 
 const SWEEP_BATCH = 500;
 
-function round(n: number | null, digits: number): number | null {
-  if (n === null) return null;
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-export function toCallDto(row: CallListRow): CallDto {
-  const hasQuality =
-    row.mos !== null || row.jitter_ms !== null || row.packet_loss_pct !== null || row.rtt_ms !== null;
-  return {
-    id: row.id,
-    userId: row.user_id,
-    connectionId: row.trunk_id,
-    connectionName: row.trunk_name,
-    phoneNumberId: row.phone_number_id,
-    callerNumber: row.caller_number,
-    remoteNumber: row.remote_number,
-    direction: row.direction as CallDirection,
-    outcome: row.outcome as CallOutcome,
-    hangupCause: row.hangup_cause,
-    sipCode: row.sip_code,
-    startedAt: row.started_at,
-    answeredAt: row.answered_at,
-    endedAt: row.ended_at,
-    durationSeconds: row.duration_seconds,
-    // float4 on PostgreSQL: round so both databases answer the same figures.
-    quality: hasQuality
-      ? {
-          mos: round(row.mos, 2),
-          jitterMs: round(row.jitter_ms, 2),
-          packetLossPct: round(row.packet_loss_pct, 2),
-          rttMs: round(row.rtt_ms, 2),
-        }
-      : null,
-  };
-}
-
 function durationSeconds(answeredAt: string | null, endedAt: string | null): number | null {
   if (!answeredAt || !endedAt) return null;
   return Math.max(0, Math.round((Date.parse(endedAt) - Date.parse(answeredAt)) / 1000));
-}
-
-function figures(r: CallAggregateRow): CallStatsFigures {
-  return {
-    calls: r.calls,
-    answered: r.answered,
-    answerRate: r.calls > 0 ? round(r.answered / r.calls, 4) : null,
-    avgDurationSeconds: round(r.avg_duration, 1),
-    avgMos: round(r.avg_mos, 2),
-  };
 }
 
 export class CallService {

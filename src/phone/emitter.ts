@@ -11,7 +11,7 @@ export class TypedEmitter<Events extends object> {
       set = new Set();
       this.listeners.set(event, set);
     }
-    set.add(listener as Listener<never>);
+    set.add(listener);
     return () => this.off(event, listener);
   }
 
@@ -24,7 +24,7 @@ export class TypedEmitter<Events extends object> {
   }
 
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
-    this.listeners.get(event)?.delete(listener as Listener<never>);
+    this.listeners.get(event)?.delete(listener);
   }
 
   /** Listener errors are isolated so one broken subscriber cannot stop the phone. */

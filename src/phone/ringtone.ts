@@ -118,7 +118,8 @@ export function createRingtone(opts: { volume?: number; onMs?: number; offMs?: n
       silence();
     },
     async setSinkId(deviceId: string) {
-      const ctx = getAudioContext() as (AudioContext & { setSinkId?: (id: string) => Promise<void> }) | null;
+      // AudioContext.setSinkId is Chrome 110+ and not in every DOM lib version.
+      const ctx: (AudioContext & { setSinkId?: (id: string) => Promise<void> }) | null = getAudioContext();
       if (ctx?.setSinkId) await ctx.setSinkId(deviceId === 'default' ? '' : deviceId);
     },
   };

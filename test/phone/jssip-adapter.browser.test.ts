@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
 import { findMissingLabTools, labToolsHint, startSipLab, type SipLab } from '../lab/sip-lab.js';
+import type { HarnessWindow } from './harness/entry.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
 
 const missing = findMissingLabTools();
@@ -47,13 +48,13 @@ async function phonePage(): Promise<Page> {
   const page = await browser.newPage();
   pages.push(page);
   await page.goto(harness.url);
-  await page.waitForFunction(() => (window as any).harness);
+  await page.waitForFunction(() => (window as unknown as HarnessWindow).harness);
   await call(page, 'create', 'sip');
   return page;
 }
 
 function call<T = unknown>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([f, a]) => (window as any).harness[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+  return page.evaluate(([f, a]) => ((window as unknown as HarnessWindow).harness as unknown as Record<string, (...x: unknown[]) => unknown>)[f]!(...a), [fn, args] as const) as Promise<T>;
 }
 
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
@@ -102,7 +103,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   for (const p of pages.splice(0)) {
-    await p.evaluate(() => (window as any).harness.destroy()).catch(() => undefined);
+    await p.evaluate(() => (window as unknown as HarnessWindow).harness.destroy()).catch(() => undefined);
     await p.close().catch(() => undefined);
   }
 });
@@ -111,6 +112,9 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
   it('A calls B through the proxy: audio both ways, caller ID, hold/unhold, hangup', async () => {
     const [a, b] = await connectedPair();
     expect(await call(b, 'callInfo')).toMatchObject({ remoteNumber: ALICE_NUMBER });
+    // The chosen caller ID travels as P-Asserted-Identity and as the From display name.
+    expect(await call(b, 'inviteHeader', 'P-Asserted-Identity')).toBe(`<sip:${ALICE_NUMBER}@${lab.domain}>`);
+    expect(await call(b, 'inviteHeader', 'From')).toMatch(new RegExp(`^"\\${ALICE_NUMBER}" <sip:alice@${lab.domain}>`));
 
     for (const p of [a, b]) {
       await until(() => call<{ bytesReceived: number; bytesSent: number }>(p, 'quality'), (q) => q.bytesReceived > 1000 && q.bytesSent > 1000, 'audio both ways');
@@ -137,7 +141,7 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     await call(a, 'dtmf', '5');
     await call(a, 'dtmf', '#');
     const seen = await until(
-      () => b.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'dtmf').map((l: any) => l.data)),
+      () => b.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'dtmf').map((l: { kind: string; data: unknown }) => l.data)),
       (x: unknown[]) => x.length >= 2,
       'DTMF on B',
     );
@@ -149,7 +153,7 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
 
     // RFC 4733: the tone is sent by the RTCDTMFSender in RTP, not as SIP, so B's JsSIP sees no INFO.
     for (const p of pages.splice(0)) {
-      await p.evaluate(() => (window as any).harness.destroy());
+      await p.evaluate(() => (window as unknown as HarnessWindow).harness.destroy());
       await p.close();
     }
     const [a2, b2] = await connectedPair({ dtmfMode: 'rfc2833' });
@@ -157,13 +161,13 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(await call(a2, 'watchRtpDtmf')).toBe(true); // telephone-event negotiated
     await call(a2, 'dtmf', '9');
     const local = await until(
-      () => a2.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'rtpDtmf').map((l: any) => l.data)),
+      () => a2.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'rtpDtmf').map((l: { kind: string; data: unknown }) => l.data)),
       (x: unknown[]) => x.length >= 1,
       'DTMF sent in RTP by A',
     );
     expect(local).toEqual(['9']);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await b2.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'dtmf' || l.kind === 'info'))).toEqual([]);
+    expect(await b2.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'dtmf' || l.kind === 'info'))).toEqual([]);
   });
 
   it('a wrong password gives a clear registration error', async () => {
@@ -193,7 +197,7 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     const took = Date.now() - t0;
     console.log(`[jssip] re-registered ${took} ms after the Kamailio restart`);
     expect(took).toBeLessThan(10_000);
-    const regLog = await a.evaluate(() => (window as any).harness.log.filter((l: any) => l.kind === 'registration').map((l: any) => l.data));
+    const regLog = await a.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'registration').map((l: { kind: string; data: unknown }) => l.data));
     expect(regLog).toContainEqual(expect.objectContaining({ status: 'reconnecting', attempt: 1 }));
     // Media is peer to peer here, so the call survives the signalling blip.
     expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });

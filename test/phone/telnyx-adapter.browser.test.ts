@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import type { TelnyxRegistrationDto } from '../../src/shared/api.js';
 import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
 import { startFakeTelnyxRtc, type FakeTelnyxRtc, type FakeTelnyxRtcOptions } from '../fakes/telnyx-rtc/server.js';
+import type { HarnessWindow } from './harness/entry.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
 
 let browser: LabBrowser;
@@ -33,7 +34,7 @@ async function startFake(opts: FakeTelnyxRtcOptions = {}): Promise<FakeTelnyxRtc
   fake = await startFakeTelnyxRtc({
     tokens: ['good-token'],
     credentials: [{ login: 'agent', password: 'pw' }],
-    answerSdp: (offer) => far.evaluate((o) => (window as any).farEnd.answer(o) as Promise<string>, offer),
+    answerSdp: (offer) => far.evaluate((o) => (window as unknown as HarnessWindow).farEnd.answer(o), offer),
     ...opts,
   });
   return fake;
@@ -51,7 +52,7 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: strin
 }
 
 const h = <T>(fn: string, ...args: unknown[]): Promise<T> =>
-  page.evaluate(([f, a]) => (window as any).harness[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+  page.evaluate(([f, a]) => ((window as unknown as HarnessWindow).harness as unknown as Record<string, (...x: unknown[]) => unknown>)[f]!(...a), [fn, args] as const) as Promise<T>;
 
 beforeAll(async () => {
   [browser, harness] = await Promise.all([launchLabBrowser(), startHarnessServer()]);
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await page?.evaluate(() => (window as any).harness.destroy()).catch(() => undefined);
+  await page?.evaluate(() => (window as unknown as HarnessWindow).harness.destroy()).catch(() => undefined);
   await page?.close().catch(() => undefined);
   await far?.close().catch(() => undefined);
   await fake?.stop();
@@ -74,7 +75,7 @@ async function openPages(): Promise<void> {
   page = await browser.newPage();
   far = await browser.newPage();
   await Promise.all([page.goto(harness.url), far.goto(harness.url)]);
-  await Promise.all([page.waitForFunction(() => (window as any).harness), far.waitForFunction(() => (window as any).farEnd)]);
+  await Promise.all([page.waitForFunction(() => (window as unknown as HarnessWindow).harness), far.waitForFunction(() => (window as unknown as HarnessWindow).farEnd)]);
   await h('create', 'telnyx');
 }
 
@@ -99,7 +100,7 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     // Audio both ways, as the page measures it and as the far end sees it.
     const q = await until(() => h<{ bytesReceived: number; bytesSent: number; mos: number | null }>('quality'), (x) => x.bytesReceived > 0 && x.bytesSent > 0, 'audio bytes');
     expect(q.mos).not.toBeNull();
-    await until(() => far.evaluate(() => (window as any).farEnd.bytes()), (b: { received: number }) => b.received > 0, 'far end receiving audio');
+    await until(() => far.evaluate(() => (window as unknown as HarnessWindow).farEnd.bytes()), (b: { received: number }) => b.received > 0, 'far end receiving audio');
 
     await h('dtmf', '7');
     const info = await fake!.waitFor('telnyx_rtc.info', (m) => m.params?.dtmf === '7');
@@ -126,7 +127,7 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(res.message).toMatch(/Telnyx refused the login/);
     expect(await h('registration')).toMatchObject({ status: 'failed' });
     expect(await h('lineState')).toBe('idle');
-    await until(async () => fake!.connectionCount(), (n) => n === 0, 'socket closed after failed login');
+    await until(() => Promise.resolve(fake!.connectionCount()), (n) => n === 0, 'socket closed after failed login');
     expect(fake!.clientMethods().filter((m) => m === 'login')).toHaveLength(1);
   });
 
@@ -151,14 +152,14 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     await startFake();
     await openPages();
     await h('register', registration());
-    const offer = await far.evaluate(() => (window as any).farEnd.offer() as Promise<string>);
+    const offer = await far.evaluate(() => (window as unknown as HarnessWindow).farEnd.offer());
     const callID = fake!.sendInboundInvite({ from: '+14155550123', fromName: 'Bob', to: '+13125550199', sdp: offer });
     await until(() => h<string | null>('incoming'), (x) => x !== null, 'incoming call');
     expect(await h('lineState')).toBe('ringing');
     expect(await h('callInfo')).toMatchObject({ direction: 'inbound', remoteNumber: '+14155550123', callerId: '+13125550199' });
     await h('answer');
     const answer = await fake!.waitFor('telnyx_rtc.answer', (m) => m.params?.dialogParams?.callID === callID);
-    await far.evaluate((sdp) => (window as any).farEnd.setAnswer(sdp), answer.params?.sdp as string);
+    await far.evaluate((sdp) => (window as unknown as HarnessWindow).farEnd.setAnswer(sdp), answer.params?.sdp as string);
     await until(() => h<{ state: string }>('callInfo'), (c) => c.state === 'active', 'active');
     await until(() => h<{ bytesReceived: number }>('quality'), (q) => q.bytesReceived > 0, 'inbound audio');
     fake!.sendBye(callID);
@@ -173,7 +174,7 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     await h('register', registration());
     expect(fake!.connectionCount()).toBe(1);
     await h('destroy');
-    await until(async () => fake!.connectionCount(), (n) => n === 0, 'socket closed');
+    await until(() => Promise.resolve(fake!.connectionCount()), (n) => n === 0, 'socket closed');
     expect((await h<{ telnyxClients: number }>('counts')).telnyxClients).toBe(0);
   });
 

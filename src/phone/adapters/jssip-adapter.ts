@@ -5,8 +5,8 @@
  * connections never leaves a second UA registered ({@link JsSipSoftphone.activeUaCount}).
  */
 import * as JsSIP from 'jssip';
-import type { RTCSession } from 'jssip/lib/RTCSession';
-import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA';
+import type { RTCSession } from 'jssip/lib/RTCSession.js';
+import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js';
 import type { SipRegistrationDto, RegistrationDto } from '../../shared/api.js';
 import { causeFromSipCode, type CallEnd, type EndCause } from '../call-state.js';
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
@@ -115,13 +115,13 @@ export class JsSipSoftphone extends BaseSoftphone {
     ua.on('registrationFailed', (e) => {
       if (this.ua !== ua) return;
       const code = e.response?.status_code ?? null;
-      this.setRegistrationState({ status: 'failed', reason: registrationFailureText(e.cause, code), sipCode: code });
+      this.setRegistrationState({ status: 'failed', reason: registrationFailureText(e.cause === undefined ? undefined : String(e.cause), code), sipCode: code });
       // Keep retrying the transport after network errors only; bad credentials will not fix themselves.
       if (code !== null) void this.stopUa();
     });
     ua.on('newRTCSession', (e: RTCSessionEvent) => {
       if (this.ua !== ua) return;
-      if (e.originator === 'remote') this.onIncoming(e);
+      if (String(e.originator) === 'remote') this.onIncoming(e as IncomingRTCSessionEvent);
     });
     ua.start();
     return Promise.resolve();
@@ -145,7 +145,7 @@ export class JsSipSoftphone extends BaseSoftphone {
       fromDisplayName: opts.callerName ?? opts.callerId,
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
       eventHandlers: {},
-    } as Parameters<JsSIP.UA['call']>[1]);
+    });
     this.track(call, session);
   }
 
@@ -249,7 +249,7 @@ export class JsSipSoftphone extends BaseSoftphone {
     // loopback/LAN a late TCP candidate costs ~120 ms for nothing: go with the first usable UDP
     // candidate (srflx/relay when ICE servers are configured, else host), or after ICE_CAP_MS.
     session.on('icecandidate', ({ candidate, ready }) => {
-      const c = candidate as RTCIceCandidate;
+      const c = candidate;
       const udp = (c.protocol ?? /\budp\b/i.exec(c.candidate)?.[0] ?? '').toLowerCase() === 'udp';
       const type = c.type ?? /typ (\w+)/.exec(c.candidate)?.[1];
       const needReflexive = (this.reg?.iceServers.length ?? 0) > 0;
@@ -273,19 +273,22 @@ export class JsSipSoftphone extends BaseSoftphone {
     session.on('accepted', () => call.apply({ type: 'answered' }));
     session.on('confirmed', () => {
       call.apply({ type: 'answered' });
-      this.attachFrom(session.connection as RTCPeerConnection | undefined);
+      this.attachFrom(session.connection);
     });
     session.on('ended', (e) => {
-      const by = e.originator === 'local' ? 'local' : 'remote';
-      const network = e.cause === JsSIP.C.causes.RTP_TIMEOUT || e.cause === JsSIP.C.causes.CONNECTION_ERROR || e.cause === JsSIP.C.causes.REQUEST_TIMEOUT;
-      this.finish(call, { cause: network ? 'network' : 'normal', sipCode: null, by: network ? 'system' : by, reason: e.cause });
+      const reason = String(e.cause);
+      const by = String(e.originator) === 'local' ? 'local' : 'remote';
+      const network = causeFromJsSip(reason) === 'network';
+      this.finish(call, { cause: network ? 'network' : 'normal', sipCode: null, by: network ? 'system' : by, reason });
     });
     session.on('failed', (e) => {
+      const reason = String(e.cause);
       const status = (e.message as { status_code?: number } | undefined)?.status_code;
       const sipCode = typeof status === 'number' && status >= 300 ? status : null;
-      const cause = sipCode !== null ? causeFromSipCode(sipCode) : causeFromJsSip(e.cause);
-      const by = e.originator === 'local' ? 'local' : e.originator === 'remote' ? 'remote' : 'system';
-      this.finish(call, { cause, sipCode, by, reason: e.cause });
+      const cause = sipCode !== null ? causeFromSipCode(sipCode) : causeFromJsSip(reason);
+      const originator = String(e.originator);
+      const by = originator === 'local' ? 'local' : originator === 'remote' ? 'remote' : 'system';
+      this.finish(call, { cause, sipCode, by, reason });
     });
   }
 
@@ -381,22 +384,22 @@ function toE164ish(user: string): string {
   return /^\d{8,15}$/.test(user) ? `+${user}` : user;
 }
 
+/** JsSIP.C.causes values (plain strings, so they compare without JsSIP's enum types). */
 function causeFromJsSip(cause: string): EndCause {
-  const C = JsSIP.C.causes;
   switch (cause) {
-    case C.BUSY:
+    case 'Busy':
       return 'busy';
-    case C.REJECTED:
+    case 'Rejected':
       return 'rejected';
-    case C.CANCELED:
+    case 'Canceled':
       return 'cancelled';
-    case C.NO_ANSWER:
-    case C.UNAVAILABLE:
-    case C.EXPIRES:
+    case 'No Answer':
+    case 'Unavailable':
+    case 'Expires':
       return 'no_answer';
-    case C.CONNECTION_ERROR:
-    case C.REQUEST_TIMEOUT:
-    case C.RTP_TIMEOUT:
+    case 'Connection Error':
+    case 'Request Timeout':
+    case 'RTP Timeout':
       return 'network';
     default:
       return 'failed';
@@ -404,12 +407,12 @@ function causeFromJsSip(cause: string): EndCause {
 }
 
 function registrationFailureText(cause: string | undefined, code: number | null): string {
-  if (code === 401 || code === 403 || cause === JsSIP.C.causes.AUTHENTICATION_ERROR) {
+  if (code === 401 || code === 403 || cause === 'Authentication Error') {
     return `Wrong SIP user name or password${code ? ` (${code})` : ''}.`;
   }
   if (code === 404) return 'The SIP user does not exist on this server (404).';
-  if (cause === JsSIP.C.causes.REQUEST_TIMEOUT) return 'The SIP server did not answer the registration (timeout).';
-  if (cause === JsSIP.C.causes.CONNECTION_ERROR) return 'The connection to the SIP server failed.';
+  if (cause === 'Request Timeout') return 'The SIP server did not answer the registration (timeout).';
+  if (cause === 'Connection Error') return 'The connection to the SIP server failed.';
   return `Registration refused${code ? ` (${code})` : ''}: ${cause ?? 'unknown reason'}.`;
 }
 

@@ -80,7 +80,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
       : { login: reg.login, password: reg.password };
     if (reg.rtcHost) options.host = reg.rtcHost;
     options.autoReconnect = true;
-    const client = new TelnyxRTC(options as ConstructorParameters<typeof TelnyxRTC>[0]) as unknown as SdkClient;
+    const client = new TelnyxRTC(options) as unknown as SdkClient;
     this.client = client;
     clientCount++;
     const el = this.remoteAudioElement();

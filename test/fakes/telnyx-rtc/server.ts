@@ -31,12 +31,15 @@ export interface RecordedMessage {
   msg: JsonRpc;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON-RPC params are free-form JSON from the SDK
+type Json = Record<string, any>;
+
 export interface JsonRpc {
   jsonrpc?: '2.0';
   id?: string | number;
   method?: string;
-  params?: Record<string, any>;
-  result?: Record<string, any>;
+  params?: Json;
+  result?: Json;
   error?: { code: number; message: string };
 }
 
@@ -112,16 +115,16 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     messages.push({ dir: 'out', at: Date.now(), msg: full });
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(full));
   };
-  const request = (ws: WebSocket, method: string, params: Record<string, any>): void =>
+  const request = (ws: WebSocket, method: string, params: Json): void =>
     send(ws, { id: randomUUID(), method, params });
-  const reply = (ws: WebSocket, id: JsonRpc['id'], result: Record<string, any>): void => send(ws, { id, result });
+  const reply = (ws: WebSocket, id: JsonRpc['id'], result: Json): void => send(ws, { id, result });
 
   const loggedIn = (): WebSocket | null => {
     for (const [ws, s] of sessions) if (s.sessid && ws.readyState === ws.OPEN) return ws;
     return null;
   };
 
-  const checkLogin = (p: Record<string, any>): boolean => {
+  const checkLogin = (p: Json): boolean => {
     if (p.login_token) return opts.tokens ? opts.tokens.includes(p.login_token) : String(p.login_token).length > 0;
     const pass = p.passwd ?? p.password;
     return (opts.credentials ?? []).some((c) => c.login === p.login && c.password === pass);
@@ -207,6 +210,8 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
       case 'telnyx_rtc.bye':
         reply(ws, m.id, { callID: m.params?.dialogParams?.callID, message: 'CALL ENDED', sessid: s.sessid });
         return;
+      case undefined:
+        return; // a response to one of our requests (clientReady, ringing, invite...): recorded only
       case 'telnyx_rtc.answer':
       case 'telnyx_rtc.info':
       case 'telnyx_rtc.ping':
@@ -220,7 +225,7 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     ws.on('message', (data) => {
       let m: JsonRpc;
       try {
-        m = JSON.parse(String(data)) as JsonRpc;
+        m = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString('utf8')) as JsonRpc;
       } catch {
         return;
       }

@@ -79,16 +79,25 @@ const harness = {
     return { jssipUas: JsSipSoftphone.activeUaCount(), jssipSockets: JsSipSoftphone.openSocketCount(), telnyxClients: TelnyxSoftphone.activeClientCount() };
   },
   /** The JsSIP session of the current call (for DTMF/INFO assertions on the receiving side). */
-  async watchSipDtmf(): Promise<void> {
-    const p = phone as unknown as { sessionOf?: (id: string) => { on(ev: string, fn: (e: any) => void): void } | null };
+  watchSipDtmf(): void {
+    type DtmfEvent = { originator: string; dtmf: { tone: string }; info: { contentType: string; body: string } };
+    const p = phone as unknown as { sessionOf?: (id: string) => { on(ev: string, fn: (e: DtmfEvent) => void): void } | null };
     const c = phone!.currentCall;
     const s = c && p.sessionOf ? p.sessionOf(c.id) : null;
     if (!s) throw new Error('no SIP session');
     s.on('newDTMF', (e) => record('dtmf', { originator: e.originator, tone: e.dtmf.tone }));
     s.on('newInfo', (e) => record('info', { originator: e.originator, contentType: e.info.contentType, body: e.info.body }));
   },
+  /** A header of the INVITE that started the current (inbound) SIP call. */
+  inviteHeader(name: string): string | null {
+    type Session = { _request?: { getHeader(n: string): string | undefined } };
+    const p = phone as unknown as { sessionOf?: (id: string) => Session | null };
+    const c = phone!.currentCall;
+    const s = c && p.sessionOf ? p.sessionOf(c.id) : null;
+    return s?._request?.getHeader(name) ?? null;
+  },
   /** RFC 4733: tones leave through the audio sender's RTCDTMFSender (tonechange fires per tone). */
-  async watchRtpDtmf(): Promise<boolean> {
+  watchRtpDtmf(): boolean {
     const p = phone as unknown as { sessionOf?: (id: string) => { connection?: RTCPeerConnection } | null };
     const c = phone!.currentCall;
     const pc = c && p.sessionOf ? p.sessionOf(c.id)?.connection : null;
@@ -142,7 +151,7 @@ const farEnd = {
     let sent = 0;
     let received = 0;
     const report = await pc!.getStats();
-    report.forEach((s: any) => {
+    report.forEach((s: { type: string; kind?: string; bytesSent?: number; bytesReceived?: number }) => {
       if (s.type === 'outbound-rtp' && s.kind === 'audio') sent += s.bytesSent ?? 0;
       if (s.type === 'inbound-rtp' && s.kind === 'audio') received += s.bytesReceived ?? 0;
     });
@@ -154,5 +163,13 @@ const farEnd = {
   },
 };
 
-Object.assign(window, { harness, farEnd });
+export type Harness = typeof harness;
+export type FarEnd = typeof farEnd;
+/** What the harness page puts on window, for tests: `(window as unknown as HarnessWindow).harness`. */
+export interface HarnessWindow {
+  harness: Harness;
+  farEnd: FarEnd;
+}
+
+Object.assign(window, { harness, farEnd } satisfies HarnessWindow);
 document.title = 'phone harness ready';

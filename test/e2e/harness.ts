@@ -1,0 +1,118 @@
+/**
+ * The dialer page's end-to-end harness: the real server (Fastify app, services, migrations) on a fresh
+ * SQLite database seeded with the demo data, serving the production build of the web app (dist/web),
+ * and Debian's Chromium driven by playwright-core.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildApp } from '../../src/server/app.js';
+import { createServices, type Services } from '../../src/server/container.js';
+import { seedDemo } from '../../src/server/seed/demo-seed.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { plainTestHasher } from '../support/app.js';
+
+export { DEMO_TRUNKS, DEMO_USERS } from '../../src/server/seed/demo-data.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const WEB_DIST_DIR = path.join(repoRoot, 'dist/web');
+export const SCREENSHOT_DIR = path.join(repoRoot, 'test-results/screenshots');
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+/** `npm test` builds the app first; a lone run of this file builds it when it is missing. */
+export function ensureWebBuild(): void {
+  if (fs.existsSync(path.join(WEB_DIST_DIR, 'index.html')) && process.env.DIALER_E2E_REBUILD !== '1') return;
+  execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+}
+
+export interface DialerServer {
+  url: string;
+  services: Services;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function startDialerServer(env: Record<string, string> = {}): Promise<DialerServer> {
+  const database = await createTestDatabase('sqlite', {
+    WEB_DIST_DIR,
+    LOG_LEVEL: 'silent',
+    // Every test logs in through the form; the real limit is covered by the server's own tests.
+    LOGIN_RATE_LIMIT: '1000',
+    ...env,
+  });
+  const services = createServices({
+    config: database.config,
+    db: database.handle.db,
+    databaseKind: 'sqlite',
+    hasher: plainTestHasher,
+  });
+  await seedDemo(services);
+  const app = await buildApp({ config: database.config, services, serveWeb: true });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    services,
+    database,
+    async close() {
+      await services.stop();
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+export async function newPage(
+  browser: Browser,
+  baseURL: string,
+  viewport: { width: number; height: number } = VIEWPORTS.desktop,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, viewport, locale: 'en-US', timezoneId: 'UTC' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return { context, page };
+}
+
+/** Logs in through the form and waits for the dialer to show its first connection. */
+export async function loginAs(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => url.pathname === '/');
+  await page.getByRole('heading', { name: 'Dialer', level: 1 }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

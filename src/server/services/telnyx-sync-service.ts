@@ -41,10 +41,13 @@ export interface StartedSync {
 
 const HEARTBEAT_MS = 10_000;
 
-export class TelnyxSyncService {
-  /** Runs started by this process, to tell our own live runs from crashed ones. */
-  private readonly live = new Set<string>();
+/**
+ * Runs started by this process (any service instance), to tell our own live runs from crashed ones
+ * that happened to have the same pid.
+ */
+const liveRuns = new Set<string>();
 
+export class TelnyxSyncService {
   constructor(
     private readonly telnyx: TelnyxRepository,
     private readonly store: TelnyxSyncRepository,
@@ -66,7 +69,7 @@ export class TelnyxSyncService {
     if (!release) throw await this.alreadyRunning();
     let run: SyncRunDto | null = null;
     try {
-      await this.runs.interruptDead(this.live, this.isPostgres);
+      await this.runs.interruptDead(liveRuns, this.isPostgres);
       run = await this.runs.create(options.triggeredBy ?? null);
       if (!run) throw await this.alreadyRunning();
     } catch (err) {
@@ -74,10 +77,10 @@ export class TelnyxSyncService {
       throw err;
     }
     const started = run;
-    this.live.add(started.id);
+    liveRuns.add(started.id);
     const done = this.execute(started.id, ownerId, options.onProgress)
       .finally(async () => {
-        this.live.delete(started.id);
+        liveRuns.delete(started.id);
         await release();
       })
       .then(async () => (await this.runs.get(started.id)) ?? started);

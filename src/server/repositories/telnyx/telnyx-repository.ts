@@ -151,10 +151,8 @@ export class TelnyxRepository {
     if (err instanceof APIConnectionError) {
       const cause = (err as { cause?: { cause?: { code?: string }; message?: string } }).cause;
       const code = cause?.cause?.code;
-      return new DomainError(
-        ErrorCode.TelnyxUnavailable,
-        `Telnyx API cannot be reached${code ? ` (${code})` : ''}`,
-      );
+      const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code;
+      return new DomainError(ErrorCode.TelnyxUnavailable, `Telnyx API cannot be reached${why ? ` (${why})` : ''}`);
     }
     if (err instanceof APIError) {
       const body = err.error as TelnyxErrorBody | undefined;

@@ -1,7 +1,8 @@
 /**
  * Small factories for tests: users, trunks (with an encrypted SIP password), numbers and assignments,
- * written straight to the database with Kysely so a test can build exactly the state it needs without
- * going through the admin API. Every field has a sensible default; pass only what the test is about.
+ * written through the repositories (not the admin API, which audits and validates) so a test can build
+ * exactly the state it needs, including states the API would refuse. Every field has a sensible default;
+ * pass only what the test is about.
  */
 import crypto from 'node:crypto';
 import type { Services } from '../../src/server/container.js';
@@ -76,7 +77,7 @@ export async function createTrunk(
     updated_at: t,
     ...rest,
   };
-  await services.db.insertInto('sip_trunks').values(row).execute();
+  await services.trunks.insert(row);
   return row;
 }
 
@@ -107,7 +108,7 @@ export async function createNumber(
     updated_at: t,
     ...overrides,
   };
-  await services.db.insertInto('phone_numbers').values(row).execute();
+  await services.phoneNumbers.insert(row);
   return row;
 }
 
@@ -131,7 +132,7 @@ export async function assign(
     updated_at: t,
     ...overrides,
   };
-  await services.db.insertInto('trunk_phone_numbers').values(row).execute();
+  await services.assignments.insert(row);
   return row;
 }
 

@@ -123,6 +123,12 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(q.mos).toBeGreaterThan(3.5);
     expect(await a.evaluate(() => document.querySelector('audio')?.srcObject instanceof MediaStream)).toBe(true);
 
+    await call(a, 'mute');
+    expect(await call(a, 'callInfo')).toMatchObject({ muted: true });
+    expect(await call(a, 'micEnabled')).toBe(false);
+    await call(a, 'unmute');
+    expect(await call(a, 'micEnabled')).toBe(true);
+
     await call(a, 'hold');
     expect(await call(a, 'callInfo')).toMatchObject({ state: 'held' });
     await call(a, 'unhold');

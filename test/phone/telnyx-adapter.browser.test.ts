@@ -168,6 +168,19 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(await h('states')).toEqual(['ringing', 'active', 'ended']);
   });
 
+  it('reports reconnecting when the socket drops, then registered again', async () => {
+    await startFake();
+    await openPages();
+    await h('register', registration());
+    fake!.dropConnections();
+    await until(() => h<{ status: string }>('registration'), (s) => s.status === 'reconnecting', 'reconnecting', 3000);
+    expect(await h('registration')).toMatchObject({ status: 'reconnecting', attempt: 1 });
+    const t0 = Date.now();
+    await until(() => h<{ status: string }>('registration'), (s) => s.status === 'registered', 're-registered', 12_000);
+    console.log(`[telnyx] re-registered ${Date.now() - t0} ms after the drop`);
+    expect(fake!.clientMethods().filter((m) => m === 'login').length).toBe(2);
+  });
+
   it('destroy() disconnects: no socket, no client left', async () => {
     await startFake();
     await openPages();

@@ -108,6 +108,13 @@ const harness = {
     });
     return dtmf.canInsertDTMF;
   },
+  /** Whether the microphone track of the current SIP call is sending (false while muted). */
+  micEnabled(): boolean | null {
+    const p = phone as unknown as { sessionOf?: (id: string) => { connection?: RTCPeerConnection } | null };
+    const c = phone!.currentCall;
+    const pc = c && p.sessionOf ? p.sessionOf(c.id)?.connection : null;
+    return pc?.getSenders().find((x) => x.track?.kind === 'audio')?.track?.enabled ?? null;
+  },
   remoteAudioElementCount: () => document.querySelectorAll('audio').length,
 };
 

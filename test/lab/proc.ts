@@ -1,13 +1,22 @@
 /** Small process / port helpers shared by the lab modules. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
 /** All process groups started by the lab in this Node process; killed on exit. */
 const liveGroups = new Set<number>();
+/** Temp dirs to remove on exit if their owner did not (see registerTempDir). */
+const tempDirs = new Set<string>();
 let exitHookInstalled = false;
+
+/** Remove `dir` when the Node process exits (unless unregistered before). Returns an unregister function. */
+export function registerTempDir(dir: string): () => void {
+  installExitHook();
+  tempDirs.add(dir);
+  return () => tempDirs.delete(dir);
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -21,6 +30,14 @@ function installExitHook(): void {
       }
     }
     liveGroups.clear();
+    for (const d of tempDirs) {
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
+    tempDirs.clear();
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

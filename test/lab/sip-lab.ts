@@ -12,7 +12,15 @@ import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateKamailioConfig } from './kamailio-config.js';
-import { freePort, freePortBlock, sleep, spawnManaged, which, type Managed } from './proc.js';
+import {
+  freePort,
+  freePortBlock,
+  registerTempDir,
+  sleep,
+  spawnManaged,
+  which,
+  type Managed,
+} from './proc.js';
 
 export { generateKamailioConfig } from './kamailio-config.js';
 export { freePort } from './proc.js';
@@ -194,6 +202,7 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
   const domain = opts.domain ?? 'dialer.test';
   const startTimeout = opts.startTimeoutMs ?? 10_000;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-lab-'));
+  const unregisterDir = registerTempDir(dir);
   const log = new LogBuffer();
   const logs = (): string => log.toString();
 
@@ -321,12 +330,14 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
         stopped = true;
         await stopAll();
         rmSync(dir, { recursive: true, force: true });
+        unregisterDir();
       },
     };
     return lab;
   } catch (err) {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
+    unregisterDir();
     throw err;
   }
 }

@@ -251,16 +251,16 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       const base = { assigned_at: now, last_used_at: null, settings: '{}', created_at: now, updated_at: now, is_active: 1 };
       const trunkC = (await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk C', provider: 'sip' })).json.id as string;
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkC, phone_number_id: numbers.one, assignment_type: 'backup', ...base }),
+        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkC, phone_number_id: numbers.one!, assignment_type: 'backup', ...base }),
       ).rejects.toMatchObject({ code: 'CONFLICT', message: 'This number is already actively assigned to another trunk.' });
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkB, phone_number_id: numbers.one, assignment_type: 'backup', ...base, is_active: 0 }),
+        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkB, phone_number_id: numbers.one!, assignment_type: 'backup', ...base, is_active: 0 }),
       ).rejects.toMatchObject({ code: 'CONFLICT', message: 'This number is already assigned to this trunk.' });
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkA, phone_number_id: numbers.three, assignment_type: 'primary', ...base }),
+        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkA, phone_number_id: numbers.three!, assignment_type: 'primary', ...base }),
       ).rejects.toMatchObject({ code: 'CONFLICT', message: 'This trunk already has an active primary number.' });
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: 'nope', phone_number_id: numbers.three, assignment_type: 'backup', ...base }),
+        repo.insert({ id: crypto.randomUUID(), trunk_id: 'nope', phone_number_id: numbers.three!, assignment_type: 'backup', ...base }),
       ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     });
 

@@ -16,43 +16,50 @@ import {
   USER_STATUSES,
 } from '../../shared/domain.js';
 
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `must be one of: ${values.join(', ')}` });
+/** zod's defaults ("expected string, received undefined") become words an admin acts on. */
+const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
+const str = () => z.string({ error: expected('text') });
+const int = () => z.number({ error: expected('a whole number') }).int('must be a whole number');
+const bool = () => z.boolean({ error: expected('true or false') });
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: expected(`one of: ${values.join(', ')}`) });
+
+const text = (max: number) => str().trim().max(max, `must be at most ${max} characters`);
 const required = (max: number) => text(max).min(1, 'is required');
 const optionalText = (max: number) => text(max).nullable().optional();
-const id = z.string().min(1, 'is required').max(100, 'is not a valid id');
+const id = str().min(1, 'is required').max(100, 'is not a valid id');
 
-const wsUrl = z
-  .string()
+const wsUrl = str()
   .trim()
   .max(500)
   .regex(/^wss?:\/\/[^\s]+$/i, 'must be a ws:// or wss:// URL');
-const sipUri = z
-  .string()
+const sipUri = str()
   .trim()
   .max(500)
   .regex(/^(sips?:)?[^\s@]+(@[^\s]+)?$/i, 'must be a SIP URI (sip:user@host) or a host name');
 
-const trunkSettings = z.strictObject({
+const trunkSettings = z.strictObject(
+  {
   codecs: z.array(text(20).min(1)).max(20).optional(),
   dtmfMode: oneOf(DTMF_MODES).optional(),
-  rtpTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
-  useLoginToken: z.boolean().optional(),
-  sendPAssertedIdentity: z.boolean().optional(),
-});
+  rtpTimeoutSeconds: int().min(1).max(3600).optional(),
+  useLoginToken: bool().optional(),
+  sendPAssertedIdentity: bool().optional(),
+  },
+  { error: expected('an object') },
+);
 
 const jsonObject = z
-  .record(z.string().max(100), z.unknown())
+  .record(z.string().max(100), z.unknown(), { error: expected('an object') })
   .refine((v) => JSON.stringify(v).length <= 8_000, 'must be at most 8,000 characters as JSON');
 
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US');
+const countryCode = str().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US');
 
 const userFields = {
-  email: z.string().trim().toLowerCase().max(254, 'must be at most 254 characters').email('must be an email address'),
+  email: str().trim().toLowerCase().max(254, 'must be at most 254 characters').email('must be an email address'),
   name: required(200),
-  password: z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters'),
+  password: str().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters'),
   role: oneOf(USER_ROLES),
   status: oneOf(USER_STATUSES),
   defaultCountry: countryCode,
@@ -77,12 +84,12 @@ const trunkFields = {
   wsServer: wsUrl.nullable().optional(),
   username: optionalText(200),
   // Write-only. Not trimmed: spaces may be part of a password.
-  password: z.string().min(1, 'must not be empty (send null to remove it)').max(500).nullable().optional(),
+  password: str().min(1, 'must not be empty (send null to remove it)').max(500).nullable().optional(),
   displayName: optionalText(200),
   settings: trunkSettings.optional(),
   region: optionalText(100),
   location: optionalText(200),
-  channelLimit: z.number().int('must be a whole number').min(0).max(100_000).nullable().optional(),
+  channelLimit: int().min(0).max(100_000).nullable().optional(),
   notes: optionalText(2000),
 };
 export const createTrunkBody = z.strictObject(trunkFields);
@@ -97,9 +104,9 @@ const numberFields = {
   carrier: optionalText(100),
   numberType: oneOf(NUMBER_TYPES).optional(),
   status: oneOf(NUMBER_STATUSES).optional(),
-  capabilities: z.array(text(20).min(1)).max(10).optional(),
+  capabilities: z.array(text(20).min(1), { error: expected('a list of text') }).max(10).optional(),
   telnyxNumberId: optionalText(100),
-  monthlyRate: z.number().min(0).max(1_000_000).nullable().optional(),
+  monthlyRate: z.number({ error: expected('a number') }).min(0, 'must not be negative').max(1_000_000).nullable().optional(),
   purchasedAt: z.iso.datetime({ error: 'must be an ISO 8601 date-time' }).nullable().optional(),
   metadata: jsonObject.optional(),
 };
@@ -110,12 +117,12 @@ export const createAssignmentBody = z.strictObject({
   trunkId: id,
   phoneNumberId: id,
   assignmentType: oneOf(ASSIGNMENT_TYPES),
-  isActive: z.boolean().optional(),
+  isActive: bool().optional(),
   settings: jsonObject.optional(),
 });
 export const updateAssignmentBody = z.strictObject({
   assignmentType: oneOf(ASSIGNMENT_TYPES).optional(),
-  isActive: z.boolean().optional(),
+  isActive: bool().optional(),
   settings: jsonObject.optional(),
 });
 

@@ -181,6 +181,21 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(fake!.clientMethods().filter((m) => m === 'login').length).toBe(2);
   });
 
+  it('warns the page when the login token is about to expire', async () => {
+    const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const token = `${b64({ alg: 'none' })}.${b64({ exp: Math.floor(Date.now() / 1000) + 60 })}.sig`;
+    await startFake({ tokens: [token] });
+    await openPages();
+    expect(await h('register', registration({ loginToken: token }))).toEqual({ ok: true });
+    const errors = await until(
+      () => page.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l) => l.kind === 'error').map((l) => l.data)),
+      (x) => x.length > 0,
+      'token warning',
+      3000,
+    );
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'PHONE_TOKEN_EXPIRING' }));
+  });
+
   it('destroy() disconnects: no socket, no client left', async () => {
     await startFake();
     await openPages();

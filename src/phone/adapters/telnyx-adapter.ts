@@ -103,6 +103,12 @@ export class TelnyxSoftphone extends BaseSoftphone {
       }
       this.reportError('PHONE_PROVIDER_ERROR', message, e.callId, e.error);
     }));
+    // The login token is short-lived; the SDK warns before it expires (a reconnect would then fail).
+    client.on('telnyx.warning', mine((w: { warning?: { code?: number; name?: string; message?: string } }) => {
+      if (w.warning?.code === 34001 || w.warning?.name === 'TOKEN_EXPIRING_SOON') {
+        this.reportError('PHONE_TOKEN_EXPIRING', 'The Telnyx login token expires soon; register again with a fresh one when no call is up.');
+      }
+    }));
     client.on('telnyx.socket.close', mine(() => {
       if (!this.everReady) return;
       this.reconnectAttempt++;
@@ -253,7 +259,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
     for (const c of this.sdkCalls.values()) void c.hangup().catch(() => undefined);
     this.sdkCalls.clear();
     this.ours.clear();
-    for (const ev of ['telnyx.ready', 'telnyx.error', 'telnyx.socket.close', 'telnyx.socket.error', 'telnyx.socket.message', 'telnyx.notification']) {
+    for (const ev of ['telnyx.ready', 'telnyx.error', 'telnyx.warning', 'telnyx.socket.close', 'telnyx.socket.error', 'telnyx.socket.message', 'telnyx.notification']) {
       client.off(ev);
     }
     try {

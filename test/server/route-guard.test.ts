@@ -88,7 +88,7 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
   it('answers 403 to an agent on every /api/admin route', async () => {
     const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'agent@example.com', password: PASSWORD } });
     const cookie = login.cookies.find((c) => c.name === 'dialer_session')!;
-    const csrf = (login.json() as { csrfToken: string }).csrfToken;
+    const csrf = login.json<{ csrfToken: string }>().csrfToken;
     const notForbidden: string[] = [];
     const admin = routes.filter((r) => r.url.startsWith('/api/admin/'));
     expect(admin.length).toBeGreaterThan(15);
@@ -109,6 +109,6 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
     expect((await app.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
     const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'nobody@example.com', password: 'x' } });
     expect(login.statusCode).toBe(401);
-    expect((login.json() as { error: { code: string } }).error.code).toBe('INVALID_CREDENTIALS');
+    expect(login.json<{ error: { code: string } }>().error.code).toBe('INVALID_CREDENTIALS');
   });
 });

@@ -45,7 +45,14 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     });
     const hash = await plainTestHasher.hash(PASSWORD);
     const mk = (email: string, role: string) =>
-      t.services.users.create({ email, name: email.split('@')[0]!, passwordHash: hash, role, status: 'active', defaultCountry: 'US' });
+      t.services.users.create({
+        email,
+        name: email.split('@')[0]!,
+        passwordHash: hash,
+        role,
+        status: 'active',
+        defaultCountry: 'US',
+      });
     adminId = (await mk('admin@example.com', 'admin')).id;
     agentId = (await mk('agent@example.com', 'agent')).id;
     await mk('agent2@example.com', 'agent');
@@ -67,13 +74,20 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     expect(run.pagesDone).toBe(run.pagesTotal);
     expect(run.pagesDone).toBe(3); // 1 page of connections + 2 pages (250 + 50) of numbers
     // The SDK paged with the maximum page size.
-    expect(fake.requests.some((r) => r.path === '/v2/phone_numbers' && r.query['page[number]'] === '2')).toBe(true);
+    expect(fake.requests.some((r) => r.path === '/v2/phone_numbers' && r.query['page[number]'] === '2')).toBe(
+      true,
+    );
 
     const db = t.services.db;
     const trunks = await db.selectFrom('sip_trunks').selectAll().orderBy('name').execute();
     expect(trunks).toHaveLength(4);
     for (const tr of trunks) {
-      expect(tr).toMatchObject({ provider: 'telnyx', connection_type: 'credential', status: 'active', owner_id: adminId });
+      expect(tr).toMatchObject({
+        provider: 'telnyx',
+        connection_type: 'credential',
+        status: 'active',
+        owner_id: adminId,
+      });
       expect(connIds).toContain(tr.telnyx_connection_id);
       expect(tr.sip_password_enc).toBeNull();
     }
@@ -122,7 +136,11 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
 
   it('lists connections live from Telnyx in the same shape as the database list; agents see only their own', async () => {
     // Give the agent the trunk of the first connection.
-    await t.services.db.updateTable('sip_trunks').set({ owner_id: agentId }).where('telnyx_connection_id', '=', connIds[0]!).execute();
+    await t.services.db
+      .updateTable('sip_trunks')
+      .set({ owner_id: agentId })
+      .where('telnyx_connection_id', '=', connIds[0]!)
+      .execute();
 
     const fromDb = await agent.get('/api/connections');
     const fromTelnyx = await agent.get('/api/connections?source=telnyx');
@@ -183,7 +201,10 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     try {
       const res = await agent.get('/api/connections?source=telnyx');
       expect(res.status).toBe(502);
-      expect(res.json.error).toMatchObject({ code: 'TELNYX_UNAVAILABLE', message: 'Telnyx API did not answer in 0.7 s' });
+      expect(res.json.error).toMatchObject({
+        code: 'TELNYX_UNAVAILABLE',
+        message: 'Telnyx API did not answer in 0.7 s',
+      });
     } finally {
       fake.setDelay(0);
     }
@@ -205,26 +226,57 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     const c4Count = fake.numbersOf(c4).length;
     fake.deleteConnection(c4); // its numbers lose their connection at Telnyx
     // A number that exists only here, assigned to a Telnyx trunk.
-    const trunk1 = await db.selectFrom('sip_trunks').select('id').where('telnyx_connection_id', '=', c1).executeTakeFirstOrThrow();
+    const trunk1 = await db
+      .selectFrom('sip_trunks')
+      .select('id')
+      .where('telnyx_connection_id', '=', c1)
+      .executeTakeFirstOrThrow();
     const now = new Date().toISOString();
     const localId = crypto.randomUUID();
     await db
       .insertInto('phone_numbers')
       .values({
-        id: localId, owner_id: null, number: '+13125559999', country: 'US', area_code: null, city: null, region: null,
-        carrier: null, number_type: 'local', status: 'active', capabilities: '[]', telnyx_number_id: null,
-        monthly_rate: null, purchased_at: null, metadata: '{}', missing_at_telnyx_at: null, created_at: now,
-        updated_at: now, telnyx_connection_id: null, telnyx_seen_run_id: null,
+        id: localId,
+        owner_id: null,
+        number: '+13125559999',
+        country: 'US',
+        area_code: null,
+        city: null,
+        region: null,
+        carrier: null,
+        number_type: 'local',
+        status: 'active',
+        capabilities: '[]',
+        telnyx_number_id: null,
+        monthly_rate: null,
+        purchased_at: null,
+        metadata: '{}',
+        missing_at_telnyx_at: null,
+        created_at: now,
+        updated_at: now,
+        telnyx_connection_id: null,
+        telnyx_seen_run_id: null,
       })
       .execute();
     await db
       .insertInto('trunk_phone_numbers')
       .values({
-        id: crypto.randomUUID(), trunk_id: trunk1.id, phone_number_id: localId, assignment_type: 'backup', is_active: 1,
-        assigned_at: now, last_used_at: null, settings: '{}', created_at: now, updated_at: now,
+        id: crypto.randomUUID(),
+        trunk_id: trunk1.id,
+        phone_number_id: localId,
+        assignment_type: 'backup',
+        is_active: 1,
+        assigned_at: now,
+        last_used_at: null,
+        settings: '{}',
+        created_at: now,
+        updated_at: now,
       })
       .execute();
-    const before = { trunks: await countRows(t.services.db, 'sip_trunks'), numbers: await countRows(t.services.db, 'phone_numbers') };
+    const before = {
+      trunks: await countRows(t.services.db, 'sip_trunks'),
+      numbers: await countRows(t.services.db, 'phone_numbers'),
+    };
 
     const run = await sync();
     expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
@@ -250,10 +302,18 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     expect(other.number).toBe(moved.phone_number);
     expect(other.telnyxConnectionId).toBe(c1);
     expect(other.message).toMatch(/Telnyx routes it to "Telnyx Connection/);
-    expect(report.items.some((i) => i.kind === 'number_only_local' && i.number === '+13125559999')).toBe(true);
-    expect(report.items.some((i) => i.kind === 'number_only_local' && i.number === gone.phone_number)).toBe(true);
+    expect(report.items.some((i) => i.kind === 'number_only_local' && i.number === '+13125559999')).toBe(
+      true,
+    );
+    expect(report.items.some((i) => i.kind === 'number_only_local' && i.number === gone.phone_number)).toBe(
+      true,
+    );
     // The local trunk stays active and linked; nothing was overwritten.
-    const t3 = await db.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', '=', c3).executeTakeFirstOrThrow();
+    const t3 = await db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('telnyx_connection_id', '=', c3)
+      .executeTakeFirstOrThrow();
     expect(t3.status).toBe('active');
     expect(Number(t3.telnyx_active)).toBe(0);
     await expectConsistent(t.services.db);
@@ -269,7 +329,12 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     expect((await agent.post(`/api/admin/assignments/${assignment.id}/push-telnyx`)).status).toBe(403);
     const push = await admin.post(`/api/admin/assignments/${assignment.id}/push-telnyx`);
     expect(push.status, push.text).toBe(200);
-    expect(push.json).toMatchObject({ ok: true, telnyxNumberId: moved.id, telnyxConnectionId: c1, alreadyThere: false });
+    expect(push.json).toMatchObject({
+      ok: true,
+      telnyxNumberId: moved.id,
+      telnyxConnectionId: c1,
+      alreadyThere: false,
+    });
     expect(fake.numbers.get(moved.id)!.connection_id).toBe(c1);
     const patch = fake.requests.filter((r) => r.method === 'PATCH').at(-1)!;
     expect(patch).toMatchObject({ path: `/v2/phone_numbers/${moved.id}`, body: { connection_id: c1 } });
@@ -288,8 +353,15 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
       .executeTakeFirstOrThrow();
     const failed = await admin.post(`/api/admin/assignments/${stale.id}/push-telnyx`);
     expect(failed.status).toBe(502);
-    expect(failed.json.error).toMatchObject({ code: 'TELNYX_ERROR', message: 'Telnyx: The connection_id does not exist.' });
-    const localOnly = await db.selectFrom('trunk_phone_numbers').select('id').where('phone_number_id', '=', localId).executeTakeFirstOrThrow();
+    expect(failed.json.error).toMatchObject({
+      code: 'TELNYX_ERROR',
+      message: 'Telnyx: The connection_id does not exist.',
+    });
+    const localOnly = await db
+      .selectFrom('trunk_phone_numbers')
+      .select('id')
+      .where('phone_number_id', '=', localId)
+      .executeTakeFirstOrThrow();
     const notTelnyx = await admin.post(`/api/admin/assignments/${localOnly.id}/push-telnyx`);
     expect(notTelnyx.status).toBe(409);
     expect(notTelnyx.json.error.message).toMatch(/not a Telnyx number/);
@@ -297,7 +369,11 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
 
   it('registers Telnyx trunks with a cached login token from one stored credential, never the SIP password', async () => {
     const db = asTelnyxDb(t.services.db);
-    const trunk = await db.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', '=', connIds[0]!).executeTakeFirstOrThrow();
+    const trunk = await db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('telnyx_connection_id', '=', connIds[0]!)
+      .executeTakeFirstOrThrow();
     const credsBefore = fake.credentials.size;
     const r1 = await agent.post(`/api/connections/${trunk.id}/registration`);
     expect(r1.status, r1.text).toBe(200);
@@ -308,7 +384,11 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     expect(payload).not.toBeNull();
     expect(Date.parse(r1.json.tokenExpiresAt as string)).toBe((payload.exp as number) * 1000);
     expect(fake.credentials.size).toBe(credsBefore + 1);
-    const stored = await db.selectFrom('sip_trunks').select('telnyx_credential_id').where('id', '=', trunk.id).executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('sip_trunks')
+      .select('telnyx_credential_id')
+      .where('id', '=', trunk.id)
+      .executeTakeFirstOrThrow();
     const credential = fake.credentials.get(stored.telnyx_credential_id!)!;
     expect(credential.resource_id).toBe(`connection:${connIds[0]}`);
 
@@ -323,7 +403,11 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     fake.credentials.delete(credential.id);
     const r3 = await agent.post(`/api/connections/${trunk.id}/registration`);
     expect(r3.status, r3.text).toBe(200);
-    const restored = await db.selectFrom('sip_trunks').select('telnyx_credential_id').where('id', '=', trunk.id).executeTakeFirstOrThrow();
+    const restored = await db
+      .selectFrom('sip_trunks')
+      .select('telnyx_credential_id')
+      .where('id', '=', trunk.id)
+      .executeTakeFirstOrThrow();
     expect(restored.telnyx_credential_id).not.toBe(credential.id);
     expect(fake.credentials.has(restored.telnyx_credential_id!)).toBe(true);
 
@@ -332,7 +416,11 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     for (const body of t.responses) for (const s of secrets) expect(body).not.toContain(s);
 
     // Tokens turned off for the trunk: login/password (here the configured default, as the trunk has none).
-    await db.updateTable('sip_trunks').set({ settings: JSON.stringify({ useLoginToken: false }) }).where('id', '=', trunk.id).execute();
+    await db
+      .updateTable('sip_trunks')
+      .set({ settings: JSON.stringify({ useLoginToken: false }) })
+      .where('id', '=', trunk.id)
+      .execute();
     const r4 = await agent.post(`/api/connections/${trunk.id}/registration`);
     expect(r4.status, r4.text).toBe(200);
     expect(r4.json).toMatchObject({ provider: 'telnyx', login: 'default-login', fallback: true });
@@ -346,7 +434,14 @@ describe.each(DATABASE_KINDS)('Telnyx without an API key (%s)', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind, { env: { LOGIN_RATE_LIMIT: '1000' } });
     const hash = await plainTestHasher.hash(PASSWORD);
-    await t.services.users.create({ email: 'admin@example.com', name: 'Admin', passwordHash: hash, role: 'admin', status: 'active', defaultCountry: 'US' });
+    await t.services.users.create({
+      email: 'admin@example.com',
+      name: 'Admin',
+      passwordHash: hash,
+      role: 'admin',
+      status: 'active',
+      defaultCountry: 'US',
+    });
     admin = await t.login('admin@example.com', PASSWORD);
   });
   afterAll(() => t?.close());

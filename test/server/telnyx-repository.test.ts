@@ -65,7 +65,9 @@ describe('TelnyxRepository', () => {
     fake.resetRequests();
     const err = await domainError(bad.listAllConnections());
     expect(err.code).toBe('TELNYX_ERROR');
-    expect(err.message).toBe('Telnyx rejected the API key: The API key provided is invalid or does not exist.');
+    expect(err.message).toBe(
+      'Telnyx rejected the API key: The API key provided is invalid or does not exist.',
+    );
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -82,11 +84,19 @@ describe('TelnyxRepository', () => {
   });
 
   it('turns timeouts and a dead server into TELNYX_UNAVAILABLE with a plain message', async () => {
-    const quick = new TelnyxRepository({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 200, maxRetries: 0 });
+    const quick = new TelnyxRepository({
+      apiKey: fake.apiKey,
+      baseUrl: fake.baseUrl,
+      timeoutMs: 200,
+      maxRetries: 0,
+    });
     fake.setDelay(500);
     try {
       const err = await domainError(quick.listAllConnections());
-      expect(err).toMatchObject({ code: 'TELNYX_UNAVAILABLE', message: 'Telnyx API did not answer in 0.2 s' });
+      expect(err).toMatchObject({
+        code: 'TELNYX_UNAVAILABLE',
+        message: 'Telnyx API did not answer in 0.2 s',
+      });
     } finally {
       fake.setDelay(0);
     }
@@ -95,7 +105,9 @@ describe('TelnyxRepository', () => {
       const err = await domainError(quick.getConnection('x'));
       expect(err.code).toBe('TELNYX_UNAVAILABLE');
       // The first request may hit a pooled socket the server closed; either way the message is plain.
-      expect(err.message).toMatch(/^Telnyx API cannot be reached( \((connection refused|UND_ERR_SOCKET)\))?$/);
+      expect(err.message).toMatch(
+        /^Telnyx API cannot be reached( \((connection refused|UND_ERR_SOCKET)\))?$/,
+      );
     } finally {
       await fake.up();
     }
@@ -107,7 +119,11 @@ describe('TelnyxRepository', () => {
     expect(cred.connectionId).toBe(conn!.id);
     fake.resetRequests();
     const token = await repo.createToken(cred.id);
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', accept: 'text/plain', path: `/v2/telephony_credentials/${cred.id}/token` });
+    expect(fake.requests[0]).toMatchObject({
+      method: 'POST',
+      accept: 'text/plain',
+      path: `/v2/telephony_credentials/${cred.id}/token`,
+    });
     expect(fake.verifyToken(token!)).not.toBeNull();
     expect(jwtExpiry(token!)).toBeGreaterThan(Date.now());
     expect(await repo.createToken('00000000-0000-0000-0000-000000000000')).toBeNull();
@@ -125,8 +141,13 @@ describe('TelnyxRepository', () => {
     const tokens = new TelnyxTokenService(repo, links, 'ws://127.0.0.1:9/rtc', () => now);
     const [conn] = await repo.listAllConnections();
     const trunk = {
-      id: 'trunk-1', name: 'T', display_name: null, provider: 'telnyx', settings: '{"dtmfMode":"info"}',
-      telnyx_connection_id: conn!.id, telnyx_credential_id: null,
+      id: 'trunk-1',
+      name: 'T',
+      display_name: null,
+      provider: 'telnyx',
+      settings: '{"dtmfMode":"info"}',
+      telnyx_connection_id: conn!.id,
+      telnyx_credential_id: null,
     } as unknown as SipTrunkRow;
     const [a, b] = await Promise.all([tokens.registrationFor(trunk), tokens.registrationFor(trunk)]);
     expect(a!.loginToken).toBe(b!.loginToken); // one mint for concurrent registrations
@@ -157,7 +178,12 @@ describe.each(DATABASE_KINDS)('Telnyx sync single flight and job (%s)', (kind) =
     const other = openDatabase(d.config.database); // a second "instance": its own pool / connection
     try {
       await new UserRepository(d.handle.db).create({
-        email: 'admin@example.com', name: 'Admin', passwordHash: 'x', role: 'admin', status: 'active', defaultCountry: 'US',
+        email: 'admin@example.com',
+        name: 'Admin',
+        passwordHash: 'x',
+        role: 'admin',
+        status: 'active',
+        defaultCountry: 'US',
       });
       const config = { telnyx: { ...d.config.telnyx, apiKey: fake.apiKey, baseUrl: fake.baseUrl } };
       const a = createTelnyxServices(config, d.handle.db, d.kind);

@@ -21,19 +21,23 @@ function databaseUrl(d: TestDatabase): string {
 }
 
 function runCli(d: TestDatabase, fake: FakeTelnyx, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/commands/sync-main.ts'), ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATA_DIR: d.dataDir,
-      DATABASE_URL: databaseUrl(d),
-      TELNYX_API_KEY: fake.apiKey,
-      TELNYX_BASE_URL: fake.baseUrl,
-      LOG_LEVEL: 'silent',
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'src/cli/commands/sync-main.ts'), ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATA_DIR: d.dataDir,
+        DATABASE_URL: databaseUrl(d),
+        TELNYX_API_KEY: fake.apiKey,
+        TELNYX_BASE_URL: fake.baseUrl,
+        LOG_LEVEL: 'silent',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -103,7 +107,12 @@ describe.each(DATABASE_KINDS)('Telnyx sync killed mid-run (%s)', (kind) => {
     );
     const second = await telnyx.sync.run();
     expect(second.status, JSON.stringify(second.errors)).toBe('succeeded');
-    expect(second.counts.numbers).toMatchObject({ created: NUMBERS - numbersIn, updated: 0, unchanged: numbersIn, missing: 0 });
+    expect(second.counts.numbers).toMatchObject({
+      created: NUMBERS - numbersIn,
+      updated: 0,
+      unchanged: numbersIn,
+      missing: 0,
+    });
     expect(await countRows(db, 'phone_numbers')).toBe(NUMBERS);
     expect(await countRows(db, 'trunk_phone_numbers')).toBe(NUMBERS);
     await expectConsistent(db);

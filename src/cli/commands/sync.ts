@@ -38,7 +38,9 @@ export function formatCounts(c: SyncCounts): string[] {
 }
 
 export function printDrift(output: Output, report: DriftReportDto): void {
-  const basis = report.basedOnSyncAt ? `as of the sync finished ${report.basedOnSyncAt}` : 'no finished sync yet';
+  const basis = report.basedOnSyncAt
+    ? `as of the sync finished ${report.basedOnSyncAt}`
+    : 'no finished sync yet';
   output.out(`Drift between the database and Telnyx (${basis}): ${report.count} difference(s)`);
   for (const item of report.items) output.out(`  [${item.kind}] ${item.message}`);
 }
@@ -97,7 +99,8 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps | O
             ownerId,
             onProgress: (p) => {
               if (!bar) return;
-              const numbers = p.counts.numbers.created + p.counts.numbers.updated + p.counts.numbers.unchanged;
+              const numbers =
+                p.counts.numbers.created + p.counts.numbers.updated + p.counts.numbers.unchanged;
               const total = p.pagesTotal ?? p.pagesDone + 1;
               if (!started) {
                 bar.start(total, p.pagesDone, { phase: p.phase, numbers });
@@ -146,7 +149,8 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps | O
     .option('--limit <n>', 'how many', '10')
     .action(async (opts: { limit: string }) => {
       const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError('--limit must be a positive whole number');
       await withTelnyx(d, async (telnyx) => {
         for (const r of await telnyx.sync.listRuns(limit)) {
           output.out(

@@ -51,7 +51,10 @@ export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void
 
   api.post(
     '/admin/assignments/:id/push-telnyx',
-    { config: { role: 'admin' }, schema: { params: idParam('Assignment'), body: z.strictObject({}).optional() } },
+    {
+      config: { role: 'admin' },
+      schema: { params: idParam('Assignment'), body: z.strictObject({}).optional() },
+    },
     (request) => telnyx.assignments.push(request.params.id, requireAuth(request).user.id),
   );
 }

@@ -41,7 +41,8 @@ export class TelnyxAssignmentService {
       .where('a.id', '=', assignmentId)
       .executeTakeFirst();
     if (!row) throw new NotFoundError('Assignment');
-    if (Number(row.is_active) !== 1) throw new ConflictError('Only an active assignment can be pushed to Telnyx');
+    if (Number(row.is_active) !== 1)
+      throw new ConflictError('Only an active assignment can be pushed to Telnyx');
     if (!row.connection_id) {
       throw new ConflictError(`"${row.trunk_name}" is not linked to a Telnyx connection`);
     }

@@ -30,7 +30,9 @@ export function toTelnyxConnectionDto(
   numbers: TelnyxPhoneNumber[],
   local: LocalIds,
 ): ConnectionDto {
-  const sorted = [...numbers].sort((a, b) => (a.phoneNumber < b.phoneNumber ? -1 : a.phoneNumber > b.phoneNumber ? 1 : 0));
+  const sorted = [...numbers].sort((a, b) =>
+    a.phoneNumber < b.phoneNumber ? -1 : a.phoneNumber > b.phoneNumber ? 1 : 0,
+  );
   const assigned: AssignedNumberDto[] = sorted.map((n, i) => ({
     assignmentId: `telnyx:${n.id}`,
     phoneNumberId: local.numberIdByTelnyxId.get(n.id) ?? `telnyx:${n.id}`,

@@ -58,7 +58,10 @@ export class TelnyxConnectionsService {
     const numberIdByTelnyxId = await this.links.numberIdsByTelnyxId(allNumberIds);
     const dtos: ConnectionDto[] = active
       .map((c) =>
-        toTelnyxConnectionDto(c, numbersByConnection.get(c.id) ?? [], { trunkIdByConnection, numberIdByTelnyxId }),
+        toTelnyxConnectionDto(c, numbersByConnection.get(c.id) ?? [], {
+          trunkIdByConnection,
+          numberIdByTelnyxId,
+        }),
       )
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     return { source: 'telnyx', count: dtos.length, fetchedAt: new Date().toISOString(), connections: dtos };

@@ -56,4 +56,3 @@ export function createTelnyxServices(
     assignments: new TelnyxAssignmentService(db, api),
   };
 }
-

@@ -8,7 +8,13 @@
  * CLI (no user), the `--owner` given or else the oldest active admin. Existing rows keep their owner.
  */
 import type { SyncCounts, SyncErrorDto, SyncRunDto, DriftReportDto } from '../../shared/telnyx.js';
-import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../../shared/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  ErrorCode,
+  NotFoundError,
+  ValidationError,
+} from '../../shared/errors.js';
 import { nowIso } from '../db/json.js';
 import type { SyncLock } from '../repositories/telnyx/sync-lock.js';
 import { emptyCounts, type SyncRunRepository } from '../repositories/telnyx/sync-run-repository.js';
@@ -133,7 +139,11 @@ export class TelnyxSyncService {
     return fallback;
   }
 
-  private async execute(runId: string, ownerId: string, onProgress?: (p: SyncProgress) => void): Promise<void> {
+  private async execute(
+    runId: string,
+    ownerId: string,
+    onProgress?: (p: SyncProgress) => void,
+  ): Promise<void> {
     const counts = emptyCounts();
     const errors: SyncErrorDto[] = [];
     let pagesDone = 0;
@@ -176,7 +186,10 @@ export class TelnyxSyncService {
       report('finishing');
       await this.runs.finish(runId, 'succeeded', { pagesDone, pagesTotal: total(), counts, errors });
     } catch (err) {
-      const e = err instanceof DomainError ? err : new DomainError(ErrorCode.Internal, String((err as Error)?.message ?? err));
+      const e =
+        err instanceof DomainError
+          ? err
+          : new DomainError(ErrorCode.Internal, String((err as Error)?.message ?? err));
       errors.push({ at: nowIso(), code: e.code, message: e.message });
       await this.runs
         .finish(runId, 'failed', { pagesDone, pagesTotal: total(), counts, errors })

@@ -124,7 +124,11 @@ export class TelnyxTokenService {
     return entry;
   }
 
-  private async createCredential(trunkId: string, connectionId: string, replacing: string | null): Promise<string> {
+  private async createCredential(
+    trunkId: string,
+    connectionId: string,
+    replacing: string | null,
+  ): Promise<string> {
     const cred = await this.telnyx.createCredential(connectionId, `dialer-trunk-${trunkId}`);
     return this.links.saveCredentialId(trunkId, cred.id, replacing);
   }

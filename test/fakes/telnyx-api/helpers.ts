@@ -46,8 +46,14 @@ export async function expectConsistent(db: Db): Promise<void> {
   expect(dupTelnyx).toEqual([]);
 }
 
-export async function countRows(db: Db, table: 'sip_trunks' | 'phone_numbers' | 'trunk_phone_numbers'): Promise<number> {
-  const r = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+export async function countRows(
+  db: Db,
+  table: 'sip_trunks' | 'phone_numbers' | 'trunk_phone_numbers',
+): Promise<number> {
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

@@ -247,11 +247,19 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
       return {
         status: 400,
-        json: errorBody('10015', 'Bad Request', `page[size] must be between 1 and ${MAX_PAGE_SIZE}`, '/page/size'),
+        json: errorBody(
+          '10015',
+          'Bad Request',
+          `page[size] must be between 1 and ${MAX_PAGE_SIZE}`,
+          '/page/size',
+        ),
       };
     }
     if (!Number.isInteger(pageNumber) || pageNumber < 1) {
-      return { status: 400, json: errorBody('10015', 'Bad Request', 'page[number] must be >= 1', '/page/number') };
+      return {
+        status: 400,
+        json: errorBody('10015', 'Bad Request', 'page[number] must be >= 1', '/page/number'),
+      };
     }
     const totalPages = Math.max(1, Math.ceil(items.length / size));
     const data = items.slice((pageNumber - 1) * size, pageNumber * size);
@@ -259,7 +267,12 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       status: 200,
       json: {
         data,
-        meta: { page_number: pageNumber, page_size: size, total_pages: totalPages, total_results: items.length },
+        meta: {
+          page_number: pageNumber,
+          page_size: size,
+          total_pages: totalPages,
+          total_results: items.length,
+        },
       },
     };
   };
@@ -273,7 +286,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       const id = query['filter[id]'];
       if (id) list = list.filter((c) => c.id === id);
       const contains = query['filter[connection_name][contains]'];
-      if (contains) list = list.filter((c) => c.connection_name.toLowerCase().includes(contains.toLowerCase()));
+      if (contains)
+        list = list.filter((c) => c.connection_name.toLowerCase().includes(contains.toLowerCase()));
       return paginate(list.map(publicConnection), query);
     }
     if (method === 'GET' && (m = path.match(/^\/v2\/credential_connections\/([^/]+)$/))) {
@@ -303,7 +317,12 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         if (!c) {
           return {
             status: 422,
-            json: errorBody('10015', 'Invalid connection_id', 'The connection_id does not exist.', '/connection_id'),
+            json: errorBody(
+              '10015',
+              'Invalid connection_id',
+              'The connection_id does not exist.',
+              '/connection_id',
+            ),
           };
         }
       }
@@ -323,12 +342,20 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     if (method === 'POST' && path === '/v2/telephony_credentials') {
       const b = (body ?? {}) as { connection_id?: string; name?: string; expires_at?: string };
       if (!b.connection_id) {
-        return { status: 422, json: errorBody('10015', 'Missing connection_id', 'connection_id is required', '/connection_id') };
+        return {
+          status: 422,
+          json: errorBody('10015', 'Missing connection_id', 'connection_id is required', '/connection_id'),
+        };
       }
       if (!connections.has(b.connection_id)) {
         return {
           status: 422,
-          json: errorBody('10015', 'Invalid connection_id', 'The connection_id does not exist.', '/connection_id'),
+          json: errorBody(
+            '10015',
+            'Invalid connection_id',
+            'The connection_id does not exist.',
+            '/connection_id',
+          ),
         };
       }
       const now = new Date().toISOString();
@@ -362,7 +389,10 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       if (!c) return notFound('telephony credential');
       const connectionId = c.resource_id.replace(/^connection:/, '');
       if (c.expired || !connections.has(connectionId)) {
-        return { status: 422, json: errorBody('10015', 'Credential expired', 'The telephony credential is expired.') };
+        return {
+          status: 422,
+          json: errorBody('10015', 'Credential expired', 'The telephony credential is expired.'),
+        };
       }
       const iat = Math.floor(Date.now() / 1000);
       const token = sign({
@@ -430,7 +460,11 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       if (req.headers.authorization !== `Bearer ${apiKey}`) {
         answer({
           status: 401,
-          json: errorBody('10009', 'Authentication failed', 'The API key provided is invalid or does not exist.'),
+          json: errorBody(
+            '10009',
+            'Authentication failed',
+            'The API key provided is invalid or does not exist.',
+          ),
         });
         return;
       }
@@ -438,7 +472,11 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         rateLimited--;
         answer({
           status: 429,
-          json: errorBody('10011', 'Too many requests', 'You have exceeded the rate limit. Please slow down.'),
+          json: errorBody(
+            '10011',
+            'Too many requests',
+            'You have exceeded the rate limit. Please slow down.',
+          ),
           headers: retryAfter > 0 ? { 'retry-after': String(retryAfter) } : {},
         });
         return;

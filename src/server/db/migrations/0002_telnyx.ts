@@ -19,7 +19,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .unique()
     .where(sql.ref('status'), '=', 'running')
     .execute();
-  await db.schema.createIndex('sync_runs_started_idx').on('sync_runs').columns(['provider', 'started_at']).execute();
+  await db.schema
+    .createIndex('sync_runs_started_idx')
+    .on('sync_runs')
+    .columns(['provider', 'started_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -37,7 +37,9 @@ export class SyncLock {
     const holder = this.db
       .connection()
       .execute(async (conn) => {
-        const res = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${TELNYX_SYNC_LOCK_KEY}) as ok`.execute(conn);
+        const res = await sql<{
+          ok: boolean;
+        }>`select pg_try_advisory_lock(${TELNYX_SYNC_LOCK_KEY}) as ok`.execute(conn);
         if (!res.rows[0]?.ok) {
           settle(false);
           return;

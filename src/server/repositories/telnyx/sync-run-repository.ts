@@ -43,7 +43,11 @@ export function runnerIsDead(runner: string | null, liveRunIds: Set<string>, run
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/.test(e?.message ?? '')
+  );
 }
 
 type RunRow = TelnyxDatabase['sync_runs'];
@@ -122,7 +126,11 @@ export class SyncRunRepository {
       const stale = Date.now() - Date.parse(r.heartbeat_at) > STALE_HEARTBEAT_MS;
       if (allDead || stale || runnerIsDead(r.runner, liveRunIds, r.id)) {
         const errors = parseJson<SyncErrorDto[]>(r.errors, []);
-        errors.push({ at: nowIso(), code: 'INTERRUPTED', message: 'The process running this sync stopped before it finished' });
+        errors.push({
+          at: nowIso(),
+          code: 'INTERRUPTED',
+          message: 'The process running this sync stopped before it finished',
+        });
         await this.db
           .updateTable('sync_runs')
           .set({ status: 'interrupted', finished_at: nowIso(), errors: JSON.stringify(errors) })

@@ -82,7 +82,9 @@ export class TelnyxDriftRepository {
           ...base,
         });
       } else {
-        const where = r.telnyx_trunk_name ? `"${r.telnyx_trunk_name}"` : `connection ${r.number_connection_id}`;
+        const where = r.telnyx_trunk_name
+          ? `"${r.telnyx_trunk_name}"`
+          : `connection ${r.number_connection_id}`;
         items.push({
           kind: 'number_on_other_connection',
           message: `${r.number} is assigned to "${r.trunk_name}" here but Telnyx routes it to ${where}`,

@@ -67,7 +67,10 @@ export class TelnyxLinkRepository {
       .updateTable('sip_trunks')
       .set({ telnyx_credential_id: credentialId, updated_at: nowIso() })
       .where('id', '=', trunkId);
-    q = replacing === null ? q.where('telnyx_credential_id', 'is', null) : q.where('telnyx_credential_id', '=', replacing);
+    q =
+      replacing === null
+        ? q.where('telnyx_credential_id', 'is', null)
+        : q.where('telnyx_credential_id', '=', replacing);
     await q.execute();
     const row = await this.db
       .selectFrom('sip_trunks')

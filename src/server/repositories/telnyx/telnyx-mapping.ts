@@ -13,7 +13,7 @@ export function dtmfModeFromTelnyx(dtmfType: string | null): DtmfMode | undefine
 }
 
 export function numberTypeFromTelnyx(type: string | null): NumberType {
-  switch (type) {
+  switch (type ?? '') {
     case 'local':
     case 'landline':
     case 'longcode':

@@ -151,14 +151,18 @@ export class TelnyxRepository {
     if (err instanceof APIConnectionError) {
       const cause = (err as { cause?: { cause?: { code?: string }; message?: string } }).cause;
       const code = cause?.cause?.code;
-      const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code;
-      return new DomainError(ErrorCode.TelnyxUnavailable, `Telnyx API cannot be reached${why ? ` (${why})` : ''}`);
+      const why =
+        code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code;
+      return new DomainError(
+        ErrorCode.TelnyxUnavailable,
+        `Telnyx API cannot be reached${why ? ` (${why})` : ''}`,
+      );
     }
     if (err instanceof APIError) {
       const body = err.error as TelnyxErrorBody | undefined;
       const first = body?.errors?.[0];
       const detail = first?.detail ?? first?.title ?? err.message;
-      const status = err.status ?? 0;
+      const status: number = typeof err.status === 'number' ? err.status : 0;
       if (status === 401 || status === 403) {
         return new DomainError(ErrorCode.TelnyxError, `Telnyx rejected the API key: ${detail}`, {
           status,
@@ -245,7 +249,8 @@ export class TelnyxRepository {
 
   async listAllNumbers(connectionId?: string): Promise<TelnyxPhoneNumber[]> {
     const all: TelnyxPhoneNumber[] = [];
-    for await (const page of this.phoneNumberPages(connectionId ? { connectionId } : {})) all.push(...page.items);
+    for await (const page of this.phoneNumberPages(connectionId ? { connectionId } : {}))
+      all.push(...page.items);
     return all;
   }
 
@@ -254,7 +259,7 @@ export class TelnyxRepository {
     const sdk = this.sdk();
     try {
       const res = await sdk.credentialConnections.retrieve(id);
-      return res.data ? toConnection(res.data as SdkConnection) : null;
+      return res.data ? toConnection(res.data) : null;
     } catch (err) {
       if (err instanceof TelnyxNotFoundError) return null;
       throw this.translate(err);
@@ -265,7 +270,8 @@ export class TelnyxRepository {
   async setNumberConnection(numberId: string, connectionId: string): Promise<TelnyxPhoneNumber> {
     return this.call(async (sdk) => {
       const res = await sdk.phoneNumbers.update(numberId, { connection_id: connectionId });
-      if (!res.data) throw new DomainError(ErrorCode.TelnyxError, 'Telnyx answered without the updated number');
+      if (!res.data)
+        throw new DomainError(ErrorCode.TelnyxError, 'Telnyx answered without the updated number');
       return toNumber(res.data);
     });
   }

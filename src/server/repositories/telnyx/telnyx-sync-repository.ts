@@ -77,10 +77,9 @@ export class TelnyxSyncRepository {
     if (!items.length) return;
     const ids = items.map((c) => c.id);
     const existing = new Map(
-      (await trx.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', 'in', ids).execute()).map((r) => [
-        r.telnyx_connection_id!,
-        r,
-      ]),
+      (await trx.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', 'in', ids).execute()).map(
+        (r) => [r.telnyx_connection_id!, r],
+      ),
     );
     const inserts: TrunkRow[] = [];
     for (const c of items) {
@@ -180,19 +179,17 @@ export class TelnyxSyncRepository {
     if (!items.length) return;
     const ids = items.map((n) => n.id);
     const byTelnyxId = new Map(
-      (await trx.selectFrom('phone_numbers').selectAll().where('telnyx_number_id', 'in', ids).execute()).map((r) => [
-        r.telnyx_number_id!,
-        r,
-      ]),
+      (await trx.selectFrom('phone_numbers').selectAll().where('telnyx_number_id', 'in', ids).execute()).map(
+        (r) => [r.telnyx_number_id!, r],
+      ),
     );
     // A number already entered by hand (same E.164, no or another Telnyx id) is linked, not duplicated.
     const unmatched = items.filter((n) => !byTelnyxId.has(n.id)).map((n) => n.phoneNumber);
     const byNumber = new Map(
       unmatched.length
-        ? (await trx.selectFrom('phone_numbers').selectAll().where('number', 'in', unmatched).execute()).map((r) => [
-            r.number,
-            r,
-          ])
+        ? (await trx.selectFrom('phone_numbers').selectAll().where('number', 'in', unmatched).execute()).map(
+            (r) => [r.number, r],
+          )
         : [],
     );
 

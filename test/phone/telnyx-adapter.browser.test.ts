@@ -137,6 +137,10 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(await h('register', registration({ loginToken: undefined, login: 'agent', password: 'pw' }))).toEqual({ ok: true });
     const login = fake!.messages.find((m) => m.dir === 'in' && m.msg.method === 'login')!.msg;
     expect(login.params).toMatchObject({ login: 'agent', passwd: 'pw' });
+    // Keep-alive: the server pings, the SDK pings back.
+    fake!.sendPing();
+    await fake!.waitFor('telnyx_rtc.ping');
+    expect(await h('registration')).toEqual({ status: 'registered' });
   });
 
   it('ends an outbound call as busy when the far end is busy', async () => {

@@ -87,6 +87,8 @@ export interface FakeTelnyxRtc {
   sendInboundInvite(opts: { from: string; fromName?: string; to: string; sdp: string; callID?: string }): string;
   /** Hang a call up from the network side. */
   sendBye(callID: string, opts?: { cause?: string; causeCode?: number; sipCode?: number }): void;
+  /** Server keep-alive: the SDK answers a telnyx_rtc.ping with its own telnyx_rtc.ping request. */
+  sendPing(): void;
   /** Drop every client socket (simulates a network blip). */
   dropConnections(): void;
   stop(): Promise<void>;
@@ -273,6 +275,11 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
       const ws = loggedIn();
       if (!ws) throw new Error('fake telnyx: no logged-in client');
       request(ws, 'telnyx_rtc.bye', { callID, cause: o.cause ?? 'NORMAL_CLEARING', causeCode: o.causeCode ?? 16, sipCode: o.sipCode });
+    },
+    sendPing() {
+      const ws = loggedIn();
+      if (!ws) throw new Error('fake telnyx: no logged-in client');
+      request(ws, 'telnyx_rtc.ping', { serno: Date.now() });
     },
     dropConnections() {
       for (const ws of sessions.keys()) ws.terminate();

@@ -33,6 +33,7 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
 
   api.post('/connections/:id/registration', { schema: { params: idParams } }, async (request, reply) => {
     const result = await services.registration.registrationFor(requireAuth(request).user, request.params.id);
+    request.log.debug({ connectionId: result.connectionId, provider: result.provider, fallback: result.fallback }, 'registration issued');
     // Carries a password or token: never cached by the browser or a proxy.
     void reply.header('cache-control', 'no-store');
     return result;

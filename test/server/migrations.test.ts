@@ -1,0 +1,70 @@
+/**
+ * Migrations move an existing database forward without losing data: a database at the first migration,
+ * holding users, trunks, numbers and assignments, is migrated to the latest version and still serves
+ * the same connections; migrating again is a no-op.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Migrator } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
+import { createServices, type Services } from '../../src/server/container.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/server/db/database.js';
+import { migrationProvider } from '../../src/server/db/migrations/index.js';
+import { plainTestHasher } from '../support/app.js';
+import { createPgDatabase, DATABASE_KINDS } from '../support/databases.js';
+import { addNumber, addTrunk, addUser, assign } from '../support/dialer-fixtures.js';
+
+describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function emptyDatabase(): Promise<{ handle: DatabaseHandle; services: Services }> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-migrate-'));
+    cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    let url = `sqlite:${path.join(dataDir, 'm.sqlite')}`;
+    if (kind === 'postgres') {
+      const pg = await createPgDatabase('dialer_migrate');
+      cleanups.push(() => pg.drop());
+      url = pg.url;
+    }
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: url, LOG_LEVEL: 'silent' });
+    const handle = openDatabase(config.database);
+    cleanups.push(() => handle.close());
+    const services = createServices({ config, db: handle.db, databaseKind: kind, hasher: plainTestHasher });
+    cleanups.push(() => services.stop());
+    return { handle, services };
+  }
+
+  it('migrates a populated first-version database to the latest without losing data, then is a no-op', async () => {
+    const { handle, services } = await emptyDatabase();
+    const migrator = new Migrator({ db: handle.db, provider: migrationProvider });
+    const first = await migrator.migrateTo('0001_initial');
+    expect(first.error).toBeUndefined();
+
+    const user = await addUser(services, { email: 'keep@example.com' });
+    const trunk = await addTrunk(services, user.id, { name: 'Kept', password: 'kept-pass' });
+    const number = await addNumber(services, { number: '+13125550177' });
+    await assign(services, trunk.id, number.id, 'primary');
+    const before = await services.connections.listForUser(user);
+    const rowsBefore = await handle.db.selectFrom('sip_trunks').selectAll().execute();
+
+    const applied = await migrateToLatest(handle.db);
+    const all = Object.keys(await migrationProvider.getMigrations());
+    expect(applied).toEqual(all.filter((m) => m !== '0001_initial'));
+
+    const after = await services.connections.listForUser(user);
+    expect(after.connections).toEqual(before.connections);
+    const rowsAfter = await handle.db.selectFrom('sip_trunks').selectAll().execute();
+    for (const [i, row] of rowsBefore.entries()) expect(rowsAfter[i]).toMatchObject(row);
+    expect(services.cipher.decrypt(rowsAfter[0]!.sip_password_enc!)).toBe('kept-pass');
+
+    // Running it again changes nothing.
+    expect(await migrateToLatest(handle.db)).toEqual([]);
+    expect((await services.connections.listForUser(user)).connections).toEqual(before.connections);
+    expect(await handle.db.selectFrom('users').select('email').execute()).toEqual([{ email: 'keep@example.com' }]);
+  });
+});

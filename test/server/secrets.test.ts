@@ -1,0 +1,133 @@
+/**
+ * SIP passwords never leave the server except in the registration answer to the trunk's owner. Seeds
+ * trunks with distinctive passwords (through the admin API and straight into the database), exercises
+ * every GET route of the route table as an admin and as an agent plus the admin writes and their errors,
+ * then greps every response body and every log line (at LOG_LEVEL=debug) for the passwords.
+ */
+import crypto from 'node:crypto';
+import type { RouteOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/server/app.js';
+import { createServices } from '../../src/server/container.js';
+import { plainTestHasher, startTestApp, type Client, type TestApp } from '../support/app.js';
+import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
+import { addNumber, addTrunk, addUser, assign, PASSWORD } from '../support/dialer-fixtures.js';
+
+const SECRETS = {
+  seeded: 'Zebra-Seeded-Secret-4411',
+  viaApi: 'Quokka-Api-Secret-8812',
+  updated: 'Narwhal-Updated-Secret-2290',
+  telnyx: 'Axolotl-Telnyx-Secret-7731',
+  rejected: 'Pangolin-Rejected-Secret-5150',
+};
+
+/** Every route the server registers (a throwaway app built with an onRoute hook). */
+async function routeTable(kind: TestApp['kind']): Promise<{ method: string; url: string }[]> {
+  const database = await createTestDatabase(kind);
+  const services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind, hasher: plainTestHasher });
+  const routes: { method: string; url: string }[] = [];
+  const app = await buildApp({
+    config: database.config,
+    services,
+    onRoute: (r: RouteOptions) => {
+      for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    },
+  });
+  await app.ready();
+  await services.stop();
+  await app.close();
+  await database.drop();
+  return routes;
+}
+
+describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
+  let t: TestApp;
+  let admin: Client;
+  let agent: Client;
+  const registrationBodies = new Set<string>();
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, { env: { LOG_LEVEL: 'debug', LOGIN_RATE_LIMIT: '1000' } });
+    const s = t.services;
+    ids.admin = (await addUser(s, { email: 'admin@example.com', role: 'admin' })).id;
+    ids.agent = (await addUser(s, { email: 'agent@example.com' })).id;
+    admin = await t.login('admin@example.com', PASSWORD);
+    agent = await t.login('agent@example.com', PASSWORD);
+
+    ids.seeded = (await addTrunk(s, ids.agent, { name: 'Seeded', password: SECRETS.seeded })).id;
+    ids.telnyx = (await addTrunk(s, ids.agent, { name: 'Telnyx', provider: 'telnyx', password: SECRETS.telnyx })).id;
+    const viaApi = await admin.post('/api/admin/trunks', {
+      ownerId: ids.agent,
+      name: 'Via API',
+      provider: 'sip',
+      sipUri: 'sip.example.test',
+      wsServer: 'wss://sip.example.test',
+      username: 'api-user',
+      password: SECRETS.viaApi,
+    });
+    expect(viaApi.status).toBe(201);
+    ids.viaApi = viaApi.json.id;
+    ids.number = (await addNumber(s)).id;
+    ids.assignment = (await assign(s, ids.seeded, ids.number, 'primary')).id;
+  });
+  afterAll(() => t.close());
+
+  it('exercises every GET route, the admin writes and their errors, and registration', async () => {
+    const candidates = [ids.seeded, ids.viaApi, ids.telnyx, ids.agent, ids.number, ids.assignment, crypto.randomUUID()];
+    const gets = (await routeTable(kind)).filter((r) => r.method === 'GET' && r.url.startsWith('/api/'));
+    expect(gets.length).toBeGreaterThan(10);
+    for (const client of [admin, agent]) {
+      for (const r of gets) {
+        const urls = r.url.includes(':') ? candidates.map((id) => r.url.replace(/:[A-Za-z0-9_]+/g, id)) : [r.url];
+        for (const url of urls) await client.get(url);
+      }
+      await client.get('/api/connections?source=telnyx');
+      await client.get(`/api/admin/trunks?ownerId=${ids.agent}`);
+    }
+
+    // Writes carrying passwords, successful and failing.
+    await admin.patch(`/api/admin/trunks/${ids.viaApi}`, { password: SECRETS.updated, notes: 'rotated' });
+    await admin.patch(`/api/admin/trunks/${ids.viaApi}`, { name: 'Renamed' });
+    await admin.post('/api/admin/trunks', { ownerId: 'nobody', name: 'X', provider: 'sip', password: SECRETS.rejected });
+    await admin.post('/api/admin/trunks', { ownerId: ids.agent, name: '', provider: 'sip', password: SECRETS.rejected });
+    await admin.post('/api/admin/trunks', { ownerId: ids.agent, name: 'X', provider: 'sip', password: SECRETS.rejected, extra: 1 });
+    await admin.patch(`/api/admin/trunks/${crypto.randomUUID()}`, { password: SECRETS.rejected });
+    await admin.request('POST', '/api/admin/trunks', `{"password":"${SECRETS.rejected}",`, { 'content-type': 'application/json' });
+    await agent.patch(`/api/admin/trunks/${ids.viaApi}`, { password: SECRETS.rejected });
+    await admin.post('/api/admin/users', { email: 'x@example.com', name: 'X', password: SECRETS.rejected, role: 'root' });
+
+    // The one place a password may appear: the owner's registration answer.
+    for (const id of [ids.seeded, ids.viaApi, ids.telnyx]) {
+      const res = await agent.post(`/api/connections/${id}/registration`);
+      expect(res.status).toBe(200);
+      registrationBodies.add(res.text);
+    }
+    expect([...registrationBodies].join()).toContain(SECRETS.seeded);
+    // Not to anyone else, admins included.
+    expect((await admin.post(`/api/connections/${ids.seeded}/registration`)).status).toBe(404);
+  });
+
+  it('finds no password in any response body except the registration answers', () => {
+    expect(t.responses.length).toBeGreaterThan(100);
+    const leaks = t.responses
+      .filter((body) => !registrationBodies.has(body))
+      .filter((body) => Object.values(SECRETS).some((secret) => body.includes(secret)) || /"v1:[A-Za-z0-9+/=]+:/.test(body));
+    expect(leaks).toEqual([]);
+  });
+
+  it('finds no password in the captured log, even at debug level', () => {
+    expect(t.logs.length).toBeGreaterThan(100);
+    expect(t.services.config.logLevel).toBe('debug');
+    expect(t.logs.some((l) => l.includes('"level":20'))).toBe(true);
+    const leaks = t.logs.filter((l) => Object.values(SECRETS).some((secret) => l.includes(secret)));
+    expect(leaks).toEqual([]);
+  });
+
+  it('keeps passwords out of the audit log and encrypted at rest', async () => {
+    const audit = JSON.stringify(await t.services.db.selectFrom('audit_log').selectAll().execute());
+    for (const secret of Object.values(SECRETS)) expect(audit).not.toContain(secret);
+    const trunks = JSON.stringify(await t.services.db.selectFrom('sip_trunks').selectAll().execute());
+    for (const secret of Object.values(SECRETS)) expect(trunks).not.toContain(secret);
+  });
+});

@@ -3,8 +3,7 @@
  * and the same services the HTTP server uses. Commands open it, do their work and close it.
  */
 import { loadConfig, type Config } from '../server/config.js';
-import { createServices, type Services } from '../server/container.js';
-import { migrateToLatest, openDatabase } from '../server/db/database.js';
+import type { Services } from '../server/container.js';
 
 export interface CliContext {
   config: Config;
@@ -16,6 +15,9 @@ export interface CliContext {
 
 export async function openContext(options: { config?: Config; migrate?: boolean } = {}): Promise<CliContext> {
   const config = options.config ?? loadConfig();
+  // Loaded on demand so `--help` and input mistakes answer at once, without loading the whole server.
+  const { migrateToLatest, openDatabase } = await import('../server/db/database.js');
+  const { createServices } = await import('../server/container.js');
   const database = openDatabase(config.database);
   try {
     const applied = options.migrate === false ? [] : await migrateToLatest(database.db);

@@ -8,6 +8,7 @@ import { ConfigError } from '../server/config.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSeedCommand } from './commands/seed.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSyncCommands } from './commands/sync.js';
 import { registerTestSipTrunkCommand } from './commands/test-sip-trunk.js';
 import { registerUserCommands } from './commands/user.js';
 import { CommandFailed, ExitCode, UsageError } from './errors.js';
@@ -24,8 +25,13 @@ export function createProgram(output: Output = consoleOutput): Command {
   registerSeedCommand(program, output);
   registerUserCommands(program, output);
   registerTestSipTrunkCommand(program, output);
-  // TODO(telnyx): wire `registerSyncCommands(program, deps)` from ./commands/sync.ts once it lands.
-  for (const command of program.commands) command.exitOverride();
+  registerSyncCommands(program, { output });
+  // Usage mistakes at any depth (`dialer sync telnyx --bogus`) must reach reportError, not exit(1).
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   return program;
 }
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
-import { startServer } from '../../server/main.js';
-import { seedDemo } from '../../server/seed/demo-seed.js';
 import { describeDatabase } from '../context.js';
 import type { Output } from '../output.js';
 import { printSeedResult } from './seed.js';
@@ -13,6 +11,10 @@ export function registerServeCommand(program: Command, output: Output): void {
     .option('--seed-demo', 'also write the demo data (idempotent) and print the demo logins; same as SEED_DEMO=true')
     .action(async (opts: { seedDemo?: boolean }) => {
       const config = loadConfig();
+      const [{ startServer }, { seedDemo }] = await Promise.all([
+        import('../../server/main.js'),
+        import('../../server/seed/demo-seed.js'),
+      ]);
       const server = await startServer(config);
       let closing: Promise<void> | undefined;
       const shutdown = (signal: string): void => {

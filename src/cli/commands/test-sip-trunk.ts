@@ -8,9 +8,6 @@
 import type { Command } from 'commander';
 import type { Services } from '../../server/container.js';
 import type { UserRow } from '../../server/db/schema.js';
-import { AssignmentRepository } from '../../server/repositories/assignment-repository.js';
-import { TrunkRepository } from '../../server/repositories/trunk-repository.js';
-import { ConnectionsService } from '../../server/services/connections-service.js';
 import {
   diagnoseUser,
   type AssignmentFact,
@@ -31,19 +28,7 @@ interface Options {
 /** No user owns more than this many trunks or assignments in any deployment we know of; read them all. */
 const ALL = { limit: 1_000_000, offset: 0 };
 
-interface Readers {
-  trunks: TrunkRepository;
-  assignments: AssignmentRepository;
-  connections: ConnectionsService;
-}
-
-function readersFor(services: Services): Readers {
-  // Prefer the instances wired in the container; build them from the same db if it does not expose them.
-  const s = services as Services & Partial<Readers>;
-  const trunks = s.trunks ?? new TrunkRepository(services.db);
-  const assignments = s.assignments ?? new AssignmentRepository(services.db);
-  return { trunks, assignments, connections: s.connections ?? new ConnectionsService(trunks, assignments) };
-}
+type Readers = Pick<Services, 'trunks' | 'assignments' | 'connections'>;
 
 async function gatherTrunkFacts(services: Services, readers: Readers, user: UserRow): Promise<TrunkFacts[]> {
   // The API lists only active trunks; the diagnostic needs every trunk and every assignment.
@@ -162,7 +147,7 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
         throw new UsageError('Say what to test: dialer test-sip-trunk --test-db-connections [--user EMAIL] [--json]');
       }
       await withContext(async ({ services, config }) => {
-        const readers = readersFor(services);
+        const readers: Readers = services;
         let users: UserRow[];
         if (opts.user) {
           const user = await services.users.findByEmail(opts.user.trim());

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { USER_ROLES } from '../../shared/domain.js';
+import { DomainError, ValidationError } from '../../shared/errors.js';
 import { withContext } from '../context.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
@@ -56,19 +57,25 @@ export function registerUserCommands(program: Command, output: Output): void {
         throw new UsageError(`Cannot create the user:\n${lines.join('\n')}`);
       }
       const input = parsed.data;
-      await withContext(async ({ services, config }) => {
-        if (await services.users.findByEmail(input.email)) {
-          throw new CommandFailed(`A user with the email ${input.email} already exists.`);
+      await withContext(async ({ services }) => {
+        try {
+          // The admin service hashes, checks the country, enforces unique email and writes the audit entry.
+          const user = await services.admin.users.create(
+            {
+              email: input.email,
+              name: input.name,
+              password: input.password,
+              role: input.role,
+              ...(opts.country ? { defaultCountry: input.country } : {}),
+            },
+            null,
+          );
+          output.out(`Created ${user.role} ${user.email} (${user.name}), id ${user.id}`);
+        } catch (err) {
+          if (err instanceof ValidationError) throw new UsageError(`Cannot create the user: ${err.message}`);
+          if (err instanceof DomainError) throw new CommandFailed(`Cannot create the user: ${err.message}`);
+          throw err;
         }
-        const row = await services.users.create({
-          email: input.email,
-          name: input.name,
-          passwordHash: await services.hasher.hash(input.password),
-          role: input.role,
-          status: 'active',
-          defaultCountry: opts.country ? input.country : config.defaultCountry,
-        });
-        output.out(`Created ${row.role} ${row.email} (${row.name}), id ${row.id}`);
       });
     });
 }

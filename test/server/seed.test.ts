@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices, type Services } from '../../src/server/container.js';
+import { DEMO_USERS, seedDemo } from '../../src/server/seed/demo-seed.js';
+import { plainTestHasher } from '../support/app.js';
+import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+const TABLES = ['users', 'sip_trunks', 'phone_numbers', 'trunk_phone_numbers'] as const;
+
+/** Every row's id and updated_at, per table: equal snapshots mean nothing was written. */
+async function snapshot(services: Pick<Services, 'db'>): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of TABLES) {
+    const rows = await services.db.selectFrom(table).select(['id', 'updated_at']).orderBy('id').execute();
+    out[table] = rows.map((r) => `${r.id}@${r.updated_at}`);
+  }
+  return out;
+}
+
+describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
+  let database: TestDatabase;
+  let services: Services;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind, hasher: plainTestHasher });
+  });
+  afterAll(async () => {
+    await services.stop();
+    await database.drop();
+  });
+
+  it('creates the demo data, and a second run changes nothing', async () => {
+    const first = await seedDemo(services);
+    expect(first.created).toMatchObject({ users: 3 });
+    expect(first.created.trunks).toBeGreaterThanOrEqual(6);
+    const before = await snapshot(services);
+    const second = await seedDemo(services);
+    expect(second.noChanges).toBe(true);
+    expect(second.created).toEqual({ users: 0, trunks: 0, numbers: 0, assignments: 0 });
+    expect(await snapshot(services)).toEqual(before);
+  });
+
+  it('covers every case the dialer must show or hide', async () => {
+    const trunks = await services.db.selectFrom('sip_trunks').selectAll().execute();
+    const assignments = await services.db.selectFrom('trunk_phone_numbers').selectAll().execute();
+    expect(new Set(trunks.map((t) => t.provider))).toEqual(new Set(['sip', 'telnyx']));
+    expect(new Set(trunks.map((t) => t.status))).toEqual(new Set(['active', 'pending', 'inactive']));
+    expect(new Set(trunks.map((t) => t.health_status))).toEqual(new Set(['up', 'degraded', 'down', 'unknown']));
+    expect(new Set(assignments.map((a) => a.assignment_type))).toEqual(new Set(['primary', 'secondary', 'backup']));
+    expect(assignments.some((a) => Number(a.is_active) === 0)).toBe(true);
+    const withNumbers = new Set(assignments.map((a) => a.trunk_id));
+    expect(trunks.some((t) => t.status === 'active' && !withNumbers.has(t.id))).toBe(true);
+    for (const t of trunks) {
+      expect(t.region && t.location && t.channel_limit && t.notes).toBeTruthy();
+      expect(JSON.parse(t.settings)).toMatchObject({ codecs: expect.any(Array), dtmfMode: expect.any(String) });
+    }
+  });
+
+  it('encrypts the SIP passwords and gives the demo users their documented passwords', async () => {
+    const trunk = await services.db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('name', '=', 'Chicago Office SIP')
+      .executeTakeFirstOrThrow();
+    expect(trunk.sip_password_enc).not.toContain('demo-sip-agent1');
+    expect(services.cipher.decrypt(trunk.sip_password_enc!)).toBe('demo-sip-agent1');
+    for (const demo of Object.values(DEMO_USERS)) {
+      const user = await services.users.findByEmail(demo.email);
+      expect(user?.role).toBe(demo.role);
+      expect(await plainTestHasher.verify(user!.password_hash, demo.password)).toBe(true);
+    }
+  });
+
+  it('hides the inactive and pending trunks and the inactive assignment from the connections list', async () => {
+    const agent1 = await services.users.findByEmail(DEMO_USERS.agent1.email);
+    const list = await services.connections.listForUser(agent1!);
+    const names = list.connections.map((c) => c.name);
+    expect(names).toContain('Chicago Office SIP');
+    expect(names).not.toContain('London Legacy SIP');
+    expect(names).not.toContain('Telnyx Onboarding');
+    const chicago = list.connections.find((c) => c.name === 'Chicago Office SIP')!;
+    expect(chicago.numbers.map((n) => [n.number, n.assignmentType])).toEqual([
+      ['+13125550100', 'primary'],
+      ['+13125550101', 'secondary'],
+      ['+13125550102', 'backup'],
+    ]);
+  });
+
+  it('repairs drift from the demo definition and touches only the rows that drifted', async () => {
+    await services.db.updateTable('users').set({ name: 'Renamed' }).where('email', '=', DEMO_USERS.agent2.email).execute();
+    await services.db.updateTable('sip_trunks').set({ notes: 'edited' }).where('name', '=', 'Telnyx EU').execute();
+    const result = await seedDemo(services);
+    expect(result.updated).toEqual({ users: 1, trunks: 1, numbers: 0, assignments: 0 });
+    const again = await seedDemo(services);
+    expect(again.noChanges).toBe(true);
+  });
+
+  it('points the demo SIP trunks at another WebSocket server and domain when asked (browser-call tests)', async () => {
+    const result = await seedDemo(services, { sipWsServer: 'ws://127.0.0.1:15066', sipDomain: 'lab.test' });
+    expect(result.updated.trunks).toBeGreaterThan(0);
+    const chicago = await services.db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('name', '=', 'Chicago Office SIP')
+      .executeTakeFirstOrThrow();
+    expect(chicago.ws_server).toBe('ws://127.0.0.1:15066');
+    expect(chicago.sip_uri).toBe('sip:agent1@lab.test');
+    const telnyx = await services.db.selectFrom('sip_trunks').selectAll().where('name', '=', 'Telnyx EU').executeTakeFirstOrThrow();
+    expect(telnyx.ws_server).toBeNull();
+    await seedDemo(services); // back to the defaults for any later test
+  });
+});

@@ -20,6 +20,9 @@ import {
   type SoftphoneEvents,
   type SoftphoneOptions,
 } from './softphone.js';
+import { definedOnly, errorMessage, notRegisteredMessage, sameRegistration, setSink } from './phone-helpers.js';
+
+export { errorMessage } from './phone-helpers.js';
 
 /** Anything with getStats(): the RTCPeerConnection of a call, or a fake. */
 export interface StatsSource {
@@ -384,52 +387,5 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   private stopRinging(): void {
     this.ringtone?.stop();
-  }
-}
-
-function sameRegistration(a: RegistrationState, b: RegistrationState): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function definedOnly(d: AudioDevices): AudioDevices {
-  const out: AudioDevices = {};
-  if (d.input !== undefined) out.input = d.input;
-  if (d.output !== undefined) out.output = d.output;
-  if (d.ringer !== undefined) out.ringer = d.ringer;
-  return out;
-}
-
-async function setSink(el: HTMLAudioElement, deviceId: string): Promise<void> {
-  const withSink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
-  if (typeof withSink.setSinkId !== 'function') return;
-  try {
-    await withSink.setSinkId(deviceId === 'default' ? '' : deviceId);
-  } catch {
-    /* device gone or not permitted: keep the current output */
-  }
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'string') return err;
-  try {
-    return JSON.stringify(err);
-  } catch {
-    return String(err);
-  }
-}
-
-function notRegisteredMessage(s: RegistrationState): string {
-  switch (s.status) {
-    case 'unregistered':
-      return 'The phone is not registered: pick a connection first.';
-    case 'registering':
-      return 'The phone is still registering; try again in a moment.';
-    case 'failed':
-      return `The phone is not registered: ${s.reason}`;
-    case 'reconnecting':
-      return `The connection to the phone server was lost; reconnecting (attempt ${s.attempt}).`;
-    case 'registered':
-      return 'The phone is not registered.';
   }
 }

@@ -8,10 +8,11 @@ import * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
 import type { IncomingRTCSessionEvent, RTCSessionEvent } from 'jssip/lib/UA.js';
 import type { SipRegistrationDto, RegistrationDto } from '../../shared/api.js';
-import { causeFromSipCode, type CallEnd, type EndCause } from '../call-state.js';
+import { causeFromSipCode, type CallEnd } from '../call-state.js';
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
+import { audioConstraint, causeFromJsSip, registrationFailureText, sipDomain, toE164ish } from './jssip-mapping.js';
 
 /** Seconds between reconnection attempts (JsSIP doubles a random interval up to the max). */
 const RECOVERY_MIN_S = 1;
@@ -368,51 +369,3 @@ export class JsSipSoftphone extends BaseSoftphone {
     uaCount--;
   }
 }
-
-function audioConstraint(deviceId: string | undefined): MediaTrackConstraints | boolean {
-  return deviceId && deviceId !== 'default' ? { deviceId: { exact: deviceId } } : true;
-}
-
-function sipDomain(sipUri: string): string {
-  const m = /^sips?:(?:[^@]*@)?([^;>?]+)/i.exec(sipUri);
-  if (!m?.[1]) throw new Error(`invalid SIP URI: ${sipUri}`);
-  return m[1];
-}
-
-/** SIP users arrive as "+1312...", "1312..." or "alice"; digits-only with 8+ digits get a "+". */
-function toE164ish(user: string): string {
-  return /^\d{8,15}$/.test(user) ? `+${user}` : user;
-}
-
-/** JsSIP.C.causes values (plain strings, so they compare without JsSIP's enum types). */
-function causeFromJsSip(cause: string): EndCause {
-  switch (cause) {
-    case 'Busy':
-      return 'busy';
-    case 'Rejected':
-      return 'rejected';
-    case 'Canceled':
-      return 'cancelled';
-    case 'No Answer':
-    case 'Unavailable':
-    case 'Expires':
-      return 'no_answer';
-    case 'Connection Error':
-    case 'Request Timeout':
-    case 'RTP Timeout':
-      return 'network';
-    default:
-      return 'failed';
-  }
-}
-
-function registrationFailureText(cause: string | undefined, code: number | null): string {
-  if (code === 401 || code === 403 || cause === 'Authentication Error') {
-    return `Wrong SIP user name or password${code ? ` (${code})` : ''}.`;
-  }
-  if (code === 404) return 'The SIP user does not exist on this server (404).';
-  if (cause === 'Request Timeout') return 'The SIP server did not answer the registration (timeout).';
-  if (cause === 'Connection Error') return 'The connection to the SIP server failed.';
-  return `Registration refused${code ? ` (${code})` : ''}: ${cause ?? 'unknown reason'}.`;
-}
-

@@ -1,0 +1,50 @@
+/** Small helpers of the base softphone: messages, device ids, audio output. */
+import type { RegistrationState } from './call-state.js';
+import type { AudioDevices } from './softphone.js';
+
+export function sameRegistration(a: RegistrationState, b: RegistrationState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function definedOnly(d: AudioDevices): AudioDevices {
+  const out: AudioDevices = {};
+  if (d.input !== undefined) out.input = d.input;
+  if (d.output !== undefined) out.output = d.output;
+  if (d.ringer !== undefined) out.ringer = d.ringer;
+  return out;
+}
+
+export async function setSink(el: HTMLAudioElement, deviceId: string): Promise<void> {
+  const withSink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+  if (typeof withSink.setSinkId !== 'function') return;
+  try {
+    await withSink.setSinkId(deviceId === 'default' ? '' : deviceId);
+  } catch {
+    /* device gone or not permitted: keep the current output */
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}
+
+export function notRegisteredMessage(s: RegistrationState): string {
+  switch (s.status) {
+    case 'unregistered':
+      return 'The phone is not registered: pick a connection first.';
+    case 'registering':
+      return 'The phone is still registering; try again in a moment.';
+    case 'failed':
+      return `The phone is not registered: ${s.reason}`;
+    case 'reconnecting':
+      return `The connection to the phone server was lost; reconnecting (attempt ${s.attempt}).`;
+    case 'registered':
+      return 'The phone is not registered.';
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { causeFromJsSip, registrationFailureText, sipDomain, toE164ish } from '../../src/phone/adapters/jssip-mapping.js';
+
+describe('jssip mapping', () => {
+  it('takes the domain of a SIP URI', () => {
+    expect(sipDomain('sip:alice@dialer.test')).toBe('dialer.test');
+    expect(sipDomain('sips:bob@sip.example.com:5061;transport=ws')).toBe('sip.example.com:5061');
+    expect(() => sipDomain('alice@dialer.test')).toThrow(/invalid SIP URI/);
+  });
+
+  it('turns numeric SIP users into E.164 and leaves names alone', () => {
+    expect(toE164ish('15551230001')).toBe('+15551230001');
+    expect(toE164ish('+15551230001')).toBe('+15551230001');
+    expect(toE164ish('alice')).toBe('alice');
+    expect(toE164ish('1001')).toBe('1001'); // an extension, not a phone number
+  });
+
+  it.each([
+    ['Busy', 'busy'],
+    ['Rejected', 'rejected'],
+    ['Canceled', 'cancelled'],
+    ['No Answer', 'no_answer'],
+    ['Connection Error', 'network'],
+    ['RTP Timeout', 'network'],
+    ['Not Found', 'failed'],
+  ] as const)('JsSIP cause %s is %s', (jssip, ours) => {
+    expect(causeFromJsSip(jssip)).toBe(ours);
+  });
+
+  it('explains registration failures plainly', () => {
+    expect(registrationFailureText('Authentication Error', 401)).toBe('Wrong SIP user name or password (401).');
+    expect(registrationFailureText('Rejected', 403)).toBe('Wrong SIP user name or password (403).');
+    expect(registrationFailureText('Not Found', 404)).toBe('The SIP user does not exist on this server (404).');
+    expect(registrationFailureText('Request Timeout', null)).toMatch(/did not answer/);
+  });
+});

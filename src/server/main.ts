@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './container.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
+import { startTelnyxSyncJob } from './jobs/telnyx-sync-job.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -21,6 +22,11 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
   const services = createServices({ config, db: database.db, databaseKind: database.kind });
   const app = await buildApp({ config, services, serveWeb: true });
   await app.listen({ host: config.host, port: config.port });
+  const telnyxSyncJob = startTelnyxSyncJob({
+    sync: services.telnyx.sync,
+    intervalMinutes: config.telnyx.syncIntervalMinutes,
+    logger: app.log,
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -30,6 +36,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     database,
     url,
     async close() {
+      telnyxSyncJob?.stop();
       await services.stop();
       await app.close();
       await database.close();

@@ -10,6 +10,7 @@ import { adminRoutes } from './admin-routes.js';
 import { connectionRoutes } from './connection-routes.js';
 import { callRoutes } from './call-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { telnyxRoutes } from './telnyx-routes.js';
 
 export async function registerRoutes(app: FastifyInstance, services: Services, config: Config): Promise<void> {
   healthRoutes(app, services);
@@ -17,4 +18,5 @@ export async function registerRoutes(app: FastifyInstance, services: Services, c
   connectionRoutes(app, services);
   await adminRoutes(app, services);
   callRoutes(app, services);
+  telnyxRoutes(app, services.telnyx);
 }

@@ -21,7 +21,12 @@ export function createAppRouter(): Router {
         component: () => import('./views/LoginView.vue'),
         meta: { public: true, title: 'Log in' },
       },
-      { path: '/', name: 'dialer', component: () => import('./views/DialerView.vue'), meta: { title: 'Dialer' } },
+      {
+        path: '/',
+        name: 'dialer',
+        component: () => import('./views/DialerView.vue'),
+        meta: { title: 'Dialer' },
+      },
       {
         path: '/history',
         name: 'history',
@@ -54,5 +59,7 @@ export function createAppRouter(): Router {
 
 /** Only same-app paths, never another origin. */
 export function safeRedirect(redirect: unknown): string {
-  return typeof redirect === 'string' && redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : '/';
+  return typeof redirect === 'string' && redirect.startsWith('/') && !redirect.startsWith('//')
+    ? redirect
+    : '/';
 }

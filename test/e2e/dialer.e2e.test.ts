@@ -20,7 +20,7 @@ import {
   startDialerServer,
 } from './harness.js';
 
-const { agent1, agent2, admin } = DEMO_USERS;
+const { agent1, agent2 } = DEMO_USERS;
 
 let server: DialerServer;
 let browser: Browser;
@@ -55,7 +55,9 @@ async function optionNames(p: Page, combo: ReturnType<typeof connectionCombo>): 
   await combo.click();
   const listbox = p.getByRole('listbox');
   await listbox.waitFor();
-  const names = await listbox.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  const names = await listbox
+    .getByRole('option')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
   await p.keyboard.press('Escape');
   await listbox.waitFor({ state: 'detached' });
   return names;
@@ -120,7 +122,9 @@ describe('the dialer page', () => {
     await expect.poll(() => connectionCombo(p).textContent()).toContain('Chicago Office SIP');
     expect(await callerIdCombo(p).textContent()).toContain('+1 312 555 0100');
     expect(await callerIdCombo(p).textContent()).toMatch(/primary/i);
-    await expect.poll(() => p.getByTestId('source-status').textContent()).toMatch(/Database: 2 connections, loaded at/);
+    await expect
+      .poll(() => p.getByTestId('source-status').textContent())
+      .toMatch(/Database: 2 connections, loaded at/);
     expect(await p.getByTestId('status-source').textContent()).toContain('Database · 2 connections');
     expect(await p.getByTestId('status-phone').textContent()).toContain('Not connected');
     await screenshot(p, 'dialer-desktop');
@@ -137,6 +141,7 @@ describe('the dialer page', () => {
     await p.getByRole('listbox').waitFor();
     const degraded = p.getByRole('option', { name: /Telnyx US East/ });
     expect(await degraded.textContent()).toContain('Degraded');
+    await p.waitForTimeout(400); // let the overlay's fade-in finish
     await screenshot(p, 'dialer-connection-open-desktop');
     await p.keyboard.press('Escape');
   });
@@ -174,7 +179,8 @@ describe('the dialer page', () => {
     await loginAs(p, agent1.email, agent1.password);
     const details = p.getByTestId('connection-details');
     await expect.poll(() => details.textContent()).toContain('Chicago Office SIP');
-    const field = async (key: string) => (await details.locator(`[data-field="${key}"] dd`).textContent())?.trim();
+    const field = async (key: string) =>
+      (await details.locator(`[data-field="${key}"] dd`).textContent())?.trim();
     expect(await field('provider')).toBe('SIP');
     expect(await field('type')).toBe('Credential');
     expect(await field('sip-uri')).toBe('sip:agent1@dialer.local');
@@ -221,7 +227,8 @@ describe('the dialer page', () => {
     await loginAs(p, agent1.email, agent1.password);
     expect(await shown()).toEqual(activeOf('agent1'));
     const names = (await shown()).join('\n');
-    for (const trunk of DEMO_TRUNKS.filter((t) => t.owner !== 'agent1')) expect(names).not.toContain(trunk.name);
+    for (const trunk of DEMO_TRUNKS.filter((t) => t.owner !== 'agent1'))
+      expect(names).not.toContain(trunk.name);
   });
 });
 
@@ -231,10 +238,12 @@ describe('validation before dialing', () => {
     await loginAs(p, agent1.email, agent1.password);
     const input = p.getByLabel('Number to call');
     const error = p.getByTestId('dial-error');
-    await expect.poll(() => blockers(p).allTextContents()).toEqual([
-      'Enter the number to call.',
-      'Phone not connected: calling from the browser is not set up in this version yet.',
-    ]);
+    await expect
+      .poll(() => blockers(p).allTextContents())
+      .toEqual([
+        'Enter the number to call.',
+        'Phone not connected: calling from the browser is not set up in this version yet.',
+      ]);
     expect(await p.getByTestId('call-button').getAttribute('aria-disabled')).toBe('true');
 
     // Pressing Call with nothing typed points at the field.
@@ -276,7 +285,9 @@ describe('validation before dialing', () => {
     await p.evaluate(() => {
       const data = new DataTransfer();
       data.setData('text', 'tel:+44-20-7946-0958');
-      document.activeElement?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      document.activeElement?.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      );
     });
     expect(await input.inputValue()).toBe('+442079460958');
     await expect.poll(() => p.getByTestId('dial-preview').textContent()).toContain('+44 20 7946 0958');
@@ -287,18 +298,24 @@ describe('validation before dialing', () => {
     await loginAs(p, agent1.email, agent1.password);
     await callerIdCombo(p).hover();
     await p.getByTestId('caller-id-clear').click();
-    await expect.poll(() => p.getByTestId('caller-id-error').textContent()).toContain(
+    await expect
+      .poll(() => p.getByTestId('caller-id-error').textContent())
+      .toContain('No caller ID chosen: choose the number to call from.');
+    expect(await blockers(p).first().textContent()).toBe(
       'No caller ID chosen: choose the number to call from.',
     );
-    expect(await blockers(p).first().textContent()).toBe('No caller ID chosen: choose the number to call from.');
 
     await connectionCombo(p).hover();
     await p.getByTestId('connection-clear').click();
-    await expect.poll(() => p.getByTestId('connection-error').textContent()).toContain(
+    await expect
+      .poll(() => p.getByTestId('connection-error').textContent())
+      .toContain('No connection selected: choose the connection to call from.');
+    expect(await blockers(p).first().textContent()).toBe(
       'No connection selected: choose the connection to call from.',
     );
-    expect(await blockers(p).first().textContent()).toBe('No connection selected: choose the connection to call from.');
-    expect(await p.getByTestId('connection-details').textContent()).toContain('Choose a connection to see its details.');
+    expect(await p.getByTestId('connection-details').textContent()).toContain(
+      'Choose a connection to see its details.',
+    );
   });
 
   it('explains why a connection without numbers cannot call', async () => {
@@ -320,7 +337,9 @@ describe('validation before dialing', () => {
     );
     const p = await open();
     await loginAs(p, 'nobody@dialer.local', 'nobody-password-1');
-    await expect.poll(() => p.getByTestId('connection-error').textContent()).toContain('you have no active connections');
+    await expect
+      .poll(() => p.getByTestId('connection-error').textContent())
+      .toContain('you have no active connections');
     expect(await connectionCombo(p).textContent()).toContain('No active connections');
   });
 });
@@ -334,7 +353,9 @@ describe('the source toggle', () => {
     await expect.poll(() => status.textContent()).toContain('Telnyx API failed:');
     expect(await status.textContent()).toContain('Telnyx API is not configured');
     expect(await status.textContent()).toContain('Still showing the 2 connections loaded from the database.');
-    expect(await p.getByTestId('status-source').textContent()).toContain('Database · 2 connections (Telnyx API failed)');
+    expect(await p.getByTestId('status-source').textContent()).toContain(
+      'Database · 2 connections (Telnyx API failed)',
+    );
     expect(await connectionCombo(p).textContent()).toContain('Chicago Office SIP');
     await screenshot(p, 'dialer-telnyx-error-desktop');
 
@@ -351,7 +372,9 @@ describe('the source toggle', () => {
     await p.getByRole('button', { name: 'Telnyx API' }).click();
     const status = p.getByTestId('source-status');
     await expect.poll(() => status.textContent()).toContain('Loading connections from Telnyx API');
-    await expect.poll(() => status.textContent(), { timeout: 8000 }).toContain('Telnyx API did not answer in 5 s.');
+    await expect
+      .poll(() => status.textContent(), { timeout: 8000 })
+      .toContain('Telnyx API did not answer in 5 s.');
   });
 });
 
@@ -367,7 +390,8 @@ describe('accessibility', () => {
     await p.waitForURL((url) => url.pathname === '/');
     await expect.poll(() => connectionCombo(p).textContent()).toContain('Chicago Office SIP');
 
-    const focusedId = () => p.evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName ?? '');
+    const focusedId = () =>
+      p.evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName ?? '');
     const visited: string[] = [];
     for (let i = 0; i < 30 && (await focusedId()) !== 'dial-input'; i++) {
       await p.keyboard.press('Tab');
@@ -401,7 +425,9 @@ describe('accessibility', () => {
   it('has no serious or critical axe violations on the dialer, login and history pages', async () => {
     const p = await open();
     const check = async (name: string) => {
-      const result = await new AxeBuilder({ page: p }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      const result = await new AxeBuilder({ page: p })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
       const bad = result.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -443,7 +469,9 @@ describe('screenshots', () => {
       for (const path of ['/', '/history']) {
         await p.goto(path);
         await p.locator('h1').first().waitFor();
-        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await p.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
         expect(overflow, `${path} at ${size}`).toBeLessThanOrEqual(0);
       }
     });

@@ -40,10 +40,14 @@ export const VIEWPORTS = {
 /** `npm test` builds the app first; a lone run of this file builds it when it is missing. */
 export function ensureWebBuild(): void {
   if (fs.existsSync(path.join(WEB_DIST_DIR, 'index.html')) && process.env.DIALER_E2E_REBUILD !== '1') return;
-  execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
 }
 
 export interface DialerServer {

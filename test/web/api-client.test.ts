@@ -35,11 +35,17 @@ describe('ApiClient', () => {
     });
     const error = await new ApiClient().login('a@b.c', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: 'INVALID_CREDENTIALS', message: 'Email or password is wrong', status: 401 });
+    expect(error).toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+      message: 'Email or password is wrong',
+      status: 401,
+    });
   });
 
   it('gives a readable error when the body is not the API shape', async () => {
-    installFakeFetch({ 'GET /api/connections': () => new Response('<html>bad gateway</html>', { status: 502 }) });
+    installFakeFetch({
+      'GET /api/connections': () => new Response('<html>bad gateway</html>', { status: 502 }),
+    });
     await expect(new ApiClient().listConnections('database')).rejects.toMatchObject({
       code: 'INTERNAL',
       status: 502,
@@ -85,7 +91,16 @@ describe('ApiClient', () => {
     const { requests } = installFakeFetch({
       'GET /api/calls': () => json(200, { items: [], total: 0, page: 2, pageSize: 25 }),
     });
-    await new ApiClient().listCalls({ page: 2, pageSize: 25, direction: 'outbound', connectionId: undefined });
-    expect(Object.fromEntries(requests[0]!.query)).toEqual({ page: '2', pageSize: '25', direction: 'outbound' });
+    await new ApiClient().listCalls({
+      page: 2,
+      pageSize: 25,
+      direction: 'outbound',
+      connectionId: undefined,
+    });
+    expect(Object.fromEntries(requests[0]!.query)).toEqual({
+      page: '2',
+      pageSize: '25',
+      direction: 'outbound',
+    });
   });
 });

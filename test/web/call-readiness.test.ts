@@ -41,7 +41,10 @@ describe('callBlockers', () => {
   it('says the connection has no numbers, naming it', () => {
     const empty = aConnection('c2', { name: 'SF Overflow SIP', numbers: [] });
     const [b] = callBlockers(input({ connection: empty, callerId: null }));
-    expect(b).toEqual({ field: 'callerId', message: expect.stringContaining('“SF Overflow SIP” has no phone numbers assigned') });
+    expect(b).toEqual({
+      field: 'callerId',
+      message: expect.stringContaining('“SF Overflow SIP” has no phone numbers assigned'),
+    });
   });
 
   it('says no caller ID is chosen', () => {
@@ -51,9 +54,9 @@ describe('callBlockers', () => {
   });
 
   it('passes the destination problem through', () => {
-    expect(callBlockers(input({ destination: { kind: 'empty', message: 'Enter the number to call.' } }))).toEqual([
-      { field: 'destination', message: 'Enter the number to call.' },
-    ]);
+    expect(
+      callBlockers(input({ destination: { kind: 'empty', message: 'Enter the number to call.' } })),
+    ).toEqual([{ field: 'destination', message: 'Enter the number to call.' }]);
   });
 
   it('says why the phone cannot call', () => {
@@ -64,7 +67,11 @@ describe('callBlockers', () => {
 
   it('lists every problem at once, in the order of the page', () => {
     const blockers = callBlockers(
-      input({ callerId: null, destination: { kind: 'empty', message: 'Enter the number to call.' }, phoneProblem: 'p' }),
+      input({
+        callerId: null,
+        destination: { kind: 'empty', message: 'Enter the number to call.' },
+        phoneProblem: 'p',
+      }),
     );
     expect(blockers.map((b) => b.field)).toEqual(['callerId', 'destination', 'phone']);
   });

@@ -1,5 +1,11 @@
 /** Small builders of API DTOs for web unit tests. */
-import type { AssignedNumberDto, ConnectionDto, ConnectionListDto, SessionDto, UserDto } from '../../src/shared/api.js';
+import type {
+  AssignedNumberDto,
+  ConnectionDto,
+  ConnectionListDto,
+  SessionDto,
+  UserDto,
+} from '../../src/shared/api.js';
 import type { AssignmentType } from '../../src/shared/domain.js';
 
 let seq = 0;
@@ -22,7 +28,11 @@ export function aSession(overrides: Partial<SessionDto> = {}): SessionDto {
   return { user: aUser(), csrfToken: 'csrf-123', expiresAt: '2099-01-01T00:00:00.000Z', ...overrides };
 }
 
-export function aNumber(number: string, assignmentType: AssignmentType, overrides: Partial<AssignedNumberDto> = {}): AssignedNumberDto {
+export function aNumber(
+  number: string,
+  assignmentType: AssignmentType,
+  overrides: Partial<AssignedNumberDto> = {},
+): AssignedNumberDto {
   seq += 1;
   return {
     assignmentId: `asg-${seq}`,
@@ -64,6 +74,9 @@ export function aConnection(id: string, overrides: Partial<ConnectionDto> = {}):
   };
 }
 
-export function aList(connections: ConnectionDto[], source: 'database' | 'telnyx' = 'database'): ConnectionListDto {
+export function aList(
+  connections: ConnectionDto[],
+  source: 'database' | 'telnyx' = 'database',
+): ConnectionListDto {
   return { source, count: connections.length, fetchedAt: '2026-01-02T10:00:00.000Z', connections };
 }

@@ -32,24 +32,39 @@ describe('parseDestination', () => {
   });
 
   it('flags a number that is too long', () => {
-    expect(parseDestination('31255501421', 'US')).toMatchObject({ kind: 'invalid', message: 'Too long for a number in United States (+1).' });
+    expect(parseDestination('31255501421', 'US')).toMatchObject({
+      kind: 'invalid',
+      message: 'Too long for a number in United States (+1).',
+    });
   });
 
   it('flags a number of the right length that does not exist in the plan', () => {
-    expect(parseDestination('5551234567', 'US')).toMatchObject({ kind: 'invalid', message: 'Not a valid number in United States (+1).' });
+    expect(parseDestination('5551234567', 'US')).toMatchObject({
+      kind: 'invalid',
+      message: 'Not a valid number in United States (+1).',
+    });
   });
 
   it('flags letters', () => {
     expect(parseDestination('call me', 'US').kind).toBe('invalid');
-    expect(parseDestination('31255abc', 'US')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('digits only') });
+    expect(parseDestination('31255abc', 'US')).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('digits only'),
+    });
   });
 
   it('explains that * and # are tones, not part of the number', () => {
-    expect(parseDestination('*67', 'US')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('tones') });
+    expect(parseDestination('*67', 'US')).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('tones'),
+    });
   });
 
   it('flags an unknown country code', () => {
-    expect(parseDestination('+999 123 456', 'US')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('Unknown country code') });
+    expect(parseDestination('+999 123 456', 'US')).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('Unknown country code'),
+    });
   });
 
   it('treats a lone + as a number still being typed', () => {
@@ -58,7 +73,10 @@ describe('parseDestination', () => {
   });
 
   it('rejects a + in the middle', () => {
-    expect(parseDestination('312+5550142', 'US')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('+ can only come first') });
+    expect(parseDestination('312+5550142', 'US')).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('+ can only come first'),
+    });
   });
 });
 

@@ -13,7 +13,10 @@ const chicagoPrimary = aNumber('+13125550100', 'primary');
 const chicagoSecondary = aNumber('+13125550101', 'secondary');
 const chicagoBackup = aNumber('+13125550102', 'backup');
 const nyPrimary = aNumber('+12125550110', 'primary');
-const chicago = aConnection('chicago', { name: 'Chicago Office SIP', numbers: [chicagoBackup, chicagoPrimary, chicagoSecondary] });
+const chicago = aConnection('chicago', {
+  name: 'Chicago Office SIP',
+  numbers: [chicagoBackup, chicagoPrimary, chicagoSecondary],
+});
 const telnyx = aConnection('telnyx', { name: 'Telnyx US East', provider: 'telnyx', numbers: [nyPrimary] });
 const empty = aConnection('empty', { name: 'SF Overflow SIP', numbers: [] });
 
@@ -28,17 +31,17 @@ afterEach(() => {
 
 describe('orderNumbers', () => {
   it('orders primary, secondary, backup', () => {
-    expect(orderNumbers([chicagoBackup, chicagoSecondary, chicagoPrimary]).map((n) => n.assignmentType)).toEqual([
-      'primary',
-      'secondary',
-      'backup',
-    ]);
+    expect(
+      orderNumbers([chicagoBackup, chicagoSecondary, chicagoPrimary]).map((n) => n.assignmentType),
+    ).toEqual(['primary', 'secondary', 'backup']);
   });
 });
 
 describe('useConnectionsStore', () => {
   it('loads from the database and selects the first connection and its primary number', async () => {
-    const { requests } = installFakeFetch({ 'GET /api/connections': () => json(200, aList([chicago, telnyx])) });
+    const { requests } = installFakeFetch({
+      'GET /api/connections': () => json(200, aList([chicago, telnyx])),
+    });
     const store = useConnectionsStore();
     await store.load();
     expect(requests[0]?.query.get('source')).toBe('database');
@@ -50,7 +53,9 @@ describe('useConnectionsStore', () => {
   });
 
   it('repopulates the caller IDs from loaded data when the connection changes, without a request', async () => {
-    const { requests } = installFakeFetch({ 'GET /api/connections': () => json(200, aList([chicago, telnyx, empty])) });
+    const { requests } = installFakeFetch({
+      'GET /api/connections': () => json(200, aList([chicago, telnyx, empty])),
+    });
     const store = useConnectionsStore();
     await store.load();
     store.selectCallerId(chicagoSecondary.phoneNumberId);
@@ -111,7 +116,11 @@ describe('useConnectionsStore', () => {
     expect(store.status.state).toBe('loading');
     await vi.advanceTimersByTimeAsync(1);
     await loading;
-    expect(store.status).toMatchObject({ state: 'error', code: 'TIMEOUT', message: 'Telnyx API did not answer in 5 s.' });
+    expect(store.status).toMatchObject({
+      state: 'error',
+      code: 'TIMEOUT',
+      message: 'Telnyx API did not answer in 5 s.',
+    });
   });
 
   it('ignores an older answer that arrives after a newer one', async () => {
@@ -144,7 +153,9 @@ describe('useConnectionsStore', () => {
 
 describe('useDialerStore', () => {
   it('normalises with the logged-in user’s default country', async () => {
-    installFakeFetch({ 'POST /api/auth/login': () => json(200, aSession({ user: aUser({ defaultCountry: 'GB' }) })) });
+    installFakeFetch({
+      'POST /api/auth/login': () => json(200, aSession({ user: aUser({ defaultCountry: 'GB' }) })),
+    });
     await useSessionStore().login('a@b.c', 'pw');
     const dialer = useDialerStore();
     dialer.setInput('020 7946 0958');

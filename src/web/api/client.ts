@@ -125,14 +125,20 @@ export class ApiClient {
       if (timedOut) {
         throw new ApiError(
           ClientErrorCode.Timeout,
-          options.timeoutMessage ?? `The server did not answer in ${Math.round((options.timeoutMs ?? 0) / 1000)} s`,
+          options.timeoutMessage ??
+            `The server did not answer in ${Math.round((options.timeoutMs ?? 0) / 1000)} s`,
           0,
         );
       }
       if (options.signal?.aborted) throw err;
-      throw new ApiError(ClientErrorCode.Network, 'Cannot reach the server. Check your connection and try again.', 0, {
-        cause: String(err),
-      });
+      throw new ApiError(
+        ClientErrorCode.Network,
+        'Cannot reach the server. Check your connection and try again.',
+        0,
+        {
+          cause: String(err),
+        },
+      );
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onOuterAbort);
@@ -217,9 +223,11 @@ function toApiError(status: number, payload: unknown): ApiError {
   return new ApiError(fallbackCode(status), defaultMessage(status), status);
 }
 
-function isErrorBody(value: unknown): value is { error: { code: string; message: string; details?: unknown } } {
+function isErrorBody(
+  value: unknown,
+): value is { error: { code: string; message: string; details?: unknown } } {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
-  const error = (value as { error: unknown }).error;
+  const error = value.error;
   return (
     typeof error === 'object' &&
     error !== null &&

@@ -3,8 +3,12 @@
  * is not one yet. Uses libphonenumber-js's small ("min") metadata: it validates lengths and number plans
  * per country, which is what a dialer needs, at a fraction of the full metadata's size.
  */
-import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/min';
-import type { CountryCode } from 'libphonenumber-js/min';
+import {
+  getCountryCallingCode,
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  validatePhoneNumberLength,
+} from 'libphonenumber-js/min';
 
 export type Destination =
   | { kind: 'empty'; message: string }
@@ -27,7 +31,7 @@ export function cleanPastedNumber(text: string): string {
 /** "United States (+1)". */
 export function regionLabel(country: string): string {
   const name = countryName(country);
-  return isSupportedCountry(country) ? `${name} (+${getCountryCallingCode(country as CountryCode)})` : name;
+  return isSupportedCountry(country) ? `${name} (+${getCountryCallingCode(country)})` : name;
 }
 
 export function countryName(country: string): string {
@@ -47,24 +51,28 @@ export function parseDestination(input: string, defaultCountry: string): Destina
   if (!ALLOWED.test(text)) {
     return {
       kind: 'invalid',
-      message: 'Use digits only, with + and the country code in front of an international number.'
+      message: 'Use digits only, with + and the country code in front of an international number.',
     };
   }
   if (/[*#]/.test(text)) {
     return {
       kind: 'invalid',
-      message: '* and # cannot be part of the number to call; send them as tones during the call.'
+      message: '* and # cannot be part of the number to call; send them as tones during the call.',
     };
   }
   if (text.indexOf('+') > 0 || (text.match(/\+/g)?.length ?? 0) > 1) {
     return { kind: 'invalid', message: 'A + can only come first, before the country code.' };
   }
 
-  const country = isSupportedCountry(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
+  const country = isSupportedCountry(defaultCountry) ? defaultCountry : undefined;
   const lengthProblem = validatePhoneNumberLength(text, country);
   const parsed = parsePhoneNumberFromString(text, country);
   const where = parsed?.country ?? (text.startsWith('+') ? undefined : country);
-  const place = where ? regionLabel(where) : parsed ? `country code +${parsed.countryCallingCode}` : 'that country';
+  const place = where
+    ? regionLabel(where)
+    : parsed
+      ? `country code +${parsed.countryCallingCode}`
+      : 'that country';
 
   switch (lengthProblem) {
     case 'NOT_A_NUMBER':
@@ -91,7 +99,12 @@ export function parseDestination(input: string, defaultCountry: string): Destina
   if (!parsed || !parsed.isValid()) {
     return { kind: 'invalid', message: `Not a valid number in ${place}.` };
   }
-  return { kind: 'valid', e164: parsed.number, formatted: parsed.formatInternational(), country: parsed.country ?? null };
+  return {
+    kind: 'valid',
+    e164: parsed.number,
+    formatted: parsed.formatInternational(),
+    country: parsed.country ?? null,
+  };
 }
 
 /** "+1 312 555 0100" for an E.164 number; the input when it cannot be parsed. */

@@ -5,7 +5,12 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AssignedNumberDto, ConnectionDto, ConnectionListDto, ConnectionSource } from '../../shared/api.js';
+import type {
+  AssignedNumberDto,
+  ConnectionDto,
+  ConnectionListDto,
+  ConnectionSource,
+} from '../../shared/api.js';
 import { compareAssignmentType } from '../../shared/domain.js';
 import { ApiError, api } from '../api/client.js';
 
@@ -43,7 +48,9 @@ export const useConnectionsStore = defineStore('connections', () => {
   const listSource = computed<ConnectionSource | null>(() => list.value?.source ?? null);
   const selected = computed(() => connections.value.find((c) => c.id === selectedId.value) ?? null);
   const numbers = computed(() => selected.value?.numbers ?? []);
-  const callerId = computed(() => numbers.value.find((n) => n.phoneNumberId === selectedCallerId.value) ?? null);
+  const callerId = computed(
+    () => numbers.value.find((n) => n.phoneNumberId === selectedCallerId.value) ?? null,
+  );
   const isLoading = computed(() => status.value.state === 'loading');
   /** A load has finished at least once (so "no connections" really means none). */
   const settled = computed(() => list.value !== null || status.value.state === 'error');
@@ -55,7 +62,9 @@ export const useConnectionsStore = defineStore('connections', () => {
   }
 
   function selectCallerId(phoneNumberId: string | null): void {
-    selectedCallerId.value = numbers.value.some((n) => n.phoneNumberId === phoneNumberId) ? phoneNumberId : null;
+    selectedCallerId.value = numbers.value.some((n) => n.phoneNumberId === phoneNumberId)
+      ? phoneNumberId
+      : null;
   }
 
   /** Keeps the current choices when they still exist in a fresh list; otherwise picks the first ones. */

@@ -66,5 +66,19 @@ export const useDialerStore = defineStore('dialer', () => {
     touched.value = true;
   }
 
-  return { input, touched, defaultCountry, destination, countryHint, showError, setInput, press, backspace, clear, paste, touch, markAttempted };
+  return {
+    input,
+    touched,
+    defaultCountry,
+    destination,
+    countryHint,
+    showError,
+    setInput,
+    press,
+    backspace,
+    clear,
+    paste,
+    touch,
+    markAttempted,
+  };
 });

@@ -80,5 +80,14 @@ export const usePhoneStore = defineStore('phone', () => {
     callState.value = 'idle';
   }
 
-  return { softphone, registration, callState, isRegistered, registrationLabel, problem, attach, detach: detachSoftphone };
+  return {
+    softphone,
+    registration,
+    callState,
+    isRegistered,
+    registrationLabel,
+    problem,
+    attach,
+    detach: detachSoftphone,
+  };
 });

@@ -40,7 +40,8 @@ export const useSessionStore = defineStore('session', () => {
       .then(apply)
       .catch((err: unknown) => {
         clear();
-        if (err instanceof ApiError && err.code === ErrorCode.SessionExpired) notice.value = SESSION_EXPIRED_MESSAGE;
+        if (err instanceof ApiError && err.code === ErrorCode.SessionExpired)
+          notice.value = SESSION_EXPIRED_MESSAGE;
         else if (err instanceof ApiError && !err.isUnauthenticated) notice.value = err.message;
       })
       .finally(() => {
@@ -73,5 +74,16 @@ export const useSessionStore = defineStore('session', () => {
     notice.value = SESSION_EXPIRED_MESSAGE;
   }
 
-  return { user, expiresAt, notice, checked, isAuthenticated, defaultCountry, ensureChecked, login, logout, expire };
+  return {
+    user,
+    expiresAt,
+    notice,
+    checked,
+    isAuthenticated,
+    defaultCountry,
+    ensureChecked,
+    login,
+    logout,
+    expire,
+  };
 });

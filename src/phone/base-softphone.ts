@@ -41,6 +41,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   private readonly calls = new Map<string, CallImpl>();
   private current: CallImpl | null = null;
   private qualityTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly lastQuality = new Map<string, CallQuality>();
+  private readonly finalSamples = new Map<string, Promise<CallQuality>>();
   private ringtone: Ringtone | null = null;
   private audioEl: HTMLAudioElement | null = null;
   private ownsAudioEl = false;
@@ -176,6 +178,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       return;
     }
     const answered = call.state === 'active' || call.state === 'held';
+    // getStats() is called now, before the provider closes the peer connection: the final sample.
+    if (answered) this.finalSamples.set(call.id, this.qualityOfCall(call.id));
     this.doHangup(call);
     this.endCall(call, {
       cause: answered ? 'normal' : 'cancelled',
@@ -274,7 +278,11 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected addCall(init: CallInit): CallImpl {
     const call = new CallImpl(this, init);
     // Keep only live calls and the latest one, so memory does not grow over a day of calls.
-    for (const [id, c] of this.calls) if (!c.live) this.calls.delete(id);
+    for (const [id, c] of this.calls) {
+      if (c.live) continue;
+      this.calls.delete(id);
+      this.lastQuality.delete(id);
+    }
     this.calls.set(call.id, call);
     this.current = call;
     if (init.direction === 'inbound') {
@@ -331,10 +339,19 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   // ---- CallOwner ----------------------------------------------------------------------------------
 
-  qualityOfCall(callId: string): Promise<CallQuality> {
+  /**
+   * Fresh stats while the peer connection is open; once it is closed (call ended), the last good
+   * sample, so the call record still gets MOS/jitter/loss.
+   */
+  async qualityOfCall(callId: string): Promise<CallQuality> {
     const call = this.calls.get(callId);
-    if (!call) return Promise.resolve({ ...EMPTY_QUALITY });
-    return qualityOf(this.statsSource(call));
+    if (!call) return { ...EMPTY_QUALITY };
+    const q = await qualityOf(this.statsSource(call));
+    if (q.bytesReceived > 0 || q.bytesSent > 0) {
+      this.lastQuality.set(callId, q);
+      return q;
+    }
+    return this.lastQuality.get(callId) ?? q;
   }
 
   onCallStateChanged(call: CallImpl, previous: CallState): void {
@@ -342,7 +359,9 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     if (call.state === 'active' && previous !== 'held') this.startQualityTimer(call);
     if (call.state === 'ended') {
       this.stopQualityTimer();
-      void this.qualityOfCall(call.id).then((quality) => {
+      const final = this.finalSamples.get(call.id) ?? this.qualityOfCall(call.id);
+      this.finalSamples.delete(call.id);
+      void final.then((quality) => {
         if (quality.bytesReceived > 0 || quality.bytesSent > 0) this.emit('callQuality', { call, quality });
       });
     }

@@ -138,6 +138,22 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     const bEnd = await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'ended', 'B ended');
     expect(bEnd).toMatchObject({ cause: 'normal' });
     expect(await call(a, 'states')).toEqual(['dialing', 'ringing', 'active', 'held', 'active', 'ended']);
+    // Both ends keep a final quality sample for the call record, even after the peer connection closed.
+    for (const p of [a, b]) {
+      const last = await until(
+        () => p.evaluate(() => {
+          const log = (window as unknown as HarnessWindow).harness.log;
+          const endedAt = log.findIndex((l) => l.kind === 'callState' && (l.data as { state: string }).state === 'ended');
+          return log.slice(endedAt).filter((l) => l.kind === 'quality').map((l) => l.data as { bytesReceived: number; mos: number | null });
+        }),
+        (x) => x.length > 0,
+        'final quality sample',
+        3000,
+      );
+      expect(last[0]!.bytesReceived).toBeGreaterThan(1000);
+      expect(last[0]!.mos).toBeGreaterThan(3.5);
+      expect(await p.evaluate(() => (window as unknown as HarnessWindow).harness.quality())).toMatchObject({ bytesReceived: expect.any(Number) });
+    }
     expect(await call(b, 'states')).toEqual(['ringing', 'active', 'ended']);
   });
 

@@ -290,6 +290,9 @@ export class JsSipSoftphone extends BaseSoftphone {
       const originator = String(e.originator);
       const by = originator === 'local' ? 'local' : originator === 'remote' ? 'remote' : 'system';
       this.finish(call, { cause, sipCode, by, reason });
+      if (reason === 'User Denied Media Access') {
+        this.reportError('PHONE_MEDIA_DENIED', 'The microphone is not available or access was denied.', call.id);
+      }
     });
   }
 

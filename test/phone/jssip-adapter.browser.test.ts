@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
-import { findMissingLabTools, labToolsHint, startSipLab, type SipLab } from '../lab/sip-lab.js';
+import { findMissingLabTools, labToolsHint, runSippUas, startSipLab, type SipLab } from '../lab/sip-lab.js';
 import type { HarnessWindow } from './harness/entry.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
 
@@ -17,9 +17,12 @@ if (missing.length > 0) console.warn(labToolsHint(missing));
 const USERS = [
   { username: 'alice', password: 'alice-pw' },
   { username: 'bob', password: 'bob-pw' },
+  { username: 'sippuas', password: 'uas-pw' },
 ];
 const ALICE_NUMBER = '+15551230001';
 const BOB_NUMBER = '+15551230002';
+/** A SIPp UAS standing in for a plain-RTP trunk; rtpengine bridges WebRTC to it. */
+const TRUNK_NUMBER = '+15551230003';
 
 let lab: SipLab;
 let browser: LabBrowser;
@@ -89,7 +92,7 @@ async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promi
 beforeAll(async () => {
   if (missing.length > 0) return;
   [lab, browser, harness] = await Promise.all([
-    startSipLab({ users: USERS, aliases: { [ALICE_NUMBER]: 'alice', [BOB_NUMBER]: 'bob' } }),
+    startSipLab({ users: USERS, withRtpengine: true, aliases: { [ALICE_NUMBER]: 'alice', [BOB_NUMBER]: 'bob', [TRUNK_NUMBER]: 'sippuas' } }),
     launchLabBrowser(),
     startHarnessServer(),
   ]);
@@ -190,6 +193,22 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(local).toEqual(['9']);
     await new Promise((r) => setTimeout(r, 300));
     expect(await b2.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'dtmf' || l.kind === 'info'))).toEqual([]);
+  });
+
+  it('calls a plain-RTP SIP peer (SIPp) through rtpengine: answered, echoed audio, BYE', async () => {
+    const uas = await runSippUas({ lab, username: 'sippuas', password: 'uas-pw', timeoutMs: 30_000 });
+    await uas.ready;
+    const a = await phonePage();
+    expect(await call(a, 'register', registration('alice'))).toEqual({ ok: true });
+    await call(a, 'call', { destination: TRUNK_NUMBER, callerId: ALICE_NUMBER });
+    await until(() => call<Info>(a, 'callInfo'), (c) => c?.state === 'active', 'active');
+    await until(() => call<{ bytesReceived: number }>(a, 'quality'), (q) => q.bytesReceived > 1000, 'echoed audio', 5000);
+    await call(a, 'hangup');
+    const done = await uas.done;
+    expect(done.exitCode, done.output.slice(-3000)).toBe(0);
+    expect(done.output).toMatch(new RegExp(`P-Asserted-Identity: <sip:\\${ALICE_NUMBER}@${lab.domain}>`));
+    expect(done.output).toMatch(/m=audio \d+ RTP\/AVP/); // rtpengine turned DTLS-SRTP/ICE into plain RTP
+    expect(await call(a, 'states')).toEqual(['dialing', 'ringing', 'active', 'ended']);
   });
 
   it('a wrong password gives a clear registration error', async () => {

@@ -160,6 +160,16 @@ describe('TelnyxRepository', () => {
     const c = await tokens.registrationFor(trunk);
     expect(c!.loginToken).not.toBe(a!.loginToken);
     expect(saved).toHaveLength(1);
+    // Relinked to another connection: a credential of that connection replaces the stored one.
+    const conn2 = (await repo.listAllConnections())[1]!;
+    const relinked = await tokens.registrationFor({
+      ...trunk,
+      telnyx_connection_id: conn2.id,
+      telnyx_credential_id: saved[0]!,
+    });
+    expect(relinked!.loginToken).not.toBe(c!.loginToken);
+    expect(saved).toHaveLength(2);
+    expect(fake.credentials.get(saved[1]!)!.resource_id).toBe(`connection:${conn2.id}`);
     // Not linked, or tokens off: not a token trunk (the registration service answers with login/password).
     expect(await tokens.registrationFor({ ...trunk, telnyx_connection_id: null })).toBeNull();
     expect(await tokens.registrationFor({ ...trunk, settings: '{"useLoginToken":false}' })).toBeNull();

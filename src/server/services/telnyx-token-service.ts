@@ -23,6 +23,7 @@ interface CachedToken {
   token: string;
   expiresAt: number;
   credentialId: string;
+  connectionId: string;
 }
 
 export function jwtExpiry(token: string): number | null {
@@ -83,7 +84,11 @@ export class TelnyxTokenService {
 
   private async tokenFor(trunk: SipTrunkRow): Promise<CachedToken> {
     const cached = this.cache.get(trunk.id);
-    if (cached && cached.expiresAt - this.now() > TOKEN_REFRESH_MARGIN_MS) {
+    if (
+      cached &&
+      cached.connectionId === trunk.telnyx_connection_id &&
+      cached.expiresAt - this.now() > TOKEN_REFRESH_MARGIN_MS
+    ) {
       // Keep the map in LRU order.
       this.cache.delete(trunk.id);
       this.cache.set(trunk.id, cached);
@@ -98,10 +103,20 @@ export class TelnyxTokenService {
 
   private async mint(trunk: SipTrunkRow): Promise<CachedToken> {
     const connectionId = trunk.telnyx_connection_id!;
-    let credentialId = trunk.telnyx_credential_id;
-    // A cached token may know a newer credential id than the row we were given.
-    credentialId = this.cache.get(trunk.id)?.credentialId ?? credentialId;
-    if (!credentialId) credentialId = await this.createCredential(trunk.id, connectionId, null);
+    const known = this.cache.get(trunk.id);
+    // The cache may know a newer credential id than the row we were given.
+    let credentialId = known?.connectionId === connectionId ? known.credentialId : trunk.telnyx_credential_id;
+    const verified = known?.connectionId === connectionId && known.credentialId === credentialId;
+    if (credentialId && !verified) {
+      // Not verified by this process yet: it must still exist and belong to the trunk's connection (an admin
+      // may have relinked the trunk to another connection since it was created).
+      const cred = await this.telnyx.getCredential(credentialId);
+      if (!cred || cred.expired || cred.connectionId !== connectionId) {
+        credentialId = await this.createCredential(trunk.id, connectionId, credentialId);
+      }
+    } else if (!credentialId) {
+      credentialId = await this.createCredential(trunk.id, connectionId, null);
+    }
     let token = await this.telnyx.createToken(credentialId);
     if (token === null) {
       // Deleted at Telnyx: make a new one and remember it instead.
@@ -113,6 +128,7 @@ export class TelnyxTokenService {
       token,
       expiresAt: jwtExpiry(token) ?? this.now() + ASSUMED_TTL_MS,
       credentialId,
+      connectionId,
     };
     this.cache.delete(trunk.id);
     this.cache.set(trunk.id, entry);

@@ -290,6 +290,24 @@ export class TelnyxRepository {
     });
   }
 
+  /** null when Telnyx does not know the credential (deleted). */
+  async getCredential(id: string): Promise<TelnyxCredential | null> {
+    const sdk = this.sdk();
+    try {
+      const c = (await sdk.telephonyCredentials.retrieve(id)).data;
+      if (!c?.id) return null;
+      return {
+        id: c.id,
+        name: c.name ?? null,
+        connectionId: c.resource_id?.replace(/^connection:/, '') ?? null,
+        expired: c.expired === true,
+      };
+    } catch (err) {
+      if (err instanceof TelnyxNotFoundError) return null;
+      throw this.translate(err);
+    }
+  }
+
   /**
    * A login token (JWT) for the credential. null when Telnyx no longer knows the credential (deleted),
    * so the caller can create a fresh one.

@@ -6,8 +6,10 @@
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { CallDto, ConnectionListDto } from '../../src/shared/api.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  apiAs,
   DEMO_TRUNKS,
   DEMO_USERS,
   type DialerServer,
@@ -142,7 +144,7 @@ describe('the dialer page', () => {
     const degraded = p.getByRole('option', { name: /Telnyx US East/ });
     expect(await degraded.textContent()).toContain('Degraded');
     await p.waitForTimeout(400); // let the overlay's fade-in finish
-    await screenshot(p, 'dialer-connection-open-desktop');
+    await screenshot(p, 'dialer-connection-open-desktop', { fullPage: false });
     await p.keyboard.press('Escape');
   });
 
@@ -378,6 +380,78 @@ describe('the source toggle', () => {
   });
 });
 
+describe('call history', () => {
+  beforeAll(async () => {
+    // 30 outbound calls from Chicago (one page and a bit) and 2 inbound ones on Telnyx US East.
+    const api = await apiAs(server.url, agent1.email, agent1.password);
+    const { connections } = await api<ConnectionListDto>('GET', '/api/connections?source=database');
+    const chicago = connections.find((c) => c.name === 'Chicago Office SIP')!;
+    const telnyx = connections.find((c) => c.name === 'Telnyx US East')!;
+    const base = Date.parse('2026-11-20T15:00:00Z');
+    for (let i = 0; i < 30; i++) {
+      const call = await api<CallDto>('POST', '/api/calls', {
+        connectionId: chicago.id,
+        phoneNumberId: chicago.numbers[0]!.phoneNumberId,
+        remoteNumber: `+1312555${String(200 + i).padStart(4, '0')}`,
+        direction: 'outbound',
+      });
+      const answered = i % 3 !== 0;
+      const started = base + i * 600_000;
+      await api('PATCH', `/api/calls/${call.id}`, {
+        outcome: answered ? 'answered' : 'busy',
+        answeredAt: answered ? new Date(started + 5_000).toISOString() : null,
+        endedAt: new Date(started + (answered ? 95_000 : 4_000)).toISOString(),
+        hangupCause: answered ? 'normal' : 'busy',
+        sipCode: answered ? 200 : 486,
+      });
+    }
+    for (const remote of ['+14155550990', '+14155550991']) {
+      await api('POST', '/api/calls', {
+        connectionId: telnyx.id,
+        phoneNumberId: telnyx.numbers[0]!.phoneNumberId,
+        remoteNumber: remote,
+        direction: 'inbound',
+      });
+    }
+  });
+
+  it('pages through the user’s calls on the server and filters them', async () => {
+    const p = await open();
+    await loginAs(p, agent1.email, agent1.password);
+    const listRequests: string[] = [];
+    p.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/calls') listRequests.push(r.url());
+    });
+    await p.getByRole('link', { name: 'History' }).click();
+    const table = p.getByTestId('history-table');
+    const rows = table.locator('tbody tr');
+    await expect.poll(() => table.textContent()).toContain('1–25 of 32');
+    expect(await rows.count()).toBe(25);
+    await p.waitForTimeout(500);
+    expect(listRequests).toHaveLength(1); // one request per page shown, not one per component update
+
+    await p.getByRole('button', { name: 'Next Page' }).click();
+    await expect.poll(() => table.textContent()).toContain('26–32 of 32');
+    expect(await rows.count()).toBe(7);
+
+    await choose(p, p.getByRole('combobox', { name: 'Direction' }), /^Inbound$/);
+    await expect.poll(() => table.textContent()).toContain('1–2 of 2');
+    expect(await rows.allTextContents()).toEqual([
+      expect.stringContaining('Inbound'),
+      expect.stringContaining('Inbound'),
+    ]);
+    expect(await p.getByTestId('export-csv').getAttribute('href')).toBe(
+      '/api/calls/export.csv?direction=inbound',
+    );
+
+    await p.getByRole('button', { name: 'Reset filters' }).click();
+    await p.getByLabel('Search number').fill('555 0229');
+    await expect.poll(() => table.textContent()).toContain('1–1 of 1');
+    expect(await rows.first().textContent()).toContain('+1 312 555 0229');
+    await screenshot(p, 'history-filtered-desktop');
+  });
+});
+
 describe('accessibility', () => {
   it('goes from login to a ready Call button with the keyboard only, with visible focus', async () => {
     const p = await open();
@@ -464,6 +538,7 @@ describe('screenshots', () => {
       await p.getByRole('link', { name: 'History' }).click();
       await p.getByTestId('history-table').waitFor();
       await expect.poll(() => p.getByTestId('history-table').textContent()).toMatch(/No calls|of \d+/);
+      await p.locator('.p-datatable-mask').waitFor({ state: 'detached' });
       await screenshot(p, `history-${size}`);
       // No page scrolls sideways at this width.
       for (const path of ['/', '/history']) {

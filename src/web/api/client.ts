@@ -59,6 +59,8 @@ export interface CallListQuery {
   phoneNumberId?: string;
   direction?: CallDirection;
   outcome?: CallOutcome;
+  /** Part of the other party's or the caller ID's number. */
+  q?: string;
   page?: number;
   pageSize?: number;
 }
@@ -187,6 +189,11 @@ export class ApiClient {
   }
 
   // ── Calls ───────────────────────────────────────────────────────────────────────────────────────
+  /** Link that downloads the calls matching the filters as CSV (the session cookie authorises it). */
+  callsCsvUrl(query: Omit<CallListQuery, 'page' | 'pageSize'>): string {
+    return `${this.baseUrl}/calls/export.csv${queryString({ ...query })}`;
+  }
+
   listCalls(query: CallListQuery, options: Pick<RequestOptions, 'signal'> = {}): Promise<Page<CallDto>> {
     return this.request('GET', '/calls', { ...options, query: { ...query } });
   }

@@ -38,6 +38,8 @@ export interface Measurement {
   requests: number;
   errors: number;
   non2xx: number;
+  /** CPU time the server process spent per request (user + system), in ms. */
+  serverCpuMsPerRequest: number;
 }
 
 export interface EngineResult {
@@ -49,13 +51,18 @@ export interface EngineResult {
   floor: Measurement;
   /** One request at a time: the service time of one request, without queueing behind the others. */
   serial: { app: Measurement; floor: Measurement };
+  /** The floor's answer served from memory: what a per-user response cache could reach. */
+  cachedCeiling: Measurement;
   throughputRatio: number;
+  /** floor CPU per request / app CPU per request: the throughput ratio the two would have on an idle core. */
+  cpuRatio: number;
   targets: { p99Ms: number; minThroughputRatio: number };
   pass: { p99: boolean; throughput: boolean };
 }
 
-function measurement(r: Result): Measurement {
+function measurement(r: Result, cpuMicros: number): Measurement {
   return {
+    serverCpuMsPerRequest: Math.round((cpuMicros / 1000 / Math.max(1, r.requests.total)) * 1000) / 1000,
     p50Ms: r.latency.p50,
     p90Ms: r.latency.p90,
     p99Ms: r.latency.p99,
@@ -92,7 +99,7 @@ async function startServerProcess(env: Record<string, string>): Promise<{ child:
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = readline.createInterface({ input: child.stdout! });
+  const lines = readline.createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with code ${code}`)));
@@ -134,10 +141,22 @@ async function verify(appUrl: string, floorUrl: string, cookie: string): Promise
   return { app: Buffer.byteLength(text), floor: Buffer.byteLength(floorText) };
 }
 
-async function load(url: string, headers: Record<string, string>, connections = CONNECTIONS): Promise<Measurement> {
+async function serverCpuMicros(cpuUrl: string): Promise<number> {
+  const u = (await (await fetch(cpuUrl)).json()) as { userMicros: number; systemMicros: number };
+  return u.userMicros + u.systemMicros;
+}
+
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  cpuUrl: string,
+  connections = CONNECTIONS,
+): Promise<Measurement> {
   // A short warm-up so the JIT and the database caches are in the steady state being measured.
   await autocannon({ url, connections, duration: 1, headers });
-  return measurement(await autocannon({ url, connections, duration: DURATION, headers }));
+  const before = await serverCpuMicros(cpuUrl);
+  const result = await autocannon({ url, connections, duration: DURATION, headers });
+  return measurement(result, (await serverCpuMicros(cpuUrl)) - before);
 }
 
 async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
@@ -169,9 +188,12 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
     const cookie = await login(`http://127.0.0.1:${server.appPort}`);
     const responseBytes = await verify(appUrl, floorUrl, cookie);
 
-    const floor = await load(floorUrl, {});
-    const app = await load(appUrl, { cookie });
-    const serial = { floor: await load(floorUrl, {}, 1), app: await load(appUrl, { cookie }, 1) };
+    const cpuUrl = `http://127.0.0.1:${server.barePort}/bare/cpu`;
+    const floor = await load(floorUrl, {}, cpuUrl);
+    const app = await load(appUrl, { cookie }, cpuUrl);
+    const cachedCeiling = await load(`http://127.0.0.1:${server.barePort}/bare/cached`, {}, cpuUrl);
+    const serial = { floor: await load(floorUrl, {}, cpuUrl, 1), app: await load(appUrl, { cookie }, cpuUrl, 1) };
+    const cpuRatio = Math.round((floor.serverCpuMsPerRequest / app.serverCpuMsPerRequest) * 100) / 100;
     const throughputRatio = Math.round((app.reqPerSec / floor.reqPerSec) * 100) / 100;
     const p99Target = TARGETS[kind].p99Ms;
     const result: EngineResult = {
@@ -182,13 +204,15 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
       app,
       floor,
       serial,
+      cachedCeiling,
       throughputRatio,
+      cpuRatio,
       targets: { p99Ms: p99Target, minThroughputRatio: TARGETS.minThroughputRatio },
       pass: { p99: app.p99Ms <= p99Target, throughput: throughputRatio >= TARGETS.minThroughputRatio },
     };
     process.stdout.write(
       `  ${kind}: serial (1 connection) app p50 ${serial.app.p50Ms} ms, floor p50 ${serial.floor.p50Ms} ms\n` +
-      `  ${kind}: app p50 ${app.p50Ms} ms p99 ${app.p99Ms} ms ${app.reqPerSec} req/s | floor p50 ${floor.p50Ms} ms p99 ${floor.p99Ms} ms ${floor.reqPerSec} req/s | ratio ${throughputRatio}\n`,
+      `  ${kind}: app p50 ${app.p50Ms} ms p99 ${app.p99Ms} ms ${app.reqPerSec} req/s | floor p50 ${floor.p50Ms} ms p99 ${floor.p99Ms} ms ${floor.reqPerSec} req/s | ratio ${throughputRatio} | server CPU per request app ${app.serverCpuMsPerRequest} ms, floor ${floor.serverCpuMsPerRequest} ms (ratio ${cpuRatio}) | cached ceiling p99 ${cachedCeiling.p99Ms} ms ${cachedCeiling.reqPerSec} req/s\n`,
     );
     return result;
   } finally {
@@ -201,8 +225,9 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
 function markdown(results: EngineResult[], meta: Record<string, unknown>): string {
   const yes = (ok: boolean): string => (ok ? 'yes' : '**no**');
   const rows = results.flatMap((r) => [
-    `| ${r.database} | real app | ${r.app.p50Ms} | ${r.app.p99Ms} | ${r.app.reqPerSec} | ${r.throughputRatio} | ${r.responseBytes.app} | p99 ≤ ${r.targets.p99Ms} ms: ${yes(r.pass.p99)}; ≥ 70 % of floor: ${yes(r.pass.throughput)} |`,
-    `| ${r.database} | floor (bare route) | ${r.floor.p50Ms} | ${r.floor.p99Ms} | ${r.floor.reqPerSec} | 1 | ${r.responseBytes.floor} | |`,
+    `| ${r.database} | real app | ${r.app.p50Ms} | ${r.app.p99Ms} | ${r.app.reqPerSec} | ${r.throughputRatio} | ${r.app.serverCpuMsPerRequest} (${r.cpuRatio}) | ${r.responseBytes.app} | p99 ≤ ${r.targets.p99Ms} ms: ${yes(r.pass.p99)}; ≥ 70 % of floor: ${yes(r.pass.throughput)} |`,
+    `| ${r.database} | floor (bare route) | ${r.floor.p50Ms} | ${r.floor.p99Ms} | ${r.floor.reqPerSec} | 1 | ${r.floor.serverCpuMsPerRequest} (1) | ${r.responseBytes.floor} | |`,
+    `| ${r.database} | cached answer (ceiling) | ${r.cachedCeiling.p50Ms} | ${r.cachedCeiling.p99Ms} | ${r.cachedCeiling.reqPerSec} | | ${r.cachedCeiling.serverCpuMsPerRequest} | ${r.responseBytes.floor} | |`,
   ]);
   const serialRows = results.flatMap((r) => [
     `| ${r.database} | real app | ${r.serial.app.p50Ms} | ${r.serial.app.p99Ms} | ${r.serial.app.reqPerSec} |`,
@@ -215,8 +240,8 @@ function markdown(results: EngineResult[], meta: Record<string, unknown>): strin
     `autocannon, ${CONNECTIONS} connections, ${DURATION} s per row after a 1 s warm-up; server in its own process.`,
     `Measured ${String(meta.date)} on ${String(meta.machine)}, Node ${process.version}.`,
     '',
-    '| database | route | p50 ms | p99 ms | req/s | ratio to floor | response bytes | targets met |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| database | route | p50 ms | p99 ms | req/s | req/s ratio to floor | server CPU ms/req (floor/app) | response bytes | targets met |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
     'One connection (no queueing: the time one request takes):',
@@ -229,6 +254,9 @@ function markdown(results: EngineResult[], meta: Record<string, unknown>): strin
     '',
     'The floor runs the connections service\'s two queries and `JSON.stringify` of the raw rows, with no',
     'session lookup, no mapping to the API shape and no Fastify plugins: what this stack cannot go below.',
+    'The "cached answer" row serves the floor\'s JSON from memory (no SQL): the best a per-user response cache could do.',
+    '"server CPU ms/req" is the CPU time the server process spent per request (PostgreSQL\'s own CPU not included);',
+    'unlike latency it does not depend on what else the machine is doing, so its ratio is the fairest app/floor comparison.',
     '',
   ].join('\n');
 }

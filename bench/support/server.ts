@@ -28,6 +28,22 @@ bare.get('/bare/connections', async (_request, reply) => {
   const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), assignments.listActiveForOwner(benchUserId)]);
   return reply.type('application/json; charset=utf-8').send(JSON.stringify({ trunks: t, numbers: n }));
 });
+// The same answer computed once and kept: what a per-user response cache would serve (ceiling).
+let cached: string | undefined;
+bare.get('/bare/cached', async (_request, reply) => {
+  if (!cached) {
+    const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), assignments.listActiveForOwner(benchUserId)]);
+    cached = JSON.stringify({ trunks: t, numbers: n });
+  }
+  return reply.type('application/json; charset=utf-8').send(cached);
+});
+
+// CPU time of this process, read before and after each load run: per-request CPU cost is a fair
+// comparison even when other work on the machine makes wall-clock latency noisy.
+bare.get('/bare/cpu', () => {
+  const u = process.cpuUsage();
+  return { userMicros: u.user, systemMicros: u.system };
+});
 await bare.listen({ host: '127.0.0.1', port: 0 });
 
 const portOf = (server: typeof bare.server): number => {

@@ -79,7 +79,7 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
     expect(gets.length).toBeGreaterThan(10);
     for (const client of [admin, agent]) {
       for (const r of gets) {
-        const urls = r.url.includes(':') ? candidates.map((id) => r.url.replace(/:[A-Za-z0-9_]+/g, id)) : [r.url];
+        const urls = r.url.includes(':') ? candidates.map((id) => r.url.replace(/:[A-Za-z0-9_]+/g, id ?? '')) : [r.url];
         for (const url of urls) await client.get(url);
       }
       await client.get('/api/connections?source=telnyx');

@@ -13,6 +13,7 @@ import {
   createTrunkBody,
   createUserBody,
   listAssignmentsQuery,
+  listAuditQuery,
   listNumbersQuery,
   listTrunksQuery,
   listUsersQuery,
@@ -117,4 +118,7 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
     await assignments.delete(request.params.id, actor(request));
     return reply.status(204).send();
   });
+
+  // Audit log: newest first (every admin write and every registration hand-out).
+  api.get('/audit', { schema: { querystring: listAuditQuery } }, (request) => services.audit.list(request.query));
 }

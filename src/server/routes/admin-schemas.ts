@@ -163,3 +163,10 @@ export const listAssignmentsQuery = z.strictObject({
   assignmentType: oneOf(ASSIGNMENT_TYPES).optional(),
   isActive: boolQuery.optional(),
 });
+
+export const listAuditQuery = z.strictObject({
+  entityType: text(50).optional(),
+  entityId: id.optional(),
+  action: text(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500, 'must be at most 500').optional(),
+});

@@ -86,6 +86,8 @@ export interface SoftphoneEvents {
   callState: CallStateEvent;
   /** Every ~2 s while a call is answered (and once at the end). */
   callQuality: CallQualityEvent;
+  /** A keypad tone from the other party (SIP INFO; RFC 4733 tones in RTP are not visible to the page). */
+  dtmfReceived: { call: Call; digit: string };
   error: PhoneError;
 }
 

@@ -234,7 +234,8 @@ export class JsSipSoftphone extends BaseSoftphone {
       direction: 'inbound',
       remoteNumber: toE164ish(number),
       remoteName: display && display !== number ? display : null,
-      callerId: request.ruri?.user ? toE164ish(request.ruri.user) : null,
+      // The R-URI is our registered contact after the proxy's lookup; the To user is the number dialled.
+      callerId: calledNumber(request.ruri?.user, request.to?.uri?.user),
     });
     this.track(call, session);
   }
@@ -270,6 +271,9 @@ export class JsSipSoftphone extends BaseSoftphone {
       if (e.originator !== 'remote' || !e.response) return;
       if (e.response.body && e.response.body.length > 0) call.apply({ type: 'early_media' });
       else if (e.response.status_code === 180) call.apply({ type: 'ringing' });
+    });
+    session.on('newDTMF', (e: { originator: string; dtmf: { tone: string } }) => {
+      if (e.originator === 'remote') this.emit('dtmfReceived', { call, digit: String(e.dtmf.tone) });
     });
     session.on('accepted', () => call.apply({ type: 'answered' }));
     session.on('confirmed', () => {
@@ -371,4 +375,12 @@ export class JsSipSoftphone extends BaseSoftphone {
     emitter.removeAllListeners();
     uaCount--;
   }
+}
+
+/** Our number on an inbound call: the R-URI user when it is a number, else the To user, else unknown. */
+function calledNumber(ruriUser: string | undefined, toUser: string | undefined): string | null {
+  for (const user of [ruriUser, toUser]) {
+    if (user && /^\+?\d{6,15}$/.test(user)) return toE164ish(user.replace(/^\+/, ''));
+  }
+  return null;
 }

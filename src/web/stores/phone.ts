@@ -1,30 +1,52 @@
 /**
- * The browser phone as the page sees it: registration and call state.
+ * The browser phone as the page sees it: one softphone per selected connection, its registration and
+ * line state. {@link connect} ends the previous softphone (its registration and socket) before it asks
+ * the server for the new connection's registration and registers; answers that arrive after the agent
+ * switched again are dropped, so switching quickly never leaves two phones registered.
  *
- * For now nothing registers, so the state is "not connected". The calling feature plugs a `Softphone`
- * from src/phone in through {@link attach}: it forwards the softphone's registration and call-state
- * events here, and the page (Call button, status bar) reacts without knowing which adapter runs.
+ * The page (Call button, status bar) reads the state here without knowing which adapter runs; calls
+ * themselves live in `useCallStore`, bound to each new softphone.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
+import type { ConnectionDto, RegistrationDto } from '../../shared/api.js';
+import type { Provider } from '../../shared/domain.js';
+import { createSoftphone } from '../../phone/create-softphone.js';
 import type { CallState, RegistrationState, Softphone } from '../../phone/softphone.js';
+import { ApiError, api } from '../api/client.js';
+import { loadAudioDevices } from '../lib/audio-preferences.js';
+import { useCallStore } from './call.js';
 
 /** What the store needs from a softphone (a `Softphone` from src/phone; a fake in tests). */
 export type PhoneEventSource = Pick<Softphone, 'on' | 'registrationState' | 'lineState'>;
 
-export const NOT_CONNECTED_REASON = 'calling from the browser is not set up in this version yet';
+export const NOT_CONNECTED_REASON = 'choose a connection to register the phone';
 
 export const usePhoneStore = defineStore('phone', () => {
-  /** null = no softphone attached (the state this version ships with). */
+  /** null = no softphone (no connection selected, or its registration could not be fetched). */
   const softphone = shallowRef<PhoneEventSource | null>(null);
   const registration = ref<RegistrationState>({ status: 'unregistered' });
   const callState = ref<CallState>('idle');
+  /** The connection the phone is (being) registered with. */
+  const connectionId = ref<string | null>(null);
+  const provider = ref<Provider | null>(null);
+  /** The server's default credentials are in use (the connection has none of its own). */
+  const fallback = ref(false);
+  /** Fetching the registration from the server. */
+  const preparing = ref(false);
+  /** The server refused the registration (no credentials, Telnyx unavailable, ...): its message. */
+  const setupError = ref<string | null>(null);
   let detach: (() => void) | null = null;
+  let owned: Softphone | null = null;
+  /** Bumped by every connect()/disconnect(): answers for an older generation are dropped. */
+  let generation = 0;
 
   const isRegistered = computed(() => registration.value.status === 'registered');
 
   /** Short label for the status bar. */
   const registrationLabel = computed(() => {
+    if (preparing.value) return 'Registering…';
+    if (setupError.value) return 'Registration failed';
     if (!softphone.value) return 'Not connected';
     const state = registration.value;
     switch (state.status) {
@@ -33,7 +55,7 @@ export const usePhoneStore = defineStore('phone', () => {
       case 'registering':
         return 'Registering…';
       case 'registered':
-        return 'Registered';
+        return fallback.value ? 'Registered (default credentials)' : 'Registered';
       case 'failed':
         return 'Registration failed';
       case 'reconnecting':
@@ -41,8 +63,19 @@ export const usePhoneStore = defineStore('phone', () => {
     }
   });
 
+  /** The plain reason behind a failed or interrupted registration, for the status bar; null otherwise. */
+  const registrationDetail = computed<string | null>(() => {
+    if (setupError.value) return setupError.value;
+    const state = registration.value;
+    if (state.status === 'failed') return `${state.reason}${state.sipCode ? ` (SIP ${state.sipCode})` : ''}`;
+    if (state.status === 'reconnecting') return `next try within ${Math.ceil(state.nextRetryInMs / 1000)} s`;
+    return null;
+  });
+
   /** Why the phone cannot call, in words for the Call button; null when it can. */
   const problem = computed<string | null>(() => {
+    if (preparing.value) return 'Phone is still registering with the selected connection.';
+    if (setupError.value) return `Phone registration failed: ${withStop(setupError.value)}`;
     if (!softphone.value) return `Phone not connected: ${NOT_CONNECTED_REASON}.`;
     const state = registration.value;
     switch (state.status) {
@@ -53,12 +86,13 @@ export const usePhoneStore = defineStore('phone', () => {
       case 'registering':
         return 'Phone is still registering with the selected connection.';
       case 'failed':
-        return `Phone registration failed: ${state.reason}${state.sipCode ? ` (SIP ${state.sipCode})` : ''}.`;
+        return `Phone registration failed: ${state.reason.replace(/\.$/, '')}${state.sipCode ? ` (SIP ${state.sipCode})` : ''}.`;
       case 'reconnecting':
         return `Phone lost its connection and is reconnecting (attempt ${state.attempt}).`;
     }
   });
 
+  /** Follow a softphone's events (the real one from connect(), or a fake in tests). */
   function attach(source: PhoneEventSource): void {
     detachSoftphone();
     softphone.value = source;
@@ -80,14 +114,99 @@ export const usePhoneStore = defineStore('phone', () => {
     callState.value = 'idle';
   }
 
+  /** End the current softphone: hang up, unregister, close its socket. */
+  async function disconnect(): Promise<void> {
+    generation++;
+    preparing.value = false;
+    setupError.value = null;
+    connectionId.value = null;
+    provider.value = null;
+    fallback.value = false;
+    await teardown();
+  }
+
+  async function teardown(): Promise<void> {
+    const phone = owned;
+    owned = null;
+    detachSoftphone();
+    if (phone) await phone.destroy().catch(() => undefined);
+  }
+
+  /**
+   * Register the phone with `connection` (null = no phone). Resolves when registered or when the
+   * attempt failed; the state says which. `userId` picks the agent's remembered audio devices.
+   */
+  async function connect(connection: ConnectionDto | null, userId: string | null = null): Promise<void> {
+    const gen = ++generation;
+    setupError.value = null;
+    fallback.value = false;
+    connectionId.value = connection?.id ?? null;
+    provider.value = connection?.provider ?? null;
+    preparing.value = connection !== null;
+    await teardown();
+    if (!connection || gen !== generation) return;
+
+    let reg: RegistrationDto;
+    let phone: Softphone;
+    try {
+      reg = await api.createRegistration(connection.id);
+      if (gen !== generation) return;
+      phone = await createSoftphone(reg.provider);
+    } catch (err) {
+      if (gen !== generation) return;
+      preparing.value = false;
+      setupError.value = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+      return;
+    }
+    if (gen !== generation) {
+      await phone.destroy();
+      return;
+    }
+    owned = phone;
+    preparing.value = false;
+    fallback.value = reg.fallback;
+    attach(phone);
+    const unbind = useCallStore().bind(phone, connection.id);
+    const offDetach = detach;
+    detach = () => {
+      offDetach?.();
+      unbind();
+    };
+    const devices = loadAudioDevices(userId);
+    if (devices) await phone.setAudioDevices(devices).catch(() => undefined);
+    try {
+      await phone.register(reg);
+    } catch {
+      // The registration state already says why (failed: reason); nothing else to do here.
+    }
+  }
+
+  /** The live softphone, for the call store and the audio settings. */
+  function current(): Softphone | null {
+    return owned;
+  }
+
   return {
     softphone,
     registration,
     callState,
+    connectionId,
+    provider,
+    fallback,
+    preparing,
+    setupError,
     isRegistered,
     registrationLabel,
+    registrationDetail,
     problem,
     attach,
     detach: detachSoftphone,
+    connect,
+    disconnect,
+    current,
   };
 });
+
+function withStop(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}

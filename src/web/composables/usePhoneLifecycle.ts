@@ -1,0 +1,39 @@
+/**
+ * Keeps the browser phone registered with the selected connection for as long as the app runs (on
+ * every page, so calls keep ringing while the agent reads the history): re-registers when the
+ * selection changes, ends the registration on logout. Also prepares what needs a user gesture: the
+ * ringtone's audio and the permission for desktop notifications.
+ */
+import { onScopeDispose, watch } from 'vue';
+import { primeAudioOnFirstInteraction } from '../../phone/ringtone.js';
+import { askNotificationPermissionOnFirstInteraction } from '../lib/desktop-notification.js';
+import { useConnectionsStore } from '../stores/connections.js';
+import { usePhoneStore } from '../stores/phone.js';
+import { useSessionStore } from '../stores/session.js';
+
+export function usePhoneLifecycle(): void {
+  const session = useSessionStore();
+  const connections = useConnectionsStore();
+  const phone = usePhoneStore();
+  const offPrime = primeAudioOnFirstInteraction();
+  const offAsk = askNotificationPermissionOnFirstInteraction();
+
+  watch(
+    () => [session.user?.id ?? null, connections.selected?.id ?? null] as const,
+    ([userId, connectionId], previous) => {
+      if (previous && previous[0] === userId && previous[1] === connectionId) return;
+      if (!userId || !connectionId) void phone.disconnect();
+      else void phone.connect(connections.selected, userId);
+    },
+    { immediate: true },
+  );
+
+  const unload = (): void => void phone.disconnect();
+  window.addEventListener('pagehide', unload);
+  onScopeDispose(() => {
+    offPrime();
+    offAsk();
+    window.removeEventListener('pagehide', unload);
+    void phone.disconnect();
+  });
+}

@@ -24,7 +24,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.ts', 'bin/*.js'] },
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
         tsconfigRootDir: import.meta.dirname,
         extraFileExtensions: ['.vue'],
       },

@@ -1,6 +1,6 @@
 /**
  * Runs the fake Telnyx API on its own (for the browser tests and by hand):
- *   tsx test/fakes/telnyx-api/main.ts [--port 0] [--numbers 300] [--connections 4] [--api-key KEY]
+ *   tsx test/fakes/telnyx-api/main.ts [--port 0] [--numbers 300] [--connections 4] [--connection-ids a,b] [--api-key KEY]
  * Prints one JSON line `{ "baseUrl": ..., "apiKey": ... }` once it listens.
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     numbers: { type: 'string', default: '300' },
     connections: { type: 'string', default: '4' },
+    'connection-ids': { type: 'string' },
     'api-key': { type: 'string', default: 'test-telnyx-key' },
   },
 });
@@ -19,6 +20,7 @@ const fake = await startFakeTelnyx({
   numbers: Number(values.numbers),
   connections: Number(values.connections),
   apiKey: values['api-key'],
+  ...(values['connection-ids'] ? { connectionIds: values['connection-ids'].split(',') } : {}),
 });
 process.stdout.write(`${JSON.stringify({ baseUrl: fake.baseUrl, apiKey: fake.apiKey })}\n`);
 const shutdown = (): void => {

@@ -71,6 +71,11 @@ export interface FakeTelnyxOptions {
   apiKey?: string;
   /** Number of credential connections seeded. Default 4. */
   connections?: number;
+  /**
+   * Ids for the seeded connections (their count wins over `connections`), e.g. the demo seed's
+   * telnyx_connection_id values, so a seeded app's Telnyx trunks are linked to connections here.
+   */
+  connectionIds?: string[];
   /** Total phone numbers seeded, spread round-robin over the connections. Default 300 (> one page of 250). */
   numbers?: number;
   /** How many of the seeded numbers have no connection at all. Default 5. */
@@ -203,11 +208,14 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
   };
 
   // Seed.
-  const connCount = options.connections ?? 4;
+  const connCount = options.connectionIds?.length ?? options.connections ?? 4;
   const numCount = options.numbers ?? 300;
   const unassigned = Math.min(options.unassignedNumbers ?? 5, numCount);
   const seeded = Array.from({ length: connCount }, (_, i) =>
-    addConnection(i === connCount - 1 && connCount > 2 ? { anchorsite_override: 'Chicago, IL' } : {}),
+    addConnection({
+      ...(i === connCount - 1 && connCount > 2 ? { anchorsite_override: 'Chicago, IL' } : {}),
+      ...(options.connectionIds?.[i] ? { id: options.connectionIds[i] } : {}),
+    }),
   );
   for (let i = 0; i < numCount; i++) {
     const conn = i < numCount - unassigned && seeded.length ? seeded[i % seeded.length] : undefined;

@@ -3,15 +3,16 @@
  * (one per page), reads what exists for the page's ids in a few set-based queries, and writes only what
  * differs, so a second sync writes nothing but the "seen in run X" marks.
  *
- * Ownership of fields: Telnyx owns what it reports (names, user names, channel limits, a number's
- * status/type/country and its connection at Telnyx); the app owns local decisions (a trunk's status, which
- * trunk a number is actively assigned to once assigned, assignment types). A difference in what the app
- * owns is reported as drift, never overwritten.
+ * Ownership of fields: a new trunk is created from everything Telnyx reports; afterwards Telnyx owns only
+ * the connection's credential identity (user name, SIP URI) and its state (active, missing), and for
+ * numbers what it reports (number, status, type, country, its connection at Telnyx). The app owns local
+ * decisions: a trunk's name, status, region, capacity and settings, which trunk a number is actively
+ * assigned to once assigned, assignment types. A difference in what the app owns is reported as drift,
+ * never overwritten.
  */
 import crypto from 'node:crypto';
 import type { SyncCounts } from '../../../shared/telnyx.js';
-import type { AssignmentType, TrunkSettings } from '../../../shared/domain.js';
-import { parseJson } from '../../db/json.js';
+import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
 import {
   numberStatusFromTelnyx,
@@ -24,10 +25,6 @@ import type { TelnyxConnection, TelnyxPhoneNumber } from './telnyx-repository.js
 
 type TrunkRow = TelnyxDatabase['sip_trunks'];
 type NumberRow = TelnyxDatabase['phone_numbers'];
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
 
 export class TelnyxSyncRepository {
   private readonly db: TelnyxDb;
@@ -84,7 +81,6 @@ export class TelnyxSyncRepository {
     const inserts: TrunkRow[] = [];
     for (const c of items) {
       const row = existing.get(c.id);
-      const fromTelnyx = settingsFromTelnyx(c);
       if (!row) {
         inserts.push({
           id: crypto.randomUUID(),
@@ -100,7 +96,7 @@ export class TelnyxSyncRepository {
           sip_username: c.userName,
           sip_password_enc: null,
           display_name: null,
-          settings: JSON.stringify(fromTelnyx),
+          settings: JSON.stringify(settingsFromTelnyx(c)),
           region: c.anchorsite,
           location: null,
           channel_limit: c.channelLimit,
@@ -119,29 +115,23 @@ export class TelnyxSyncRepository {
         counts.created++;
         continue;
       }
-      const settings = { ...parseJson<TrunkSettings>(row.settings, {}), ...fromTelnyx };
+      // After import the trunk is the admin's (name, region, capacity, settings); Telnyx keeps owning the
+      // credential identity (user name, hence SIP URI) and its own state (active, still there).
       const desired = {
-        name: c.name,
         sip_uri: sipUriFor(c),
         sip_username: c.userName,
-        region: c.anchorsite,
-        channel_limit: c.channelLimit,
         telnyx_active: c.active ? 1 : 0,
         missing_at_telnyx_at: null,
       };
       const changed =
-        row.name !== desired.name ||
         row.sip_uri !== desired.sip_uri ||
         row.sip_username !== desired.sip_username ||
-        row.region !== desired.region ||
-        (row.channel_limit === null ? null : Number(row.channel_limit)) !== desired.channel_limit ||
         (row.telnyx_active === null ? null : Number(row.telnyx_active)) !== desired.telnyx_active ||
-        row.missing_at_telnyx_at !== null ||
-        !sameJson(parseJson(row.settings, {}), settings);
+        row.missing_at_telnyx_at !== null;
       if (changed) {
         await trx
           .updateTable('sip_trunks')
-          .set({ ...desired, settings: JSON.stringify(settings), updated_at: now })
+          .set({ ...desired, updated_at: now })
           .where('id', '=', row.id)
           .execute();
         counts.updated++;

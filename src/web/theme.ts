@@ -10,6 +10,7 @@ import button from '@primeuix/themes/aura/button';
 import checkbox from '@primeuix/themes/aura/checkbox';
 import datatable from '@primeuix/themes/aura/datatable';
 import datepicker from '@primeuix/themes/aura/datepicker';
+import dialog from '@primeuix/themes/aura/dialog';
 import iconfield from '@primeuix/themes/aura/iconfield';
 import inputnumber from '@primeuix/themes/aura/inputnumber';
 import inputtext from '@primeuix/themes/aura/inputtext';
@@ -34,6 +35,7 @@ export const DialerTheme = definePreset(
       checkbox,
       datatable,
       datepicker,
+      dialog,
       iconfield,
       inputnumber,
       inputtext,

@@ -1,0 +1,293 @@
+/**
+ * Calling from the browser, end to end through the real page: the real server on a seeded database,
+ * Kamailio (users generated from the seeded connections) with rtpengine, SIPp, the fake Telnyx API and
+ * WebRTC server, and Chromium with a fake microphone. Everything is driven through the UI a user sees;
+ * the records are checked in the database and on the history page.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRow } from '../../src/server/db/schema.js';
+import { runSippUas } from '../lab/sip-lab.js';
+import {
+  AGENT2_NUMBER,
+  PSTN_NUMBER,
+  PSTN_USER,
+  TELNYX_SIP_PASSWORD,
+  callState,
+  chooseConnection,
+  dial,
+  openAgent,
+  phoneStatus,
+  shownBytes,
+  startCallingWorld,
+  type AgentPage,
+  type CallingWorld,
+} from './calling-world.js';
+import { screenshot, VIEWPORTS } from './harness.js';
+
+let world: CallingWorld;
+const agents: AgentPage[] = [];
+
+beforeAll(async () => {
+  world = await startCallingWorld();
+}, 120_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.context.close().catch(() => undefined);
+});
+
+async function agent(who: 'agent1' | 'agent2', viewport = VIEWPORTS.desktop): Promise<AgentPage> {
+  const a = await openAgent(world, who, viewport);
+  agents.push(a);
+  return a;
+}
+
+async function waitRegistered(page: Page, timeout = 10_000): Promise<void> {
+  await expect.poll(() => phoneStatus(page), { timeout }).toMatch(/Phone: Registered/);
+}
+
+/** The calls of one user, newest first, straight from the database. */
+async function callsOf(userId: string): Promise<CallRow[]> {
+  return world.server.services.db
+    .selectFrom('calls')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('started_at', 'desc')
+    .execute();
+}
+
+async function finalCallOf(userId: string, remote: string): Promise<CallRow> {
+  let row: CallRow | undefined;
+  await expect
+    .poll(
+      async () => {
+        row = (await callsOf(userId)).find((c) => c.remote_number === remote);
+        return row?.outcome;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe('answered');
+  return row!;
+}
+
+/** Records every value the call panel's data-state takes, from now on, in the page. */
+async function watchStates(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __states: string[] };
+    w.__states = [];
+    const seen = (): void => {
+      const s = document.querySelector('[data-testid="call-panel"]')?.getAttribute('data-state');
+      if (s && w.__states[w.__states.length - 1] !== s) w.__states.push(s);
+    };
+    new MutationObserver(seen).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['data-state'],
+    });
+  });
+  return () => page.evaluate(() => (window as unknown as { __states: string[] }).__states);
+}
+
+describe('calling from the page', () => {
+  it('agent1 calls agent2: ring, answer, audio both ways, DTMF, hold, hang up, both records right', async () => {
+    const a1 = await agent('agent1');
+    const a2 = await agent('agent2');
+    const [p1, p2] = [a1.page, a2.page];
+    await chooseConnection(p2, 'SF Overflow SIP');
+    await Promise.all([waitRegistered(p1), waitRegistered(p2)]);
+    expect(await p1.getByRole('combobox', { name: 'Connection' }).textContent()).toContain('Chicago Office SIP');
+    expect(a1.openSipSockets()).toBe(1);
+
+    await dial(p1, '(617) 555-0150');
+    const dialog = p2.getByRole('dialog', { name: 'Incoming call' });
+    await dialog.waitFor();
+    expect(await p2.getByTestId('incoming-caller').textContent()).toContain('+1 312 555 0100');
+    expect(await dialog.textContent()).toContain('Calling +1 617 555 0150');
+    await expect.poll(() => callState(p1)).toBe('ringing');
+    await p2.waitForTimeout(300); // the dialog's enter animation
+    await screenshot(p2, 'calling-incoming-desktop', { fullPage: false });
+    await p2.setViewportSize(VIEWPORTS.phone);
+    await p2.waitForTimeout(100);
+    await screenshot(p2, 'calling-incoming-phone', { fullPage: false });
+    await p2.setViewportSize(VIEWPORTS.desktop);
+
+    await dialog.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(() => callState(p1)).toBe('active');
+    await expect.poll(() => callState(p2)).toBe('active');
+    await dialog.waitFor({ state: 'detached' });
+
+    // Audio bytes flow both ways, as the page's getStats samples show them.
+    await expect.poll(() => shownBytes(p1), { timeout: 10_000 }).toMatchObject({
+      sent: expect.any(Number) as number,
+    });
+    await expect.poll(async () => Math.min(...Object.values(await shownBytes(p1))), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => Math.min(...Object.values(await shownBytes(p2))), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await p1.getByTestId('call-timer').textContent()).toMatch(/^\d\d:\d\d$/);
+
+    // DTMF from the in-call keypad and from the keyboard; agent2's page shows what arrives.
+    await p1.getByTestId('call-keypad-toggle').click();
+    await p1.getByTestId('dtmf-5').click();
+    await p1.getByTestId('dtmf-#').click();
+    await p1.locator('body').click({ position: { x: 5, y: 5 } });
+    await p1.keyboard.press('7');
+    await expect.poll(() => p1.getByTestId('dtmf-sent').textContent()).toContain('5#7');
+    await expect.poll(() => p2.getByTestId('dtmf-received').textContent().catch(() => '')).toContain('5#7');
+
+    await p1.getByTestId('call-mute').click();
+    expect(await p1.getByTestId('call-mute').getAttribute('aria-pressed')).toBe('true');
+    await p1.getByTestId('call-mute').click();
+
+    await p1.getByTestId('call-hold').click();
+    await expect.poll(() => callState(p1)).toBe('held');
+    expect(await p1.getByTestId('call-state').textContent()).toContain('On hold');
+    await p1.getByTestId('call-hold').click();
+    await expect.poll(() => callState(p1)).toBe('active');
+
+    await screenshot(p1, 'calling-active-desktop', { fullPage: false });
+    await p1.setViewportSize(VIEWPORTS.phone);
+    await screenshot(p1, 'calling-active-phone');
+    await p1.setViewportSize(VIEWPORTS.desktop);
+
+    await p1.getByTestId('call-hangup').click();
+    await expect.poll(() => callState(p1)).toBe('ended');
+    await expect.poll(() => callState(p2)).toBe('ended');
+    expect(await p1.getByTestId('call-state').textContent()).toContain('Call ended');
+    expect(await p2.getByTestId('call-state').textContent()).toContain('Call ended by the other party');
+
+    const out = await finalCallOf(world.userId.agent1, AGENT2_NUMBER);
+    expect(out).toMatchObject({
+      direction: 'outbound',
+      trunk_id: await world.trunkId('Chicago Office SIP'),
+      caller_number: '+13125550100',
+      hangup_cause: 'Call ended',
+    });
+    expect(out.answered_at).not.toBeNull();
+    expect(out.ended_at).not.toBeNull();
+    expect(out.duration_seconds).toBeGreaterThanOrEqual(1);
+    expect(out.mos).toBeGreaterThanOrEqual(1);
+    expect(out.jitter_ms).not.toBeNull();
+    expect(out.packet_loss_pct).not.toBeNull();
+
+    const inb = await finalCallOf(world.userId.agent2, '+13125550100');
+    expect(inb).toMatchObject({
+      direction: 'inbound',
+      trunk_id: await world.trunkId('SF Overflow SIP'),
+      caller_number: AGENT2_NUMBER,
+    });
+    expect(inb.duration_seconds).toBeGreaterThanOrEqual(1);
+    expect(inb.mos).toBeGreaterThanOrEqual(1);
+
+    // And the history page lists it.
+    await p1.getByTestId('call-close').click();
+    await p1.getByRole('link', { name: 'History' }).click();
+    await expect.poll(() => p1.locator('main').textContent(), { timeout: 10_000 }).toContain('+1 617 555 0150');
+  });
+
+  it('agent1 calls a SIPp UAS through rtpengine: echoed audio, SIPp exits 0, record with duration and quality', async () => {
+    const uas = await runSippUas({ lab: world.lab, ...PSTN_USER, timeoutMs: 30_000 });
+    try {
+      await uas.ready;
+      const { page } = await agent('agent1');
+      await waitRegistered(page);
+      await dial(page, PSTN_NUMBER);
+      await expect.poll(() => callState(page), { timeout: 10_000 }).toBe('active');
+      await expect
+        .poll(async () => (await shownBytes(page)).received, { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      await expect.poll(() => page.getByTestId('call-timer').textContent()).toMatch(/00:0[1-9]/);
+      await page.getByTestId('call-hangup').click();
+      const sipp = await uas.done;
+      expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
+      const row = await finalCallOf(world.userId.agent1, PSTN_NUMBER);
+      expect(row.duration_seconds).toBeGreaterThanOrEqual(1);
+      expect(row.mos).toBeGreaterThanOrEqual(1);
+      expect(row.caller_number).toBe('+13125550100');
+    } finally {
+      uas.kill();
+    }
+  });
+
+  it('a wrong password says so; a connection without credentials registers with the defaults; no socket leaks', async () => {
+    const a = await agent('agent1');
+    const { page } = a;
+    await waitRegistered(page);
+    await chooseConnection(page, 'Wrong Password SIP');
+    await expect.poll(() => phoneStatus(page)).toMatch(/Registration failed/);
+    expect(await phoneStatus(page)).toMatch(/403/);
+    await expect
+      .poll(() => page.getByTestId('call-blockers').textContent())
+      .toMatch(/Phone registration failed: .*\(SIP 403\)/);
+    await screenshot(page, 'calling-registration-failed-desktop', { fullPage: false });
+
+    await chooseConnection(page, 'No Credentials SIP');
+    await expect.poll(() => phoneStatus(page)).toContain('Registered (default credentials)');
+    await chooseConnection(page, 'Chicago Office SIP');
+    await waitRegistered(page);
+    expect(await phoneStatus(page)).not.toContain('default');
+    // Four registrations later, one socket is open: each switch closed the previous one.
+    await expect.poll(() => a.openSipSockets()).toBe(1);
+  });
+
+  it('re-registers by itself after Kamailio restarts, and the page says so', async () => {
+    const { page } = await agent('agent1');
+    await waitRegistered(page);
+    const seen: string[] = [];
+    const watch = setInterval(() => {
+      void phoneStatus(page)
+        .then((s) => seen.push(s))
+        .catch(() => undefined);
+    }, 50);
+    const t0 = Date.now();
+    try {
+      await world.lab.restartKamailio();
+      await expect.poll(() => seen.some((s) => s.includes('Reconnecting')), { timeout: 5000 }).toBe(true);
+      await expect.poll(() => phoneStatus(page), { timeout: 10_000 }).toMatch(/Phone: Registered/);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('Telnyx through the page: token login, ready, call answered, hang up; the SIP password never reaches the page', async () => {
+    const { page } = await agent('agent1');
+    const bodies: { url: string; body: string }[] = [];
+    page.on('response', (res) => {
+      void res
+        .text()
+        .then((body) => bodies.push({ url: res.url(), body }))
+        .catch(() => undefined);
+    });
+    await chooseConnection(page, 'Telnyx US East');
+    await waitRegistered(page);
+    const login = await world.telnyxRtc.waitFor('login');
+    expect(login.params?.login_token).toBeTruthy();
+    expect(world.telnyxApi.verifyToken(String(login.params?.login_token))).not.toBeNull();
+    expect(login.params?.passwd).toBeUndefined();
+
+    const states = await watchStates(page);
+    await dial(page, PSTN_NUMBER);
+    await expect.poll(() => callState(page)).toBe('active');
+    await world.telnyxRtc.waitFor('telnyx_rtc.invite');
+    expect(world.telnyxRtc.invites.at(-1)).toMatchObject({ destination: PSTN_NUMBER, callerNumber: '+12125550110' });
+    await page.getByTestId('call-hangup').click();
+    await world.telnyxRtc.waitFor('telnyx_rtc.bye');
+    await expect.poll(() => callState(page)).toBe('ended');
+    expect(await states()).toEqual(['dialing', 'ringing', 'active', 'ended']);
+    const methods = world.telnyxRtc.clientMethods();
+    expect(methods.indexOf('login')).toBeLessThan(methods.indexOf('telnyx_rtc.invite'));
+    expect(methods.indexOf('telnyx_rtc.invite')).toBeLessThan(methods.indexOf('telnyx_rtc.bye'));
+
+    const row = (await callsOf(world.userId.agent1)).find((c) => c.trunk_id !== null && c.remote_number === PSTN_NUMBER && c.caller_number === '+12125550110');
+    expect(row).toBeDefined();
+
+    await page.waitForTimeout(300); // let the last response bodies arrive
+    expect(bodies.length).toBeGreaterThan(5);
+    const leaks = bodies.filter((b) => b.body.includes(TELNYX_SIP_PASSWORD)).map((b) => b.url);
+    expect(leaks).toEqual([]);
+  });
+});

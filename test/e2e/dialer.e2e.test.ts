@@ -134,7 +134,10 @@ describe('the dialer page', () => {
       .poll(() => p.getByTestId('source-status').textContent())
       .toMatch(/Database: 2 connections, loaded at/);
     expect(await p.getByTestId('status-source').textContent()).toContain('Database · 2 connections');
-    expect(await p.getByTestId('status-phone').textContent()).toContain('Not connected');
+    // The demo trunk's phone server is not reachable: the phone tries, then says why (calling.e2e covers success).
+    await expect
+      .poll(() => p.getByTestId('status-phone').innerText())
+      .toMatch(/Phone:\s*(Registering…|Registration failed)/);
     await screenshot(p, 'dialer-desktop');
   });
 
@@ -165,7 +168,8 @@ describe('the dialer page', () => {
 
     const apiCalls: string[] = [];
     p.on('request', (r) => {
-      if (r.url().includes('/api/')) apiCalls.push(r.url());
+      // Switching re-registers the phone with the new connection; the lists come from loaded data.
+      if (r.url().includes('/api/') && !r.url().endsWith('/registration')) apiCalls.push(r.url());
     });
     await choose(p, connectionCombo(p), /Telnyx US East/);
     await expect.poll(() => callerIdCombo(p).textContent()).toContain('+1 212 555 0110');
@@ -182,7 +186,10 @@ describe('the dialer page', () => {
     const p = await open();
     const bodies: string[] = [];
     p.on('response', async (r) => {
-      if (r.url().includes('/api/')) bodies.push(await r.text().catch(() => ''));
+      // The owner's registration answer is the one place a SIP password may go (see secrets.test.ts).
+      if (r.url().includes('/api/') && !r.url().endsWith('/registration')) {
+        bodies.push(await r.text().catch(() => ''));
+      }
     });
     await loginAs(p, agent1.email, agent1.password);
     const details = p.getByTestId('connection-details');

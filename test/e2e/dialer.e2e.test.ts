@@ -125,6 +125,7 @@ describe('login', () => {
     await expect
       .poll(() => p.getByTestId('login-notice').textContent())
       .toContain('Your session has expired, please log in again.');
+    await screenshot(p, 'login-session-expired-desktop');
   });
 });
 

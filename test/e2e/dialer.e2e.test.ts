@@ -125,6 +125,7 @@ describe('login', () => {
     await expect
       .poll(() => p.getByTestId('login-notice').textContent())
       .toContain('Your session has expired, please log in again.');
+    await p.waitForTimeout(600); // the message's enter transition
     await screenshot(p, 'login-session-expired-desktop');
   });
 });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { migrationProvider } from './migrations/index.js';
@@ -45,6 +45,11 @@ export function openDatabase(
   const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/** Which database a Kysely instance talks to (for the few queries written per dialect). */
+export function databaseKindOf(db: Db): DatabaseKind {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
 }
 
 /** Applies every pending migration; existing data is kept (migrations only move forward). */

@@ -59,6 +59,16 @@ export function toConnectionDto(t: TrunkView, numbers: AssignedNumberDto[]): Con
   };
 }
 
+/**
+ * JSON.stringify(toConnectionDto(t, numbers)) where the numbers are already JSON text (an
+ * AssignedNumberDto[] built by the database): `numbers` is the DTO's last property, so the text of the
+ * DTO with no numbers ends in `[]}` and the numbers go in place of that `[]`.
+ */
+export function toConnectionJson(t: TrunkView, numbersJson: string): string {
+  const text = JSON.stringify(toConnectionDto(t, []));
+  return text.slice(0, -3) + numbersJson + '}';
+}
+
 /** Maps number rows, grouped by trunk id (rows arrive already in display order). */
 export function groupNumbersByTrunk(rows: ConnectionNumberRow[]): Map<string, AssignedNumberDto[]> {
   const byTrunk = new Map<string, AssignedNumberDto[]>();

@@ -10,7 +10,14 @@ import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js'
 import { startFakeTelnyxRtc, type FakeTelnyxRtc } from '../fakes/telnyx-rtc/server.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lab/browser.js';
 import { startSipLab, type LabUser, type SipLab } from '../lab/sip-lab.js';
-import { apiAs, DEMO_TRUNKS, DEMO_USERS, ensureWebBuild, startDialerServer, type DialerServer } from './harness.js';
+import {
+  apiAs,
+  DEMO_TRUNKS,
+  DEMO_USERS,
+  ensureWebBuild,
+  startDialerServer,
+  type DialerServer,
+} from './harness.js';
 
 /** The number agent2's SIP trunk gets in these tests (it has none in the demo data). */
 export const AGENT2_NUMBER = '+16175550150';
@@ -78,7 +85,11 @@ export async function startCallingWorld(): Promise<CallingWorld> {
 
   // Arrange the rest the way an admin would: through the admin API.
   const admin = await apiAs(server.url, DEMO_USERS.admin.email, DEMO_USERS.admin.password);
-  const number = await db.selectFrom('phone_numbers').select('id').where('number', '=', AGENT2_NUMBER).executeTakeFirstOrThrow();
+  const number = await db
+    .selectFrom('phone_numbers')
+    .select('id')
+    .where('number', '=', AGENT2_NUMBER)
+    .executeTakeFirstOrThrow();
   await admin('POST', '/api/admin/assignments', {
     trunkId: await trunkId('SF Overflow SIP'),
     phoneNumberId: number.id,
@@ -86,7 +97,12 @@ export async function startCallingWorld(): Promise<CallingWorld> {
   });
   // Tones as SIP INFO on agent1's trunk, so agent2's page can show the digits it receives.
   await admin('PATCH', `/api/admin/trunks/${await trunkId('Chicago Office SIP')}`, {
-    settings: { codecs: ['opus', 'PCMU', 'PCMA'], dtmfMode: 'info', rtpTimeoutSeconds: 30, sendPAssertedIdentity: true },
+    settings: {
+      codecs: ['opus', 'PCMU', 'PCMA'],
+      dtmfMode: 'info',
+      rtpTimeoutSeconds: 30,
+      sendPAssertedIdentity: true,
+    },
   });
   await admin('POST', '/api/admin/trunks', {
     ownerId: userId.agent1,
@@ -107,7 +123,11 @@ export async function startCallingWorld(): Promise<CallingWorld> {
   });
 
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 
   return {
     lab,
@@ -120,7 +140,9 @@ export async function startCallingWorld(): Promise<CallingWorld> {
     async stop() {
       await browser.close().catch(() => undefined);
       await server.close().catch(() => undefined);
-      await Promise.all([lab.stop(), telnyxApi.close(), telnyxRtc.stop()].map((p) => p.catch(() => undefined)));
+      await Promise.all(
+        [lab.stop(), telnyxApi.close(), telnyxRtc.stop()].map((p) => p.catch(() => undefined)),
+      );
     },
   };
 }
@@ -173,7 +195,10 @@ export async function chooseConnection(page: Page, name: string): Promise<void> 
 }
 
 export const phoneStatus = (page: Page): Promise<string> =>
-  page.getByTestId('status-phone').innerText().then((t) => t.replace(/\s+/g, ' ').trim());
+  page
+    .getByTestId('status-phone')
+    .innerText()
+    .then((t) => t.replace(/\s+/g, ' ').trim());
 
 /** Types a number into the dial field and presses Call. */
 export async function dial(page: Page, number: string): Promise<void> {

@@ -100,7 +100,9 @@ describe('calling from the page', () => {
     const [p1, p2] = [a1.page, a2.page];
     await chooseConnection(p2, 'SF Overflow SIP');
     await Promise.all([waitRegistered(p1), waitRegistered(p2)]);
-    expect(await p1.getByRole('combobox', { name: 'Connection' }).textContent()).toContain('Chicago Office SIP');
+    expect(await p1.getByRole('combobox', { name: 'Connection' }).textContent()).toContain(
+      'Chicago Office SIP',
+    );
     expect(a1.openSipSockets()).toBe(1);
 
     await dial(p1, '(617) 555-0150');
@@ -122,11 +124,17 @@ describe('calling from the page', () => {
     await dialog.waitFor({ state: 'detached' });
 
     // Audio bytes flow both ways, as the page's getStats samples show them.
-    await expect.poll(() => shownBytes(p1), { timeout: 10_000 }).toMatchObject({
-      sent: expect.any(Number) as number,
-    });
-    await expect.poll(async () => Math.min(...Object.values(await shownBytes(p1))), { timeout: 10_000 }).toBeGreaterThan(0);
-    await expect.poll(async () => Math.min(...Object.values(await shownBytes(p2))), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => shownBytes(p1), { timeout: 10_000 })
+      .toMatchObject({
+        sent: expect.any(Number) as number,
+      });
+    await expect
+      .poll(async () => Math.min(...Object.values(await shownBytes(p1))), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => Math.min(...Object.values(await shownBytes(p2))), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     expect(await p1.getByTestId('call-timer').textContent()).toMatch(/^\d\d:\d\d$/);
 
     // DTMF from the in-call keypad and from the keyboard; agent2's page shows what arrives.
@@ -136,7 +144,14 @@ describe('calling from the page', () => {
     await p1.locator('body').click({ position: { x: 5, y: 5 } });
     await p1.keyboard.press('7');
     await expect.poll(() => p1.getByTestId('dtmf-sent').textContent()).toContain('5#7');
-    await expect.poll(() => p2.getByTestId('dtmf-received').textContent().catch(() => '')).toContain('5#7');
+    await expect
+      .poll(() =>
+        p2
+          .getByTestId('dtmf-received')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toContain('5#7');
 
     await p1.getByTestId('call-mute').click();
     expect(await p1.getByTestId('call-mute').getAttribute('aria-pressed')).toBe('true');
@@ -185,7 +200,9 @@ describe('calling from the page', () => {
     // And the history page lists it.
     await p1.getByTestId('call-close').click();
     await p1.getByRole('link', { name: 'History' }).click();
-    await expect.poll(() => p1.locator('main').textContent(), { timeout: 10_000 }).toContain('+1 617 555 0150');
+    await expect
+      .poll(() => p1.locator('main').textContent(), { timeout: 10_000 })
+      .toContain('+1 617 555 0150');
   });
 
   it('agent1 calls a SIPp UAS through rtpengine: echoed audio, SIPp exits 0, record with duration and quality', async () => {
@@ -273,7 +290,10 @@ describe('calling from the page', () => {
     await dial(page, PSTN_NUMBER);
     await expect.poll(() => callState(page)).toBe('active');
     await world.telnyxRtc.waitFor('telnyx_rtc.invite');
-    expect(world.telnyxRtc.invites.at(-1)).toMatchObject({ destination: PSTN_NUMBER, callerNumber: '+12125550110' });
+    expect(world.telnyxRtc.invites.at(-1)).toMatchObject({
+      destination: PSTN_NUMBER,
+      callerNumber: '+12125550110',
+    });
     await page.getByTestId('call-hangup').click();
     await world.telnyxRtc.waitFor('telnyx_rtc.bye');
     await expect.poll(() => callState(page)).toBe('ended');
@@ -282,7 +302,9 @@ describe('calling from the page', () => {
     expect(methods.indexOf('login')).toBeLessThan(methods.indexOf('telnyx_rtc.invite'));
     expect(methods.indexOf('telnyx_rtc.invite')).toBeLessThan(methods.indexOf('telnyx_rtc.bye'));
 
-    const row = (await callsOf(world.userId.agent1)).find((c) => c.trunk_id !== null && c.remote_number === PSTN_NUMBER && c.caller_number === '+12125550110');
+    const row = (await callsOf(world.userId.agent1)).find(
+      (c) => c.trunk_id !== null && c.remote_number === PSTN_NUMBER && c.caller_number === '+12125550110',
+    );
     expect(row).toBeDefined();
 
     await page.waitForTimeout(300); // let the last response bodies arrive

@@ -13,10 +13,16 @@ export function startCallRecord(body: StartCallRequest, client: ApiClient = api)
   return client.request('POST', '/calls', { body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
-export function updateCallRecord(id: string, body: UpdateCallRequest, client: ApiClient = api): Promise<CallDto> {
+export function updateCallRecord(
+  id: string,
+  body: UpdateCallRequest,
+  client: ApiClient = api,
+): Promise<CallDto> {
   return client.request('PATCH', `/calls/${encodeURIComponent(id)}`, { body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
 export function heartbeatCallRecord(id: string, client: ApiClient = api): Promise<CallHeartbeatDto> {
-  return client.request('POST', `/calls/${encodeURIComponent(id)}/heartbeat`, { timeoutMs: WRITE_TIMEOUT_MS });
+  return client.request('POST', `/calls/${encodeURIComponent(id)}/heartbeat`, {
+    timeoutMs: WRITE_TIMEOUT_MS,
+  });
 }

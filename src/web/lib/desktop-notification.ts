@@ -28,7 +28,11 @@ export function askNotificationPermissionOnFirstInteraction(target: Document = d
 export function notifyIncomingCall(callId: string, caller: string): void {
   if (!supported() || Notification.permission !== 'granted' || !document.hidden || open.has(callId)) return;
   try {
-    const n = new Notification('Incoming call', { body: `${caller} is calling`, tag: `call-${callId}`, requireInteraction: true });
+    const n = new Notification('Incoming call', {
+      body: `${caller} is calling`,
+      tag: `call-${callId}`,
+      requireInteraction: true,
+    });
     n.onclick = () => {
       window.focus();
       n.close();

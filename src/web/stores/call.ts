@@ -252,7 +252,8 @@ export const useCallStore = defineStore('call', () => {
         patchView(call.id, { quality });
       }),
       softphone.on('dtmfReceived', ({ call, digit }) => {
-        if (current.value?.id === call.id) patchView(call.id, { dtmfReceived: current.value.dtmfReceived + digit });
+        if (current.value?.id === call.id)
+          patchView(call.id, { dtmfReceived: current.value.dtmfReceived + digit });
       }),
     ];
     return () => {

@@ -148,11 +148,17 @@ export const usePhoneStore = defineStore('phone', () => {
 
     let reg: RegistrationDto;
     let phone: Softphone;
+    // The SDK chunk loads while the server prepares the registration: the provider is already known.
+    const sdk = createSoftphone(connection.provider);
     try {
       reg = await api.createRegistration(connection.id);
-      if (gen !== generation) return;
-      phone = await createSoftphone(reg.provider);
+      phone = await sdk;
+      if (reg.provider !== phone.provider) {
+        await phone.destroy();
+        phone = await createSoftphone(reg.provider);
+      }
     } catch (err) {
+      void sdk.then((p) => p.destroy()).catch(() => undefined);
       if (gen !== generation) return;
       preparing.value = false;
       setupError.value = err instanceof ApiError || err instanceof Error ? err.message : String(err);

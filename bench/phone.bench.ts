@@ -1,0 +1,295 @@
+/**
+ * The phone in the real page against a bare JsSIP page, same lab, same callee (a JsSIP UA that answers
+ * at once): page open -> registered, click Call -> INVITE on the WebSocket, and click -> answered.
+ * Times are taken inside the browser (performance.now(): navigation start, the click event, the
+ * moment WebSocket.send carries the INVITE, the call panel turning "active" / JsSIP's "confirmed").
+ * Targets (issue 4): ready <= 1 s, click-to-INVITE <= 50 ms, call-to-confirmed no slower than bare JsSIP.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DEMO_USERS } from '../src/server/seed/demo-data.js';
+import { browserAutoAnswer, browserRegister, browserStopUa, serveLabPage } from '../test/lab/browser.js';
+import { AGENT2_NUMBER, startCallingWorld, type CallingWorld } from '../test/e2e/calling-world.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
+const ROUNDS = Number(process.env.PHONE_BENCH_ROUNDS ?? 10);
+
+/** Installed in every page before its scripts run: timestamps of the moments we measure. */
+const PROBE = `(() => {
+  const b = (window.__bench = { invite: null, click: null, registered: null, active: null, record: null });
+  const f = window.fetch;
+  window.fetch = function (input, init) {
+    const p = f.call(this, input, init);
+    if (String(input).endsWith('/api/calls') && init && init.method === 'POST') p.then(() => { b.record = performance.now(); });
+    return p;
+  };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (b.invite === null && typeof data === 'string' && data.startsWith('INVITE ')) b.invite = performance.now();
+    return send.call(this, data);
+  };
+  document.addEventListener('click', (e) => {
+    if (e.target && e.target.closest && e.target.closest('[data-testid="call-button"]')) b.click = performance.now();
+  }, true);
+  const look = () => {
+    const status = document.querySelector('[data-testid="status-phone"]');
+    if (b.registered === null && status && /Registered/.test(status.textContent)) b.registered = performance.now();
+    const panel = document.querySelector('[data-testid="call-panel"]');
+    if (b.active === null && panel && panel.getAttribute('data-state') === 'active') b.active = performance.now();
+  };
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+})();`;
+
+interface Probe {
+  /** POST /api/calls answered. */
+  record: number | null;
+  invite: number | null;
+  click: number | null;
+  registered: number | null;
+  active: number | null;
+}
+
+const probe = (page: Page): Promise<Probe> =>
+  page.evaluate(() => (window as unknown as { __bench: Probe }).__bench);
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null && v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function stats(xs: number[]): { median: number; p90: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  const r = (n: number): number => Math.round(n * 10) / 10;
+  return { median: r(at(0.5)), p90: r(at(0.9)), min: r(s[0]!), max: r(s[s.length - 1]!) };
+}
+
+async function newContext(world: CallingWorld, baseURL?: string): Promise<BrowserContext> {
+  const context = await world.browser.newContext({
+    baseURL,
+    permissions: ['microphone'],
+    viewport: { width: 1280, height: 800 },
+  });
+  await context.addInitScript(PROBE);
+  return context;
+}
+
+/** The real page: open, wait for registered, call, wait for active, hang up. */
+async function appRound(
+  context: BrowserContext,
+): Promise<{ ready: number; clickToInvite: number; clickToRecord: number; clickToActive: number }> {
+  const page = await context.newPage();
+  try {
+    await page.goto('/');
+    const registered = await waitFor('the page to register', async () => (await probe(page)).registered);
+    await page.getByLabel('Number to call').fill(AGENT2_NUMBER);
+    await page.getByTestId('call-button').click();
+    const p = await waitFor('the call to be answered', async () => {
+      const b = await probe(page);
+      return b.active !== null && b.invite !== null ? b : null;
+    });
+    await page.getByTestId('call-hangup').click();
+    await page.getByTestId('call-close').waitFor();
+    return {
+      ready: registered,
+      clickToInvite: p.invite! - p.click!,
+      clickToRecord: p.record! - p.click!,
+      clickToActive: p.active! - p.click!,
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/** The same with JsSIP alone on a blank page (no app, no server round trips). */
+async function bareRound(
+  context: BrowserContext,
+  url: string,
+  world: CallingWorld,
+): Promise<{ ready: number; callToInvite: number; callToConfirmed: number }> {
+  const page = await context.newPage();
+  try {
+    await page.goto(url);
+    const reg = await browserRegister(page, {
+      name: 'bare',
+      wsUrl: world.lab.wsUrl,
+      domain: world.lab.domain,
+      username: 'admin',
+      password: 'demo-sip-admin',
+    });
+    if (!reg.ok) throw new Error(`bare JsSIP did not register: ${reg.cause ?? ''} ${reg.status ?? ''}`);
+    const ready = await page.evaluate(() => performance.now());
+    const t = await page.evaluate(
+      async ({ target }) => {
+        const w = window as unknown as {
+          __labUas: Record<
+            string,
+            {
+              call: (
+                t: string,
+                o: unknown,
+              ) => { on: (e: string, f: () => void) => void; terminate: () => void };
+            }
+          >;
+          __bench: Probe;
+        };
+        w.__bench.invite = null;
+        const t0 = performance.now();
+        const session = w.__labUas.bare!.call(target, {
+          mediaConstraints: { audio: true, video: false },
+          pcConfig: { iceServers: [] },
+        });
+        await new Promise<void>((resolve, reject) => {
+          session.on('confirmed', () => resolve());
+          session.on('failed', () => reject(new Error('bare call failed')));
+        });
+        const confirmed = performance.now() - t0;
+        const invite = (w.__bench.invite ?? NaN) - t0;
+        await new Promise<void>((resolve) => {
+          session.on('ended', () => resolve());
+          session.terminate();
+        });
+        return { invite, confirmed };
+      },
+      { target: `sip:${AGENT2_NUMBER}@${world.lab.domain}` },
+    );
+    await browserStopUa(page, 'bare');
+    return { ready, callToInvite: t.invite, callToConfirmed: t.confirmed };
+  } finally {
+    await page.close();
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const world = await startCallingWorld();
+  const labPage = await serveLabPage();
+  try {
+    // The callee: a JsSIP UA registered as agent2 (agent2's number routes to it) that answers at once.
+    const calleeContext = await newContext(world);
+    const callee = await calleeContext.newPage();
+    await callee.goto(labPage.url);
+    const reg = await browserRegister(callee, {
+      name: 'callee',
+      wsUrl: world.lab.wsUrl,
+      domain: world.lab.domain,
+      username: 'agent2',
+      password: 'demo-sip-agent2',
+    });
+    if (!reg.ok) throw new Error(`callee did not register: ${reg.cause ?? ''}`);
+    await browserAutoAnswer(callee, 'callee');
+
+    const appContext = await newContext(world, world.server.url);
+    const login = await appContext.newPage();
+    await login.goto('/login');
+    await login.getByLabel('Email').fill(DEMO_USERS.agent1.email);
+    await login.getByLabel('Password').fill(DEMO_USERS.agent1.password);
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await login.waitForURL((u) => u.pathname === '/');
+    await login.close();
+    const bareContext = await newContext(world);
+
+    // One warm-up round each (first chunk downloads, first getUserMedia), then the measured rounds.
+    await appRound(appContext);
+    await bareRound(bareContext, labPage.url, world);
+    const app: Awaited<ReturnType<typeof appRound>>[] = [];
+    const bare: Awaited<ReturnType<typeof bareRound>>[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      app.push(await appRound(appContext));
+      bare.push(await bareRound(bareContext, labPage.url, world));
+    }
+
+    const result = {
+      measuredAt: new Date().toISOString(),
+      machine: `${os.cpus()[0]?.model ?? 'cpu'} x ${os.cpus().length}, Node ${process.version}`,
+      loadAverage: os.loadavg().map((n) => +n.toFixed(2)),
+      rounds: ROUNDS,
+      app: {
+        pageOpenToRegisteredMs: stats(app.map((r) => r.ready)),
+        clickToInviteMs: stats(app.map((r) => r.clickToInvite)),
+        clickToRecordOpenedMs: stats(app.map((r) => r.clickToRecord)),
+        clickToAnsweredMs: stats(app.map((r) => r.clickToActive)),
+      },
+      bareJssip: {
+        pageOpenToRegisteredMs: stats(bare.map((r) => r.ready)),
+        callToInviteMs: stats(bare.map((r) => r.callToInvite)),
+        callToConfirmedMs: stats(bare.map((r) => r.callToConfirmed)),
+      },
+      raw: { app, bare },
+    };
+    const targets = {
+      readyUnder1s: result.app.pageOpenToRegisteredMs.median <= 1000,
+      clickToInviteUnder50ms: result.app.clickToInviteMs.median <= 50,
+      confirmedNoSlowerThanBare:
+        result.app.clickToAnsweredMs.median <= result.bareJssip.callToConfirmedMs.median,
+    };
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(RESULTS_DIR, 'phone.json'), JSON.stringify({ ...result, targets }, null, 2));
+    const yes = (b: boolean): string => (b ? 'yes' : '**no**');
+    const row = (
+      name: string,
+      a: { median: number; p90: number },
+      b: { median: number; p90: number },
+      target: string,
+    ): string => `| ${name} | ${a.median} | ${a.p90} | ${b.median} | ${b.p90} | ${target} |`;
+    const md = [
+      '## Phone in the page vs bare JsSIP (`bench/phone.bench.ts`)',
+      '',
+      `Real page (production build, real server, Kamailio lab, Chromium with fake media) against a blank page`,
+      `running JsSIP alone; both call the same auto-answering JsSIP UA. ${ROUNDS} rounds after one warm-up;`,
+      `times from performance.now() in the page. Measured ${result.measuredAt} on ${result.machine};`,
+      `load average ${result.loadAverage.join(' ')}.`,
+      '',
+      '| step | page median ms | page p90 ms | bare JsSIP median ms | bare JsSIP p90 ms | target met |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      row(
+        'page open → registered',
+        result.app.pageOpenToRegisteredMs,
+        result.bareJssip.pageOpenToRegisteredMs,
+        `≤ 1000 ms: ${yes(targets.readyUnder1s)}`,
+      ),
+      row(
+        'click Call → INVITE sent',
+        result.app.clickToInviteMs,
+        result.bareJssip.callToInviteMs,
+        `≤ 50 ms: ${yes(targets.clickToInviteUnder50ms)}`,
+      ),
+      `| of which: click → call record opened (POST /api/calls) | ${result.app.clickToRecordOpenedMs.median} | ${result.app.clickToRecordOpenedMs.p90} | | | |`,
+      row(
+        'click Call → answered',
+        result.app.clickToAnsweredMs,
+        result.bareJssip.callToConfirmedMs,
+        `no slower than bare: ${yes(targets.confirmedNoSlowerThanBare)}`,
+      ),
+      '',
+      'The page opens the call record (POST /api/calls) before the INVITE and sends the INVITE with the first',
+      'host UDP candidate; bare JsSIP waits for ICE gathering to finish (a late TCP candidate). "Page open"',
+      'for the page includes loading the app, the session check, the connection list, the registration',
+      'request and the JsSIP chunk; for the bare page it includes loading the JsSIP bundle.',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(RESULTS_DIR, 'phone.md'), md);
+    await Promise.all([calleeContext.close(), appContext.close(), bareContext.close()]);
+    return {
+      readyMs: result.app.pageOpenToRegisteredMs.median,
+      clickToInviteMs: result.app.clickToInviteMs.median,
+      clickToAnsweredMs: result.app.clickToAnsweredMs.median,
+      bareCallToConfirmedMs: result.bareJssip.callToConfirmedMs.median,
+      targets,
+    };
+  } finally {
+    await labPage.close();
+    await world.stop();
+  }
+}

@@ -21,6 +21,7 @@ import { migrateToLatest, openDatabase } from '../src/server/db/database.js';
 import { loadConfig } from '../src/server/config.js';
 import { UserRepository } from '../src/server/repositories/user-repository.js';
 import { createTelnyxServices } from '../src/server/services/telnyx-services.js';
+import { closeTestApp } from '../test/fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx } from '../test/fakes/telnyx-api/server.js';
 import { createPgDatabase, DATABASE_KINDS } from '../test/support/databases.js';
 import { plainTestHasher, startTestApp } from '../test/support/app.js';
@@ -220,7 +221,7 @@ async function measureLists(kind: DatabaseKind): Promise<Record<string, unknown>
     }
     return { trunks: 5, numbersPerTrunk: 20, ...out };
   } finally {
-    await app.close();
+    await closeTestApp(app);
     await fake.close();
   }
 }

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionListDto } from '../../src/shared/api.js';
 import type { DriftReportDto, SyncRunDto } from '../../src/shared/telnyx.js';
 import { asTelnyxDb } from '../../src/server/repositories/telnyx/telnyx-db.js';
-import { countRows, expectConsistent, shapeOf, waitForRun } from '../fakes/telnyx-api/helpers.js';
+import {
+  closeTestApp,
+  countRows,
+  expectConsistent,
+  shapeOf,
+  waitForRun,
+} from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { plainTestHasher, startTestApp, type Client, type TestApp } from '../support/app.js';
@@ -61,7 +67,7 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     agent2 = await t.login('agent2@example.com', PASSWORD);
   });
   afterAll(async () => {
-    await t?.close();
+    if (t) await closeTestApp(t);
     await fake?.close();
   });
 
@@ -444,7 +450,9 @@ describe.each(DATABASE_KINDS)('Telnyx without an API key (%s)', (kind) => {
     });
     admin = await t.login('admin@example.com', PASSWORD);
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    if (t) await closeTestApp(t);
+  });
 
   it('answers TELNYX_NOT_CONFIGURED on every Telnyx feature and keeps the rest working', async () => {
     for (const [method, path] of [

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionListDto } from '../../src/shared/api.js';
 import type { DriftReportDto } from '../../src/shared/telnyx.js';
 import { DEMO_USERS, seedDemo } from '../../src/server/seed/demo-seed.js';
-import { waitForRun } from '../fakes/telnyx-api/helpers.js';
+import { closeTestApp, waitForRun } from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('Telnyx with the demo data (%s)', (kind) => {
     await seedDemo(t.services);
   });
   afterAll(async () => {
-    await t?.close();
+    if (t) await closeTestApp(t);
     await fake?.close();
   });
 

@@ -12,6 +12,7 @@ import { UserRepository } from '../../src/server/repositories/user-repository.js
 import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
 import { jwtExpiry, TelnyxTokenService } from '../../src/server/services/telnyx-token-service.js';
 import type { SipTrunkRow } from '../../src/server/db/schema.js';
+import { closeThenDrop } from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
 
@@ -224,7 +225,7 @@ describe.each(DATABASE_KINDS)('Telnyx sync single flight and job (%s)', (kind) =
     } finally {
       fake.setDelay(0);
       await other.close();
-      await d.drop();
+      await closeThenDrop(d);
     }
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncRunDto } from '../../src/shared/telnyx.js';
 import { UserRepository } from '../../src/server/repositories/user-repository.js';
 import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
-import { countRows, expectConsistent } from '../fakes/telnyx-api/helpers.js';
+import { closeThenDrop, countRows, expectConsistent } from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 
@@ -61,7 +61,7 @@ describe.each(DATABASE_KINDS)('Telnyx sync killed mid-run (%s)', (kind) => {
     });
   });
   afterAll(async () => {
-    await d?.drop();
+    if (d) await closeThenDrop(d);
     await fake?.close();
   });
 

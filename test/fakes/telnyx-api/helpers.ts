@@ -73,3 +73,29 @@ export function shapeOf(value: unknown): unknown {
   }
   return 'value';
 }
+
+/**
+ * Closes the database before dropping it, with a pause between: pg-pool's end() resolves before its
+ * clients have finished closing, and a DROP DATABASE ... WITH (FORCE) racing them makes PostgreSQL
+ * terminate a closing client, which surfaces as an unhandled "terminating connection" error.
+ * (Work-around until test/support does the same; SQLite is unaffected.)
+ */
+export async function closeThenDrop(d: {
+  handle: { close(): Promise<void> };
+  drop(): Promise<void>;
+}): Promise<void> {
+  await d.handle.close();
+  await new Promise((r) => setTimeout(r, 250));
+  await d.drop();
+}
+
+/** `TestApp.close()` with the same pause before the database is dropped. */
+export async function closeTestApp(t: {
+  services: { stop(): Promise<void> };
+  app: { close(): Promise<unknown> };
+  database: { handle: { close(): Promise<void> }; drop(): Promise<void> };
+}): Promise<void> {
+  await t.services.stop();
+  await t.app.close();
+  await closeThenDrop(t.database);
+}

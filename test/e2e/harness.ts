@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -57,9 +58,20 @@ export interface DialerServer {
   close(): Promise<void>;
 }
 
+/**
+ * The server serves a private copy of dist/web, so that a rebuild during the run (another test tier,
+ * a developer's `vite build`) cannot pull chunks from under the page.
+ */
+function snapshotWebBuild(): string {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-web-'));
+  fs.cpSync(WEB_DIST_DIR, copy, { recursive: true });
+  return copy;
+}
+
 export async function startDialerServer(env: Record<string, string> = {}): Promise<DialerServer> {
+  const webDir = snapshotWebBuild();
   const database = await createTestDatabase('sqlite', {
-    WEB_DIST_DIR,
+    WEB_DIST_DIR: webDir,
     LOG_LEVEL: 'silent',
     // Every test logs in through the form; the real limit is covered by the server's own tests.
     LOGIN_RATE_LIMIT: '1000',
@@ -84,6 +96,7 @@ export async function startDialerServer(env: Record<string, string> = {}): Promi
       await services.stop();
       await app.close();
       await database.drop();
+      fs.rmSync(webDir, { recursive: true, force: true });
     },
   };
 }

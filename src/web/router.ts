@@ -1,5 +1,6 @@
 /** Routes and the auth guard: every page but /login needs a session; /login sends a logged-in user on. */
 import { createRouter, createWebHistory, type Router } from 'vue-router';
+import { safeRedirect } from './lib/safe-redirect.js';
 import { useSessionStore } from './stores/session.js';
 
 declare module 'vue-router' {
@@ -55,11 +56,4 @@ export function createAppRouter(): Router {
   });
 
   return router;
-}
-
-/** Only same-app paths, never another origin. */
-export function safeRedirect(redirect: unknown): string {
-  return typeof redirect === 'string' && redirect.startsWith('/') && !redirect.startsWith('//')
-    ? redirect
-    : '/';
 }

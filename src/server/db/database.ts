@@ -18,6 +18,8 @@ export interface OpenDatabaseOptions {
   /** Called for every query: used by tests that count queries. */
   onQuery?: (event: LogEvent) => void;
   poolSize?: number;
+  /** Errors of idle PostgreSQL clients (already removed from the pool). */
+  onPoolError?: (err: Error) => void;
 }
 
 export interface DatabaseHandle {
@@ -43,6 +45,11 @@ export function openDatabase(
     return { db, kind: 'sqlite', close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
+  // An idle client can be cut by the server (restart, admin termination); pg then emits 'error' on the
+  // pool, which would crash the process if unhandled. The pool drops that client and opens a new one.
+  pool.on('error', (err) => {
+    options.onPoolError?.(err);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }

@@ -67,6 +67,10 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected abstract doHold(call: CallImpl, hold: boolean): Promise<void>;
   protected abstract doDtmf(call: CallImpl, digit: string): void;
   protected abstract statsSource(call: CallImpl): StatsSource | null;
+  /** Open the microphone ahead of the next call (optional; see Softphone.prepareMedia). */
+  prepareMedia(): Promise<void> {
+    return Promise.resolve();
+  }
   /** Switch the microphone of a live call (optional). */
   protected doSetInputDevice(_call: CallImpl, _deviceId: string): Promise<void> {
     return Promise.resolve();

@@ -135,6 +135,12 @@ export interface Softphone {
   sendDtmf(digit: string, callId?: string): void;
   /** Microphone (next and current call), speaker (remote audio via setSinkId), ringer (ringtone). */
   setAudioDevices(devices: AudioDevices): Promise<void>;
+  /**
+   * Open the microphone for a call() that follows within a few seconds, so the page can do other work
+   * first (e.g. open the call record) without adding the microphone's start-up to the time to INVITE.
+   * Released after 5 s if no call uses it. A no-op for adapters that cannot take a stream.
+   */
+  prepareMedia(): Promise<void>;
 
   on<K extends keyof SoftphoneEvents>(event: K, listener: (payload: SoftphoneEvents[K]) => void): () => void;
   off<K extends keyof SoftphoneEvents>(event: K, listener: (payload: SoftphoneEvents[K]) => void): void;

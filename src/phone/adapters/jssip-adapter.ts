@@ -26,13 +26,19 @@ let socketCount = 0;
 interface Leg {
   call: CallImpl;
   session: RTCSession;
+  /** A stream we opened (prepareMedia) and JsSIP will not stop: stopped when the call ends. */
+  ownStream?: MediaStream;
 }
+
+/** How long a microphone opened by prepareMedia() waits for its call. */
+const WARM_STREAM_MS = 5_000;
 
 export class JsSipSoftphone extends BaseSoftphone {
   readonly provider = 'sip' as const;
   private ua: JsSIP.UA | null = null;
   private reg: SipRegistrationDto | null = null;
   private readonly legs = new Map<string, Leg>();
+  private warm: { stream: MediaStream; timer: ReturnType<typeof setTimeout> } | null = null;
   private everConnected = false;
   private reconnectAttempt = 0;
 
@@ -129,6 +135,7 @@ export class JsSipSoftphone extends BaseSoftphone {
   }
 
   protected async doUnregister(): Promise<void> {
+    this.releaseWarmStream();
     await this.stopUa();
     this.reg = null;
   }
@@ -139,15 +146,40 @@ export class JsSipSoftphone extends BaseSoftphone {
     const domain = sipDomain(reg.sipUri);
     const extraHeaders: string[] = [];
     if (reg.sendPAssertedIdentity) extraHeaders.push(`P-Asserted-Identity: <sip:${opts.callerId}@${domain}>`);
+    const stream = this.takeWarmStream();
     const session = ua.call(`sip:${opts.destination}@${domain}`, {
-      mediaConstraints: this.mediaConstraints(),
+      ...(stream ? { mediaStream: stream } : { mediaConstraints: this.mediaConstraints() }),
       pcConfig: { iceServers: reg.iceServers },
       extraHeaders,
       fromDisplayName: opts.callerName ?? opts.callerId,
       rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
       eventHandlers: {},
     });
-    this.track(call, session);
+    this.track(call, session, stream ?? undefined);
+  }
+
+  override async prepareMedia(): Promise<void> {
+    if (typeof navigator === 'undefined' || !navigator.mediaDevices?.getUserMedia) return;
+    const stream = await navigator.mediaDevices.getUserMedia(this.mediaConstraints());
+    this.releaseWarmStream();
+    if (this.destroyed) {
+      stopStream(stream);
+      return;
+    }
+    this.warm = { stream, timer: setTimeout(() => this.releaseWarmStream(), WARM_STREAM_MS) };
+  }
+
+  private takeWarmStream(): MediaStream | null {
+    const warm = this.warm;
+    if (!warm) return null;
+    clearTimeout(warm.timer);
+    this.warm = null;
+    return warm.stream.getAudioTracks().some((t) => t.readyState === 'live') ? warm.stream : null;
+  }
+
+  private releaseWarmStream(): void {
+    const stream = this.takeWarmStream();
+    if (stream) stopStream(stream);
   }
 
   protected doAnswer(call: CallImpl): Promise<void> {
@@ -240,8 +272,8 @@ export class JsSipSoftphone extends BaseSoftphone {
     this.track(call, session);
   }
 
-  private track(call: CallImpl, session: RTCSession): void {
-    this.legs.set(call.id, { call, session });
+  private track(call: CallImpl, session: RTCSession, ownStream?: MediaStream): void {
+    this.legs.set(call.id, { call, session, ownStream });
     let iceTimer: ReturnType<typeof setTimeout> | null = null;
 
     session.on('peerconnection', ({ peerconnection }) => this.watchMedia(peerconnection));
@@ -302,6 +334,8 @@ export class JsSipSoftphone extends BaseSoftphone {
 
   private finish(call: CallImpl, end: CallEnd): void {
     call.apply({ type: 'end', end });
+    const own = this.legs.get(call.id)?.ownStream;
+    if (own) stopStream(own);
     this.legs.delete(call.id);
   }
 
@@ -383,4 +417,8 @@ function calledNumber(ruriUser: string | undefined, toUser: string | undefined):
     if (user && /^\+?\d{6,15}$/.test(user)) return toE164ish(user.replace(/^\+/, ''));
   }
   return null;
+}
+
+function stopStream(stream: MediaStream): void {
+  for (const t of stream.getTracks()) t.stop();
 }

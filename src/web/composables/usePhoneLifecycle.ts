@@ -18,6 +18,16 @@ export function usePhoneLifecycle(): void {
   const offPrime = primeAudioOnFirstInteraction();
   const offAsk = askNotificationPermissionOnFirstInteraction();
 
+  // The phone needs the selected connection on every page (an agent may open /history first), and
+  // loading the list here, as soon as the session is known, overlaps it with loading the page's code.
+  watch(
+    () => session.user?.id ?? null,
+    (userId) => {
+      if (userId && connections.status.state === 'idle') void connections.load('database');
+    },
+    { immediate: true },
+  );
+
   watch(
     () => [session.user?.id ?? null, connections.selected?.id ?? null] as const,
     ([userId, connectionId], previous) => {

@@ -68,6 +68,8 @@ export const useCallStore = defineStore('call', () => {
   let phone: Softphone | null = null;
   let connectionId: string | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
+  /** Hang up pressed while the record was being opened: do not send the INVITE. */
+  let dialAborted = false;
   const contexts = new Map<string, RecordContext>();
 
   const live = computed(() => current.value !== null && current.value.state !== 'ended');
@@ -275,18 +277,36 @@ export const useCallStore = defineStore('call', () => {
     if (!softphone || !conn) throw new Error('The phone is not connected.');
     if (live.value || placing.value) throw new Error('Finish the current call before starting another.');
     placing.value = true;
+    dialAborted = false;
+    // Show the call at once: the page re-renders while the server answers, not while the INVITE is prepared.
+    current.value = pendingView(destination, callerId.number);
+    startTicker();
     try {
-      const record = await startCallRecord({
-        connectionId: conn,
-        direction: 'outbound',
-        remoteNumber: destination,
-        callerNumber: callerId.number,
-        phoneNumberId: callerId.phoneNumberId,
-      });
+      // The microphone starts while the server opens the record; the INVITE waits for the record.
+      const [record] = await Promise.all([
+        startCallRecord({
+          connectionId: conn,
+          direction: 'outbound',
+          remoteNumber: destination,
+          callerNumber: callerId.number,
+          phoneNumberId: callerId.phoneNumberId,
+        }),
+        softphone.prepareMedia().catch(() => undefined),
+      ]);
+      if (dialAborted) {
+        await updateCallRecord(record.id, {
+          outcome: 'cancelled',
+          endedAt: new Date().toISOString(),
+          hangupCause: 'Cancelled',
+        }).catch(() => undefined);
+        current.value = null;
+        return;
+      }
       let call: Call;
       try {
         call = softphone.call({ destination, callerId: callerId.number });
       } catch (err) {
+        current.value = null;
         // The INVITE never went out: close the record at once so it does not wait to be abandoned.
         await updateCallRecord(record.id, {
           outcome: 'failed',
@@ -296,6 +316,9 @@ export const useCallStore = defineStore('call', () => {
         throw err;
       }
       recordCreated(contextFor(call), record.id);
+    } catch (err) {
+      if (current.value?.id === PENDING_ID) current.value = null;
+      throw err;
     } finally {
       placing.value = false;
     }
@@ -310,7 +333,10 @@ export const useCallStore = defineStore('call', () => {
 
   const answer = (): Promise<void> => withCall((c) => c.answer());
   const decline = (): Promise<void> => withCall((c) => c.decline());
-  const hangup = (): Promise<void> => withCall((c) => c.hangup());
+  const hangup = (): Promise<void> => {
+    if (current.value?.id === PENDING_ID) dialAborted = true;
+    return withCall((c) => c.hangup());
+  };
   const toggleMute = (): Promise<void> =>
     withCall((c) => {
       if (c.muted) c.unmute();
@@ -348,6 +374,32 @@ export const useCallStore = defineStore('call', () => {
     dismiss,
   };
 });
+
+const PENDING_ID = 'pending';
+
+/** The outbound call between the click and the phone's own call object (a few ms). */
+function pendingView(remoteNumber: string, callerId: string): CallView {
+  return {
+    id: PENDING_ID,
+    direction: 'outbound',
+    remoteNumber,
+    remoteName: null,
+    callerId,
+    state: 'dialing',
+    muted: false,
+    startedAt: Date.now(),
+    answeredAt: null,
+    endedAt: null,
+    cause: null,
+    sipCode: null,
+    endText: null,
+    quality: null,
+    dtmfSent: '',
+    dtmfReceived: '',
+    recordId: null,
+    recordError: null,
+  };
+}
 
 function qualityDto(q: CallQuality): CallQualityDto {
   const clamp = (v: number | null, min: number, max: number): number | null =>

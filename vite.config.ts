@@ -16,8 +16,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
-    // The dialer route must stay small so the SIP SDK (lazy-loaded per provider) fits the budget.
-    chunkSizeWarningLimit: 400,
+    // The dialer route's budget is enforced by test/e2e/bundle-size.test.ts. The largest chunk is the
+    // /history route's (PrimeVue DataTable + DatePicker, ~420 kB raw / ~87 kB gzip), loaded only there.
+    chunkSizeWarningLimit: 450,
   },
   server: {
     proxy: {

@@ -1,7 +1,9 @@
 /**
  * The benchmark's server process: the real app (buildApp, every plugin, auth, the connections route)
- * and, beside it, a bare Fastify route that runs the connections service's two queries and
- * JSON.stringify, with no auth, no mapping and no schema: the floor of this stack. It runs in its own
+ * and, beside it, a bare Fastify route that runs the same two queries as the app's
+ * ConnectionsService.listForUserJson (on SQLite the numbers query that returns each trunk's numbers as
+ * JSON text, on PostgreSQL the rows query) and JSON.stringify of what they return, with no auth, no
+ * mapping and no schema: the floor of this stack. It runs in its own
  * process so the load generator does not share its event loop. It prints one JSON line with both ports.
  */
 import Fastify from 'fastify';
@@ -23,18 +25,21 @@ await app.listen({ host: '127.0.0.1', port: 0 });
 
 const trunks = new TrunkRepository(database.db);
 const assignments = new AssignmentRepository(database.db);
+// The app's SQL: keep in step with ConnectionsService.listForUserJson.
+const numbersQuery = (ownerId: string): Promise<unknown[]> =>
+  assignments.buildsConnectionJson ? assignments.listActiveJsonForOwner(ownerId) : assignments.listActiveForOwner(ownerId);
+const floorAnswer = async (): Promise<string> => {
+  const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), numbersQuery(benchUserId)]);
+  return JSON.stringify({ trunks: t, numbers: n });
+};
 const bare = Fastify({ logger: false });
 bare.get('/bare/connections', async (_request, reply) => {
-  const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), assignments.listActiveForOwner(benchUserId)]);
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify({ trunks: t, numbers: n }));
+  return reply.type('application/json; charset=utf-8').send(await floorAnswer());
 });
-// The same answer computed once and kept: what a per-user response cache would serve (ceiling).
+// The app's answer computed once and kept: what a per-user response cache would serve (ceiling).
 let cached: string | undefined;
 bare.get('/bare/cached', async (_request, reply) => {
-  if (!cached) {
-    const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), assignments.listActiveForOwner(benchUserId)]);
-    cached = JSON.stringify({ trunks: t, numbers: n });
-  }
+  cached ??= await services.connections.listForUserJson({ id: benchUserId });
   return reply.type('application/json; charset=utf-8').send(cached);
 });
 

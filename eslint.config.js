@@ -8,6 +8,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
+import prettierConfig from 'eslint-config-prettier';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'stream', 'url', 'child_process', 'worker_threads'];
 
@@ -77,4 +78,6 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  // Last: Prettier owns formatting, so lint's layout rules (incl. Vue template layout) step aside.
+  prettierConfig,
 );

@@ -1,0 +1,165 @@
+/**
+ * useCallStore with the fake softphone (src/phone's fake adapter) and a scripted fetch: what the page
+ * does with a call and what it writes to the server, in Node. The real adapters and the real server
+ * are covered by test/e2e/calling.e2e.test.ts.
+ */
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
+import type { SipRegistrationDto } from '../../src/shared/api.js';
+import { HEARTBEAT_MS, useCallStore } from '../../src/web/stores/call.js';
+import { aNumber } from './factories.js';
+import { apiError, installFakeFetch, json, type RecordedRequest } from './fake-fetch.js';
+
+const REG: SipRegistrationDto = {
+  provider: 'sip',
+  connectionId: 'conn-1',
+  wsServer: 'wss://sip.example.test',
+  sipUri: 'sip:alice@example.test',
+  authorizationUser: 'alice',
+  password: 'secret',
+  displayName: 'Alice',
+  fallback: false,
+  dtmfMode: 'rfc2833',
+  sendPAssertedIdentity: true,
+  iceServers: [],
+};
+const CALLER = aNumber('+13125550100', 'primary', { phoneNumberId: 'num-1' });
+
+let phone: FakeSoftphone;
+let requests: RecordedRequest[];
+
+function writes(): { method: string; path: string; body: unknown }[] {
+  return requests.map((r) => ({ method: r.method, path: r.path, body: r.body }));
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+beforeEach(async () => {
+  setActivePinia(createPinia());
+  ({ requests } = installFakeFetch({
+    'POST /api/calls': (req) =>
+      json(201, { id: (req.body as { direction: string }).direction === 'inbound' ? 'rec-in' : 'rec-1' }),
+    'PATCH /api/calls/rec-1': () => json(200, {}),
+    'PATCH /api/calls/rec-in': () => json(200, {}),
+    'POST /api/calls/rec-1/heartbeat': () => json(200, { id: 'rec-1', lastSeenAt: new Date().toISOString() }),
+  }));
+  phone = new FakeSoftphone({ qualityIntervalMs: 0 });
+  await phone.register(REG);
+  useCallStore().bind(phone, 'conn-1');
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  await phone.destroy();
+});
+
+describe('useCallStore', () => {
+  it('opens the record before the INVITE, marks it answered, closes it with outcome and quality', async () => {
+    const calls = useCallStore();
+    const dialing = calls.dial('+16175550150', CALLER);
+    // The panel shows the call at once, before the server has answered.
+    expect(calls.current).toMatchObject({ state: 'dialing', remoteNumber: '+16175550150' });
+    expect(phone.actions.filter((a) => a.type === 'invite')).toEqual([]);
+    await dialing;
+    expect(writes()[0]).toEqual({
+      method: 'POST',
+      path: '/api/calls',
+      body: {
+        connectionId: 'conn-1',
+        direction: 'outbound',
+        remoteNumber: '+16175550150',
+        callerNumber: '+13125550100',
+        phoneNumberId: 'num-1',
+      },
+    });
+    expect(phone.actions.filter((a) => a.type === 'invite')).toMatchObject([
+      { destination: '+16175550150', callerId: '+13125550100' },
+    ]);
+    expect(calls.current).toMatchObject({ state: 'dialing', recordId: 'rec-1' });
+
+    phone.remote.ringing();
+    phone.remote.answer();
+    await settle();
+    expect(calls.current?.state).toBe('active');
+    expect(writes()[1]).toMatchObject({
+      method: 'PATCH',
+      path: '/api/calls/rec-1',
+      body: { answeredAt: expect.any(String) },
+    });
+
+    calls.sendDtmf('5');
+    expect(calls.current?.dtmfSent).toBe('5');
+    phone.remote.hangup();
+    expect(calls.current).toMatchObject({ state: 'ended', endText: 'Call ended by the other party' });
+    await vi.waitFor(() => expect(writes()).toHaveLength(3));
+    expect(writes()[2]).toMatchObject({
+      method: 'PATCH',
+      path: '/api/calls/rec-1',
+      body: {
+        outcome: 'answered',
+        endedAt: expect.any(String),
+        hangupCause: 'Call ended by the other party',
+        sipCode: null,
+        quality: { mos: expect.any(Number), jitterMs: expect.any(Number), packetLossPct: 0, rttMs: 20 },
+      },
+    });
+    calls.dismiss();
+    expect(calls.current).toBeNull();
+  });
+
+  it('refuses a caller ID the server does not accept: the server’s words, no INVITE', async () => {
+    installFakeFetch({
+      'POST /api/calls': () =>
+        apiError(422, 'CALLER_ID_NOT_ASSIGNED', '+13125550100 is not assigned to this connection.'),
+    });
+    const calls = useCallStore();
+    await expect(calls.dial('+16175550150', CALLER)).rejects.toThrow(
+      '+13125550100 is not assigned to this connection.',
+    );
+    expect(phone.actions.filter((a) => a.type === 'invite')).toEqual([]);
+    expect(calls.current).toBeNull();
+  });
+
+  it('keeps the record alive with a heartbeat every 15 s', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const calls = useCallStore();
+    await calls.dial('+16175550150', CALLER);
+    phone.remote.answer();
+    vi.advanceTimersByTime(HEARTBEAT_MS * 2 + 100);
+    await settle();
+    expect(writes().filter((w) => w.path === '/api/calls/rec-1/heartbeat')).toHaveLength(2);
+    await calls.hangup();
+    vi.advanceTimersByTime(HEARTBEAT_MS * 2);
+    await settle();
+    expect(writes().filter((w) => w.path === '/api/calls/rec-1/heartbeat')).toHaveLength(2);
+  });
+
+  it('records an inbound call when it rings, and a decline as rejected', async () => {
+    const calls = useCallStore();
+    phone.remote.call('+13125550199', { to: '+16175550150' });
+    expect(calls.incoming).toBe(true);
+    await settle();
+    expect(writes()[0]).toEqual({
+      method: 'POST',
+      path: '/api/calls',
+      body: {
+        connectionId: 'conn-1',
+        direction: 'inbound',
+        remoteNumber: '+13125550199',
+        callerNumber: '+16175550150',
+      },
+    });
+    await calls.decline();
+    expect(calls.incoming).toBe(false);
+    await vi.waitFor(() => expect(writes()).toHaveLength(2));
+    expect(writes()[1]).toMatchObject({
+      method: 'PATCH',
+      path: '/api/calls/rec-in',
+      body: { outcome: 'rejected', sipCode: 603, quality: null },
+    });
+  });
+});

@@ -238,7 +238,7 @@ describe('calling from the page', () => {
     expect(await phoneStatus(page)).toMatch(/403/);
     await expect
       .poll(() => page.getByTestId('call-blockers').textContent())
-      .toMatch(/Phone registration failed: .*\(SIP 403\)/);
+      .toMatch(/Phone registration failed: .*403/);
     await screenshot(page, 'calling-registration-failed-desktop', { fullPage: false });
 
     await chooseConnection(page, 'No Credentials SIP');
@@ -248,6 +248,35 @@ describe('calling from the page', () => {
     expect(await phoneStatus(page)).not.toContain('default');
     // Four registrations later, one socket is open: each switch closed the previous one.
     await expect.poll(() => a.openSipSockets()).toBe(1);
+  });
+
+  it('remembers the microphone, speaker and ringer per user', async () => {
+    const { page } = await agent('agent1');
+    await waitRegistered(page);
+    await page.getByTestId('audio-settings').click();
+    const dialog = page.getByRole('dialog', { name: 'Audio devices' });
+    await dialog.waitFor();
+    const mic = page.getByRole('combobox', { name: 'Microphone' });
+    await expect.poll(() => mic.textContent()).toContain('System default');
+    await mic.click();
+    const options = page.getByRole('option');
+    await expect.poll(() => options.count()).toBeGreaterThan(1);
+    const chosen = (await options.nth(1).getAttribute('aria-label')) ?? '';
+    await options.nth(1).click();
+    await page.waitForTimeout(200);
+    await screenshot(page, 'calling-audio-devices-desktop', { fullPage: false });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const saved = await page.evaluate(
+      (key) => JSON.parse(localStorage.getItem(key) ?? 'null') as Record<string, string> | null,
+      `dialer.audioDevices.${world.userId.agent1}`,
+    );
+    expect(saved?.input).toBeTruthy();
+    expect(saved?.input).not.toBe('default');
+    await page.reload();
+    await waitRegistered(page);
+    await page.getByTestId('audio-settings').click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Microphone' }).textContent()).toContain(chosen);
   });
 
   it('re-registers by itself after Kamailio restarts, and the page says so', async () => {

@@ -8,7 +8,7 @@
  * themselves live in `useCallStore`, bound to each new softphone.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { ConnectionDto, RegistrationDto } from '../../shared/api.js';
 import type { Provider } from '../../shared/domain.js';
 import { createSoftphone } from '../../phone/create-softphone.js';
@@ -40,6 +40,16 @@ export const usePhoneStore = defineStore('phone', () => {
   let owned: Softphone | null = null;
   /** Bumped by every connect()/disconnect(): answers for an older generation are dropped. */
   let generation = 0;
+  /** A Telnyx login token is about to expire: register again with a fresh one once no call is up. */
+  let refreshWhenIdle: (() => void) | null = null;
+
+  watch(callState, (state) => {
+    if (refreshWhenIdle && (state === 'ready' || state === 'idle' || state === 'ended')) {
+      const refresh = refreshWhenIdle;
+      refreshWhenIdle = null;
+      refresh();
+    }
+  });
 
   const isRegistered = computed(() => registration.value.status === 'registered');
 
@@ -67,7 +77,7 @@ export const usePhoneStore = defineStore('phone', () => {
   const registrationDetail = computed<string | null>(() => {
     if (setupError.value) return setupError.value;
     const state = registration.value;
-    if (state.status === 'failed') return `${state.reason}${state.sipCode ? ` (SIP ${state.sipCode})` : ''}`;
+    if (state.status === 'failed') return failureText(state.reason, state.sipCode);
     if (state.status === 'reconnecting') return `next try within ${Math.ceil(state.nextRetryInMs / 1000)} s`;
     return null;
   });
@@ -86,7 +96,7 @@ export const usePhoneStore = defineStore('phone', () => {
       case 'registering':
         return 'Phone is still registering with the selected connection.';
       case 'failed':
-        return `Phone registration failed: ${state.reason.replace(/\.$/, '')}${state.sipCode ? ` (SIP ${state.sipCode})` : ''}.`;
+        return `Phone registration failed: ${failureText(state.reason, state.sipCode)}.`;
       case 'reconnecting':
         return `Phone lost its connection and is reconnecting (attempt ${state.attempt}).`;
     }
@@ -117,6 +127,7 @@ export const usePhoneStore = defineStore('phone', () => {
   /** End the current softphone: hang up, unregister, close its socket. */
   async function disconnect(): Promise<void> {
     generation++;
+    refreshWhenIdle = null;
     preparing.value = false;
     setupError.value = null;
     connectionId.value = null;
@@ -138,6 +149,7 @@ export const usePhoneStore = defineStore('phone', () => {
    */
   async function connect(connection: ConnectionDto | null, userId: string | null = null): Promise<void> {
     const gen = ++generation;
+    refreshWhenIdle = null;
     setupError.value = null;
     fallback.value = false;
     connectionId.value = connection?.id ?? null;
@@ -173,10 +185,17 @@ export const usePhoneStore = defineStore('phone', () => {
     fallback.value = reg.fallback;
     attach(phone);
     const unbind = useCallStore().bind(phone, connection.id);
+    const offError = phone.on('error', (e) => {
+      if (e.code !== 'PHONE_TOKEN_EXPIRING' || gen !== generation) return;
+      refreshWhenIdle = () => void connect(connection, userId);
+      const line = phone.lineState;
+      if (line === 'ready' || line === 'idle' || line === 'ended') refreshWhenIdle();
+    });
     const offDetach = detach;
     detach = () => {
       offDetach?.();
       unbind();
+      offError();
     };
     const devices = loadAudioDevices(userId);
     if (devices) await phone.setAudioDevices(devices).catch(() => undefined);
@@ -212,6 +231,12 @@ export const usePhoneStore = defineStore('phone', () => {
     current,
   };
 });
+
+/** "Wrong password (SIP 403)"; the code is not repeated when the reason already gives it. */
+function failureText(reason: string, sipCode: number | null): string {
+  const text = reason.replace(/\.$/, '');
+  return sipCode && !text.includes(String(sipCode)) ? `${text} (SIP ${sipCode})` : text;
+}
 
 function withStop(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;

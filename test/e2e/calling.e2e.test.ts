@@ -4,6 +4,7 @@
  * WebRTC server, and Chromium with a fake microphone. Everything is driven through the UI a user sees;
  * the records are checked in the database and on the history page.
  */
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRow } from '../../src/server/db/schema.js';
@@ -74,6 +75,16 @@ async function finalCallOf(userId: string, remote: string): Promise<CallRow> {
   return row!;
 }
 
+/** Serious or critical WCAG 2.1 AA problems axe finds on the page as it is now. */
+async function axeProblems(page: Page, name: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 /** Records every value the call panel's data-state takes, from now on, in the page. */
 async function watchStates(page: Page): Promise<() => Promise<string[]>> {
   await page.evaluate(() => {
@@ -113,6 +124,7 @@ describe('calling from the page', () => {
     await expect.poll(() => callState(p1)).toBe('ringing');
     await p2.waitForTimeout(300); // the dialog's enter animation
     await screenshot(p2, 'calling-incoming-desktop', { fullPage: false });
+    expect(await axeProblems(p2, 'incoming call dialog')).toEqual([]);
     await p2.setViewportSize(VIEWPORTS.phone);
     await p2.waitForTimeout(100);
     await screenshot(p2, 'calling-incoming-phone', { fullPage: false });
@@ -164,6 +176,7 @@ describe('calling from the page', () => {
     await expect.poll(() => callState(p1)).toBe('active');
 
     await screenshot(p1, 'calling-active-desktop', { fullPage: false });
+    expect(await axeProblems(p1, 'call panel')).toEqual([]);
     await p1.setViewportSize(VIEWPORTS.phone);
     await screenshot(p1, 'calling-active-phone');
     await p1.setViewportSize(VIEWPORTS.desktop);
@@ -276,7 +289,9 @@ describe('calling from the page', () => {
     await page.reload();
     await waitRegistered(page);
     await page.getByTestId('audio-settings').click();
-    await expect.poll(() => page.getByRole('combobox', { name: 'Microphone' }).textContent()).toContain(chosen);
+    await expect
+      .poll(() => page.getByRole('combobox', { name: 'Microphone' }).textContent())
+      .toContain(chosen);
   });
 
   it('re-registers by itself after Kamailio restarts, and the page says so', async () => {

@@ -76,18 +76,67 @@ export interface EngineResult {
   pass: { p99: boolean; throughput: boolean };
 }
 
-function measurement(r: Result, cpuMicros: number): Measurement {
+/** One stretch of load on one route: every response's time, and what autocannon counted. */
+interface Slice {
+  times: number[];
+  result: Result;
+}
+
+function runSlice(url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Slice> {
+  return new Promise((resolve, reject) => {
+    const times: number[] = [];
+    autocannon({ url, connections, duration: seconds, headers }, (err, result) =>
+      err ? reject(err) : resolve({ times, result }),
+    ).on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return round1(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+}
+
+function measurement(slices: Slice[], cpuMicros: number): Measurement {
+  const times = slices.flatMap((s) => s.times).sort((a, b) => a - b);
+  const seconds = slices.reduce((n, s) => n + s.result.duration, 0);
   return {
-    serverCpuMsPerRequest: Math.round((cpuMicros / 1000 / Math.max(1, r.requests.total)) * 1000) / 1000,
-    p50Ms: r.latency.p50,
-    p90Ms: r.latency.p90,
-    p99Ms: r.latency.p99,
-    maxMs: r.latency.max,
-    reqPerSec: Math.round(r.requests.average),
-    requests: r.requests.total,
-    errors: r.errors + r.timeouts,
-    non2xx: r.non2xx,
+    serverCpuMsPerRequest: Math.round((cpuMicros / 1000 / Math.max(1, times.length)) * 1000) / 1000,
+    p50Ms: percentile(times, 50),
+    p90Ms: percentile(times, 90),
+    p99Ms: percentile(times, 99),
+    maxMs: round1(times.at(-1) ?? 0),
+    reqPerSec: Math.round(times.length / Math.max(1e-9, seconds)),
+    requests: times.length,
+    errors: slices.reduce((n, s) => n + s.result.errors + s.result.timeouts, 0),
+    non2xx: slices.reduce((n, s) => n + s.result.non2xx, 0),
   };
+}
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Measures the routes at one concurrency, interleaved: after a 1 s warm-up on each, DURATION rounds of
+ * one second on each route in turn. The machine's load changes from second to second (other work runs
+ * on it); interleaving makes those changes hit every route alike, so the ratios between them hold.
+ */
+async function measureRoutes<K extends string>(targets: Record<K, Target>, cpuUrl: string, connections: number): Promise<Record<K, Measurement>> {
+  const keys = Object.keys(targets) as K[];
+  for (const k of keys) await runSlice(targets[k].url, targets[k].headers, connections, 1);
+  const slices = new Map<K, Slice[]>(keys.map((k) => [k, []]));
+  const cpu = new Map<K, number>(keys.map((k) => [k, 0]));
+  for (let round = 0; round < DURATION; round++) {
+    for (const k of keys) {
+      const before = await serverCpuMicros(cpuUrl);
+      slices.get(k)!.push(await runSlice(targets[k].url, targets[k].headers, connections, 1));
+      cpu.set(k, cpu.get(k)! + (await serverCpuMicros(cpuUrl)) - before);
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, measurement(slices.get(k)!, cpu.get(k)!)])) as Record<K, Measurement>;
 }
 
 async function createPg(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -162,19 +211,6 @@ async function serverCpuMicros(cpuUrl: string): Promise<number> {
   return u.userMicros + u.systemMicros;
 }
 
-async function load(
-  url: string,
-  headers: Record<string, string>,
-  cpuUrl: string,
-  connections = CONNECTIONS,
-): Promise<Measurement> {
-  // A short warm-up so the JIT and the database caches are in the steady state being measured.
-  await autocannon({ url, connections, duration: 1, headers });
-  const before = await serverCpuMicros(cpuUrl);
-  const result = await autocannon({ url, connections, duration: DURATION, headers });
-  return measurement(result, (await serverCpuMicros(cpuUrl)) - before);
-}
-
 async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
   const started = Date.now();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-bench-'));
@@ -208,12 +244,14 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
     const cachedUrl = `http://127.0.0.1:${server.barePort}/bare/cached`;
     const load1 = (): number => Math.round(os.loadavg()[0]! * 100) / 100;
     const loadBefore = load1();
-    const routes = async (connections: number): Promise<RouteSet> => ({
-      connections,
-      floor: await load(floorUrl, {}, cpuUrl, connections),
-      app: await load(appUrl, { cookie }, cpuUrl, connections),
-      cachedCeiling: await load(cachedUrl, {}, cpuUrl, connections),
-    });
+    const routes = async (connections: number): Promise<RouteSet> => {
+      const m = await measureRoutes(
+        { floor: { url: floorUrl, headers: {} }, app: { url: appUrl, headers: { cookie } }, cachedCeiling: { url: cachedUrl, headers: {} } },
+        cpuUrl,
+        connections,
+      );
+      return { connections, ...m };
+    };
     const latency = await routes(LATENCY_CONNECTIONS);
     const throughput = await routes(CONNECTIONS);
     const cpuRatio = Math.round((throughput.floor.serverCpuMsPerRequest / throughput.app.serverCpuMsPerRequest) * 100) / 100;
@@ -263,7 +301,7 @@ function markdown(results: EngineResult[], meta: Record<string, unknown>): strin
     '## GET /api/connections (`bench/connections.bench.ts`)',
     '',
     `One user with ${SHAPE.benchTrunks} trunks x ${SHAPE.numbersPerBenchTrunk} numbers in a database of ${SHAPE.users.toLocaleString('en')} users and ${SHAPE.numbers.toLocaleString('en')} numbers.`,
-    `autocannon, ${DURATION} s per row after a 1 s warm-up; server in its own process.`,
+    `autocannon, ${DURATION} s per row, taken as ${DURATION} one-second slices interleaved with the other routes' (after a 1 s warm-up each); server in its own process.`,
     `Measured ${String(meta.date)} on ${String(meta.machine)}, Node ${process.version}.`,
     `**Machine load** (1-minute load average on ${String(meta.cpus)} CPUs, before → after each engine): ${loads}; at the end: ${String(meta.loadavg)}.`,
     'Other work on the machine inflates latency and, less, CPU time; compare rows of one run, not runs.',

@@ -351,6 +351,23 @@ describe('calling from the page', () => {
     );
     expect(row).toBeDefined();
 
+    // Switching the connection in the middle of a call ends it cleanly and closes its record.
+    await page.getByTestId('call-close').click();
+    const byes = world.telnyxRtc.clientMethods().filter((m) => m === 'telnyx_rtc.bye').length;
+    await dial(page, '+13125550143');
+    await expect.poll(() => callState(page)).toBe('active');
+    await chooseConnection(page, 'Chicago Office SIP');
+    await waitRegistered(page);
+    await expect
+      .poll(() => world.telnyxRtc.clientMethods().filter((m) => m === 'telnyx_rtc.bye').length)
+      .toBeGreaterThan(byes);
+    await expect
+      .poll(
+        async () =>
+          (await callsOf(world.userId.agent1)).find((c) => c.remote_number === '+13125550143')?.outcome,
+      )
+      .toBe('answered');
+
     await page.waitForTimeout(300); // let the last response bodies arrive
     expect(bodies.length).toBeGreaterThan(5);
     const leaks = bodies.filter((b) => b.body.includes(TELNYX_SIP_PASSWORD)).map((b) => b.url);

@@ -139,8 +139,9 @@ export const usePhoneStore = defineStore('phone', () => {
   async function teardown(): Promise<void> {
     const phone = owned;
     owned = null;
-    detachSoftphone();
+    // Destroy first, still listening: a call it hangs up reaches the call store, which closes its record.
     if (phone) await phone.destroy().catch(() => undefined);
+    detachSoftphone();
   }
 
   /**

@@ -7,6 +7,7 @@
 import { onScopeDispose, watch } from 'vue';
 import { primeAudioOnFirstInteraction } from '../../phone/ringtone.js';
 import { askNotificationPermissionOnFirstInteraction } from '../lib/desktop-notification.js';
+import { useCallStore } from '../stores/call.js';
 import { useConnectionsStore } from '../stores/connections.js';
 import { usePhoneStore } from '../stores/phone.js';
 import { useSessionStore } from '../stores/session.js';
@@ -15,6 +16,7 @@ export function usePhoneLifecycle(): void {
   const session = useSessionStore();
   const connections = useConnectionsStore();
   const phone = usePhoneStore();
+  const calls = useCallStore();
   const offPrime = primeAudioOnFirstInteraction();
   const offAsk = askNotificationPermissionOnFirstInteraction();
 
@@ -39,11 +41,17 @@ export function usePhoneLifecycle(): void {
   );
 
   const unload = (): void => void phone.disconnect();
+  // Closing or reloading the tab ends the call: let the browser ask first.
+  const confirmLeave = (event: BeforeUnloadEvent): void => {
+    if (calls.live) event.preventDefault();
+  };
   window.addEventListener('pagehide', unload);
+  window.addEventListener('beforeunload', confirmLeave);
   onScopeDispose(() => {
     offPrime();
     offAsk();
     window.removeEventListener('pagehide', unload);
+    window.removeEventListener('beforeunload', confirmLeave);
     void phone.disconnect();
   });
 }

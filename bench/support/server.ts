@@ -1,10 +1,12 @@
 /**
  * The benchmark's server process: the real app (buildApp, every plugin, auth, the connections route)
- * and, beside it, a bare Fastify route that runs the same two queries as the app's
- * ConnectionsService.listForUserJson (on SQLite the numbers query that returns each trunk's numbers as
- * JSON text, on PostgreSQL the rows query) and JSON.stringify of what they return, with no auth, no
- * mapping and no schema: the floor of this stack. It runs in its own
- * process so the load generator does not share its event loop. It prints one JSON line with both ports.
+ * twice on the same database, as configured by default (per-user response cache validated by the
+ * revision query) and with CONNECTIONS_CACHE=off (every request reads the list), and, beside them, a
+ * bare Fastify route that runs the same two queries as the app's ConnectionsService.listForUserJson (on
+ * SQLite the numbers query that returns each trunk's numbers as JSON text, on PostgreSQL the rows query)
+ * and JSON.stringify of what they return, with no auth, no mapping and no schema: the floor of this
+ * stack. It runs in its own
+ * process so the load generator does not share its event loop. It prints one JSON line with the ports.
  */
 import Fastify from 'fastify';
 import { buildApp } from '../../src/server/app.js';
@@ -17,11 +19,15 @@ import { TrunkRepository } from '../../src/server/repositories/trunk-repository.
 const benchUserId = process.env.BENCH_USER_ID;
 if (!benchUserId) throw new Error('BENCH_USER_ID is required');
 
-const config = loadConfig();
+const config = loadConfig({ ...process.env, CONNECTIONS_CACHE: 'on' });
 const database = openDatabase(config.database);
 const services = createServices({ config, db: database.db, databaseKind: database.kind });
 const app = await buildApp({ config, services });
 await app.listen({ host: '127.0.0.1', port: 0 });
+const uncachedConfig = loadConfig({ ...process.env, CONNECTIONS_CACHE: 'off' });
+const uncachedServices = createServices({ config: uncachedConfig, db: database.db, databaseKind: database.kind });
+const uncachedApp = await buildApp({ config: uncachedConfig, services: uncachedServices });
+await uncachedApp.listen({ host: '127.0.0.1', port: 0 });
 
 const trunks = new TrunkRepository(database.db);
 const assignments = new AssignmentRepository(database.db);
@@ -36,10 +42,11 @@ const bare = Fastify({ logger: false });
 bare.get('/bare/connections', async (_request, reply) => {
   return reply.type('application/json; charset=utf-8').send(await floorAnswer());
 });
-// The app's answer computed once and kept: what a per-user response cache would serve (ceiling).
+// The app's answer computed once and kept, served with no SQL at all: the ceiling of any response cache
+// (the app's own cache still runs one revision query per request).
 let cached: string | undefined;
 bare.get('/bare/cached', async (_request, reply) => {
-  cached ??= await services.connections.listForUserJson({ id: benchUserId });
+  cached ??= await uncachedServices.connections.listForUserJson({ id: benchUserId });
   return reply.type('application/json; charset=utf-8').send(cached);
 });
 
@@ -55,12 +62,16 @@ const portOf = (server: typeof bare.server): number => {
   const a = server.address();
   return typeof a === 'object' && a ? a.port : 0;
 };
-process.stdout.write(JSON.stringify({ appPort: portOf(app.server), barePort: portOf(bare.server) }) + '\n');
+process.stdout.write(
+  JSON.stringify({ appPort: portOf(app.server), uncachedAppPort: portOf(uncachedApp.server), barePort: portOf(bare.server) }) + '\n',
+);
 
 const shutdown = async (): Promise<void> => {
   await bare.close();
   await app.close();
+  await uncachedApp.close();
   await services.stop();
+  await uncachedServices.stop();
   await database.close();
   process.exit(0);
 };

@@ -43,6 +43,7 @@ const schema = z.object({
   ICE_SERVERS: z.string().optional(),
   WEB_DIST_DIR: z.string().optional(),
   SEED_DEMO: bool.default(false),
+  CONNECTIONS_CACHE: z.enum(['on', 'off']).default('on'),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -72,6 +73,8 @@ export interface Config {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   webDistDir: string;
   seedDemo: boolean;
+  /** Cache each user's connections list JSON in memory, validated by the database's revision per request. */
+  connectionsCache: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,5 +141,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     iceServers,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? 'dist/web'),
     seedDemo: e.SEED_DEMO,
+    connectionsCache: e.CONNECTIONS_CACHE === 'on',
   });
 }

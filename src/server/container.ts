@@ -72,7 +72,10 @@ export function createServices(deps: ServiceDeps): Services {
   const late: { services?: Services } = {};
   const trunks = new TrunkRepository(db);
   const assignments = new AssignmentRepository(db);
-  const connections = new ConnectionsService(trunks, assignments, () => late.services?.telnyxConnections);
+  const connections = new ConnectionsService(trunks, assignments, () => late.services?.telnyxConnections, {
+    db,
+    enabled: config.connectionsCache,
+  });
   const registration = new RegistrationService(db, trunks, cipher, config, () => late.services?.telnyxTokens);
   const admin = {
     users: new UserAdminService(db, hasher, config.defaultCountry),

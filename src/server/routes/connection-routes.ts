@@ -5,7 +5,9 @@
  * The list routes have no response schema on purpose: the DTOs are built by our own mapper from typed
  * rows, so validating them again per request would only cost time on the hottest route. The database
  * list is answered as ready-made JSON text (ConnectionsService.listForUserJson: the same bytes as
- * JSON.stringify of listForUser, with less work), so Fastify sends it without serialising anything.
+ * JSON.stringify of listForUser, with less work), so Fastify sends it without serialising anything;
+ * a repeated request is served from the service's per-user cache once the database's revision query
+ * says nothing the list shows has changed since (CONNECTIONS_CACHE=off reads it every time).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

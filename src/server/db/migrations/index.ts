@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_telnyx.js';
 import * as m0003 from './0003_connections_indexes.js';
+import * as m0004 from './0004_connections_revision.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_telnyx': m0002,
   '0003_connections_indexes': m0003,
+  '0004_connections_revision': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

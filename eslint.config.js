@@ -10,7 +10,20 @@ import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 import prettierConfig from 'eslint-config-prettier';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'stream', 'url', 'child_process', 'worker_threads'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'stream',
+  'url',
+  'child_process',
+  'worker_threads',
+];
 
 /** @param {string[]} groups @param {string} message */
 const banImports = (groups, message) => ({
@@ -18,7 +31,17 @@ const banImports = (groups, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-results/**', 'coverage/**', 'bench/results/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'test-results/**',
+      'coverage/**',
+      'bench/results/**',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   ...pluginVue.configs['flat/recommended'],
@@ -46,24 +69,46 @@ export default tseslint.config(
     files: ['src/shared/**/*.ts'],
     languageOptions: { globals: {} },
     rules: {
-      ...banImports([...nodeBuiltins, '**/server/**', '**/web/**', '**/phone/**', '**/cli/**'], 'shared code imports neither Node, the DOM, nor other layers'),
-      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'process', 'Buffer', '__dirname', 'require', 'localStorage'],
+      ...banImports(
+        [...nodeBuiltins, '**/server/**', '**/web/**', '**/phone/**', '**/cli/**'],
+        'shared code imports neither Node, the DOM, nor other layers',
+      ),
+      'no-restricted-globals': [
+        'error',
+        'window',
+        'document',
+        'navigator',
+        'process',
+        'Buffer',
+        '__dirname',
+        'require',
+        'localStorage',
+      ],
     },
   },
   {
     files: ['src/server/**/*.ts', 'src/cli/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
-    rules: banImports(['**/web/**', '**/phone/**', 'vue', 'pinia', 'jssip', '@telnyx/webrtc'], 'the server never imports browser code'),
+    rules: banImports(
+      ['**/web/**', '**/phone/**', 'vue', 'pinia', 'jssip', '@telnyx/webrtc'],
+      'the server never imports browser code',
+    ),
   },
   {
     files: ['src/phone/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: banImports([...nodeBuiltins, '**/server/**', '**/web/**', '**/cli/**'], 'the phone depends only on shared code and browser APIs'),
+    rules: banImports(
+      [...nodeBuiltins, '**/server/**', '**/web/**', '**/cli/**'],
+      'the phone depends only on shared code and browser APIs',
+    ),
   },
   {
     files: ['src/web/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: banImports([...nodeBuiltins, '**/server/**', '**/cli/**', 'jssip', '@telnyx/webrtc'], 'the page talks to the softphone interface, never to a SIP library or the server code'),
+    rules: banImports(
+      [...nodeBuiltins, '**/server/**', '**/cli/**', 'jssip', '@telnyx/webrtc'],
+      'the page talks to the softphone interface, never to a SIP library or the server code',
+    ),
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{ts,js,mjs}', '*.config.{ts,js}', 'bin/*.js'],

@@ -12,7 +12,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'server',
-          include: ['test/server/**/*.test.ts', 'test/phone/**/*.test.ts', 'test/web/**/*.test.ts', 'test/lab/**/*.test.ts'],
+          include: [
+            'test/server/**/*.test.ts',
+            'test/phone/**/*.test.ts',
+            'test/web/**/*.test.ts',
+            'test/lab/**/*.test.ts',
+          ],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 30_000,

@@ -93,7 +93,12 @@ interface Slice {
   result: Result;
 }
 
-function runSlice(url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Slice> {
+function runSlice(
+  url: string,
+  headers: Record<string, string>,
+  connections: number,
+  seconds: number,
+): Promise<Slice> {
   return new Promise((resolve, reject) => {
     const times: number[] = [];
     autocannon({ url, connections, duration: seconds, headers }, (err, result) =>
@@ -135,7 +140,11 @@ interface Target {
  * one second on each route in turn. The machine's load changes from second to second (other work runs
  * on it); interleaving makes those changes hit every route alike, so the ratios between them hold.
  */
-async function measureRoutes<K extends string>(targets: Record<K, Target>, cpuUrl: string, connections: number): Promise<Record<K, Measurement>> {
+async function measureRoutes<K extends string>(
+  targets: Record<K, Target>,
+  cpuUrl: string,
+  connections: number,
+): Promise<Record<K, Measurement>> {
   const keys = Object.keys(targets) as K[];
   for (const k of keys) await runSlice(targets[k].url, targets[k].headers, connections, 1);
   const slices = new Map<K, Slice[]>(keys.map((k) => [k, []]));
@@ -147,7 +156,10 @@ async function measureRoutes<K extends string>(targets: Record<K, Target>, cpuUr
       cpu.set(k, cpu.get(k)! + (await serverCpuMicros(cpuUrl)) - before);
     }
   }
-  return Object.fromEntries(keys.map((k) => [k, measurement(slices.get(k)!, cpu.get(k)!)])) as Record<K, Measurement>;
+  return Object.fromEntries(keys.map((k) => [k, measurement(slices.get(k)!, cpu.get(k)!)])) as Record<
+    K,
+    Measurement
+  >;
 }
 
 async function createPg(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -230,13 +242,19 @@ async function verify(
   floorUrl: string,
 ): Promise<{ app: number; uncached: number; floor: number }> {
   const app = await getList(appUrl, appCookie);
-  if ((await getList(appUrl, appCookie)) !== app) throw new Error('the default app did not answer from its cache');
+  if ((await getList(appUrl, appCookie)) !== app)
+    throw new Error('the default app did not answer from its cache');
   const uncached = await getList(uncachedUrl, uncachedCookie);
-  if (withoutTime(uncached) !== withoutTime(app)) throw new Error('the cached and uncached apps answer differently');
+  if (withoutTime(uncached) !== withoutTime(app))
+    throw new Error('the cached and uncached apps answer differently');
   const floor = await fetch(floorUrl);
   const floorText = await floor.text();
   if (floor.status !== 200) throw new Error(`bare route answered ${floor.status}`);
-  return { app: Buffer.byteLength(app), uncached: Buffer.byteLength(uncached), floor: Buffer.byteLength(floorText) };
+  return {
+    app: Buffer.byteLength(app),
+    uncached: Buffer.byteLength(uncached),
+    floor: Buffer.byteLength(floorText),
+  };
 }
 
 async function serverCpuMicros(cpuUrl: string): Promise<number> {
@@ -264,7 +282,9 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
     const dataset = await buildDataset(handle.db, kind, await argon2Hasher.hash(BENCH_USER.password));
     await handle.close();
     const setupSeconds = (Date.now() - started) / 1000;
-    process.stdout.write(`  ${kind}: dataset ${JSON.stringify(dataset.rows)} in ${setupSeconds.toFixed(1)} s\n`);
+    process.stdout.write(
+      `  ${kind}: dataset ${JSON.stringify(dataset.rows)} in ${setupSeconds.toFixed(1)} s\n`,
+    );
 
     const server = await startServerProcess({ ...env, BENCH_USER_ID: dataset.benchUserId });
     child = server.child;
@@ -294,10 +314,14 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
     };
     const latency = await routes(LATENCY_CONNECTIONS);
     const throughput = await routes(CONNECTIONS);
-    const cpuRatio = Math.round((throughput.floor.serverCpuMsPerRequest / throughput.app.serverCpuMsPerRequest) * 100) / 100;
+    const cpuRatio =
+      Math.round((throughput.floor.serverCpuMsPerRequest / throughput.app.serverCpuMsPerRequest) * 100) / 100;
     const throughputRatio = Math.round((throughput.app.reqPerSec / throughput.floor.reqPerSec) * 100) / 100;
-    const uncachedCpuRatio = Math.round((throughput.floor.serverCpuMsPerRequest / throughput.uncached.serverCpuMsPerRequest) * 100) / 100;
-    const uncachedThroughputRatio = Math.round((throughput.uncached.reqPerSec / throughput.floor.reqPerSec) * 100) / 100;
+    const uncachedCpuRatio =
+      Math.round((throughput.floor.serverCpuMsPerRequest / throughput.uncached.serverCpuMsPerRequest) * 100) /
+      100;
+    const uncachedThroughputRatio =
+      Math.round((throughput.uncached.reqPerSec / throughput.floor.reqPerSec) * 100) / 100;
     const p99Target = TARGETS[kind].p99Ms;
     const result: EngineResult = {
       database: kind,
@@ -312,7 +336,10 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
       uncachedCpuRatio,
       loadavg: { before: loadBefore, after: load1() },
       targets: { p99Ms: p99Target, minThroughputRatio: TARGETS.minThroughputRatio },
-      pass: { p99: latency.app.p99Ms <= p99Target, throughput: throughputRatio >= TARGETS.minThroughputRatio },
+      pass: {
+        p99: latency.app.p99Ms <= p99Target,
+        throughput: throughputRatio >= TARGETS.minThroughputRatio,
+      },
       uncachedPass: {
         p99: latency.uncached.p99Ms <= p99Target,
         throughput: uncachedThroughputRatio >= TARGETS.minThroughputRatio,
@@ -322,7 +349,7 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
     const t = throughput;
     process.stdout.write(
       `  ${kind}: 1 connection: app p50 ${l.p50Ms} ms p99 ${l.p99Ms} ms (${l.serverCpuMsPerRequest} ms CPU/req) | uncached p50 ${latency.uncached.p50Ms} ms p99 ${latency.uncached.p99Ms} ms | floor p50 ${latency.floor.p50Ms} ms p99 ${latency.floor.p99Ms} ms\n` +
-      `  ${kind}: ${CONNECTIONS} connections: app ${t.app.reqPerSec} req/s (${t.app.serverCpuMsPerRequest} ms CPU/req) | uncached ${t.uncached.reqPerSec} req/s (${t.uncached.serverCpuMsPerRequest} ms CPU/req) | floor ${t.floor.reqPerSec} req/s (${t.floor.serverCpuMsPerRequest} ms CPU/req) | ratio ${throughputRatio} (uncached ${uncachedThroughputRatio}) | memory ${t.cachedCeiling.reqPerSec} req/s | load ${result.loadavg.before} -> ${result.loadavg.after}\n`,
+        `  ${kind}: ${CONNECTIONS} connections: app ${t.app.reqPerSec} req/s (${t.app.serverCpuMsPerRequest} ms CPU/req) | uncached ${t.uncached.reqPerSec} req/s (${t.uncached.serverCpuMsPerRequest} ms CPU/req) | floor ${t.floor.reqPerSec} req/s (${t.floor.serverCpuMsPerRequest} ms CPU/req) | ratio ${throughputRatio} (uncached ${uncachedThroughputRatio}) | memory ${t.cachedCeiling.reqPerSec} req/s | load ${result.loadavg.before} -> ${result.loadavg.after}\n`,
     );
     return result;
   } finally {
@@ -368,13 +395,13 @@ function markdown(results: EngineResult[], meta: Record<string, unknown>): strin
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...throughputRows,
     '',
-    'The floor runs the same two SQL statements as the app (on SQLite the trunks and each trunk\'s numbers as',
+    "The floor runs the same two SQL statements as the app (on SQLite the trunks and each trunk's numbers as",
     'JSON text built by SQLite; on PostgreSQL the trunks and the number rows) and `JSON.stringify` of what they',
     'return, with no session lookup, no mapping to the API shape and no Fastify plugins: what this stack cannot go below.',
     'The app also looks up the session (one more query) and runs every plugin (helmet, cookies, rate limit).',
     '"app, cached (default)" is the app as shipped: each request still reads the list\'s revision from the database',
     '(one primary-key query, `data_revisions`, bumped by triggers on every write to trunks, numbers and assignments)',
-    'and serves the user\'s cached JSON only when it was built at that revision; here no write happens during the run,',
+    "and serves the user's cached JSON only when it was built at that revision; here no write happens during the run,",
     'so every timed request is a hit. After any write the next request of each user pays the uncached cost plus',
     'the revision query. "app, uncached" is the same app with `CONNECTIONS_CACHE=off`: the list read and built on every',
     'request (what the floor is the floor of). The targets are judged on the default app; the uncached verdicts are in brackets.',
@@ -388,7 +415,9 @@ function markdown(results: EngineResult[], meta: Record<string, unknown>): strin
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const kinds = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((s) => s.trim()) as DatabaseKind[];
+  const kinds = (process.env.BENCH_DATABASES ?? 'sqlite,postgres')
+    .split(',')
+    .map((s) => s.trim()) as DatabaseKind[];
   const results: EngineResult[] = [];
   for (const kind of kinds) results.push(await benchEngine(kind));
   const meta = {
@@ -396,13 +425,19 @@ export async function run(): Promise<Record<string, unknown>> {
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     node: process.version,
     cpus: os.cpus().length,
-    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     connections: { latency: LATENCY_CONNECTIONS, throughput: CONNECTIONS },
     durationSeconds: DURATION,
     shape: SHAPE,
   };
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS_DIR, 'connections.json'), JSON.stringify({ ...meta, results }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(RESULTS_DIR, 'connections.json'),
+    JSON.stringify({ ...meta, results }, null, 2) + '\n',
+  );
   fs.writeFileSync(path.join(RESULTS_DIR, 'connections.md'), markdown(results, meta));
   return {
     loadavg: meta.loadavg,

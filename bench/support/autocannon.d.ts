@@ -36,7 +36,10 @@ declare module 'autocannon' {
   }
   /** The running instance (callback form): emits 'response' for every answer with its time in ms. */
   export interface Instance {
-    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
   }
   function autocannon(options: Options): Promise<Result>;
   function autocannon(options: Options, done: (err: Error | null, result: Result) => void): Instance;

@@ -41,7 +41,11 @@ async function bulkInsert<T extends Table>(db: Db, table: T, rows: Record<string
   });
 }
 
-const SETTINGS = JSON.stringify({ codecs: ['opus', 'PCMU', 'PCMA'], dtmfMode: 'rfc2833', rtpTimeoutSeconds: 30 });
+const SETTINGS = JSON.stringify({
+  codecs: ['opus', 'PCMU', 'PCMA'],
+  dtmfMode: 'rfc2833',
+  rtpTimeoutSeconds: 30,
+});
 const HEALTH = ['up', 'degraded', 'down', 'unknown'] as const;
 
 export async function buildDataset(db: Db, kind: DatabaseKind, passwordHash: string): Promise<Dataset> {
@@ -143,7 +147,8 @@ export async function buildDataset(db: Db, kind: DatabaseKind, passwordHash: str
     if (t % 10 === 0) assign(tr.id, benchUserId, 'backup', false);
   }
   // Hidden trunks of the measured user: the query must skip them.
-  for (let t = 0; t < 5; t++) trunks.push(trunk(benchUserId, `Bench old trunk ${t}`, t % 2 ? 'inactive' : 'pending', t));
+  for (let t = 0; t < 5; t++)
+    trunks.push(trunk(benchUserId, `Bench old trunk ${t}`, t % 2 ? 'inactive' : 'pending', t));
 
   for (let u = 1; u < users.length; u++) {
     const owner = users[u]!.id;
@@ -164,6 +169,11 @@ export async function buildDataset(db: Db, kind: DatabaseKind, passwordHash: str
 
   return {
     benchUserId,
-    rows: { users: users.length, trunks: trunks.length, numbers: numbers.length, assignments: assignments.length },
+    rows: {
+      users: users.length,
+      trunks: trunks.length,
+      numbers: numbers.length,
+      assignments: assignments.length,
+    },
   };
 }

@@ -25,7 +25,11 @@ const services = createServices({ config, db: database.db, databaseKind: databas
 const app = await buildApp({ config, services });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const uncachedConfig = loadConfig({ ...process.env, CONNECTIONS_CACHE: 'off' });
-const uncachedServices = createServices({ config: uncachedConfig, db: database.db, databaseKind: database.kind });
+const uncachedServices = createServices({
+  config: uncachedConfig,
+  db: database.db,
+  databaseKind: database.kind,
+});
 const uncachedApp = await buildApp({ config: uncachedConfig, services: uncachedServices });
 await uncachedApp.listen({ host: '127.0.0.1', port: 0 });
 
@@ -33,7 +37,9 @@ const trunks = new TrunkRepository(database.db);
 const assignments = new AssignmentRepository(database.db);
 // The app's SQL: keep in step with ConnectionsService.listForUserJson.
 const numbersQuery = (ownerId: string): Promise<unknown[]> =>
-  assignments.buildsConnectionJson ? assignments.listActiveJsonForOwner(ownerId) : assignments.listActiveForOwner(ownerId);
+  assignments.buildsConnectionJson
+    ? assignments.listActiveJsonForOwner(ownerId)
+    : assignments.listActiveForOwner(ownerId);
 const floorAnswer = async (): Promise<string> => {
   const [t, n] = await Promise.all([trunks.listActiveForOwner(benchUserId), numbersQuery(benchUserId)]);
   return JSON.stringify({ trunks: t, numbers: n });
@@ -63,7 +69,11 @@ const portOf = (server: typeof bare.server): number => {
   return typeof a === 'object' && a ? a.port : 0;
 };
 process.stdout.write(
-  JSON.stringify({ appPort: portOf(app.server), uncachedAppPort: portOf(uncachedApp.server), barePort: portOf(bare.server) }) + '\n',
+  JSON.stringify({
+    appPort: portOf(app.server),
+    uncachedAppPort: portOf(uncachedApp.server),
+    barePort: portOf(bare.server),
+  }) + '\n',
 );
 
 const shutdown = async (): Promise<void> => {

@@ -38,7 +38,10 @@ export async function openContext(options: { config?: Config; migrate?: boolean 
 }
 
 /** Runs `fn` with an open context and always closes it. */
-export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>, options?: { config?: Config }): Promise<T> {
+export async function withContext<T>(
+  fn: (ctx: CliContext) => Promise<T>,
+  options?: { config?: Config },
+): Promise<T> {
   const ctx = await openContext(options);
   try {
     return await fn(ctx);

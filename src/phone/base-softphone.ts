@@ -4,7 +4,13 @@
  */
 import type { Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
-import { nextState, type CallEnd, type CallEvent, type CallState, type RegistrationState } from './call-state.js';
+import {
+  nextState,
+  type CallEnd,
+  type CallEvent,
+  type CallState,
+  type RegistrationState,
+} from './call-state.js';
 import { CallImpl, type CallInit, type CallOwner } from './call.js';
 import { TypedEmitter } from './emitter.js';
 import { EMPTY_QUALITY, qualityOf, type CallQuality } from './quality.js';
@@ -20,7 +26,13 @@ import {
   type SoftphoneEvents,
   type SoftphoneOptions,
 } from './softphone.js';
-import { definedOnly, errorMessage, notRegisteredMessage, sameRegistration, setSink } from './phone-helpers.js';
+import {
+  definedOnly,
+  errorMessage,
+  notRegisteredMessage,
+  sameRegistration,
+  setSink,
+} from './phone-helpers.js';
 
 export { errorMessage } from './phone-helpers.js';
 
@@ -93,7 +105,10 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   async register(reg: RegistrationDto): Promise<void> {
     this.assertAlive();
     if (reg.provider !== this.provider && this.provider !== 'fake') {
-      throw new PhoneErrorException('PHONE_WRONG_PROVIDER', `This phone speaks ${this.provider}, not ${reg.provider}.`);
+      throw new PhoneErrorException(
+        'PHONE_WRONG_PROVIDER',
+        `This phone speaks ${this.provider}, not ${reg.provider}.`,
+      );
     }
     if (this.registration) await this.unregister();
     this.registration = reg;
@@ -136,10 +151,16 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       throw new PhoneErrorException('PHONE_NOT_REGISTERED', notRegisteredMessage(this.regState));
     }
     if (!E164.test(opts.destination)) {
-      throw new PhoneErrorException('PHONE_INVALID_NUMBER', `The destination ${opts.destination} is not a valid number.`);
+      throw new PhoneErrorException(
+        'PHONE_INVALID_NUMBER',
+        `The destination ${opts.destination} is not a valid number.`,
+      );
     }
     if (!E164.test(opts.callerId)) {
-      throw new PhoneErrorException('PHONE_INVALID_NUMBER', `The caller ID ${opts.callerId} is not a valid number.`);
+      throw new PhoneErrorException(
+        'PHONE_INVALID_NUMBER',
+        `The caller ID ${opts.callerId} is not a valid number.`,
+      );
     }
     if (this.current?.live) {
       throw new PhoneErrorException('PHONE_BUSY_LINE', 'Finish the current call before starting another.');
@@ -168,7 +189,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   decline(callId?: string): void {
     const call = this.requireCall(callId);
-    if (call.direction !== 'inbound' || !call.live || call.state === 'active' || call.state === 'held') return;
+    if (call.direction !== 'inbound' || !call.live || call.state === 'active' || call.state === 'held')
+      return;
     this.stopRinging();
     this.doDecline(call);
     this.endCall(call, { cause: 'rejected', sipCode: 603, by: 'local', reason: 'Declined' });
@@ -226,7 +248,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   sendDtmf(digit: string, callId?: string): void {
     const call = this.requireCall(callId);
     const d = digit.toUpperCase();
-    if (!DTMF_DIGIT.test(d)) throw new PhoneErrorException('PHONE_INVALID_DTMF', `"${digit}" is not a keypad digit.`);
+    if (!DTMF_DIGIT.test(d))
+      throw new PhoneErrorException('PHONE_INVALID_DTMF', `"${digit}" is not a keypad digit.`);
     if (call.state !== 'active' && call.state !== 'early_media') return;
     this.doDtmf(call, d);
   }
@@ -235,7 +258,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     this.devices = { ...this.devices, ...definedOnly(devices) };
     if (devices.output !== undefined && this.audioEl) await setSink(this.audioEl, devices.output);
     if (devices.ringer !== undefined) await this.ringtone?.setSinkId(devices.ringer).catch(() => undefined);
-    if (devices.input !== undefined && this.current?.live) await this.doSetInputDevice(this.current, devices.input);
+    if (devices.input !== undefined && this.current?.live)
+      await this.doSetInputDevice(this.current, devices.input);
   }
 
   async destroy(): Promise<void> {
@@ -381,7 +405,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   }
 
   private assertAlive(): void {
-    if (this.destroyed) throw new PhoneErrorException('PHONE_DESTROYED', 'This phone was shut down; create a new one.');
+    if (this.destroyed)
+      throw new PhoneErrorException('PHONE_DESTROYED', 'This phone was shut down; create a new one.');
   }
 
   private startQualityTimer(call: CallImpl): void {

@@ -41,7 +41,15 @@ export const LIVE_CALL_STATES: readonly CallState[] = ['dialing', 'ringing', 'ea
  * Why a call ended, in words a user understands.
  * `normal` = someone hung up after the call was answered (see {@link CallEnd.by}).
  */
-export const END_CAUSES = ['busy', 'no_answer', 'rejected', 'cancelled', 'network', 'failed', 'normal'] as const;
+export const END_CAUSES = [
+  'busy',
+  'no_answer',
+  'rejected',
+  'cancelled',
+  'network',
+  'failed',
+  'normal',
+] as const;
 export type EndCause = (typeof END_CAUSES)[number];
 
 /** Who ended the call. */
@@ -153,7 +161,10 @@ export function describeEnd(end: CallEnd): string {
 }
 
 /** The server's call outcome for a finished call (see shared CallOutcome). */
-export function outcomeOf(end: CallEnd, answered: boolean): 'answered' | 'busy' | 'no_answer' | 'rejected' | 'cancelled' | 'failed' {
+export function outcomeOf(
+  end: CallEnd,
+  answered: boolean,
+): 'answered' | 'busy' | 'no_answer' | 'rejected' | 'cancelled' | 'failed' {
   if (answered) return 'answered';
   switch (end.cause) {
     case 'busy':

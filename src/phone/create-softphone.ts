@@ -11,7 +11,10 @@ export type SoftphoneKind = Provider | 'fake';
  * Create the softphone for a connection's provider. Then `await phone.register(registrationDto)`.
  * One phone per selected connection: `await old.destroy()` before creating the next.
  */
-export async function createSoftphone(provider: SoftphoneKind, options: SoftphoneOptions = {}): Promise<Softphone> {
+export async function createSoftphone(
+  provider: SoftphoneKind,
+  options: SoftphoneOptions = {},
+): Promise<Softphone> {
   switch (provider) {
     case 'sip': {
       const { JsSipSoftphone } = await import('./adapters/jssip-adapter.js');

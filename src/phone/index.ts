@@ -18,4 +18,10 @@ export type {
 } from './softphone.js';
 export { PhoneErrorException, E164, DTMF_DIGIT } from './softphone.js';
 export { CALL_STATES, END_CAUSES, describeEnd, outcomeOf, canTransition } from './call-state.js';
-export { createRingtone, listAudioDevices, onAudioDevicesChanged, primeAudioOnFirstInteraction, isAudioPrimed } from './ringtone.js';
+export {
+  createRingtone,
+  listAudioDevices,
+  onAudioDevicesChanged,
+  primeAudioOnFirstInteraction,
+  isAudioPrimed,
+} from './ringtone.js';

@@ -74,7 +74,11 @@ export function qualityFromStats(report: { forEach(cb: (value: Stat) => void): v
       if (r !== null) rttS = r;
       const f = num(s.fractionLost);
       if (f !== null) remoteLoss = f * 100;
-    } else if (s.type === 'candidate-pair' && (s.nominated === true || s.selected === true) && s.state === 'succeeded') {
+    } else if (
+      s.type === 'candidate-pair' &&
+      (s.nominated === true || s.selected === true) &&
+      s.state === 'succeeded'
+    ) {
       const r = num(s.currentRoundTripTime);
       if (r !== null) pairRttS = r;
     }
@@ -86,13 +90,14 @@ export function qualityFromStats(report: { forEach(cb: (value: Stat) => void): v
   let packetLossPct: number | null = null;
   if (haveInbound && lost + received > 0) packetLossPct = Math.round((lost / (lost + received)) * 1000) / 10;
   else if (remoteLoss !== null) packetLossPct = Math.round((remoteLoss as number) * 10) / 10;
-  const mos =
-    haveInbound && received > 0 ? estimateMos(rttMs ?? 0, jitterMs ?? 0, packetLossPct ?? 0) : null;
+  const mos = haveInbound && received > 0 ? estimateMos(rttMs ?? 0, jitterMs ?? 0, packetLossPct ?? 0) : null;
   return { mos, jitterMs, packetLossPct, rttMs, bytesSent, bytesReceived };
 }
 
 /** getStats() of a peer connection, never throwing (a closed connection yields the empty result). */
-export async function qualityOf(pc: { getStats(): Promise<unknown> } | null | undefined): Promise<CallQuality> {
+export async function qualityOf(
+  pc: { getStats(): Promise<unknown> } | null | undefined,
+): Promise<CallQuality> {
   if (!pc) return { ...EMPTY_QUALITY };
   try {
     const report = (await pc.getStats()) as { forEach(cb: (value: Stat) => void): void };

@@ -11,7 +11,10 @@ type AudioContextCtor = new () => AudioContext;
 let sharedContext: AudioContext | null = null;
 
 function audioContextCtor(): AudioContextCtor | null {
-  const g = globalThis as unknown as { AudioContext?: AudioContextCtor; webkitAudioContext?: AudioContextCtor };
+  const g = globalThis as unknown as {
+    AudioContext?: AudioContextCtor;
+    webkitAudioContext?: AudioContextCtor;
+  };
   return g.AudioContext ?? g.webkitAudioContext ?? null;
 }
 
@@ -28,7 +31,12 @@ export function getAudioContext(): AudioContext | null {
  * Resume the AudioContext on the user's first interaction so later ringing is not blocked by autoplay
  * rules. Call once at app start-up; safe to call repeatedly. Returns a function that removes the hooks.
  */
-export function primeAudioOnFirstInteraction(target: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null = typeof document !== 'undefined' ? document : null): () => void {
+export function primeAudioOnFirstInteraction(
+  target: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null = typeof document !==
+  'undefined'
+    ? document
+    : null,
+): () => void {
   if (!target) return () => undefined;
   const events = ['pointerdown', 'keydown', 'touchstart'] as const;
   const prime = (): void => {

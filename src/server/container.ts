@@ -4,7 +4,11 @@
  */
 import type { Config } from './config.js';
 import type { DatabaseKind, Db } from './db/database.js';
-import { createCredentialCipher, loadOrCreateKey, type CredentialCipher } from './repositories/credential-cipher.js';
+import {
+  createCredentialCipher,
+  loadOrCreateKey,
+  type CredentialCipher,
+} from './repositories/credential-cipher.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SessionRepository } from './repositories/session-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
@@ -47,7 +51,12 @@ export interface Services {
   /** What the browser needs to register a connection (the only place a SIP password leaves the server). */
   registration: RegistrationService;
   /** Admin CRUD (each write audited in the same transaction). */
-  admin: { users: UserAdminService; trunks: TrunkService; numbers: PhoneNumberService; assignments: AssignmentService };
+  admin: {
+    users: UserAdminService;
+    trunks: TrunkService;
+    numbers: PhoneNumberService;
+    assignments: AssignmentService;
+  };
   /** Live Telnyx list, when wired (GET /api/connections?source=telnyx); absent = TELNYX_NOT_CONFIGURED. */
   telnyxConnections?: TelnyxConnectionsSource;
   /** Telnyx login-token issuer, when wired; absent = Telnyx trunks register with login/password. */

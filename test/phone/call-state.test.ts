@@ -13,8 +13,19 @@ import {
 } from '../../src/phone/call-state.js';
 
 const EVENTS: CallEventType[] = [
-  'register', 'registered', 'registration_failed', 'unregister', 'dial', 'incoming', 'ringing',
-  'early_media', 'answered', 'hold', 'unhold', 'end', 'reset',
+  'register',
+  'registered',
+  'registration_failed',
+  'unregister',
+  'dial',
+  'incoming',
+  'ringing',
+  'early_media',
+  'answered',
+  'hold',
+  'unhold',
+  'end',
+  'reset',
 ];
 
 /** The diagram in call-state.ts, written out independently. */
@@ -50,7 +61,9 @@ describe('call state machine', () => {
   });
 
   it('allows exactly the moves in the diagram', () => {
-    const actual = allowedTransitions().map((t) => `${t.from}:${t.event}:${t.to}`).sort();
+    const actual = allowedTransitions()
+      .map((t) => `${t.from}:${t.event}:${t.to}`)
+      .sort();
     expect(actual).toEqual(EXPECTED.map(([f, e, t]) => `${f}:${e}:${t}`).sort());
   });
 
@@ -70,28 +83,47 @@ describe('call state machine', () => {
   });
 
   it('accepts event objects carrying the end cause', () => {
-    expect(transition('active', { type: 'end', end: { cause: 'normal', sipCode: null, by: 'remote', reason: null } })).toBe('ended');
+    expect(
+      transition('active', {
+        type: 'end',
+        end: { cause: 'normal', sipCode: null, by: 'remote', reason: null },
+      }),
+    ).toBe('ended');
   });
 });
 
 describe('end causes', () => {
   it.each([
-    [486, 'busy'], [600, 'busy'], [480, 'no_answer'], [408, 'no_answer'], [603, 'rejected'], [403, 'rejected'],
-    [487, 'cancelled'], [503, 'network'], [404, 'failed'], [500, 'failed'],
+    [486, 'busy'],
+    [600, 'busy'],
+    [480, 'no_answer'],
+    [408, 'no_answer'],
+    [603, 'rejected'],
+    [403, 'rejected'],
+    [487, 'cancelled'],
+    [503, 'network'],
+    [404, 'failed'],
+    [500, 'failed'],
   ] as const)('SIP %i is %s', (code, cause) => {
     expect(causeFromSipCode(code)).toBe(cause);
   });
 
   it('describes ends plainly with the SIP code', () => {
     expect(describeEnd({ cause: 'busy', sipCode: 486, by: 'remote', reason: null })).toBe('Busy (486)');
-    expect(describeEnd({ cause: 'normal', sipCode: null, by: 'remote', reason: null })).toBe('Call ended by the other party');
-    expect(describeEnd({ cause: 'network', sipCode: null, by: 'system', reason: null })).toBe('Network problem');
+    expect(describeEnd({ cause: 'normal', sipCode: null, by: 'remote', reason: null })).toBe(
+      'Call ended by the other party',
+    );
+    expect(describeEnd({ cause: 'network', sipCode: null, by: 'system', reason: null })).toBe(
+      'Network problem',
+    );
   });
 
   it('maps to the stored call outcome', () => {
     expect(outcomeOf({ cause: 'normal', sipCode: null, by: 'local', reason: null }, true)).toBe('answered');
     expect(outcomeOf({ cause: 'busy', sipCode: 486, by: 'remote', reason: null }, false)).toBe('busy');
-    expect(outcomeOf({ cause: 'cancelled', sipCode: 487, by: 'local', reason: null }, false)).toBe('cancelled');
+    expect(outcomeOf({ cause: 'cancelled', sipCode: 487, by: 'local', reason: null }, false)).toBe(
+      'cancelled',
+    );
     expect(outcomeOf({ cause: 'network', sipCode: null, by: 'system', reason: null }, false)).toBe('failed');
   });
 });

@@ -65,7 +65,11 @@ describe('FakeSoftphone registration', () => {
       code: 'PHONE_REGISTRATION_FAILED',
       message: 'Wrong user name or password (401)',
     });
-    expect(p.registrationState).toEqual({ status: 'failed', reason: 'Wrong user name or password (401)', sipCode: 401 });
+    expect(p.registrationState).toEqual({
+      status: 'failed',
+      reason: 'Wrong user name or password (401)',
+      sipCode: 401,
+    });
     expect(p.lineState).toBe('idle');
   });
 
@@ -204,7 +208,12 @@ describe('FakeSoftphone outbound calls', () => {
     p.remote.answer();
     p.remote.hangup();
     p.remote.hangup();
-    expect((call as unknown as { history: CallState[] }).history).toEqual(['dialing', 'early_media', 'active', 'ended']);
+    expect((call as unknown as { history: CallState[] }).history).toEqual([
+      'dialing',
+      'early_media',
+      'active',
+      'ended',
+    ]);
     expect(call.end?.by).toBe('remote');
   });
 
@@ -272,13 +281,33 @@ describe('quality', () => {
 
   it('reads jitter, loss, rtt and bytes from a stats report', () => {
     const report = new Map<string, Record<string, unknown> & { type: string; id: string }>([
-      ['a', { id: 'a', type: 'inbound-rtp', kind: 'audio', jitter: 0.015, packetsLost: 5, packetsReceived: 95, bytesReceived: 16000 }],
+      [
+        'a',
+        {
+          id: 'a',
+          type: 'inbound-rtp',
+          kind: 'audio',
+          jitter: 0.015,
+          packetsLost: 5,
+          packetsReceived: 95,
+          bytesReceived: 16000,
+        },
+      ],
       ['b', { id: 'b', type: 'outbound-rtp', kind: 'audio', bytesSent: 17000 }],
-      ['c', { id: 'c', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.05 }],
+      [
+        'c',
+        { id: 'c', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.05 },
+      ],
       ['v', { id: 'v', type: 'inbound-rtp', kind: 'video', bytesReceived: 999999 }],
     ]);
     const q = qualityFromStats(report);
-    expect(q).toMatchObject({ jitterMs: 15, packetLossPct: 5, rttMs: 50, bytesSent: 17000, bytesReceived: 16000 });
+    expect(q).toMatchObject({
+      jitterMs: 15,
+      packetLossPct: 5,
+      rttMs: 50,
+      bytesSent: 17000,
+      bytesReceived: 16000,
+    });
     expect(q.mos).toBeGreaterThan(3.5);
     expect(q.mos).toBeLessThan(4.4);
   });

@@ -1,12 +1,27 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startFakeTelnyxRtc, synthesizeAnswer, type FakeTelnyxRtc, type JsonRpc } from '../fakes/telnyx-rtc/server.js';
+import {
+  startFakeTelnyxRtc,
+  synthesizeAnswer,
+  type FakeTelnyxRtc,
+  type JsonRpc,
+} from '../fakes/telnyx-rtc/server.js';
 
 const OFFER = [
-  'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
-  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 126', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=setup:actpass',
-  'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10;useinbandfec=1', 'a=rtpmap:0 PCMU/8000',
-  'a=rtpmap:126 telephone-event/8000', '',
+  'v=0',
+  'o=- 1 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'a=group:BUNDLE 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 126',
+  'c=IN IP4 0.0.0.0',
+  'a=mid:0',
+  'a=setup:actpass',
+  'a=rtpmap:111 opus/48000/2',
+  'a=fmtp:111 minptime=10;useinbandfec=1',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:126 telephone-event/8000',
+  '',
 ].join('\r\n');
 
 let fake: FakeTelnyxRtc | null = null;
@@ -16,7 +31,9 @@ afterEach(async () => {
 });
 
 /** A bare JSON-RPC client, to pin the fake's protocol without the SDK. */
-async function connect(url: string): Promise<{ send(m: JsonRpc): void; next(pred: (m: JsonRpc) => boolean): Promise<JsonRpc>; close(): void }> {
+async function connect(
+  url: string,
+): Promise<{ send(m: JsonRpc): void; next(pred: (m: JsonRpc) => boolean): Promise<JsonRpc>; close(): void }> {
   const ws = new WebSocket(url);
   const inbox: JsonRpc[] = [];
   const waiters: { pred: (m: JsonRpc) => boolean; resolve: (m: JsonRpc) => void }[] = [];
@@ -67,12 +84,22 @@ describe('fake Telnyx RTC server', () => {
   it('answers an invite: result, ringing, answer with SDP; busy far end sends bye with the cause', async () => {
     let n = 0;
     fake = await startFakeTelnyxRtc({
-      onInvite: () => (n++ === 0 ? { action: 'answer', ringMs: 10 } : { action: 'reject', cause: 'USER_BUSY', causeCode: 17, sipCode: 486, ringMs: 10 }),
+      onInvite: () =>
+        n++ === 0
+          ? { action: 'answer', ringMs: 10 }
+          : { action: 'reject', cause: 'USER_BUSY', causeCode: 17, sipCode: 486, ringMs: 10 },
     });
     const c = await connect(fake.url);
     c.send({ id: 1, method: 'login', params: { login_token: 'x' } });
     await c.next((m) => m.id === 1);
-    c.send({ id: 2, method: 'telnyx_rtc.invite', params: { sdp: OFFER, dialogParams: { callID: 'c1', destination_number: '+13125550100', caller_id_number: '+13125550199' } } });
+    c.send({
+      id: 2,
+      method: 'telnyx_rtc.invite',
+      params: {
+        sdp: OFFER,
+        dialogParams: { callID: 'c1', destination_number: '+13125550100', caller_id_number: '+13125550199' },
+      },
+    });
     expect((await c.next((m) => m.id === 2)).result).toMatchObject({ callID: 'c1' });
     await c.next((m) => m.method === 'telnyx_rtc.ringing');
     const answer = await c.next((m) => m.method === 'telnyx_rtc.answer');

@@ -57,21 +57,42 @@ async function phonePage(): Promise<Page> {
 }
 
 function call<T = unknown>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([f, a]) => ((window as unknown as HarnessWindow).harness as unknown as Record<string, (...x: unknown[]) => unknown>)[f]!(...a), [fn, args] as const) as Promise<T>;
+  return page.evaluate(
+    ([f, a]) =>
+      (
+        (window as unknown as HarnessWindow).harness as unknown as Record<
+          string,
+          (...x: unknown[]) => unknown
+        >
+      )[f]!(...a),
+    [fn, args] as const,
+  ) as Promise<T>;
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const start = Date.now();
   let last: T = await fn();
   while (!ok(last)) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 50));
     last = await fn();
   }
   return last;
 }
 
-type Info = { state: string; cause: string | null; sipCode: number | null; remoteNumber: string; direction: string } | null;
+type Info = {
+  state: string;
+  cause: string | null;
+  sipCode: number | null;
+  remoteNumber: string;
+  direction: string;
+} | null;
 
 /** Alice calls Bob's number, Bob answers; returns [alice, bob] with an active call and media up. */
 async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promise<[Page, Page]> {
@@ -80,11 +101,23 @@ async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promi
   expect(await call(b, 'register', registration('bob'))).toEqual({ ok: true });
   const t0 = Date.now();
   await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
-  await until(() => call<string | null>(b, 'incoming'), (x) => x !== null, 'incoming call on B');
+  await until(
+    () => call<string | null>(b, 'incoming'),
+    (x) => x !== null,
+    'incoming call on B',
+  );
   expect(await call(b, 'callInfo')).toMatchObject({ direction: 'inbound', state: 'ringing' });
   await call(b, 'answer');
-  await until(() => call<Info>(a, 'callInfo'), (c) => c?.state === 'active', 'A active');
-  await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'active', 'B active');
+  await until(
+    () => call<Info>(a, 'callInfo'),
+    (c) => c?.state === 'active',
+    'A active',
+  );
+  await until(
+    () => call<Info>(b, 'callInfo'),
+    (c) => c?.state === 'active',
+    'B active',
+  );
   console.log(`[jssip] call() to both active: ${Date.now() - t0} ms`);
   return [a, b];
 }
@@ -92,7 +125,11 @@ async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promi
 beforeAll(async () => {
   if (missing.length > 0) return;
   [lab, browser, harness] = await Promise.all([
-    startSipLab({ users: USERS, withRtpengine: true, aliases: { [ALICE_NUMBER]: 'alice', [BOB_NUMBER]: 'bob', [TRUNK_NUMBER]: 'sippuas' } }),
+    startSipLab({
+      users: USERS,
+      withRtpengine: true,
+      aliases: { [ALICE_NUMBER]: 'alice', [BOB_NUMBER]: 'bob', [TRUNK_NUMBER]: 'sippuas' },
+    }),
     launchLabBrowser(),
     startHarnessServer(),
   ]);
@@ -117,14 +154,22 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(await call(b, 'callInfo')).toMatchObject({ remoteNumber: ALICE_NUMBER });
     // The chosen caller ID travels as P-Asserted-Identity and as the From display name.
     expect(await call(b, 'inviteHeader', 'P-Asserted-Identity')).toBe(`<sip:${ALICE_NUMBER}@${lab.domain}>`);
-    expect(await call(b, 'inviteHeader', 'From')).toMatch(new RegExp(`^"\\${ALICE_NUMBER}" <sip:alice@${lab.domain}>`));
+    expect(await call(b, 'inviteHeader', 'From')).toMatch(
+      new RegExp(`^"\\${ALICE_NUMBER}" <sip:alice@${lab.domain}>`),
+    );
 
     for (const p of [a, b]) {
-      await until(() => call<{ bytesReceived: number; bytesSent: number }>(p, 'quality'), (q) => q.bytesReceived > 1000 && q.bytesSent > 1000, 'audio both ways');
+      await until(
+        () => call<{ bytesReceived: number; bytesSent: number }>(p, 'quality'),
+        (q) => q.bytesReceived > 1000 && q.bytesSent > 1000,
+        'audio both ways',
+      );
     }
     const q = await call<{ mos: number; jitterMs: number; rttMs: number | null }>(a, 'quality');
     expect(q.mos).toBeGreaterThan(3.5);
-    expect(await a.evaluate(() => document.querySelector('audio')?.srcObject instanceof MediaStream)).toBe(true);
+    expect(await a.evaluate(() => document.querySelector('audio')?.srcObject instanceof MediaStream)).toBe(
+      true,
+    );
 
     await call(a, 'mute');
     expect(await call(a, 'callInfo')).toMatchObject({ muted: true });
@@ -138,24 +183,36 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });
 
     await call(a, 'hangup');
-    const bEnd = await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'ended', 'B ended');
+    const bEnd = await until(
+      () => call<Info>(b, 'callInfo'),
+      (c) => c?.state === 'ended',
+      'B ended',
+    );
     expect(bEnd).toMatchObject({ cause: 'normal' });
     expect(await call(a, 'states')).toEqual(['dialing', 'ringing', 'active', 'held', 'active', 'ended']);
     // Both ends keep a final quality sample for the call record, even after the peer connection closed.
     for (const p of [a, b]) {
       const last = await until(
-        () => p.evaluate(() => {
-          const log = (window as unknown as HarnessWindow).harness.log;
-          const endedAt = log.findIndex((l) => l.kind === 'callState' && (l.data as { state: string }).state === 'ended');
-          return log.slice(endedAt).filter((l) => l.kind === 'quality').map((l) => l.data as { bytesReceived: number; mos: number | null });
-        }),
+        () =>
+          p.evaluate(() => {
+            const log = (window as unknown as HarnessWindow).harness.log;
+            const endedAt = log.findIndex(
+              (l) => l.kind === 'callState' && (l.data as { state: string }).state === 'ended',
+            );
+            return log
+              .slice(endedAt)
+              .filter((l) => l.kind === 'quality')
+              .map((l) => l.data as { bytesReceived: number; mos: number | null });
+          }),
         (x) => x.length > 0,
         'final quality sample',
         3000,
       );
       expect(last[0]!.bytesReceived).toBeGreaterThan(1000);
       expect(last[0]!.mos).toBeGreaterThan(3.5);
-      expect(await p.evaluate(() => (window as unknown as HarnessWindow).harness.quality())).toMatchObject({ bytesReceived: expect.any(Number) });
+      expect(await p.evaluate(() => (window as unknown as HarnessWindow).harness.quality())).toMatchObject({
+        bytesReceived: expect.any(Number),
+      });
     }
     expect(await call(b, 'states')).toEqual(['ringing', 'active', 'ended']);
   });
@@ -166,7 +223,12 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     await call(a, 'dtmf', '5');
     await call(a, 'dtmf', '#');
     const seen = await until(
-      () => b.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'dtmf').map((l: { kind: string; data: unknown }) => l.data)),
+      () =>
+        b.evaluate(() =>
+          (window as unknown as HarnessWindow).harness.log
+            .filter((l: { kind: string; data: unknown }) => l.kind === 'dtmf')
+            .map((l: { kind: string; data: unknown }) => l.data),
+        ),
       (x: unknown[]) => x.length >= 2,
       'DTMF on B',
     );
@@ -186,13 +248,24 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(await call(a2, 'watchRtpDtmf')).toBe(true); // telephone-event negotiated
     await call(a2, 'dtmf', '9');
     const local = await until(
-      () => a2.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'rtpDtmf').map((l: { kind: string; data: unknown }) => l.data)),
+      () =>
+        a2.evaluate(() =>
+          (window as unknown as HarnessWindow).harness.log
+            .filter((l: { kind: string; data: unknown }) => l.kind === 'rtpDtmf')
+            .map((l: { kind: string; data: unknown }) => l.data),
+        ),
       (x: unknown[]) => x.length >= 1,
       'DTMF sent in RTP by A',
     );
     expect(local).toEqual(['9']);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await b2.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'dtmf' || l.kind === 'info'))).toEqual([]);
+    expect(
+      await b2.evaluate(() =>
+        (window as unknown as HarnessWindow).harness.log.filter(
+          (l: { kind: string; data: unknown }) => l.kind === 'dtmf' || l.kind === 'info',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('calls a plain-RTP SIP peer (SIPp) through rtpengine: answered, echoed audio, BYE', async () => {
@@ -201,8 +274,17 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     const a = await phonePage();
     expect(await call(a, 'register', registration('alice'))).toEqual({ ok: true });
     await call(a, 'call', { destination: TRUNK_NUMBER, callerId: ALICE_NUMBER });
-    await until(() => call<Info>(a, 'callInfo'), (c) => c?.state === 'active', 'active');
-    await until(() => call<{ bytesReceived: number }>(a, 'quality'), (q) => q.bytesReceived > 1000, 'echoed audio', 5000);
+    await until(
+      () => call<Info>(a, 'callInfo'),
+      (c) => c?.state === 'active',
+      'active',
+    );
+    await until(
+      () => call<{ bytesReceived: number }>(a, 'quality'),
+      (q) => q.bytesReceived > 1000,
+      'echoed audio',
+      5000,
+    );
     await call(a, 'hangup');
     const done = await uas.done;
     expect(done.exitCode, done.output.slice(-3000)).toBe(0);
@@ -213,7 +295,11 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
 
   it('a wrong password gives a clear registration error', async () => {
     const a = await phonePage();
-    const res = await call<{ ok: boolean; code: string; message: string }>(a, 'register', registration('alice', { password: 'nope' }));
+    const res = await call<{ ok: boolean; code: string; message: string }>(
+      a,
+      'register',
+      registration('alice', { password: 'nope' }),
+    );
     expect(res.ok).toBe(false);
     expect(res.code).toBe('PHONE_REGISTRATION_FAILED');
     expect(res.message).toMatch(/^Wrong SIP user name or password \((401|403)\)\.$/);
@@ -223,7 +309,11 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
 
   it('an unreachable server fails registration instead of spinning forever', async () => {
     const a = await phonePage();
-    const res = await call<{ ok: boolean; message: string }>(a, 'register', registration('alice', { wsServer: 'ws://127.0.0.1:9' }));
+    const res = await call<{ ok: boolean; message: string }>(
+      a,
+      'register',
+      registration('alice', { wsServer: 'ws://127.0.0.1:9' }),
+    );
     expect(res).toMatchObject({ ok: false });
     expect(res.message).toMatch(/Cannot reach the phone server ws:\/\/127\.0\.0\.1:9/);
   });
@@ -232,25 +322,56 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     const [a, b] = await connectedPair();
     const t0 = Date.now();
     await lab.restartKamailio();
-    await until(() => call<{ status: string }>(a, 'registration'), (s) => s.status === 'reconnecting', 'reconnecting', 3000);
-    await until(() => call<{ status: string }>(a, 'registration'), (s) => s.status === 'registered', 're-registered', 10_000);
-    await until(() => call<{ status: string }>(b, 'registration'), (s) => s.status === 'registered', 'B re-registered', 10_000);
+    await until(
+      () => call<{ status: string }>(a, 'registration'),
+      (s) => s.status === 'reconnecting',
+      'reconnecting',
+      3000,
+    );
+    await until(
+      () => call<{ status: string }>(a, 'registration'),
+      (s) => s.status === 'registered',
+      're-registered',
+      10_000,
+    );
+    await until(
+      () => call<{ status: string }>(b, 'registration'),
+      (s) => s.status === 'registered',
+      'B re-registered',
+      10_000,
+    );
     const took = Date.now() - t0;
     console.log(`[jssip] re-registered ${took} ms after the Kamailio restart`);
     expect(took).toBeLessThan(10_000);
-    const regLog = await a.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l: { kind: string; data: unknown }) => l.kind === 'registration').map((l: { kind: string; data: unknown }) => l.data));
+    const regLog = await a.evaluate(() =>
+      (window as unknown as HarnessWindow).harness.log
+        .filter((l: { kind: string; data: unknown }) => l.kind === 'registration')
+        .map((l: { kind: string; data: unknown }) => l.data),
+    );
     expect(regLog).toContainEqual(expect.objectContaining({ status: 'reconnecting', attempt: 1 }));
     // Media is peer to peer here, so the call survives the signalling blip.
     expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });
     const before = (await call<{ bytesReceived: number }>(a, 'quality')).bytesReceived;
-    await until(() => call<{ bytesReceived: number }>(a, 'quality'), (q) => q.bytesReceived > before, 'audio still flowing');
+    await until(
+      () => call<{ bytesReceived: number }>(a, 'quality'),
+      (q) => q.bytesReceived > before,
+      'audio still flowing',
+    );
     // And a new call works on the new registration.
     await call(a, 'hangup');
     await call(b, 'hangup');
     await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
-    await until(() => call<Info>(b, 'callInfo'), (c) => c?.state === 'ringing' && c.direction === 'inbound', 'B rings again');
+    await until(
+      () => call<Info>(b, 'callInfo'),
+      (c) => c?.state === 'ringing' && c.direction === 'inbound',
+      'B rings again',
+    );
     await call(b, 'decline');
-    const aEnd = await until(() => call<Info>(a, 'callInfo'), (c) => c?.state === 'ended', 'A sees the decline');
+    const aEnd = await until(
+      () => call<Info>(a, 'callInfo'),
+      (c) => c?.state === 'ended',
+      'A sees the decline',
+    );
     expect(aEnd).toMatchObject({ cause: 'rejected', sipCode: 603 });
   });
 
@@ -273,13 +394,21 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     await call(a, 'register', registration('alice'));
     await call(b, 'register', registration('bob'));
     await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
-    await until(() => call<string | null>(b, 'incoming'), (x) => x !== null, 'B rings');
+    await until(
+      () => call<string | null>(b, 'incoming'),
+      (x) => x !== null,
+      'B rings',
+    );
     await call(b, 'answer');
     // A third party (Bob calling himself from another page is not possible): call Bob again from a new Alice.
     const c = await phonePage();
     await call(c, 'register', registration('alice'));
     await call(c, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
-    const end = await until(() => call<Info>(c, 'callInfo'), (x) => x?.state === 'ended', 'busy');
+    const end = await until(
+      () => call<Info>(c, 'callInfo'),
+      (x) => x?.state === 'ended',
+      'busy',
+    );
     expect(end).toMatchObject({ cause: 'busy', sipCode: 486 });
   });
 });

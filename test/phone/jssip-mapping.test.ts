@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { causeFromJsSip, registrationFailureText, sipDomain, toE164ish } from '../../src/phone/adapters/jssip-mapping.js';
+import {
+  causeFromJsSip,
+  registrationFailureText,
+  sipDomain,
+  toE164ish,
+} from '../../src/phone/adapters/jssip-mapping.js';
 
 describe('jssip mapping', () => {
   it('takes the domain of a SIP URI', () => {
@@ -28,9 +33,13 @@ describe('jssip mapping', () => {
   });
 
   it('explains registration failures plainly', () => {
-    expect(registrationFailureText('Authentication Error', 401)).toBe('Wrong SIP user name or password (401).');
+    expect(registrationFailureText('Authentication Error', 401)).toBe(
+      'Wrong SIP user name or password (401).',
+    );
     expect(registrationFailureText('Rejected', 403)).toBe('Wrong SIP user name or password (403).');
-    expect(registrationFailureText('Not Found', 404)).toBe('The SIP user does not exist on this server (404).');
+    expect(registrationFailureText('Not Found', 404)).toBe(
+      'The SIP user does not exist on this server (404).',
+    );
     expect(registrationFailureText('Request Timeout', null)).toMatch(/did not answer/);
   });
 });

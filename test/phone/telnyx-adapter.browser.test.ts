@@ -7,7 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { TelnyxRegistrationDto } from '../../src/shared/api.js';
 import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
-import { startFakeTelnyxRtc, type FakeTelnyxRtc, type FakeTelnyxRtcOptions } from '../fakes/telnyx-rtc/server.js';
+import {
+  startFakeTelnyxRtc,
+  type FakeTelnyxRtc,
+  type FakeTelnyxRtcOptions,
+} from '../fakes/telnyx-rtc/server.js';
 import type { HarnessWindow } from './harness/entry.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
 
@@ -40,11 +44,17 @@ async function startFake(opts: FakeTelnyxRtcOptions = {}): Promise<FakeTelnyxRtc
   return fake;
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const start = Date.now();
   let last: T = await fn();
   while (!ok(last)) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 50));
     last = await fn();
   }
@@ -52,7 +62,16 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: strin
 }
 
 const h = <T>(fn: string, ...args: unknown[]): Promise<T> =>
-  page.evaluate(([f, a]) => ((window as unknown as HarnessWindow).harness as unknown as Record<string, (...x: unknown[]) => unknown>)[f]!(...a), [fn, args] as const) as Promise<T>;
+  page.evaluate(
+    ([f, a]) =>
+      (
+        (window as unknown as HarnessWindow).harness as unknown as Record<
+          string,
+          (...x: unknown[]) => unknown
+        >
+      )[f]!(...a),
+    [fn, args] as const,
+  ) as Promise<T>;
 
 beforeAll(async () => {
   [browser, harness] = await Promise.all([launchLabBrowser(), startHarnessServer()]);
@@ -75,13 +94,18 @@ async function openPages(): Promise<void> {
   page = await browser.newPage();
   far = await browser.newPage();
   await Promise.all([page.goto(harness.url), far.goto(harness.url)]);
-  await Promise.all([page.waitForFunction(() => (window as unknown as HarnessWindow).harness), far.waitForFunction(() => (window as unknown as HarnessWindow).farEnd)]);
+  await Promise.all([
+    page.waitForFunction(() => (window as unknown as HarnessWindow).harness),
+    far.waitForFunction(() => (window as unknown as HarnessWindow).farEnd),
+  ]);
   await h('create', 'telnyx');
 }
 
 describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
   it('logs in with the token, becomes ready, and places a call that is answered, held, and hung up', async () => {
-    await startFake({ onInvite: () => ({ action: 'answer', ringMs: 80, earlyMedia: true, answerAfterMs: 150 }) });
+    await startFake({
+      onInvite: () => ({ action: 'answer', ringMs: 80, earlyMedia: true, answerAfterMs: 150 }),
+    });
     await openPages();
 
     expect(await h('register', registration())).toEqual({ ok: true });
@@ -92,15 +116,27 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(fake!.clientMethods().slice(0, 2)).toEqual(['login', 'telnyx_rtc.gatewayState']);
 
     const id = await h<string>('call', { destination: '+13125550100', callerId: '+13125550199' });
-    await until(() => h<{ state: string }>('callInfo'), (c) => c.state === 'active', 'active');
+    await until(
+      () => h<{ state: string }>('callInfo'),
+      (c) => c.state === 'active',
+      'active',
+    );
     const invite = fake!.invites[0]!;
     expect(invite).toMatchObject({ destination: '+13125550100', callerNumber: '+13125550199' });
     expect(invite.sdp).toContain('m=audio');
 
     // Audio both ways, as the page measures it and as the far end sees it.
-    const q = await until(() => h<{ bytesReceived: number; bytesSent: number; mos: number | null }>('quality'), (x) => x.bytesReceived > 0 && x.bytesSent > 0, 'audio bytes');
+    const q = await until(
+      () => h<{ bytesReceived: number; bytesSent: number; mos: number | null }>('quality'),
+      (x) => x.bytesReceived > 0 && x.bytesSent > 0,
+      'audio bytes',
+    );
     expect(q.mos).not.toBeNull();
-    await until(() => far.evaluate(() => (window as unknown as HarnessWindow).farEnd.bytes()), (b: { received: number }) => b.received > 0, 'far end receiving audio');
+    await until(
+      () => far.evaluate(() => (window as unknown as HarnessWindow).farEnd.bytes()),
+      (b: { received: number }) => b.received > 0,
+      'far end receiving audio',
+    );
 
     await h('dtmf', '7');
     const info = await fake!.waitFor('telnyx_rtc.info', (m) => m.params?.dtmf === '7');
@@ -110,31 +146,52 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect((await h<{ state: string }>('callInfo')).state).toBe('held');
     await h('unhold');
     expect((await h<{ state: string }>('callInfo')).state).toBe('active');
-    expect(fake!.messages.filter((m) => m.dir === 'in' && m.msg.method === 'telnyx_rtc.modify').map((m) => m.msg.params?.action)).toEqual(['hold', 'unhold']);
+    expect(
+      fake!.messages
+        .filter((m) => m.dir === 'in' && m.msg.method === 'telnyx_rtc.modify')
+        .map((m) => m.msg.params?.action),
+    ).toEqual(['hold', 'unhold']);
 
     await h('hangup');
     await fake!.waitFor('telnyx_rtc.bye');
     const info2 = await h<{ state: string; cause: string }>('callInfo');
     expect(info2).toMatchObject({ state: 'ended', cause: 'normal' });
-    expect(await h('states', id)).toEqual(['dialing', 'ringing', 'early_media', 'active', 'held', 'active', 'ended']);
+    expect(await h('states', id)).toEqual([
+      'dialing',
+      'ringing',
+      'early_media',
+      'active',
+      'held',
+      'active',
+      'ended',
+    ]);
   });
 
   it('rejects a wrong login token with a clear registration error', async () => {
     await startFake();
     await openPages();
-    const res = await h<{ ok: boolean; code: string; message: string }>('register', registration({ loginToken: 'expired-token' }));
+    const res = await h<{ ok: boolean; code: string; message: string }>(
+      'register',
+      registration({ loginToken: 'expired-token' }),
+    );
     expect(res).toMatchObject({ ok: false, code: 'PHONE_REGISTRATION_FAILED' });
     expect(res.message).toMatch(/Telnyx refused the login/);
     expect(await h('registration')).toMatchObject({ status: 'failed' });
     expect(await h('lineState')).toBe('idle');
-    await until(() => Promise.resolve(fake!.connectionCount()), (n) => n === 0, 'socket closed after failed login');
+    await until(
+      () => Promise.resolve(fake!.connectionCount()),
+      (n) => n === 0,
+      'socket closed after failed login',
+    );
     expect(fake!.clientMethods().filter((m) => m === 'login')).toHaveLength(1);
   });
 
   it('logs in with login/password when there is no token', async () => {
     await startFake();
     await openPages();
-    expect(await h('register', registration({ loginToken: undefined, login: 'agent', password: 'pw' }))).toEqual({ ok: true });
+    expect(
+      await h('register', registration({ loginToken: undefined, login: 'agent', password: 'pw' })),
+    ).toEqual({ ok: true });
     const login = fake!.messages.find((m) => m.dir === 'in' && m.msg.method === 'login')!.msg;
     expect(login.params).toMatchObject({ login: 'agent', passwd: 'pw' });
     // Keep-alive: the server pings, the SDK pings back.
@@ -144,11 +201,17 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
   });
 
   it('ends an outbound call as busy when the far end is busy', async () => {
-    await startFake({ onInvite: () => ({ action: 'reject', cause: 'USER_BUSY', causeCode: 17, sipCode: 486, ringMs: 50 }) });
+    await startFake({
+      onInvite: () => ({ action: 'reject', cause: 'USER_BUSY', causeCode: 17, sipCode: 486, ringMs: 50 }),
+    });
     await openPages();
     await h('register', registration());
     await h('call', { destination: '+13125550100', callerId: '+13125550199' });
-    const c = await until(() => h<{ state: string; cause: string; sipCode: number }>('callInfo'), (x) => x.state === 'ended', 'ended');
+    const c = await until(
+      () => h<{ state: string; cause: string; sipCode: number }>('callInfo'),
+      (x) => x.state === 'ended',
+      'ended',
+    );
     expect(c).toMatchObject({ cause: 'busy', sipCode: 486 });
   });
 
@@ -157,17 +220,45 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     await openPages();
     await h('register', registration());
     const offer = await far.evaluate(() => (window as unknown as HarnessWindow).farEnd.offer());
-    const callID = fake!.sendInboundInvite({ from: '+14155550123', fromName: 'Bob', to: '+13125550199', sdp: offer });
-    await until(() => h<string | null>('incoming'), (x) => x !== null, 'incoming call');
+    const callID = fake!.sendInboundInvite({
+      from: '+14155550123',
+      fromName: 'Bob',
+      to: '+13125550199',
+      sdp: offer,
+    });
+    await until(
+      () => h<string | null>('incoming'),
+      (x) => x !== null,
+      'incoming call',
+    );
     expect(await h('lineState')).toBe('ringing');
-    expect(await h('callInfo')).toMatchObject({ direction: 'inbound', remoteNumber: '+14155550123', callerId: '+13125550199' });
+    expect(await h('callInfo')).toMatchObject({
+      direction: 'inbound',
+      remoteNumber: '+14155550123',
+      callerId: '+13125550199',
+    });
     await h('answer');
     const answer = await fake!.waitFor('telnyx_rtc.answer', (m) => m.params?.dialogParams?.callID === callID);
-    await far.evaluate((sdp) => (window as unknown as HarnessWindow).farEnd.setAnswer(sdp), answer.params?.sdp as string);
-    await until(() => h<{ state: string }>('callInfo'), (c) => c.state === 'active', 'active');
-    await until(() => h<{ bytesReceived: number }>('quality'), (q) => q.bytesReceived > 0, 'inbound audio');
+    await far.evaluate(
+      (sdp) => (window as unknown as HarnessWindow).farEnd.setAnswer(sdp),
+      answer.params?.sdp as string,
+    );
+    await until(
+      () => h<{ state: string }>('callInfo'),
+      (c) => c.state === 'active',
+      'active',
+    );
+    await until(
+      () => h<{ bytesReceived: number }>('quality'),
+      (q) => q.bytesReceived > 0,
+      'inbound audio',
+    );
     fake!.sendBye(callID);
-    const c = await until(() => h<{ state: string; cause: string }>('callInfo'), (x) => x.state === 'ended', 'ended');
+    const c = await until(
+      () => h<{ state: string; cause: string }>('callInfo'),
+      (x) => x.state === 'ended',
+      'ended',
+    );
     expect(c.cause).toBe('normal');
     expect(await h('states')).toEqual(['ringing', 'active', 'ended']);
   });
@@ -177,10 +268,20 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     await openPages();
     await h('register', registration());
     fake!.dropConnections();
-    await until(() => h<{ status: string }>('registration'), (s) => s.status === 'reconnecting', 'reconnecting', 3000);
+    await until(
+      () => h<{ status: string }>('registration'),
+      (s) => s.status === 'reconnecting',
+      'reconnecting',
+      3000,
+    );
     expect(await h('registration')).toMatchObject({ status: 'reconnecting', attempt: 1 });
     const t0 = Date.now();
-    await until(() => h<{ status: string }>('registration'), (s) => s.status === 'registered', 're-registered', 12_000);
+    await until(
+      () => h<{ status: string }>('registration'),
+      (s) => s.status === 'registered',
+      're-registered',
+      12_000,
+    );
     console.log(`[telnyx] re-registered ${Date.now() - t0} ms after the drop`);
     expect(fake!.clientMethods().filter((m) => m === 'login').length).toBe(2);
   });
@@ -192,7 +293,12 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     await openPages();
     expect(await h('register', registration({ loginToken: token }))).toEqual({ ok: true });
     const errors = await until(
-      () => page.evaluate(() => (window as unknown as HarnessWindow).harness.log.filter((l) => l.kind === 'error').map((l) => l.data)),
+      () =>
+        page.evaluate(() =>
+          (window as unknown as HarnessWindow).harness.log
+            .filter((l) => l.kind === 'error')
+            .map((l) => l.data),
+        ),
       (x) => x.length > 0,
       'token warning',
       3000,
@@ -206,7 +312,11 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     await h('register', registration());
     expect(fake!.connectionCount()).toBe(1);
     await h('destroy');
-    await until(() => Promise.resolve(fake!.connectionCount()), (n) => n === 0, 'socket closed');
+    await until(
+      () => Promise.resolve(fake!.connectionCount()),
+      (n) => n === 0,
+      'socket closed',
+    );
     expect((await h<{ telnyxClients: number }>('counts')).telnyxClients).toBe(0);
   });
 

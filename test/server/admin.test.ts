@@ -23,9 +23,19 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
 
   describe('users', () => {
     it('creates, reads, lists, updates and deletes a user, hashing the password and auditing each write', async () => {
-      const created = await admin.post('/api/admin/users', { email: 'New@Example.com', name: 'New', password: 'long-enough-1' });
+      const created = await admin.post('/api/admin/users', {
+        email: 'New@Example.com',
+        name: 'New',
+        password: 'long-enough-1',
+      });
       expect(created.status).toBe(201);
-      expect(created.json).toMatchObject({ email: 'new@example.com', name: 'New', role: 'agent', status: 'active', defaultCountry: 'US' });
+      expect(created.json).toMatchObject({
+        email: 'new@example.com',
+        name: 'New',
+        role: 'agent',
+        status: 'active',
+        defaultCountry: 'US',
+      });
       expect(created.json).not.toHaveProperty('passwordHash');
       const id = created.json.id as string;
       const row = await t.services.users.findById(id);
@@ -36,7 +46,11 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       expect(list.json).toMatchObject({ total: 1, page: 1, pageSize: 50 });
       expect(list.json.items[0].id).toBe(id);
 
-      const updated = await admin.patch(`/api/admin/users/${id}`, { role: 'admin', name: 'Newer', password: 'another-pass-2' });
+      const updated = await admin.patch(`/api/admin/users/${id}`, {
+        role: 'admin',
+        name: 'Newer',
+        password: 'another-pass-2',
+      });
       expect(updated.status).toBe(200);
       expect(updated.json).toMatchObject({ role: 'admin', name: 'Newer' });
       expect((await t.services.users.findById(id))?.password_hash).toBe('test$another-pass-2');
@@ -53,7 +67,11 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
     });
 
     it('refuses a duplicate email with 409, and deleting or demoting yourself', async () => {
-      const dup = await admin.post('/api/admin/users', { email: 'AGENT@example.com', name: 'X', password: 'long-enough-1' });
+      const dup = await admin.post('/api/admin/users', {
+        email: 'AGENT@example.com',
+        name: 'X',
+        password: 'long-enough-1',
+      });
       expect(dup.status).toBe(409);
       expect(dup.json.error.message).toBe('A user with this email already exists.');
       const self = await admin.delete(`/api/admin/users/${adminId}`);
@@ -72,12 +90,18 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
     });
 
     it('shows any user’s connections to an admin', async () => {
-      const trunk = await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Agent line', provider: 'sip' });
+      const trunk = await admin.post('/api/admin/trunks', {
+        ownerId: agentId,
+        name: 'Agent line',
+        provider: 'sip',
+      });
       const res = await admin.get(`/api/admin/users/${agentId}/connections`);
       expect(res.status).toBe(200);
       expect(res.json.source).toBe('database');
       expect(res.json.connections.map((c: { id: string }) => c.id)).toContain(trunk.json.id);
-      expect((await admin.get('/api/admin/users/0e6f4a1c-1d2b-4c3d-8e9f-000000000000/connections')).status).toBe(404);
+      expect(
+        (await admin.get('/api/admin/users/0e6f4a1c-1d2b-4c3d-8e9f-000000000000/connections')).status,
+      ).toBe(404);
       await admin.delete(`/api/admin/trunks/${trunk.json.id}`);
     });
   });
@@ -96,7 +120,13 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
         channelLimit: 4,
       });
       expect(created.status).toBe(201);
-      expect(created.json).toMatchObject({ name: 'Chicago', status: 'active', hasPassword: true, hasCredentials: true, channelLimit: 4 });
+      expect(created.json).toMatchObject({
+        name: 'Chicago',
+        status: 'active',
+        hasPassword: true,
+        hasCredentials: true,
+        channelLimit: 4,
+      });
       expect(created.text).not.toContain('trunk-secret-9');
       expect(created.json).not.toHaveProperty('password');
       const id = created.json.id as string;
@@ -113,7 +143,9 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       expect(cleared.json).toMatchObject({ hasPassword: false, hasCredentials: false });
       const reset = await admin.patch(`/api/admin/trunks/${id}`, { password: 'new-secret-7' });
       expect(reset.json.hasCredentials).toBe(true);
-      expect(t.services.cipher.decrypt((await t.services.trunks.findSecret(id))!.sip_password_enc!)).toBe('new-secret-7');
+      expect(t.services.cipher.decrypt((await t.services.trunks.findSecret(id))!.sip_password_enc!)).toBe(
+        'new-secret-7',
+      );
 
       const list = await admin.get(`/api/admin/trunks?ownerId=${agentId}&provider=sip&q=chicago`);
       expect(list.json.items.map((x: { id: string }) => x.id)).toEqual([id]);
@@ -130,10 +162,19 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       const cases: [unknown, RegExp][] = [
         [{ ownerId: agentId, name: 'X', provider: 'skype' }, /provider: must be one of: telnyx, sip/],
         [{ ownerId: agentId, name: '', provider: 'sip' }, /name: is required/],
-        [{ ownerId: agentId, name: 'X', provider: 'sip', wsServer: 'http://x' }, /wsServer: must be a ws:\/\/ or wss:\/\/ URL/],
+        [
+          { ownerId: agentId, name: 'X', provider: 'sip', wsServer: 'http://x' },
+          /wsServer: must be a ws:\/\/ or wss:\/\/ URL/,
+        ],
         [{ ownerId: agentId, name: 'X', provider: 'sip', channelLimit: 1.5 }, /channelLimit/],
-        [{ ownerId: agentId, name: 'X', provider: 'sip', settings: { dtmfMode: 'smoke' } }, /settings\.dtmfMode/],
-        [{ ownerId: agentId, name: 'X'.repeat(201), provider: 'sip' }, /name: must be at most 200 characters/],
+        [
+          { ownerId: agentId, name: 'X', provider: 'sip', settings: { dtmfMode: 'smoke' } },
+          /settings\.dtmfMode/,
+        ],
+        [
+          { ownerId: agentId, name: 'X'.repeat(201), provider: 'sip' },
+          /name: must be at most 200 characters/,
+        ],
         [{ ownerId: agentId, name: 'X', provider: 'sip', colour: 'red' }, /colour/],
         [{ ownerId: 'no-such-user', name: 'X', provider: 'sip' }, /ownerId: no user with this id exists/],
       ];
@@ -150,7 +191,14 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
     it('normalises to E.164 with the default country and refuses duplicates', async () => {
       const created = await admin.post('/api/admin/numbers', { number: '(312) 555-0142', city: 'Chicago' });
       expect(created.status).toBe(201);
-      expect(created.json).toMatchObject({ number: '+13125550142', country: 'US', areaCode: '312', city: 'Chicago', status: 'active', activeAssignment: null });
+      expect(created.json).toMatchObject({
+        number: '+13125550142',
+        country: 'US',
+        areaCode: '312',
+        city: 'Chicago',
+        status: 'active',
+        activeAssignment: null,
+      });
       const dup = await admin.post('/api/admin/numbers', { number: '+1 312 555 0142' });
       expect(dup.status).toBe(409);
       expect(dup.json.error.message).toBe('+13125550142 already exists.');
@@ -158,13 +206,25 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       expect(uk.json).toMatchObject({ number: '+442079460958', country: 'GB' });
 
       const id = created.json.id as string;
-      const updated = await admin.patch(`/api/admin/numbers/${id}`, { carrier: 'Telnyx', capabilities: ['voice'] });
-      expect(updated.json).toMatchObject({ carrier: 'Telnyx', capabilities: ['voice'], number: '+13125550142' });
+      const updated = await admin.patch(`/api/admin/numbers/${id}`, {
+        carrier: 'Telnyx',
+        capabilities: ['voice'],
+      });
+      expect(updated.json).toMatchObject({
+        carrier: 'Telnyx',
+        capabilities: ['voice'],
+        number: '+13125550142',
+      });
       const clash = await admin.patch(`/api/admin/numbers/${id}`, { number: '+442079460958' });
       expect(clash.status).toBe(409);
-      expect((await admin.get('/api/admin/numbers?q=555014')).json.items.map((n: { id: string }) => n.id)).toEqual([id]);
+      expect(
+        (await admin.get('/api/admin/numbers?q=555014')).json.items.map((n: { id: string }) => n.id),
+      ).toEqual([id]);
       expect((await admin.delete(`/api/admin/numbers/${uk.json.id}`)).status).toBe(204);
-      expect((await auditFor(id)).map((e) => e.action).sort()).toEqual(['phone_number.create', 'phone_number.update']);
+      expect((await auditFor(id)).map((e) => e.action).sort()).toEqual([
+        'phone_number.create',
+        'phone_number.update',
+      ]);
     });
 
     it('rejects invalid numbers with a clear message', async () => {
@@ -181,21 +241,45 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
     let trunkB: string;
     const numbers: Record<string, string> = {};
     beforeAll(async () => {
-      trunkA = (await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk A', provider: 'sip' })).json.id;
-      trunkB = (await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk B', provider: 'telnyx' })).json.id;
-      for (const [k, n] of Object.entries({ one: '+13125550171', two: '+13125550172', three: '+13125550173' })) {
+      trunkA = (await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk A', provider: 'sip' }))
+        .json.id;
+      trunkB = (
+        await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk B', provider: 'telnyx' })
+      ).json.id;
+      for (const [k, n] of Object.entries({
+        one: '+13125550171',
+        two: '+13125550172',
+        three: '+13125550173',
+      })) {
         numbers[k] = (await admin.post('/api/admin/numbers', { number: n })).json.id;
       }
     });
 
     it('assigns, lists with filters, updates and deletes', async () => {
-      const a = await admin.post('/api/admin/assignments', { trunkId: trunkA, phoneNumberId: numbers.one, assignmentType: 'primary' });
+      const a = await admin.post('/api/admin/assignments', {
+        trunkId: trunkA,
+        phoneNumberId: numbers.one,
+        assignmentType: 'primary',
+      });
       expect(a.status).toBe(201);
-      expect(a.json).toMatchObject({ trunkId: trunkA, trunkName: 'Trunk A', number: '+13125550171', assignmentType: 'primary', isActive: true });
-      const b = await admin.post('/api/admin/assignments', { trunkId: trunkA, phoneNumberId: numbers.two, assignmentType: 'backup' });
+      expect(a.json).toMatchObject({
+        trunkId: trunkA,
+        trunkName: 'Trunk A',
+        number: '+13125550171',
+        assignmentType: 'primary',
+        isActive: true,
+      });
+      const b = await admin.post('/api/admin/assignments', {
+        trunkId: trunkA,
+        phoneNumberId: numbers.two,
+        assignmentType: 'backup',
+      });
       expect(b.status).toBe(201);
       const list = await admin.get(`/api/admin/assignments?trunkId=${trunkA}&isActive=true`);
-      expect(list.json.items.map((x: { number: string }) => x.number)).toEqual(['+13125550171', '+13125550172']);
+      expect(list.json.items.map((x: { number: string }) => x.number)).toEqual([
+        '+13125550171',
+        '+13125550172',
+      ]);
       expect((await admin.get(`/api/admin/numbers/${numbers.one}`)).json.activeAssignment).toEqual({
         trunkId: trunkA,
         trunkName: 'Trunk A',
@@ -216,9 +300,15 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
     });
 
     it('answers 409 naming the trunk when a number is already actively assigned elsewhere', async () => {
-      const res = await admin.post('/api/admin/assignments', { trunkId: trunkB, phoneNumberId: numbers.one, assignmentType: 'secondary' });
+      const res = await admin.post('/api/admin/assignments', {
+        trunkId: trunkB,
+        phoneNumberId: numbers.one,
+        assignmentType: 'secondary',
+      });
       expect(res.status).toBe(409);
-      expect(res.json.error.message).toBe('+13125550171 is already assigned to trunk Trunk A. Unassign it there first.');
+      expect(res.json.error.message).toBe(
+        '+13125550171 is already assigned to trunk Trunk A. Unassign it there first.',
+      );
       // Inactive assignments elsewhere are allowed (history), and cannot then be activated.
       const inactive = await admin.post('/api/admin/assignments', {
         trunkId: trunkB,
@@ -233,12 +323,20 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
     });
 
     it('answers 409 for a second active primary on a trunk, and for the same pair twice', async () => {
-      const second = await admin.post('/api/admin/assignments', { trunkId: trunkA, phoneNumberId: numbers.three, assignmentType: 'primary' });
+      const second = await admin.post('/api/admin/assignments', {
+        trunkId: trunkA,
+        phoneNumberId: numbers.three,
+        assignmentType: 'primary',
+      });
       expect(second.status).toBe(409);
       expect(second.json.error.message).toBe(
         'Trunk Trunk A already has an active primary number (+13125550171). Make that one secondary or backup first.',
       );
-      const twice = await admin.post('/api/admin/assignments', { trunkId: trunkA, phoneNumberId: numbers.one, assignmentType: 'backup' });
+      const twice = await admin.post('/api/admin/assignments', {
+        trunkId: trunkA,
+        phoneNumberId: numbers.one,
+        assignmentType: 'backup',
+      });
       expect(twice.status).toBe(409);
       expect(twice.json.error.message).toMatch(/already assigned to trunk Trunk A \(as primary\)/);
     });
@@ -248,27 +346,78 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       const { AssignmentRepository } = await import('../../src/server/repositories/assignment-repository.js');
       const repo = new AssignmentRepository(t.services.db);
       const now = new Date().toISOString();
-      const base = { assigned_at: now, last_used_at: null, settings: '{}', created_at: now, updated_at: now, is_active: 1 };
-      const trunkC = (await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk C', provider: 'sip' })).json.id as string;
+      const base = {
+        assigned_at: now,
+        last_used_at: null,
+        settings: '{}',
+        created_at: now,
+        updated_at: now,
+        is_active: 1,
+      };
+      const trunkC = (
+        await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Trunk C', provider: 'sip' })
+      ).json.id as string;
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkC, phone_number_id: numbers.one!, assignment_type: 'backup', ...base }),
-      ).rejects.toMatchObject({ code: 'CONFLICT', message: 'This number is already actively assigned to another trunk.' });
+        repo.insert({
+          id: crypto.randomUUID(),
+          trunk_id: trunkC,
+          phone_number_id: numbers.one!,
+          assignment_type: 'backup',
+          ...base,
+        }),
+      ).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: 'This number is already actively assigned to another trunk.',
+      });
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkB, phone_number_id: numbers.one!, assignment_type: 'backup', ...base, is_active: 0 }),
-      ).rejects.toMatchObject({ code: 'CONFLICT', message: 'This number is already assigned to this trunk.' });
+        repo.insert({
+          id: crypto.randomUUID(),
+          trunk_id: trunkB,
+          phone_number_id: numbers.one!,
+          assignment_type: 'backup',
+          ...base,
+          is_active: 0,
+        }),
+      ).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: 'This number is already assigned to this trunk.',
+      });
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: trunkA, phone_number_id: numbers.three!, assignment_type: 'primary', ...base }),
-      ).rejects.toMatchObject({ code: 'CONFLICT', message: 'This trunk already has an active primary number.' });
+        repo.insert({
+          id: crypto.randomUUID(),
+          trunk_id: trunkA,
+          phone_number_id: numbers.three!,
+          assignment_type: 'primary',
+          ...base,
+        }),
+      ).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: 'This trunk already has an active primary number.',
+      });
       await expect(
-        repo.insert({ id: crypto.randomUUID(), trunk_id: 'nope', phone_number_id: numbers.three!, assignment_type: 'backup', ...base }),
+        repo.insert({
+          id: crypto.randomUUID(),
+          trunk_id: 'nope',
+          phone_number_id: numbers.three!,
+          assignment_type: 'backup',
+          ...base,
+        }),
       ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     });
 
     it('answers 400 for unknown trunk or number ids in the body', async () => {
-      const noTrunk = await admin.post('/api/admin/assignments', { trunkId: 'missing', phoneNumberId: numbers.three, assignmentType: 'backup' });
+      const noTrunk = await admin.post('/api/admin/assignments', {
+        trunkId: 'missing',
+        phoneNumberId: numbers.three,
+        assignmentType: 'backup',
+      });
       expect(noTrunk.status).toBe(400);
       expect(noTrunk.json.error.message).toBe('trunkId: no trunk with this id exists.');
-      const noNumber = await admin.post('/api/admin/assignments', { trunkId: trunkA, phoneNumberId: 'missing', assignmentType: 'backup' });
+      const noNumber = await admin.post('/api/admin/assignments', {
+        trunkId: trunkA,
+        phoneNumberId: 'missing',
+        assignmentType: 'backup',
+      });
       expect(noNumber.json.error.message).toBe('phoneNumberId: no phone number with this id exists.');
     });
 
@@ -298,7 +447,11 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       ['DELETE', `/api/admin/users/${adminId}`],
       ['GET', `/api/admin/users/${agentId}/connections`],
     ] as const) {
-      const res = await agent.request(method, path, method === 'GET' || method === 'DELETE' ? undefined : { role: 'admin' });
+      const res = await agent.request(
+        method,
+        path,
+        method === 'GET' || method === 'DELETE' ? undefined : { role: 'admin' },
+      );
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.json.error.code).toBe('FORBIDDEN');
     }

@@ -7,8 +7,22 @@ describe.each(DATABASE_KINDS)('auth (%s)', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind, { env: { LOGIN_RATE_LIMIT: '1000' } });
     const hash = await plainTestHasher.hash('s3cret-pass');
-    await t.services.users.create({ email: 'Agent@Example.com', name: 'Agent', passwordHash: hash, role: 'agent', status: 'active', defaultCountry: 'US' });
-    await t.services.users.create({ email: 'gone@example.com', name: 'Gone', passwordHash: hash, role: 'agent', status: 'suspended', defaultCountry: 'US' });
+    await t.services.users.create({
+      email: 'Agent@Example.com',
+      name: 'Agent',
+      passwordHash: hash,
+      role: 'agent',
+      status: 'active',
+      defaultCountry: 'US',
+    });
+    await t.services.users.create({
+      email: 'gone@example.com',
+      name: 'Gone',
+      passwordHash: hash,
+      role: 'agent',
+      status: 'suspended',
+      defaultCountry: 'US',
+    });
   });
   afterAll(() => t.close());
 
@@ -23,17 +37,23 @@ describe.each(DATABASE_KINDS)('auth (%s)', (kind) => {
   });
 
   it('sets an HttpOnly SameSite cookie', async () => {
-    const res = await t.anonymous().post('/api/auth/login', { email: 'agent@example.com', password: 's3cret-pass' });
+    const res = await t
+      .anonymous()
+      .post('/api/auth/login', { email: 'agent@example.com', password: 's3cret-pass' });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
   });
 
   it('rejects a wrong password and a suspended user with clear messages', async () => {
-    const wrong = await t.anonymous().post('/api/auth/login', { email: 'agent@example.com', password: 'nope' });
+    const wrong = await t
+      .anonymous()
+      .post('/api/auth/login', { email: 'agent@example.com', password: 'nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.json.error.message).toMatch(/not correct/);
-    const suspended = await t.anonymous().post('/api/auth/login', { email: 'gone@example.com', password: 's3cret-pass' });
+    const suspended = await t
+      .anonymous()
+      .post('/api/auth/login', { email: 'gone@example.com', password: 's3cret-pass' });
     expect(suspended.status).toBe(401);
     expect(suspended.json.error.message).toMatch(/suspended/);
   });
@@ -47,7 +67,9 @@ describe.each(DATABASE_KINDS)('auth (%s)', (kind) => {
 
   it('answers bad input with 400, never 500', async () => {
     const anon = t.anonymous();
-    const malformed = await anon.request('POST', '/api/auth/login', '{"email":', { 'content-type': 'application/json' });
+    const malformed = await anon.request('POST', '/api/auth/login', '{"email":', {
+      'content-type': 'application/json',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.json.error.message).toMatch(/not valid JSON/);
     const unknownField = await anon.post('/api/auth/login', { email: 'a@b.c', password: 'x', admin: true });

@@ -43,7 +43,11 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
     expect(await t.services.trunks.findSecret(trunkId)).toEqual(trunkBefore);
   }
 
-  function expectClear4xx(res: { status: number; json: { error?: { code: string; message: string } } }, status: number, message?: RegExp) {
+  function expectClear4xx(
+    res: { status: number; json: { error?: { code: string; message: string } } },
+    status: number,
+    message?: RegExp,
+  ) {
     expect(res.status).toBe(status);
     expect(res.json.error?.message).toBeTruthy();
     expect(res.json.error?.message).not.toMatch(/undefined|\[object|TypeError|SQLITE|violates/i);
@@ -64,7 +68,9 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
   it('answers malformed JSON with 400 "not valid JSON"', async () => {
     await expectNothingWritten(async () => {
       for (const [method, path] of writes) {
-        const res = await admin.request(method, path(), '{"name": "x",', { 'content-type': 'application/json' });
+        const res = await admin.request(method, path(), '{"name": "x",', {
+          'content-type': 'application/json',
+        });
         expectClear4xx(res, 400, /not valid JSON/);
       }
     });
@@ -90,7 +96,12 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
       ['PATCH', `/api/admin/trunks/${trunkId}`, { password: '' }, /password: must not be empty/],
       ['PATCH', `/api/admin/numbers/${numberId}`, { monthlyRate: -1 }, /monthlyRate/],
       ['PATCH', `/api/admin/assignments/${assignmentId}`, { isActive: 'yes' }, /isActive/],
-      ['POST', '/api/admin/assignments', { trunkId, phoneNumberId: numberId, assignmentType: 'main' }, /assignmentType: must be one of: primary, secondary, backup/],
+      [
+        'POST',
+        '/api/admin/assignments',
+        { trunkId, phoneNumberId: numberId, assignmentType: 'main' },
+        /assignmentType: must be one of: primary, secondary, backup/,
+      ],
       ['POST', '/api/admin/users', [1, 2, 3], /./],
       ['POST', '/api/admin/trunks', 'null', /./],
     ];
@@ -105,7 +116,12 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
 
   it('answers oversized bodies with 413', async () => {
     await expectNothingWritten(async () => {
-      const res = await admin.post('/api/admin/trunks', { ownerId: agentId, name: 'Big', provider: 'sip', notes: 'x'.repeat(200_000) });
+      const res = await admin.post('/api/admin/trunks', {
+        ownerId: agentId,
+        name: 'Big',
+        provider: 'sip',
+        notes: 'x'.repeat(200_000),
+      });
       expectClear4xx(res, 413, /too large/);
       const long = await admin.patch(`/api/admin/trunks/${trunkId}`, { notes: 'x'.repeat(5_000) });
       expectClear4xx(long, 400, /notes: must be at most 2000 characters/);
@@ -118,7 +134,16 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
         expectClear4xx(await admin.post('/api/admin/numbers', { number }), 400, /^number: /);
       }
       expectClear4xx(await admin.patch(`/api/admin/numbers/${numberId}`, { number: '42' }), 400, /^number: /);
-      expectClear4xx(await admin.post('/api/admin/users', { email: 'c@example.com', name: 'C', password: 'long-enough', defaultCountry: 'XX' }), 400, /defaultCountry/);
+      expectClear4xx(
+        await admin.post('/api/admin/users', {
+          email: 'c@example.com',
+          name: 'C',
+          password: 'long-enough',
+          defaultCountry: 'XX',
+        }),
+        400,
+        /defaultCountry/,
+      );
     });
   });
 
@@ -134,17 +159,44 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
         expectClear4xx(await admin.get(`/api/admin/${path}/${UNKNOWN}`), 404, /was not found/);
       }
       // Unknown ids in bodies: 400 naming the field.
-      expectClear4xx(await admin.post('/api/admin/trunks', { ownerId: UNKNOWN, name: 'X', provider: 'sip' }), 400, /^ownerId/);
-      expectClear4xx(await admin.patch(`/api/admin/trunks/${trunkId}`, { ownerId: UNKNOWN }), 400, /^ownerId/);
-      expectClear4xx(await admin.post('/api/admin/numbers', { number: '+13125550191', ownerId: UNKNOWN }), 400, /^ownerId/);
       expectClear4xx(
-        await admin.post('/api/admin/assignments', { trunkId: UNKNOWN, phoneNumberId: numberId, assignmentType: 'backup' }),
+        await admin.post('/api/admin/trunks', { ownerId: UNKNOWN, name: 'X', provider: 'sip' }),
+        400,
+        /^ownerId/,
+      );
+      expectClear4xx(
+        await admin.patch(`/api/admin/trunks/${trunkId}`, { ownerId: UNKNOWN }),
+        400,
+        /^ownerId/,
+      );
+      expectClear4xx(
+        await admin.post('/api/admin/numbers', { number: '+13125550191', ownerId: UNKNOWN }),
+        400,
+        /^ownerId/,
+      );
+      expectClear4xx(
+        await admin.post('/api/admin/assignments', {
+          trunkId: UNKNOWN,
+          phoneNumberId: numberId,
+          assignmentType: 'backup',
+        }),
         400,
         /^trunkId/,
       );
       // Conflicts: 409, nothing written.
-      expectClear4xx(await admin.post('/api/admin/numbers', { number: '312 555 0190' }), 409, /already exists/);
-      expectClear4xx(await admin.post('/api/admin/users', { email: 'agent@example.com', name: 'A', password: 'long-enough' }), 409);
+      expectClear4xx(
+        await admin.post('/api/admin/numbers', { number: '312 555 0190' }),
+        409,
+        /already exists/,
+      );
+      expectClear4xx(
+        await admin.post('/api/admin/users', {
+          email: 'agent@example.com',
+          name: 'A',
+          password: 'long-enough',
+        }),
+        409,
+      );
     });
   });
 

@@ -24,7 +24,11 @@ function databaseUrl(database: TestDatabase): string {
   return d.kind === 'sqlite' ? `sqlite:${d.file}` : d.url;
 }
 
-function runCli(database: TestDatabase, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+function runCli(
+  database: TestDatabase,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -105,15 +109,26 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
       expect(all.stdout).toContain(text);
     }
     // The diagnostic shows whether credentials exist, never what they are.
-    for (const secret of ['demo-sip-agent1', 'demo-telnyx-pass-1', 'v1:']) expect(all.stdout).not.toContain(secret);
+    for (const secret of ['demo-sip-agent1', 'demo-telnyx-pass-1', 'v1:'])
+      expect(all.stdout).not.toContain(secret);
   });
 
   it('prints the same JSON as GET /api/connections for the user', async () => {
-    const res = await runCli(database, ['test-sip-trunk', '--test-db-connections', '--user', 'AGENT1@dialer.local', '--json']);
+    const res = await runCli(database, [
+      'test-sip-trunk',
+      '--test-db-connections',
+      '--user',
+      'AGENT1@dialer.local',
+      '--json',
+    ]);
     expect(res.code).toBe(1);
     const report = JSON.parse(res.stdout) as {
       ok: boolean;
-      users: { user: { email: string }; api: { fetchedAt: string }; connections: { name: string; problems: string[] }[] }[];
+      users: {
+        user: { email: string };
+        api: { fetchedAt: string };
+        connections: { name: string; problems: string[] }[];
+      }[];
     };
     expect(report.ok).toBe(false);
     expect(report.users).toHaveLength(1);
@@ -129,7 +144,12 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
   });
 
   it('exits 0 for a user whose connections are all fine', async () => {
-    const res = await runCli(database, ['test-sip-trunk', '--test-db-connections', '--user', DEMO_USERS.admin.email]);
+    const res = await runCli(database, [
+      'test-sip-trunk',
+      '--test-db-connections',
+      '--user',
+      DEMO_USERS.admin.email,
+    ]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toContain(`no problems for ${DEMO_USERS.admin.email}`);
@@ -147,11 +167,19 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     expect(user).toMatchObject({ name: 'New Agent', role: 'agent', status: 'active' });
     expect(await argon2Hasher.verify(user!.password_hash, 'long-enough-pass')).toBe(true);
 
-    const duplicate = await runCli(database, ['user', 'create', '--email', 'new.agent@example.com', '--name', 'X', '--password', 'long-enough-pass']);
+    const duplicate = await runCli(database, [
+      'user',
+      'create',
+      '--email',
+      'new.agent@example.com',
+      '--name',
+      'X',
+      '--password',
+      'long-enough-pass',
+    ]);
     expect(duplicate.code).not.toBe(0);
     expect(duplicate.stderr).toMatch(/already exists/);
   });
-
 });
 
 // Input handling does not depend on the engine: SQLite only, to keep the suite fast.
@@ -160,7 +188,12 @@ describe('dialer CLI usage and configuration errors', () => {
   let services: Services;
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    services = createServices({ config: database.config, db: database.handle.db, databaseKind: 'sqlite', hasher: plainTestHasher });
+    services = createServices({
+      config: database.config,
+      db: database.handle.db,
+      databaseKind: 'sqlite',
+      hasher: plainTestHasher,
+    });
     await seedDemo(services);
   });
   afterAll(async () => {
@@ -169,24 +202,42 @@ describe('dialer CLI usage and configuration errors', () => {
   });
 
   it('answers an unknown user with exit code 2 and a clear message', async () => {
-    const res = await runCli(database, ['test-sip-trunk', '--test-db-connections', '--user', 'nobody@example.com']);
+    const res = await runCli(database, [
+      'test-sip-trunk',
+      '--test-db-connections',
+      '--user',
+      'nobody@example.com',
+    ]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('No user with the email nobody@example.com');
     expect(res.stdout).toBe('');
   });
 
   it('says when the default credentials would stand in for missing ones', async () => {
-    const res = await runCli(database, ['test-sip-trunk', '--test-db-connections', '--user', DEMO_USERS.agent2.email], {
-      DEFAULT_TELNYX_LOGIN: 'fallback-login',
-      DEFAULT_TELNYX_PASSWORD: 'fallback-pass',
-    });
+    const res = await runCli(
+      database,
+      ['test-sip-trunk', '--test-db-connections', '--user', DEMO_USERS.agent2.email],
+      {
+        DEFAULT_TELNYX_LOGIN: 'fallback-login',
+        DEFAULT_TELNYX_PASSWORD: 'fallback-pass',
+      },
+    );
     expect(res.code).toBe(1);
     expect(res.stdout).toContain('registration falls back to the default credentials');
     expect(res.stdout).not.toContain('fallback-pass');
   });
 
   it('rejects bad user input with every mistake listed and exit code 2', async () => {
-    const res = await runCli(database, ['user', 'create', '--email', 'not-an-email', '--role', 'boss', '--password', 'short']);
+    const res = await runCli(database, [
+      'user',
+      'create',
+      '--email',
+      'not-an-email',
+      '--role',
+      'boss',
+      '--password',
+      'short',
+    ]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--email is not a valid email address');
     expect(res.stderr).toContain('--name is required');

@@ -42,7 +42,8 @@ describe.each(DATABASE_KINDS)('connections list as JSON text (%s)', (kind) => {
     }
     for (let k = 0; k < 3; k++) {
       const tr = await addTrunk(s, userId, { name: `Line ${k}` });
-      for (let i = 0; i < 4; i++) await assign(s, tr.id, (await addNumber(s)).id, i === 0 ? 'primary' : 'backup');
+      for (let i = 0; i < 4; i++)
+        await assign(s, tr.id, (await addNumber(s)).id, i === 0 ? 'primary' : 'backup');
       await assign(s, tr.id, (await addNumber(s)).id, 'secondary', false);
     }
   });
@@ -69,6 +70,8 @@ describe.each(DATABASE_KINDS)('connections list as JSON text (%s)', (kind) => {
   it('answers an empty list for a user without trunks', async () => {
     const other = await addUser(t.services, { email: 'none@example.com' });
     const json = await t.services.connections.listForUserJson({ id: other.id });
-    expect(withoutTime(json)).toBe(withoutTime(JSON.stringify(await t.services.connections.listForUser({ id: other.id }))));
+    expect(withoutTime(json)).toBe(
+      withoutTime(JSON.stringify(await t.services.connections.listForUser({ id: other.id }))),
+    );
   });
 });

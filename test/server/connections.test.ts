@@ -101,7 +101,19 @@ describe.each(DATABASE_KINDS)('connections API (%s)', (kind) => {
       lastUsedAt: null,
     });
     expect(Object.keys(main.numbers[0]!).sort()).toEqual(
-      ['assignmentId', 'phoneNumberId', 'number', 'assignmentType', 'assignedAt', 'lastUsedAt', 'country', 'city', 'region', 'numberType', 'capabilities'].sort(),
+      [
+        'assignmentId',
+        'phoneNumberId',
+        'number',
+        'assignmentType',
+        'assignedAt',
+        'lastUsedAt',
+        'country',
+        'city',
+        'region',
+        'numberType',
+        'capabilities',
+      ].sort(),
     );
     const noCreds = res.json.connections.find((c: ConnectionDto) => c.name === 'Backup line');
     expect(noCreds.hasCredentials).toBe(false);
@@ -125,7 +137,10 @@ describe.each(DATABASE_KINDS)('connections API (%s)', (kind) => {
     try {
       const unwired = await alice.get('/api/telnyx/connections?source=telnyx');
       expect(unwired.status).toBe(503);
-      expect(unwired.json.error).toEqual({ code: 'TELNYX_NOT_CONFIGURED', message: 'Telnyx API is not configured: set TELNYX_API_KEY' });
+      expect(unwired.json.error).toEqual({
+        code: 'TELNYX_NOT_CONFIGURED',
+        message: 'Telnyx API is not configured: set TELNYX_API_KEY',
+      });
     } finally {
       t.services.telnyxConnections = wired;
     }
@@ -140,7 +155,12 @@ describe.each(DATABASE_KINDS)('connections API (%s)', (kind) => {
     t.services.telnyxConnections = {
       list: (user) => {
         seen.push(user.id);
-        return Promise.resolve({ source: 'telnyx', count: 0, fetchedAt: new Date().toISOString(), connections: [] });
+        return Promise.resolve({
+          source: 'telnyx',
+          count: 0,
+          fetchedAt: new Date().toISOString(),
+          connections: [],
+        });
       },
     };
     try {

@@ -31,7 +31,12 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
       cleanups.push(() => pg.drop());
       url = pg.url;
     }
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: url, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      DATABASE_URL: url,
+      LOG_LEVEL: 'silent',
+    });
     const handle = openDatabase(config.database);
     cleanups.push(() => handle.close());
     const services = createServices({ config, db: handle.db, databaseKind: kind, hasher: plainTestHasher });
@@ -65,6 +70,8 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     // Running it again changes nothing.
     expect(await migrateToLatest(handle.db)).toEqual([]);
     expect((await services.connections.listForUser(user)).connections).toEqual(before.connections);
-    expect(await handle.db.selectFrom('users').select('email').execute()).toEqual([{ email: 'keep@example.com' }]);
+    expect(await handle.db.selectFrom('users').select('email').execute()).toEqual([
+      { email: 'keep@example.com' },
+    ]);
   });
 });

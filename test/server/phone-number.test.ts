@@ -3,7 +3,13 @@ import { isKnownCountry, parsePhoneNumber, toE164 } from '../../src/shared/phone
 
 describe('shared phone-number parsing', () => {
   it('normalises national and international formats to E.164', () => {
-    for (const input of ['(312) 555-0100', '312.555.0100', '+1 312 555 0100', 'tel:+13125550100', ' 3125550100 ']) {
+    for (const input of [
+      '(312) 555-0100',
+      '312.555.0100',
+      '+1 312 555 0100',
+      'tel:+13125550100',
+      ' 3125550100 ',
+    ]) {
       expect(toE164(input, 'US'), input).toBe('+13125550100');
     }
     expect(toE164('020 7946 0958', 'GB')).toBe('+442079460958');
@@ -11,9 +17,18 @@ describe('shared phone-number parsing', () => {
   });
 
   it('tells the country, area code and type', () => {
-    expect(parsePhoneNumber('+13125550100', 'US')).toMatchObject({ ok: true, country: 'US', areaCode: '312', numberType: 'local' });
+    expect(parsePhoneNumber('+13125550100', 'US')).toMatchObject({
+      ok: true,
+      country: 'US',
+      areaCode: '312',
+      numberType: 'local',
+    });
     expect(parsePhoneNumber('+1 800 555 0199', 'US')).toMatchObject({ ok: true, numberType: 'toll_free' });
-    expect(parsePhoneNumber('+442079460958', 'US')).toMatchObject({ ok: true, country: 'GB', areaCode: '20' });
+    expect(parsePhoneNumber('+442079460958', 'US')).toMatchObject({
+      ok: true,
+      country: 'GB',
+      areaCode: '20',
+    });
   });
 
   it('refuses what is not a dialable number, saying why', () => {

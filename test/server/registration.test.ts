@@ -14,7 +14,9 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
     const ids: Record<string, string> = {};
 
     beforeAll(async () => {
-      t = await startTestApp(kind, { env: { LOGIN_RATE_LIMIT: '1000', ICE_SERVERS: ICE, TELNYX_RTC_HOST: 'rtc.example.test' } });
+      t = await startTestApp(kind, {
+        env: { LOGIN_RATE_LIMIT: '1000', ICE_SERVERS: ICE, TELNYX_RTC_HOST: 'rtc.example.test' },
+      });
       const s = t.services;
       const a = await addUser(s, { email: 'reg-agent@example.com', name: 'Reg Agent' });
       agentId = a.id;
@@ -30,9 +32,18 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
           settings: JSON.stringify({ dtmfMode: 'info', sendPAssertedIdentity: false }),
         })
       ).id;
-      ids.sipFullUri = (await addTrunk(s, a.id, { sip_username: 'bob', sip_uri: 'sip:bob@pbx.example.test', password: 'x' })).id;
+      ids.sipFullUri = (
+        await addTrunk(s, a.id, { sip_username: 'bob', sip_uri: 'sip:bob@pbx.example.test', password: 'x' })
+      ).id;
       ids.telnyx = (
-        await addTrunk(s, a.id, { name: 'TX', provider: 'telnyx', sip_username: 'txuser', password: 'tx-pass-1', ws_server: null, sip_uri: null })
+        await addTrunk(s, a.id, {
+          name: 'TX',
+          provider: 'telnyx',
+          sip_username: 'txuser',
+          password: 'tx-pass-1',
+          ws_server: null,
+          sip_uri: null,
+        })
       ).id;
       ids.noCreds = (await addTrunk(s, a.id, { password: null })).id;
       ids.telnyxNoCreds = (await addTrunk(s, a.id, { provider: 'telnyx', password: null })).id;
@@ -116,21 +127,33 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
     it('answers 404 for another user’s, an inactive or an unknown connection', async () => {
       expect((await other.post(`/api/connections/${ids.sip}/registration`)).status).toBe(404);
       expect((await agent.post(`/api/connections/${ids.inactive}/registration`)).status).toBe(404);
-      expect((await agent.post('/api/connections/4f1e8a36-7a6b-4a57-9b1c-3f6f7e0c2d11/registration')).status).toBe(404);
+      expect(
+        (await agent.post('/api/connections/4f1e8a36-7a6b-4a57-9b1c-3f6f7e0c2d11/registration')).status,
+      ).toBe(404);
     });
 
     it('writes an audit entry without the password', async () => {
-      const before = (await t.services.audit.list({ action: 'connection.registration', entityId: ids.sip })).length;
+      const before = (await t.services.audit.list({ action: 'connection.registration', entityId: ids.sip }))
+        .length;
       await agent.post(`/api/connections/${ids.sip}/registration`);
       const entries = await t.services.audit.list({ action: 'connection.registration', entityId: ids.sip });
       expect(entries.length).toBe(before + 1);
-      expect(entries[0]).toMatchObject({ actorId: agentId, entityType: 'trunk', details: { provider: 'sip', fallback: false } });
+      expect(entries[0]).toMatchObject({
+        actorId: agentId,
+        entityType: 'trunk',
+        details: { provider: 'sip', fallback: false },
+      });
       const raw = await t.services.db.selectFrom('audit_log').select('details').execute();
       expect(JSON.stringify(raw)).not.toContain('sip-pass-1');
     });
 
     it('needs the CSRF token like every write', async () => {
-      const res = await agent.request('POST', `/api/connections/${ids.sip}/registration`, {}, { 'x-csrf-token': 'nope' });
+      const res = await agent.request(
+        'POST',
+        `/api/connections/${ids.sip}/registration`,
+        {},
+        { 'x-csrf-token': 'nope' },
+      );
       expect(res.status).toBe(403);
     });
   });
@@ -153,7 +176,9 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
       });
       const a = await addUser(t.services, { email: 'fallback@example.com' });
       ids.sip = (await addTrunk(t.services, a.id, { password: null })).id;
-      ids.telnyx = (await addTrunk(t.services, a.id, { provider: 'telnyx', password: null, sip_username: null })).id;
+      ids.telnyx = (
+        await addTrunk(t.services, a.id, { provider: 'telnyx', password: null, sip_username: null })
+      ).id;
       ids.own = (await addTrunk(t.services, a.id, { sip_username: 'own', password: 'own-pass' })).id;
       agent = await t.login('fallback@example.com', PASSWORD);
     });
@@ -177,7 +202,12 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
     it('falls back to the default Telnyx login', async () => {
       const res = await agent.post(`/api/connections/${ids.telnyx}/registration`);
       expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ provider: 'telnyx', login: 'default-tx', password: 'default-tx-pass', fallback: true });
+      expect(res.json).toMatchObject({
+        provider: 'telnyx',
+        login: 'default-tx',
+        password: 'default-tx-pass',
+        fallback: true,
+      });
     });
   });
 });

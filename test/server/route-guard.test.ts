@@ -32,7 +32,12 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind, { LOGIN_RATE_LIMIT: '1000' });
-    services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind, hasher: plainTestHasher });
+    services = createServices({
+      config: database.config,
+      db: database.handle.db,
+      databaseKind: kind,
+      hasher: plainTestHasher,
+    });
     app = await buildApp({
       config: database.config,
       services,
@@ -81,12 +86,20 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
   });
 
   it('answers 401 to a forged or expired session cookie too', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/connections', cookies: { dialer_session: 'forged' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/connections',
+      cookies: { dialer_session: 'forged' },
+    });
     expect(res.statusCode).toBe(401);
   });
 
   it('answers 403 to an agent on every /api/admin route', async () => {
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'agent@example.com', password: PASSWORD } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'agent@example.com', password: PASSWORD },
+    });
     const cookie = login.cookies.find((c) => c.name === 'dialer_session')!;
     const csrf = login.json<{ csrfToken: string }>().csrfToken;
     const notForbidden: string[] = [];
@@ -107,7 +120,11 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
 
   it('lets login and health through without a session', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'nobody@example.com', password: 'x' } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'nobody@example.com', password: 'x' },
+    });
     expect(login.statusCode).toBe(401);
     expect(login.json<{ error: { code: string } }>().error.code).toBe('INVALID_CREDENTIALS');
   });

@@ -24,7 +24,12 @@ const SECRETS = {
 /** Every route the server registers (a throwaway app built with an onRoute hook). */
 async function routeTable(kind: TestApp['kind']): Promise<{ method: string; url: string }[]> {
   const database = await createTestDatabase(kind);
-  const services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind, hasher: plainTestHasher });
+  const services = createServices({
+    config: database.config,
+    db: database.handle.db,
+    databaseKind: kind,
+    hasher: plainTestHasher,
+  });
   const routes: { method: string; url: string }[] = [];
   const app = await buildApp({
     config: database.config,
@@ -56,7 +61,9 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
     agent = await t.login('agent@example.com', PASSWORD);
 
     ids.seeded = (await addTrunk(s, ids.agent, { name: 'Seeded', password: SECRETS.seeded })).id;
-    ids.telnyx = (await addTrunk(s, ids.agent, { name: 'Telnyx', provider: 'telnyx', password: SECRETS.telnyx })).id;
+    ids.telnyx = (
+      await addTrunk(s, ids.agent, { name: 'Telnyx', provider: 'telnyx', password: SECRETS.telnyx })
+    ).id;
     const viaApi = await admin.post('/api/admin/trunks', {
       ownerId: ids.agent,
       name: 'Via API',
@@ -74,12 +81,22 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
   afterAll(() => t.close());
 
   it('exercises every GET route, the admin writes and their errors, and registration', async () => {
-    const candidates = [ids.seeded, ids.viaApi, ids.telnyx, ids.agent, ids.number, ids.assignment, crypto.randomUUID()];
+    const candidates = [
+      ids.seeded,
+      ids.viaApi,
+      ids.telnyx,
+      ids.agent,
+      ids.number,
+      ids.assignment,
+      crypto.randomUUID(),
+    ];
     const gets = (await routeTable(kind)).filter((r) => r.method === 'GET' && r.url.startsWith('/api/'));
     expect(gets.length).toBeGreaterThan(10);
     for (const client of [admin, agent]) {
       for (const r of gets) {
-        const urls = r.url.includes(':') ? candidates.map((id) => r.url.replace(/:[A-Za-z0-9_]+/g, id ?? '')) : [r.url];
+        const urls = r.url.includes(':')
+          ? candidates.map((id) => r.url.replace(/:[A-Za-z0-9_]+/g, id ?? ''))
+          : [r.url];
         for (const url of urls) await client.get(url);
       }
       await client.get('/api/connections?source=telnyx');
@@ -89,13 +106,36 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
     // Writes carrying passwords, successful and failing.
     await admin.patch(`/api/admin/trunks/${ids.viaApi}`, { password: SECRETS.updated, notes: 'rotated' });
     await admin.patch(`/api/admin/trunks/${ids.viaApi}`, { name: 'Renamed' });
-    await admin.post('/api/admin/trunks', { ownerId: 'nobody', name: 'X', provider: 'sip', password: SECRETS.rejected });
-    await admin.post('/api/admin/trunks', { ownerId: ids.agent, name: '', provider: 'sip', password: SECRETS.rejected });
-    await admin.post('/api/admin/trunks', { ownerId: ids.agent, name: 'X', provider: 'sip', password: SECRETS.rejected, extra: 1 });
+    await admin.post('/api/admin/trunks', {
+      ownerId: 'nobody',
+      name: 'X',
+      provider: 'sip',
+      password: SECRETS.rejected,
+    });
+    await admin.post('/api/admin/trunks', {
+      ownerId: ids.agent,
+      name: '',
+      provider: 'sip',
+      password: SECRETS.rejected,
+    });
+    await admin.post('/api/admin/trunks', {
+      ownerId: ids.agent,
+      name: 'X',
+      provider: 'sip',
+      password: SECRETS.rejected,
+      extra: 1,
+    });
     await admin.patch(`/api/admin/trunks/${crypto.randomUUID()}`, { password: SECRETS.rejected });
-    await admin.request('POST', '/api/admin/trunks', `{"password":"${SECRETS.rejected}",`, { 'content-type': 'application/json' });
+    await admin.request('POST', '/api/admin/trunks', `{"password":"${SECRETS.rejected}",`, {
+      'content-type': 'application/json',
+    });
     await agent.patch(`/api/admin/trunks/${ids.viaApi}`, { password: SECRETS.rejected });
-    await admin.post('/api/admin/users', { email: 'x@example.com', name: 'X', password: SECRETS.rejected, role: 'root' });
+    await admin.post('/api/admin/users', {
+      email: 'x@example.com',
+      name: 'X',
+      password: SECRETS.rejected,
+      role: 'root',
+    });
 
     // The one place a password may appear: the owner's registration answer.
     for (const id of [ids.seeded, ids.viaApi, ids.telnyx]) {
@@ -112,7 +152,10 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
     expect(t.responses.length).toBeGreaterThan(100);
     const leaks = t.responses
       .filter((body) => !registrationBodies.has(body))
-      .filter((body) => Object.values(SECRETS).some((secret) => body.includes(secret)) || /"v1:[A-Za-z0-9+/=]+:/.test(body));
+      .filter(
+        (body) =>
+          Object.values(SECRETS).some((secret) => body.includes(secret)) || /"v1:[A-Za-z0-9+/=]+:/.test(body),
+      );
     expect(leaks).toEqual([]);
   });
 

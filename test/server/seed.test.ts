@@ -22,7 +22,12 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind, hasher: plainTestHasher });
+    services = createServices({
+      config: database.config,
+      db: database.handle.db,
+      databaseKind: kind,
+      hasher: plainTestHasher,
+    });
   });
   afterAll(async () => {
     await services.stop();
@@ -45,14 +50,21 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
     const assignments = await services.db.selectFrom('trunk_phone_numbers').selectAll().execute();
     expect(new Set(trunks.map((t) => t.provider))).toEqual(new Set(['sip', 'telnyx']));
     expect(new Set(trunks.map((t) => t.status))).toEqual(new Set(['active', 'pending', 'inactive']));
-    expect(new Set(trunks.map((t) => t.health_status))).toEqual(new Set(['up', 'degraded', 'down', 'unknown']));
-    expect(new Set(assignments.map((a) => a.assignment_type))).toEqual(new Set(['primary', 'secondary', 'backup']));
+    expect(new Set(trunks.map((t) => t.health_status))).toEqual(
+      new Set(['up', 'degraded', 'down', 'unknown']),
+    );
+    expect(new Set(assignments.map((a) => a.assignment_type))).toEqual(
+      new Set(['primary', 'secondary', 'backup']),
+    );
     expect(assignments.some((a) => Number(a.is_active) === 0)).toBe(true);
     const withNumbers = new Set(assignments.map((a) => a.trunk_id));
     expect(trunks.some((t) => t.status === 'active' && !withNumbers.has(t.id))).toBe(true);
     for (const t of trunks) {
       expect(t.region && t.location && t.channel_limit && t.notes).toBeTruthy();
-      expect(JSON.parse(t.settings)).toMatchObject({ codecs: expect.any(Array), dtmfMode: expect.any(String) });
+      expect(JSON.parse(t.settings)).toMatchObject({
+        codecs: expect.any(Array),
+        dtmfMode: expect.any(String),
+      });
     }
   });
 
@@ -87,8 +99,16 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
   });
 
   it('repairs drift from the demo definition and touches only the rows that drifted', async () => {
-    await services.db.updateTable('users').set({ name: 'Renamed' }).where('email', '=', DEMO_USERS.agent2.email).execute();
-    await services.db.updateTable('sip_trunks').set({ notes: 'edited' }).where('name', '=', 'Telnyx EU').execute();
+    await services.db
+      .updateTable('users')
+      .set({ name: 'Renamed' })
+      .where('email', '=', DEMO_USERS.agent2.email)
+      .execute();
+    await services.db
+      .updateTable('sip_trunks')
+      .set({ notes: 'edited' })
+      .where('name', '=', 'Telnyx EU')
+      .execute();
     const result = await seedDemo(services);
     expect(result.updated).toEqual({ users: 1, trunks: 1, numbers: 0, assignments: 0 });
     const again = await seedDemo(services);
@@ -105,7 +125,11 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
       .executeTakeFirstOrThrow();
     expect(chicago.ws_server).toBe('ws://127.0.0.1:15066');
     expect(chicago.sip_uri).toBe('sip:agent1@lab.test');
-    const telnyx = await services.db.selectFrom('sip_trunks').selectAll().where('name', '=', 'Telnyx EU').executeTakeFirstOrThrow();
+    const telnyx = await services.db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('name', '=', 'Telnyx EU')
+      .executeTakeFirstOrThrow();
     expect(telnyx.ws_server).toBeNull();
     await seedDemo(services); // back to the defaults for any later test
   });

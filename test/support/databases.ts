@@ -10,11 +10,17 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import type { LogEvent } from 'kysely';
 import { loadConfig, type Config } from '../../src/server/config.js';
-import { migrateToLatest, openDatabase, type DatabaseHandle, type DatabaseKind } from '../../src/server/db/database.js';
+import {
+  migrateToLatest,
+  openDatabase,
+  type DatabaseHandle,
+  type DatabaseKind,
+} from '../../src/server/db/database.js';
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export const DATABASE_KINDS: DatabaseKind[] = process.env.TEST_PG === '0' ? ['sqlite'] : ['sqlite', 'postgres'];
+export const DATABASE_KINDS: DatabaseKind[] =
+  process.env.TEST_PG === '0' ? ['sqlite'] : ['sqlite', 'postgres'];
 
 export interface TestDatabase {
   kind: DatabaseKind;
@@ -32,7 +38,9 @@ function pgUrlFor(dbName: string): string {
   return url.toString();
 }
 
-export async function createPgDatabase(prefix = 'dialer_test'): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPgDatabase(
+  prefix = 'dialer_test',
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${crypto.randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();

@@ -80,7 +80,10 @@ export async function addNumber(s: Services, o: Partial<PhoneNumberRow> = {}): P
   const t = now();
   let number = o.number;
   // Unique within a test database even when many tests add numbers.
-  while (!number || (await s.db.selectFrom('phone_numbers').select('id').where('number', '=', number).executeTakeFirst())) {
+  while (
+    !number ||
+    (await s.db.selectFrom('phone_numbers').select('id').where('number', '=', number).executeTakeFirst())
+  ) {
     number = nextNumber();
   }
   const row: PhoneNumberRow = {

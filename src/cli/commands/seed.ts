@@ -6,9 +6,14 @@ import type { Output } from '../output.js';
 export function printSeedResult(output: Output, result: SeedDemoResult): void {
   const kinds = ['users', 'trunks', 'numbers', 'assignments'] as const;
   const summary = kinds
-    .map((k) => `${k} ${result.created[k]} created, ${result.updated[k]} updated, ${result.unchanged[k]} unchanged`)
+    .map(
+      (k) =>
+        `${k} ${result.created[k]} created, ${result.updated[k]} updated, ${result.unchanged[k]} unchanged`,
+    )
     .join('; ');
-  output.out(result.noChanges ? 'Demo data already in place (nothing changed).' : `Demo data written: ${summary}.`);
+  output.out(
+    result.noChanges ? 'Demo data already in place (nothing changed).' : `Demo data written: ${summary}.`,
+  );
   output.out('Demo logins (demo only, never use these passwords in production):');
   for (const line of formatDemoLogins()) output.out(line);
 }
@@ -16,13 +21,18 @@ export function printSeedResult(output: Output, result: SeedDemoResult): void {
 export function registerSeedCommand(program: Command, output: Output): void {
   program
     .command('seed')
-    .description('Write the demo users, trunks, numbers and assignments (idempotent: a second run changes nothing)')
+    .description(
+      'Write the demo users, trunks, numbers and assignments (idempotent: a second run changes nothing)',
+    )
     .option('--sip-ws-server <url>', 'WebSocket server of the demo SIP trunks (default ws://127.0.0.1:5066)')
     .option('--sip-domain <domain>', 'SIP domain of the demo SIP trunks (default dialer.local)')
     .action(async (opts: { sipWsServer?: string; sipDomain?: string }) => {
       await withContext(async (ctx) => {
         output.out(`Seeding ${describeDatabase(ctx.config)}`);
-        const result = await seedDemo(ctx.services, { sipWsServer: opts.sipWsServer, sipDomain: opts.sipDomain });
+        const result = await seedDemo(ctx.services, {
+          sipWsServer: opts.sipWsServer,
+          sipDomain: opts.sipDomain,
+        });
         printSeedResult(output, result);
       });
     });

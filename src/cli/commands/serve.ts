@@ -8,7 +8,10 @@ export function registerServeCommand(program: Command, output: Output): void {
   program
     .command('serve')
     .description('Start the HTTP server (migrates the database first)')
-    .option('--seed-demo', 'also write the demo data (idempotent) and print the demo logins; same as SEED_DEMO=true')
+    .option(
+      '--seed-demo',
+      'also write the demo data (idempotent) and print the demo logins; same as SEED_DEMO=true',
+    )
     .action(async (opts: { seedDemo?: boolean }) => {
       const config = loadConfig();
       const [{ startServer }, { seedDemo }] = await Promise.all([

@@ -62,15 +62,13 @@ async function gatherTrunkFacts(services: Services, readers: Readers, user: User
       passwordDecrypts,
       assignments: assignments
         .filter((a) => a.trunk_id === trunk.id)
-        .map(
-          (a): AssignmentFact => ({
-            trunkId: a.trunk_id,
-            number: a.number,
-            assignmentType: a.assignment_type,
-            isActive: Number(a.is_active) === 1,
-            numberStatus: numberStatus.get(a.phone_number_id) ?? 'unknown',
-          }),
-        ),
+        .map((a): AssignmentFact => ({
+          trunkId: a.trunk_id,
+          number: a.number,
+          assignmentType: a.assignment_type,
+          isActive: Number(a.is_active) === 1,
+          numberStatus: numberStatus.get(a.phone_number_id) ?? 'unknown',
+        })),
     });
   }
   return facts;
@@ -85,7 +83,9 @@ function ago(iso: string | null): string {
 }
 
 function printConnection(output: Output, c: ConnectionDiagnosis): void {
-  const verdict = c.problems.length ? `${c.problems.length} problem${c.problems.length > 1 ? 's' : ''}` : 'ok';
+  const verdict = c.problems.length
+    ? `${c.problems.length} problem${c.problems.length > 1 ? 's' : ''}`
+    : 'ok';
   output.out(`  - ${c.name} [${c.status}${c.shownInDialer ? '' : ', hidden from the dialer'}]: ${verdict}`);
   output.out(`      id ${c.id}`);
   const health = `${c.health.status}${c.health.latencyMs !== null ? ` ${c.health.latencyMs} ms` : ''}, ${ago(c.health.checkedAt)}`;
@@ -108,7 +108,10 @@ function printConnection(output: Output, c: ConnectionDiagnosis): void {
   else {
     output.out(`      numbers (${c.numbers.filter((n) => n.active).length} active):`);
     for (const n of c.numbers) {
-      const flags = [n.active ? null : 'inactive assignment, hidden', n.numberStatus !== 'active' ? `number ${n.numberStatus}` : null]
+      const flags = [
+        n.active ? null : 'inactive assignment, hidden',
+        n.numberStatus !== 'active' ? `number ${n.numberStatus}` : null,
+      ]
         .filter(Boolean)
         .join(', ');
       output.out(`        ${n.number}  ${n.assignmentType}${flags ? `  (${flags})` : ''}`);
@@ -144,7 +147,9 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
     .option('--json', 'print one JSON document instead of text')
     .action(async (opts: Options) => {
       if (!opts.testDbConnections) {
-        throw new UsageError('Say what to test: dialer test-sip-trunk --test-db-connections [--user EMAIL] [--json]');
+        throw new UsageError(
+          'Say what to test: dialer test-sip-trunk --test-db-connections [--user EMAIL] [--json]',
+        );
       }
       await withContext(async ({ services, config }) => {
         const readers: Readers = services;
@@ -160,7 +165,9 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
         } else {
           users = await services.users.list();
           if (users.length === 0) {
-            throw new UsageError(`There are no users in ${describeDatabase(config)}. Run: dialer seed (demo data) or dialer user create`);
+            throw new UsageError(
+              `There are no users in ${describeDatabase(config)}. Run: dialer seed (demo data) or dialer user create`,
+            );
           }
         }
 

@@ -103,14 +103,20 @@ export function diagnoseTrunk(facts: TrunkFacts, config: Config): ConnectionDiag
     problems.push(`no active primary number (has ${active.map((a) => a.assignmentType).join(', ')})`);
   }
   for (const a of active) {
-    if (a.numberStatus !== 'active') problems.push(`number ${a.number} is ${a.numberStatus} but still assigned`);
+    if (a.numberStatus !== 'active')
+      problems.push(`number ${a.number} is ${a.numberStatus} but still assigned`);
   }
 
   const own = Number(t.has_password) === 1 && !!t.sip_username;
   const fallback = defaultCredentials(config, t.provider);
   let credentials: CredentialsState = own ? 'present' : fallback.applies ? 'fallback' : 'missing';
   if (!own) {
-    const missing = !t.sip_username && Number(t.has_password) !== 1 ? 'user name and password' : !t.sip_username ? 'user name' : 'password';
+    const missing =
+      !t.sip_username && Number(t.has_password) !== 1
+        ? 'user name and password'
+        : !t.sip_username
+          ? 'user name'
+          : 'password';
     problems.push(
       fallback.applies
         ? `credentials missing (${missing}): registration falls back to the default credentials (${fallback.names})`
@@ -138,8 +144,10 @@ export function diagnoseTrunk(facts: TrunkFacts, config: Config): ConnectionDiag
     }
   }
   if (t.provider === 'telnyx') {
-    if (!t.telnyx_connection_id) problems.push('Telnyx trunk without telnyx_connection_id: sync and tokens cannot find it');
-    if (t.missing_at_telnyx_at) problems.push(`no longer exists at Telnyx (noticed by sync at ${t.missing_at_telnyx_at})`);
+    if (!t.telnyx_connection_id)
+      problems.push('Telnyx trunk without telnyx_connection_id: sync and tokens cannot find it');
+    if (t.missing_at_telnyx_at)
+      problems.push(`no longer exists at Telnyx (noticed by sync at ${t.missing_at_telnyx_at})`);
   }
 
   if (t.health_status === 'down') {
@@ -148,7 +156,9 @@ export function diagnoseTrunk(facts: TrunkFacts, config: Config): ConnectionDiag
     warnings.push(`health is degraded${t.health_message ? `: ${t.health_message}` : ''}`);
   }
   if (inactive.length && active.length) {
-    warnings.push(`${inactive.length} inactive assignment${inactive.length > 1 ? 's' : ''} (hidden from the dialer)`);
+    warnings.push(
+      `${inactive.length} inactive assignment${inactive.length > 1 ? 's' : ''} (hidden from the dialer)`,
+    );
   }
 
   return {

@@ -57,14 +57,22 @@ export class FakeSoftphone extends BaseSoftphone {
     /** Final failure response to our INVITE (486 busy, 480 no answer, 603 decline...). */
     reject: (sipCode: number, callId?: string): void =>
       this.withCall(callId, (c) =>
-        this.endCall(c, { cause: causeFromSipCode(sipCode), sipCode, by: 'remote', reason: `SIP ${sipCode}` }),
+        this.endCall(c, {
+          cause: causeFromSipCode(sipCode),
+          sipCode,
+          by: 'remote',
+          reason: `SIP ${sipCode}`,
+        }),
       ),
     hangup: (callId?: string): void =>
       this.withCall(callId, (c) => {
         const answered = c.state === 'active' || c.state === 'held';
-        this.endCall(c, answered
-          ? { cause: 'normal', sipCode: null, by: 'remote', reason: 'BYE' }
-          : { cause: 'cancelled', sipCode: 487, by: 'remote', reason: 'CANCEL' });
+        this.endCall(
+          c,
+          answered
+            ? { cause: 'normal', sipCode: null, by: 'remote', reason: 'BYE' }
+            : { cause: 'cancelled', sipCode: 487, by: 'remote', reason: 'CANCEL' },
+        );
       }),
     /** An inbound call arrives. Returns the call id. */
     call: (from: string, opts: { name?: string; to?: string } = {}): string => {
@@ -88,7 +96,9 @@ export class FakeSoftphone extends BaseSoftphone {
     },
     /** The network failed mid-call. */
     networkFailure: (callId?: string): void =>
-      this.withCall(callId, (c) => this.endCall(c, { cause: 'network', sipCode: null, by: 'system', reason: 'transport error' })),
+      this.withCall(callId, (c) =>
+        this.endCall(c, { cause: 'network', sipCode: null, by: 'system', reason: 'transport error' }),
+      ),
   };
 
   protected doRegister(reg: RegistrationDto): Promise<void> {
@@ -101,7 +111,11 @@ export class FakeSoftphone extends BaseSoftphone {
         this.registered = true;
         this.setRegistrationState({ status: 'registered' });
       } else {
-        this.setRegistrationState({ status: 'failed', reason: outcome.fail, sipCode: outcome.sipCode ?? null });
+        this.setRegistrationState({
+          status: 'failed',
+          reason: outcome.fail,
+          sipCode: outcome.sipCode ?? null,
+        });
       }
     });
     return Promise.resolve();
@@ -119,7 +133,12 @@ export class FakeSoftphone extends BaseSoftphone {
   }
 
   protected doCall(call: CallImpl, opts: DialOptions): void {
-    this.actions.push({ type: 'invite', callId: call.id, destination: opts.destination, callerId: opts.callerId });
+    this.actions.push({
+      type: 'invite',
+      callId: call.id,
+      destination: opts.destination,
+      callerId: opts.callerId,
+    });
     const after = this.fakeOptions.autoAnswerMs;
     if (after !== undefined) {
       this.later(after, () => {
@@ -154,7 +173,12 @@ export class FakeSoftphone extends BaseSoftphone {
   }
 
   protected doDtmf(call: CallImpl, digit: string): void {
-    this.actions.push({ type: 'dtmf', callId: call.id, digit, mode: this.registration?.dtmfMode ?? 'rfc2833' });
+    this.actions.push({
+      type: 'dtmf',
+      callId: call.id,
+      digit,
+      mode: this.registration?.dtmfMode ?? 'rfc2833',
+    });
   }
 
   /** Pretends media flows once answered: ~64 kbit/s both ways, 20 ms RTT, no loss. */
@@ -164,7 +188,18 @@ export class FakeSoftphone extends BaseSoftphone {
     const bytes = Math.round(seconds * 8000) + 160;
     const report = new Map<string, Record<string, unknown>>([
       ['out', { id: 'out', type: 'outbound-rtp', kind: 'audio', bytesSent: bytes }],
-      ['in', { id: 'in', type: 'inbound-rtp', kind: 'audio', bytesReceived: bytes, jitter: 0.002, packetsLost: 0, packetsReceived: Math.max(1, Math.round(seconds * 50)) }],
+      [
+        'in',
+        {
+          id: 'in',
+          type: 'inbound-rtp',
+          kind: 'audio',
+          bytesReceived: bytes,
+          jitter: 0.002,
+          packetsLost: 0,
+          packetsReceived: Math.max(1, Math.round(seconds * 50)),
+        },
+      ],
       ['rin', { id: 'rin', type: 'remote-inbound-rtp', kind: 'audio', roundTripTime: 0.02 }],
     ]);
     return { getStats: () => Promise.resolve(report) };

@@ -12,7 +12,13 @@ import { causeFromSipCode, type CallEnd } from '../call-state.js';
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
-import { audioConstraint, causeFromJsSip, registrationFailureText, sipDomain, toE164ish } from './jssip-mapping.js';
+import {
+  audioConstraint,
+  causeFromJsSip,
+  registrationFailureText,
+  sipDomain,
+  toE164ish,
+} from './jssip-mapping.js';
 
 /** Seconds between reconnection attempts (JsSIP doubles a random interval up to the max). */
 const RECOVERY_MIN_S = 1;
@@ -107,7 +113,11 @@ export class JsSipSoftphone extends BaseSoftphone {
       this.reconnectAttempt++;
       // JsSIP waits floor(random * 2^attempt + 1) s, clamped to [min, max]: report the upper bound.
       const bound = Math.min(RECOVERY_MAX_S, Math.max(RECOVERY_MIN_S, 2 ** this.reconnectAttempt));
-      this.setRegistrationState({ status: 'reconnecting', attempt: this.reconnectAttempt, nextRetryInMs: bound * 1000 });
+      this.setRegistrationState({
+        status: 'reconnecting',
+        attempt: this.reconnectAttempt,
+        nextRetryInMs: bound * 1000,
+      });
     });
     ua.on('registered', () => {
       if (this.ua !== ua) return;
@@ -122,7 +132,11 @@ export class JsSipSoftphone extends BaseSoftphone {
     ua.on('registrationFailed', (e) => {
       if (this.ua !== ua) return;
       const code = e.response?.status_code ?? null;
-      this.setRegistrationState({ status: 'failed', reason: registrationFailureText(e.cause === undefined ? undefined : String(e.cause), code), sipCode: code });
+      this.setRegistrationState({
+        status: 'failed',
+        reason: registrationFailureText(e.cause === undefined ? undefined : String(e.cause), code),
+        sipCode: code,
+      });
       // Keep retrying the transport after network errors only; bad credentials will not fix themselves.
       if (code !== null) void this.stopUa();
     });
@@ -208,7 +222,10 @@ export class JsSipSoftphone extends BaseSoftphone {
   protected doHold(call: CallImpl, hold: boolean): Promise<void> {
     const { session } = this.requireLeg(call);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('The other side did not confirm the hold change.')), 8000);
+      const timer = setTimeout(
+        () => reject(new Error('The other side did not confirm the hold change.')),
+        8000,
+      );
       const done = (): void => {
         clearTimeout(timer);
         resolve();
@@ -216,7 +233,11 @@ export class JsSipSoftphone extends BaseSoftphone {
       const ok = hold ? session.hold({}, done) : session.unhold({}, done);
       if (!ok) {
         clearTimeout(timer);
-        reject(new Error(hold ? 'The call cannot be put on hold right now.' : 'The call cannot be resumed right now.'));
+        reject(
+          new Error(
+            hold ? 'The call cannot be put on hold right now.' : 'The call cannot be resumed right now.',
+          ),
+        );
       }
     });
   }
@@ -238,7 +259,10 @@ export class JsSipSoftphone extends BaseSoftphone {
     const pc = this.legs.get(call.id)?.session.connection as RTCPeerConnection | undefined;
     const sender = pc?.getSenders().find((s) => s.track?.kind === 'audio');
     if (!sender) return;
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: audioConstraint(deviceId), video: false });
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: audioConstraint(deviceId),
+      video: false,
+    });
     const [track] = stream.getAudioTracks();
     if (!track) return;
     track.enabled = !call.muted;
@@ -316,7 +340,12 @@ export class JsSipSoftphone extends BaseSoftphone {
       const reason = String(e.cause);
       const by = String(e.originator) === 'local' ? 'local' : 'remote';
       const network = causeFromJsSip(reason) === 'network';
-      this.finish(call, { cause: network ? 'network' : 'normal', sipCode: null, by: network ? 'system' : by, reason });
+      this.finish(call, {
+        cause: network ? 'network' : 'normal',
+        sipCode: null,
+        by: network ? 'system' : by,
+        reason,
+      });
     });
     session.on('failed', (e) => {
       const reason = String(e.cause);
@@ -327,7 +356,11 @@ export class JsSipSoftphone extends BaseSoftphone {
       const by = originator === 'local' ? 'local' : originator === 'remote' ? 'remote' : 'system';
       this.finish(call, { cause, sipCode, by, reason });
       if (reason === 'User Denied Media Access') {
-        this.reportError('PHONE_MEDIA_DENIED', 'The microphone is not available or access was denied.', call.id);
+        this.reportError(
+          'PHONE_MEDIA_DENIED',
+          'The microphone is not available or access was denied.',
+          call.id,
+        );
       }
     });
   }
@@ -347,7 +380,11 @@ export class JsSipSoftphone extends BaseSoftphone {
   }
 
   private attachFrom(pc: RTCPeerConnection | undefined): void {
-    const tracks = pc?.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio') ?? [];
+    const tracks =
+      pc
+        ?.getReceivers()
+        .map((r) => r.track)
+        .filter((t) => t.kind === 'audio') ?? [];
     if (tracks.length > 0) this.attachRemoteStream(new MediaStream(tracks));
   }
 
@@ -391,7 +428,10 @@ export class JsSipSoftphone extends BaseSoftphone {
     }
     this.legs.clear();
     // UA is a Node-style EventEmitter; its typings lean on @types/node, which browser code does not load.
-    const emitter = ua as unknown as { once(event: string, fn: () => void): void; removeAllListeners(): void };
+    const emitter = ua as unknown as {
+      once(event: string, fn: () => void): void;
+      removeAllListeners(): void;
+    };
     if (ua.isRegistered() && ua.isConnected()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1000);

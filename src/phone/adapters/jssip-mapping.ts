@@ -47,4 +47,3 @@ export function registrationFailureText(cause: string | undefined, code: number 
   if (cause === 'Connection Error') return 'The connection to the SIP server failed.';
   return `Registration refused${code ? ` (${code})` : ''}: ${cause ?? 'unknown reason'}.`;
 }
-

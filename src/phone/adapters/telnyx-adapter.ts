@@ -21,7 +21,12 @@ interface SdkCall {
   causeCode?: number;
   sipCode?: number | null;
   sipReason?: string | null;
-  options: { remoteCallerNumber?: string; remoteCallerName?: string; destinationNumber?: string; callerNumber?: string };
+  options: {
+    remoteCallerNumber?: string;
+    remoteCallerName?: string;
+    destinationNumber?: string;
+    callerNumber?: string;
+  };
   peer?: { instance?: RTCPeerConnection };
   remoteStream?: MediaStream;
   answer(params?: Record<string, unknown>): Promise<void>;
@@ -89,46 +94,83 @@ export class TelnyxSoftphone extends BaseSoftphone {
     const mine = (fn: (p: never) => void) => (p: never) => {
       if (this.client === client) fn(p);
     };
-    client.on('telnyx.ready', mine(() => {
-      this.everReady = true;
-      this.reconnectAttempt = 0;
-      this.setRegistrationState({ status: 'registered' });
-    }));
-    client.on('telnyx.error', mine((e: { error?: { message?: string; code?: number }; callId?: string }) => {
-      const message = e.error?.message ?? 'unknown error';
-      if (!this.everReady && this.registrationState.status === 'registering') {
-        this.setRegistrationState({ status: 'failed', reason: `Telnyx refused the login: ${message}`, sipCode: null });
-        void this.stopClient();
-        return;
-      }
-      this.reportError('PHONE_PROVIDER_ERROR', message, e.callId, e.error);
-    }));
+    client.on(
+      'telnyx.ready',
+      mine(() => {
+        this.everReady = true;
+        this.reconnectAttempt = 0;
+        this.setRegistrationState({ status: 'registered' });
+      }),
+    );
+    client.on(
+      'telnyx.error',
+      mine((e: { error?: { message?: string; code?: number }; callId?: string }) => {
+        const message = e.error?.message ?? 'unknown error';
+        if (!this.everReady && this.registrationState.status === 'registering') {
+          this.setRegistrationState({
+            status: 'failed',
+            reason: `Telnyx refused the login: ${message}`,
+            sipCode: null,
+          });
+          void this.stopClient();
+          return;
+        }
+        this.reportError('PHONE_PROVIDER_ERROR', message, e.callId, e.error);
+      }),
+    );
     // The login token is short-lived; the SDK warns before it expires (a reconnect would then fail).
-    client.on('telnyx.warning', mine((w: { warning?: { code?: number; name?: string; message?: string } }) => {
-      if (w.warning?.code === 34001 || w.warning?.name === 'TOKEN_EXPIRING_SOON') {
-        this.reportError('PHONE_TOKEN_EXPIRING', 'The Telnyx login token expires soon; register again with a fresh one when no call is up.');
-      }
-    }));
-    client.on('telnyx.socket.close', mine(() => {
-      if (!this.everReady) return;
-      this.reconnectAttempt++;
-      this.setRegistrationState({ status: 'reconnecting', attempt: this.reconnectAttempt, nextRetryInMs: SDK_RECONNECT_MAX_MS });
-    }));
-    client.on('telnyx.socket.error', mine(() => {
-      if (!this.everReady && this.registrationState.status === 'registering') {
-        this.setRegistrationState({ status: 'failed', reason: `Cannot reach the Telnyx WebRTC server${reg.rtcHost ? ` ${reg.rtcHost}` : ''}.`, sipCode: null });
-        void this.stopClient();
-      }
-    }));
+    client.on(
+      'telnyx.warning',
+      mine((w: { warning?: { code?: number; name?: string; message?: string } }) => {
+        if (w.warning?.code === 34001 || w.warning?.name === 'TOKEN_EXPIRING_SOON') {
+          this.reportError(
+            'PHONE_TOKEN_EXPIRING',
+            'The Telnyx login token expires soon; register again with a fresh one when no call is up.',
+          );
+        }
+      }),
+    );
+    client.on(
+      'telnyx.socket.close',
+      mine(() => {
+        if (!this.everReady) return;
+        this.reconnectAttempt++;
+        this.setRegistrationState({
+          status: 'reconnecting',
+          attempt: this.reconnectAttempt,
+          nextRetryInMs: SDK_RECONNECT_MAX_MS,
+        });
+      }),
+    );
+    client.on(
+      'telnyx.socket.error',
+      mine(() => {
+        if (!this.everReady && this.registrationState.status === 'registering') {
+          this.setRegistrationState({
+            status: 'failed',
+            reason: `Cannot reach the Telnyx WebRTC server${reg.rtcHost ? ` ${reg.rtcHost}` : ''}.`,
+            sipCode: null,
+          });
+          void this.stopClient();
+        }
+      }),
+    );
     // The SDK does not turn telnyx_rtc.ringing into a call state; read it off the wire.
-    client.on('telnyx.socket.message', mine((msg: { method?: string; params?: { callID?: string } }) => {
-      if (msg.method !== 'telnyx_rtc.ringing' || !msg.params?.callID) return;
-      this.ours.get(msg.params.callID)?.apply({ type: 'ringing' });
-    }));
-    client.on('telnyx.notification', mine((n: { type?: string; call?: SdkCall }) => {
-      if (n.type === 'callUpdate' && n.call) this.onCallUpdate(n.call);
-      else if (n.type === 'userMediaError') this.reportError('PHONE_MEDIA_DENIED', 'The microphone is not available or access was denied.');
-    }));
+    client.on(
+      'telnyx.socket.message',
+      mine((msg: { method?: string; params?: { callID?: string } }) => {
+        if (msg.method !== 'telnyx_rtc.ringing' || !msg.params?.callID) return;
+        this.ours.get(msg.params.callID)?.apply({ type: 'ringing' });
+      }),
+    );
+    client.on(
+      'telnyx.notification',
+      mine((n: { type?: string; call?: SdkCall }) => {
+        if (n.type === 'callUpdate' && n.call) this.onCallUpdate(n.call);
+        else if (n.type === 'userMediaError')
+          this.reportError('PHONE_MEDIA_DENIED', 'The microphone is not available or access was denied.');
+      }),
+    );
     await client.connect();
   }
 
@@ -143,7 +185,10 @@ export class TelnyxSoftphone extends BaseSoftphone {
       destinationNumber: opts.destination,
       callerNumber: opts.callerId,
       callerName: opts.callerName ?? this.reg?.displayName ?? opts.callerId,
-      audio: this.devices.input && this.devices.input !== 'default' ? { deviceId: { exact: this.devices.input } } : true,
+      audio:
+        this.devices.input && this.devices.input !== 'default'
+          ? { deviceId: { exact: this.devices.input } }
+          : true,
       video: false,
       remoteElement: this.remoteAudioElement() ?? undefined,
     });
@@ -155,11 +200,15 @@ export class TelnyxSoftphone extends BaseSoftphone {
   }
 
   protected doDecline(call: CallImpl): void {
-    void this.sdk(call).hangup().catch(() => undefined);
+    void this.sdk(call)
+      .hangup()
+      .catch(() => undefined);
   }
 
   protected doHangup(call: CallImpl): void {
-    void this.sdk(call).hangup().catch(() => undefined);
+    void this.sdk(call)
+      .hangup()
+      .catch(() => undefined);
   }
 
   protected doMute(call: CallImpl, muted: boolean): void {
@@ -169,7 +218,8 @@ export class TelnyxSoftphone extends BaseSoftphone {
 
   protected async doHold(call: CallImpl, hold: boolean): Promise<void> {
     const ok = hold ? await this.sdk(call).hold() : await this.sdk(call).unhold();
-    if (ok === false) throw new Error(hold ? 'Telnyx could not put the call on hold.' : 'Telnyx could not resume the call.');
+    if (ok === false)
+      throw new Error(hold ? 'Telnyx could not put the call on hold.' : 'Telnyx could not resume the call.');
   }
 
   /** Telnyx carries DTMF in telnyx_rtc.info whatever the trunk's dtmfMode; the platform converts it. */
@@ -259,7 +309,15 @@ export class TelnyxSoftphone extends BaseSoftphone {
     for (const c of this.sdkCalls.values()) void c.hangup().catch(() => undefined);
     this.sdkCalls.clear();
     this.ours.clear();
-    for (const ev of ['telnyx.ready', 'telnyx.error', 'telnyx.warning', 'telnyx.socket.close', 'telnyx.socket.error', 'telnyx.socket.message', 'telnyx.notification']) {
+    for (const ev of [
+      'telnyx.ready',
+      'telnyx.error',
+      'telnyx.warning',
+      'telnyx.socket.close',
+      'telnyx.socket.error',
+      'telnyx.socket.message',
+      'telnyx.notification',
+    ]) {
       client.off(ev);
     }
     try {

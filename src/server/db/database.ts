@@ -34,7 +34,8 @@ export function openDatabase(
 ): DatabaseHandle {
   const log = options.onQuery;
   if (database.kind === 'sqlite') {
-    if (database.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(database.file)), { recursive: true });
+    if (database.file !== ':memory:')
+      fs.mkdirSync(path.dirname(path.resolve(database.file)), { recursive: true });
     const sqlite = new SQLite(database.file);
     // WAL lets readers run while a writer commits; foreign keys are off by default in SQLite.
     sqlite.pragma('journal_mode = WAL');

@@ -47,7 +47,9 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaFallbac
       return reply.status(status).send(body(ErrorCode.ValidationFailed, message));
     }
     request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(body(ErrorCode.Internal, 'Something went wrong on the server. Please try again.'));
+    return reply
+      .status(500)
+      .send(body(ErrorCode.Internal, 'Something went wrong on the server. Please try again.'));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -55,6 +57,8 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaFallbac
     if (options.spaFallback && request.method === 'GET' && !request.url.startsWith('/api/')) {
       return reply.type('text/html').sendFile('index.html');
     }
-    return reply.status(404).send(body(ErrorCode.NotFound, `No route for ${request.method} ${request.url.split('?')[0]}`));
+    return reply
+      .status(404)
+      .send(body(ErrorCode.NotFound, `No route for ${request.method} ${request.url.split('?')[0]}`));
   });
 }

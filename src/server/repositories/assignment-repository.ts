@@ -162,12 +162,18 @@ export class AssignmentRepository {
   }
 
   findByTrunkAndNumber(trunkId: string, phoneNumberId: string): Promise<AssignmentView | undefined> {
-    return this.view().where('tpn.trunk_id', '=', trunkId).where('tpn.phone_number_id', '=', phoneNumberId).executeTakeFirst();
+    return this.view()
+      .where('tpn.trunk_id', '=', trunkId)
+      .where('tpn.phone_number_id', '=', phoneNumberId)
+      .executeTakeFirst();
   }
 
   /** The active assignment of a number, if any (at most one, by constraint). */
   findActiveForNumber(phoneNumberId: string): Promise<AssignmentView | undefined> {
-    return this.view().where('tpn.phone_number_id', '=', phoneNumberId).where('tpn.is_active', '=', 1).executeTakeFirst();
+    return this.view()
+      .where('tpn.phone_number_id', '=', phoneNumberId)
+      .where('tpn.is_active', '=', 1)
+      .executeTakeFirst();
   }
 
   /** The active primary of a trunk, if any (at most one, by constraint). */
@@ -179,7 +185,10 @@ export class AssignmentRepository {
       .executeTakeFirst();
   }
 
-  async list(filters: AssignmentFilters, page: PageRequest): Promise<{ rows: AssignmentView[]; total: number }> {
+  async list(
+    filters: AssignmentFilters,
+    page: PageRequest,
+  ): Promise<{ rows: AssignmentView[]; total: number }> {
     let q = this.db
       .selectFrom('trunk_phone_numbers as tpn')
       .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
@@ -215,7 +224,11 @@ export class AssignmentRepository {
 
   async update(id: string, patch: Updateable<TrunkPhoneNumbersTable>): Promise<boolean> {
     try {
-      const r = await this.db.updateTable('trunk_phone_numbers').set(patch).where('id', '=', id).executeTakeFirst();
+      const r = await this.db
+        .updateTable('trunk_phone_numbers')
+        .set(patch)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     } catch (err) {
       translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: FK_MESSAGE });

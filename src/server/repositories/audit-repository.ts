@@ -27,7 +27,10 @@ function scrub(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(scrub);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : scrub(v)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : scrub(v),
+      ]),
     );
   }
   return value;
@@ -51,7 +54,9 @@ export class AuditRepository {
       .execute();
   }
 
-  async list(filters: { entityType?: string; entityId?: string; action?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+  async list(
+    filters: { entityType?: string; entityId?: string; action?: string; limit?: number } = {},
+  ): Promise<AuditRecord[]> {
     let q = this.db.selectFrom('audit_log').selectAll();
     if (filters.entityType) q = q.where('entity_type', '=', filters.entityType);
     if (filters.entityId) q = q.where('entity_id', '=', filters.entityId);

@@ -40,11 +40,17 @@ export function createCredentialCipher(key: Buffer): CredentialCipher {
       const iv = crypto.randomBytes(12);
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
       const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
+      return [
+        'v1',
+        iv.toString('base64'),
+        cipher.getAuthTag().toString('base64'),
+        data.toString('base64'),
+      ].join(':');
     },
     decrypt(envelope) {
       const [version, iv, tag, data] = envelope.split(':');
-      if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('Unknown credential envelope');
+      if (version !== 'v1' || !iv || !tag || data === undefined)
+        throw new Error('Unknown credential envelope');
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');

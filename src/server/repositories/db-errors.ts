@@ -32,7 +32,8 @@ export function constraintViolation(err: unknown): ConstraintViolation | null {
     const qualified = list ? list.split(',').map((s) => s.trim()) : [];
     const table = qualified[0]?.split('.')[0] ?? null;
     const columns = qualified.map((q) => q.split('.').pop() ?? q);
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return { kind: 'unique', table, columns };
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+      return { kind: 'unique', table, columns };
     if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return { kind: 'foreign_key', table: null, columns: [] };
     if (code === 'SQLITE_CONSTRAINT_NOTNULL') return { kind: 'not_null', table, columns };
     return { kind: 'check', table, columns };
@@ -40,7 +41,11 @@ export function constraintViolation(err: unknown): ConstraintViolation | null {
   const table = typeof e.table === 'string' ? e.table : null;
   // PostgreSQL: "Key (trunk_id, phone_number_id)=(…, …) already exists."
   const detail = typeof e.detail === 'string' ? e.detail : '';
-  const columns = /^Key \(([^)]*)\)=/.exec(detail)?.[1]?.split(',').map((s) => s.trim()) ?? [];
+  const columns =
+    /^Key \(([^)]*)\)=/
+      .exec(detail)?.[1]
+      ?.split(',')
+      .map((s) => s.trim()) ?? [];
   switch (code) {
     case '23505':
       return { kind: 'unique', table, columns };

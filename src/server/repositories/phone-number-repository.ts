@@ -37,14 +37,20 @@ export class PhoneNumberRepository {
     // join yield at most one row per number.
     return this.db
       .selectFrom('phone_numbers as pn')
-      .leftJoin('trunk_phone_numbers as tpn', (j) => j.onRef('tpn.phone_number_id', '=', 'pn.id').on('tpn.is_active', '=', 1))
+      .leftJoin('trunk_phone_numbers as tpn', (j) =>
+        j.onRef('tpn.phone_number_id', '=', 'pn.id').on('tpn.is_active', '=', 1),
+      )
       .leftJoin('sip_trunks as t', 't.id', 'tpn.trunk_id');
   }
 
   findById(id: string): Promise<PhoneNumberView | undefined> {
     return this.view()
       .selectAll('pn')
-      .select(['t.id as active_trunk_id', 't.name as active_trunk_name', 'tpn.assignment_type as active_assignment_type'])
+      .select([
+        't.id as active_trunk_id',
+        't.name as active_trunk_name',
+        'tpn.assignment_type as active_assignment_type',
+      ])
       .where('pn.id', '=', id)
       .executeTakeFirst();
   }
@@ -53,7 +59,10 @@ export class PhoneNumberRepository {
     return this.db.selectFrom('phone_numbers').selectAll().where('number', '=', e164).executeTakeFirst();
   }
 
-  async list(filters: PhoneNumberFilters, page: PageRequest): Promise<{ rows: PhoneNumberView[]; total: number }> {
+  async list(
+    filters: PhoneNumberFilters,
+    page: PageRequest,
+  ): Promise<{ rows: PhoneNumberView[]; total: number }> {
     let q = this.view();
     if (filters.ownerId) q = q.where('pn.owner_id', '=', filters.ownerId);
     if (filters.status) q = q.where('pn.status', '=', filters.status);
@@ -73,7 +82,11 @@ export class PhoneNumberRepository {
     const [rows, count] = await Promise.all([
       q
         .selectAll('pn')
-        .select(['t.id as active_trunk_id', 't.name as active_trunk_name', 'tpn.assignment_type as active_assignment_type'])
+        .select([
+          't.id as active_trunk_id',
+          't.name as active_trunk_name',
+          'tpn.assignment_type as active_assignment_type',
+        ])
         .orderBy('pn.number')
         .limit(page.limit)
         .offset(page.offset)
@@ -87,7 +100,10 @@ export class PhoneNumberRepository {
     try {
       await this.db.insertInto('phone_numbers').values(row).execute();
     } catch (err) {
-      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: 'ownerId: no user with this id exists.' });
+      translateConstraintError(err, {
+        unique: UNIQUE_MESSAGES,
+        foreignKey: 'ownerId: no user with this id exists.',
+      });
     }
   }
 
@@ -96,7 +112,10 @@ export class PhoneNumberRepository {
       const r = await this.db.updateTable('phone_numbers').set(patch).where('id', '=', id).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     } catch (err) {
-      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: 'ownerId: no user with this id exists.' });
+      translateConstraintError(err, {
+        unique: UNIQUE_MESSAGES,
+        foreignKey: 'ownerId: no user with this id exists.',
+      });
     }
   }
 

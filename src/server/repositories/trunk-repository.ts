@@ -64,7 +64,12 @@ export class TrunkRepository {
   constructor(private readonly db: Db) {}
 
   findById(id: string): Promise<TrunkView | undefined> {
-    return this.db.selectFrom('sip_trunks').select(VIEW_COLUMNS).select(hasPassword).where('id', '=', id).executeTakeFirst();
+    return this.db
+      .selectFrom('sip_trunks')
+      .select(VIEW_COLUMNS)
+      .select(hasPassword)
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
   /** The trunk only when `ownerId` owns it (so another user's id reads as unknown). */
@@ -110,12 +115,21 @@ export class TrunkRepository {
       const like = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
       q = q.where((eb) =>
         eb.or(
-          (['name', 'sip_uri', 'sip_username'] as const).map((c) => eb(sql`lower(${sql.ref(c)})`, 'like', sql`${like} escape '\\'`)),
+          (['name', 'sip_uri', 'sip_username'] as const).map((c) =>
+            eb(sql`lower(${sql.ref(c)})`, 'like', sql`${like} escape '\\'`),
+          ),
         ),
       );
     }
     const [rows, count] = await Promise.all([
-      q.select(VIEW_COLUMNS).select(hasPassword).orderBy('name').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      q
+        .select(VIEW_COLUMNS)
+        .select(hasPassword)
+        .orderBy('name')
+        .orderBy('id')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
       q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { rows, total: Number(count.n) };
@@ -125,7 +139,10 @@ export class TrunkRepository {
     try {
       await this.db.insertInto('sip_trunks').values(row).execute();
     } catch (err) {
-      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: 'ownerId: no user with this id exists.' });
+      translateConstraintError(err, {
+        unique: UNIQUE_MESSAGES,
+        foreignKey: 'ownerId: no user with this id exists.',
+      });
     }
   }
 
@@ -134,7 +151,10 @@ export class TrunkRepository {
       const r = await this.db.updateTable('sip_trunks').set(patch).where('id', '=', id).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     } catch (err) {
-      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: 'ownerId: no user with this id exists.' });
+      translateConstraintError(err, {
+        unique: UNIQUE_MESSAGES,
+        foreignKey: 'ownerId: no user with this id exists.',
+      });
     }
   }
 

@@ -106,7 +106,9 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
     const { page, pageSize, ...filters } = request.query;
     return assignments.list(filters, { page, pageSize });
   });
-  api.get('/assignments/:id', { schema: { params: idParams } }, (request) => assignments.get(request.params.id));
+  api.get('/assignments/:id', { schema: { params: idParams } }, (request) =>
+    assignments.get(request.params.id),
+  );
   api.post('/assignments', { schema: { body: createAssignmentBody } }, async (request, reply) => {
     const created = await assignments.create(request.body, actor(request));
     return reply.status(201).send(created);
@@ -120,5 +122,7 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   });
 
   // Audit log: newest first (every admin write and every registration hand-out).
-  api.get('/audit', { schema: { querystring: listAuditQuery } }, (request) => services.audit.list(request.query));
+  api.get('/audit', { schema: { querystring: listAuditQuery } }, (request) =>
+    services.audit.list(request.query),
+  );
 }

@@ -17,7 +17,8 @@ import {
 } from '../../shared/domain.js';
 
 /** zod's defaults ("expected string, received undefined") become words an admin acts on. */
-const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
+const expected = (what: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : `must be ${what}`;
 const str = () => z.string({ error: expected('text') });
 const int = () => z.number({ error: expected('a whole number') }).int('must be a whole number');
 const bool = () => z.boolean({ error: expected('true or false') });
@@ -41,11 +42,11 @@ const sipUri = str()
 
 const trunkSettings = z.strictObject(
   {
-  codecs: z.array(text(20).min(1)).max(20).optional(),
-  dtmfMode: oneOf(DTMF_MODES).optional(),
-  rtpTimeoutSeconds: int().min(1).max(3600).optional(),
-  useLoginToken: bool().optional(),
-  sendPAssertedIdentity: bool().optional(),
+    codecs: z.array(text(20).min(1)).max(20).optional(),
+    dtmfMode: oneOf(DTMF_MODES).optional(),
+    rtpTimeoutSeconds: int().min(1).max(3600).optional(),
+    useLoginToken: bool().optional(),
+    sendPAssertedIdentity: bool().optional(),
   },
   { error: expected('an object') },
 );
@@ -57,7 +58,11 @@ const jsonObject = z
 const countryCode = str().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US');
 
 const userFields = {
-  email: str().trim().toLowerCase().max(254, 'must be at most 254 characters').email('must be an email address'),
+  email: str()
+    .trim()
+    .toLowerCase()
+    .max(254, 'must be at most 254 characters')
+    .email('must be an email address'),
   name: required(200),
   password: str().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters'),
   role: oneOf(USER_ROLES),
@@ -104,9 +109,17 @@ const numberFields = {
   carrier: optionalText(100),
   numberType: oneOf(NUMBER_TYPES).optional(),
   status: oneOf(NUMBER_STATUSES).optional(),
-  capabilities: z.array(text(20).min(1), { error: expected('a list of text') }).max(10).optional(),
+  capabilities: z
+    .array(text(20).min(1), { error: expected('a list of text') })
+    .max(10)
+    .optional(),
   telnyxNumberId: optionalText(100),
-  monthlyRate: z.number({ error: expected('a number') }).min(0, 'must not be negative').max(1_000_000).nullable().optional(),
+  monthlyRate: z
+    .number({ error: expected('a number') })
+    .min(0, 'must not be negative')
+    .max(1_000_000)
+    .nullable()
+    .optional(),
   purchasedAt: z.iso.datetime({ error: 'must be an ISO 8601 date-time' }).nullable().optional(),
   metadata: jsonObject.optional(),
 };
@@ -130,7 +143,9 @@ const pageFields = {
   page: z.coerce.number().int().min(1).max(1_000_000).optional(),
   pageSize: z.coerce.number().int().min(1).max(500, 'must be at most 500').optional(),
 };
-const boolQuery = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
+const boolQuery = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .transform((v) => v === 'true');
 
 export const listUsersQuery = z.strictObject({
   ...pageFields,

@@ -18,7 +18,9 @@ import { requireAuth } from '../plugins/session-guard.js';
 export const idParams = z.strictObject({ id: z.string().min(1).max(100) });
 
 const listQuery = z.strictObject({
-  source: z.enum(['database', 'telnyx'], { error: 'source must be "database" or "telnyx"' }).default('database'),
+  source: z
+    .enum(['database', 'telnyx'], { error: 'source must be "database" or "telnyx"' })
+    .default('database'),
 });
 
 export function connectionRoutes(app: FastifyInstance, services: Services): void {
@@ -31,7 +33,9 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
   ) => {
     const user = requireAuth(request).user;
     if (request.query.source !== 'database') return services.connections.list(user, request.query.source);
-    return reply.type('application/json; charset=utf-8').send(await services.connections.listForUserJson(user));
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(await services.connections.listForUserJson(user));
   };
   api.get('/connections', list, listHandler);
   api.get('/telnyx/connections', list, listHandler);
@@ -42,7 +46,10 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
 
   api.post('/connections/:id/registration', { schema: { params: idParams } }, async (request, reply) => {
     const result = await services.registration.registrationFor(requireAuth(request).user, request.params.id);
-    request.log.debug({ connectionId: result.connectionId, provider: result.provider, fallback: result.fallback }, 'registration issued');
+    request.log.debug(
+      { connectionId: result.connectionId, provider: result.provider, fallback: result.fallback },
+      'registration issued',
+    );
     // Carries a password or token: never cached by the browser or a proxy.
     void reply.header('cache-control', 'no-store');
     return result;

@@ -12,7 +12,11 @@ import { callRoutes } from './call-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { telnyxRoutes } from './telnyx-routes.js';
 
-export async function registerRoutes(app: FastifyInstance, services: Services, config: Config): Promise<void> {
+export async function registerRoutes(
+  app: FastifyInstance,
+  services: Services,
+  config: Config,
+): Promise<void> {
   healthRoutes(app, services);
   await authRoutes(app, services, config);
   connectionRoutes(app, services);

@@ -71,7 +71,12 @@ export interface DemoTrunk {
   channelLimit: number;
   notes: string;
   /** Health is written when the trunk is created; afterwards the health monitor owns it. */
-  health: { status: HealthStatus; latencyMs: number | null; message: string | null; minutesAgo: number | null };
+  health: {
+    status: HealthStatus;
+    latencyMs: number | null;
+    message: string | null;
+    minutesAgo: number | null;
+  };
   assignments: DemoAssignment[];
 }
 
@@ -167,7 +172,13 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     notes: 'Main line of the Chicago office. Demo trunk: its WebSocket server is not reachable.',
     health: { status: 'up', latencyMs: 18, message: 'OPTIONS 200 OK', minutesAgo: 2 },
     assignments: [
-      { number: '+13125550100', type: 'primary', active: true, label: 'Main', lastUsedAt: '2026-01-05T15:04:00.000Z' },
+      {
+        number: '+13125550100',
+        type: 'primary',
+        active: true,
+        label: 'Main',
+        lastUsedAt: '2026-01-05T15:04:00.000Z',
+      },
       { number: '+13125550101', type: 'secondary', active: true, label: 'Sales' },
       { number: '+13125550102', type: 'backup', active: true, label: 'Overflow' },
       // Inactive assignment: kept for history, hidden from the dialer.
@@ -251,7 +262,12 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'Amsterdam, NL',
     channelLimit: 15,
     notes: 'European customers.',
-    health: { status: 'down', latencyMs: null, message: 'Registration failed: 503 Service Unavailable', minutesAgo: 1 },
+    health: {
+      status: 'down',
+      latencyMs: null,
+      message: 'Registration failed: 503 Service Unavailable',
+      minutesAgo: 1,
+    },
     assignments: [{ number: '+442079460130', type: 'primary', active: true }],
   },
   {

@@ -56,7 +56,9 @@ const zero = (): SeedCounts => ({ users: 0, trunks: 0, numbers: 0, assignments: 
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }
@@ -81,13 +83,18 @@ function diff(
     const same = jsonColumns.includes(key)
       ? sameJson(String(current), JSON.parse(String(value)))
       : // pg returns REAL columns as numbers and integers as numbers; compare loosely on null/undefined only.
-        current === value || (current == null && value == null) || (typeof value === 'number' && Number(current) === value);
+        current === value ||
+        (current == null && value == null) ||
+        (typeof value === 'number' && Number(current) === value);
     if (!same) changes[key] = value;
   }
   return changes;
 }
 
-export async function seedDemo(services: SeedServices, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
+export async function seedDemo(
+  services: SeedServices,
+  options: SeedDemoOptions = {},
+): Promise<SeedDemoResult> {
   const wsServer = options.sipWsServer ?? DEMO_SIP_WS_SERVER;
   const domain = options.sipDomain ?? DEMO_SIP_DOMAIN;
   const created = zero();
@@ -120,8 +127,15 @@ export async function seedDemo(services: SeedServices, options: SeedDemoOptions 
 
   await services.db.transaction().execute(async (trx) => {
     const userIds = new Map<DemoUserKey, string>();
-    for (const [key, demo] of Object.entries(DEMO_USERS) as [DemoUserKey, (typeof DEMO_USERS)[DemoUserKey]][]) {
-      const row = await trx.selectFrom('users').selectAll().where('email', '=', demo.email).executeTakeFirst();
+    for (const [key, demo] of Object.entries(DEMO_USERS) as [
+      DemoUserKey,
+      (typeof DEMO_USERS)[DemoUserKey],
+    ][]) {
+      const row = await trx
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', demo.email)
+        .executeTakeFirst();
       const newHash = passwordHashes.get(demo.email);
       if (!row) {
         const id = crypto.randomUUID();
@@ -169,7 +183,11 @@ export async function seedDemo(services: SeedServices, options: SeedDemoOptions 
         monthly_rate: n.monthlyRate,
         metadata: JSON.stringify({ demo: true }),
       };
-      const row = await trx.selectFrom('phone_numbers').selectAll().where('number', '=', n.number).executeTakeFirst();
+      const row = await trx
+        .selectFrom('phone_numbers')
+        .selectAll()
+        .where('number', '=', n.number)
+        .executeTakeFirst();
       if (!row) {
         const id = crypto.randomUUID();
         await trx
@@ -189,8 +207,13 @@ export async function seedDemo(services: SeedServices, options: SeedDemoOptions 
         continue;
       }
       numberIds.set(n.number, row.id);
-      await applyUpdate(trx, 'phone_numbers', row.id, diff(row, wanted, ['capabilities', 'metadata']), nowIso, (c) =>
-        count('numbers', c),
+      await applyUpdate(
+        trx,
+        'phone_numbers',
+        row.id,
+        diff(row, wanted, ['capabilities', 'metadata']),
+        nowIso,
+        (c) => count('numbers', c),
       );
     }
 
@@ -238,7 +261,8 @@ export async function seedDemo(services: SeedServices, options: SeedDemoOptions 
     }
   });
 
-  const noChanges = Object.values(created).every((v) => v === 0) && Object.values(updated).every((v) => v === 0);
+  const noChanges =
+    Object.values(created).every((v) => v === 0) && Object.values(updated).every((v) => v === 0);
   return { created, updated, unchanged, noChanges };
 }
 
@@ -286,7 +310,9 @@ async function upsertTrunk(
         sip_password_enc: t.password ? services.cipher.encrypt(t.password) : null,
         health_status: t.health.status,
         health_checked_at:
-          t.health.minutesAgo === null ? null : new Date(ctx.now.getTime() - t.health.minutesAgo * 60_000).toISOString(),
+          t.health.minutesAgo === null
+            ? null
+            : new Date(ctx.now.getTime() - t.health.minutesAgo * 60_000).toISOString(),
         health_latency_ms: t.health.latencyMs,
         health_message: t.health.message,
         missing_at_telnyx_at: null,
@@ -335,5 +361,7 @@ async function applyUpdate(
 
 /** One line per demo login, for the console. */
 export function formatDemoLogins(): string[] {
-  return Object.values(DEMO_USERS).map((u) => `  ${u.role.padEnd(5)}  ${u.email.padEnd(22)}  password: ${u.password}`);
+  return Object.values(DEMO_USERS).map(
+    (u) => `  ${u.role.padEnd(5)}  ${u.email.padEnd(22)}  password: ${u.password}`,
+  );
 }

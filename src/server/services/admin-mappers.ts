@@ -62,7 +62,8 @@ export function toAdminPhoneNumberDto(n: PhoneNumberView): AdminPhoneNumberDto {
     telnyxNumberId: n.telnyx_number_id,
     monthlyRate: n.monthly_rate === null ? null : Number(n.monthly_rate),
     purchasedAt: n.purchased_at,
-    metadata: meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {},
+    metadata:
+      meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {},
     missingAtTelnyxAt: n.missing_at_telnyx_at,
     activeAssignment:
       n.active_trunk_id && n.active_trunk_name
@@ -90,7 +91,10 @@ export function toAdminAssignmentDto(a: AssignmentView): AdminAssignmentDto {
     isActive: Number(a.is_active) === 1,
     assignedAt: a.assigned_at,
     lastUsedAt: a.last_used_at,
-    settings: settings && typeof settings === 'object' && !Array.isArray(settings) ? (settings as Record<string, unknown>) : {},
+    settings:
+      settings && typeof settings === 'object' && !Array.isArray(settings)
+        ? (settings as Record<string, unknown>)
+        : {},
     createdAt: a.created_at,
     updatedAt: a.updated_at,
   };
@@ -107,6 +111,10 @@ export function pageRequest(q: PageQuery): PageRequest & { page: number; pageSiz
   return { page, pageSize, limit: pageSize, offset: (page - 1) * pageSize };
 }
 
-export function toPage<R, T>(result: { rows: R[]; total: number }, p: { page: number; pageSize: number }, map: (r: R) => T): Page<T> {
+export function toPage<R, T>(
+  result: { rows: R[]; total: number },
+  p: { page: number; pageSize: number },
+  map: (r: R) => T,
+): Page<T> {
   return { items: result.rows.map(map), total: result.total, page: p.page, pageSize: p.pageSize };
 }

@@ -7,7 +7,11 @@
 import crypto from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { Page } from '../../shared/api.js';
-import type { AdminAssignmentDto, CreateAssignmentRequest, UpdateAssignmentRequest } from '../../shared/admin-api.js';
+import type {
+  AdminAssignmentDto,
+  CreateAssignmentRequest,
+  UpdateAssignmentRequest,
+} from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../db/json.js';
@@ -33,13 +37,20 @@ export class AssignmentService {
     return toAdminAssignmentDto(a);
   }
 
-  async create(input: CreateAssignmentRequest, actorId: ActorId, options: { id?: string } = {}): Promise<AdminAssignmentDto> {
+  async create(
+    input: CreateAssignmentRequest,
+    actorId: ActorId,
+    options: { id?: string } = {},
+  ): Promise<AdminAssignmentDto> {
     return this.db.transaction().execute(async (trx) => {
       const assignments = new AssignmentRepository(trx);
       const trunk = await new TrunkRepository(trx).findById(input.trunkId);
       if (!trunk) throw new ValidationError('trunkId: no trunk with this id exists.', { field: 'trunkId' });
       const number = await new PhoneNumberRepository(trx).findById(input.phoneNumberId);
-      if (!number) throw new ValidationError('phoneNumberId: no phone number with this id exists.', { field: 'phoneNumberId' });
+      if (!number)
+        throw new ValidationError('phoneNumberId: no phone number with this id exists.', {
+          field: 'phoneNumberId',
+        });
       const existing = await assignments.findByTrunkAndNumber(trunk.id, number.id);
       if (existing) {
         throw new ConflictError(
@@ -48,7 +59,14 @@ export class AssignmentService {
         );
       }
       const isActive = input.isActive ?? true;
-      if (isActive) await this.checkRules(assignments, { trunkId: trunk.id, trunkName: trunk.name, phoneNumberId: number.id, number: number.number, type: input.assignmentType });
+      if (isActive)
+        await this.checkRules(assignments, {
+          trunkId: trunk.id,
+          trunkName: trunk.name,
+          phoneNumberId: number.id,
+          number: number.number,
+          type: input.assignmentType,
+        });
       const now = nowIso();
       const row: AssignmentRow = {
         id: options.id ?? crypto.randomUUID(),
@@ -68,7 +86,13 @@ export class AssignmentService {
         action: 'assignment.create',
         entityType: 'assignment',
         entityId: row.id,
-        details: { trunkId: trunk.id, trunkName: trunk.name, number: number.number, assignmentType: row.assignment_type, isActive },
+        details: {
+          trunkId: trunk.id,
+          trunkName: trunk.name,
+          number: number.number,
+          assignmentType: row.assignment_type,
+          isActive,
+        },
       });
       return toAdminAssignmentDto((await assignments.findById(row.id))!);
     });
@@ -84,7 +108,13 @@ export class AssignmentService {
       if (isActive) {
         await this.checkRules(
           assignments,
-          { trunkId: current.trunk_id, trunkName: current.trunk_name, phoneNumberId: current.phone_number_id, number: current.number, type },
+          {
+            trunkId: current.trunk_id,
+            trunkName: current.trunk_name,
+            phoneNumberId: current.phone_number_id,
+            number: current.number,
+            type,
+          },
           id,
         );
       }
@@ -112,7 +142,13 @@ export class AssignmentService {
           action: 'assignment.update',
           entityType: 'assignment',
           entityId: id,
-          details: { trunkId: current.trunk_id, number: current.number, changed, assignmentType: type, isActive },
+          details: {
+            trunkId: current.trunk_id,
+            number: current.number,
+            changed,
+            assignmentType: type,
+            isActive,
+          },
         });
       }
       return toAdminAssignmentDto((await assignments.findById(id))!);
@@ -142,10 +178,13 @@ export class AssignmentService {
   ): Promise<void> {
     const elsewhere = await assignments.findActiveForNumber(a.phoneNumberId);
     if (elsewhere && elsewhere.id !== selfId && elsewhere.trunk_id !== a.trunkId) {
-      throw new ConflictError(`${a.number} is already assigned to trunk ${elsewhere.trunk_name}. Unassign it there first.`, {
-        trunkId: elsewhere.trunk_id,
-        assignmentId: elsewhere.id,
-      });
+      throw new ConflictError(
+        `${a.number} is already assigned to trunk ${elsewhere.trunk_name}. Unassign it there first.`,
+        {
+          trunkId: elsewhere.trunk_id,
+          assignmentId: elsewhere.id,
+        },
+      );
     }
     if (a.type === 'primary') {
       const primary = await assignments.findActivePrimary(a.trunkId);

@@ -95,7 +95,10 @@ export class AuthService {
     const now = Date.now();
     if (Date.parse(row.session_expires_at) <= now) {
       await this.sessions.delete(id);
-      throw new UnauthenticatedError('Your session has expired. Please log in again.', ErrorCode.SessionExpired);
+      throw new UnauthenticatedError(
+        'Your session has expired. Please log in again.',
+        ErrorCode.SessionExpired,
+      );
     }
     if (row.status !== 'active') {
       await this.sessions.delete(id);

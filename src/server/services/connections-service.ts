@@ -119,23 +119,32 @@ export class ConnectionsService {
     options: ConnectionsCacheOptions = {},
   ) {
     this.db = options.db;
-    this.cache = options.db && options.enabled !== false ? new ConnectionsJsonCache(options.limits) : undefined;
+    this.cache =
+      options.db && options.enabled !== false ? new ConnectionsJsonCache(options.limits) : undefined;
   }
 
   /** The connections list's revision: bumped in the writing transaction by the triggers of migration 0004. */
   private async revision(db: Db): Promise<number | undefined> {
-    const { rows } = await sql<{ revision: number | string }>`select revision from data_revisions where name = 'connections'`.execute(db);
+    const { rows } = await sql<{
+      revision: number | string;
+    }>`select revision from data_revisions where name = 'connections'`.execute(db);
     // bigint on PostgreSQL (a string from pg); a JS number is exact up to 2^53 bumps. No row (deleted by
     // hand): nothing can be validated, so nothing is cached.
     return rows[0] ? Number(rows[0].revision) : undefined;
   }
 
   /** The list from the chosen source: the database (default) or the live Telnyx API. */
-  list(user: { id: string; role: UserRole }, source: ConnectionSource = 'database'): Promise<ConnectionListDto> {
+  list(
+    user: { id: string; role: UserRole },
+    source: ConnectionSource = 'database',
+  ): Promise<ConnectionListDto> {
     if (source === 'database') return this.listForUser(user);
     const telnyx = this.telnyxSource();
     if (!telnyx) {
-      throw new DomainError(ErrorCode.TelnyxNotConfigured, 'Telnyx API is not configured: set TELNYX_API_KEY');
+      throw new DomainError(
+        ErrorCode.TelnyxNotConfigured,
+        'Telnyx API is not configured: set TELNYX_API_KEY',
+      );
     }
     return telnyx.list(user);
   }
@@ -151,7 +160,12 @@ export class ConnectionsService {
       const t = trunks[i]!;
       connections[i] = toConnectionDto(t, byTrunk.get(t.id) ?? []);
     }
-    return { source: 'database', count: connections.length, fetchedAt: new Date().toISOString(), connections };
+    return {
+      source: 'database',
+      count: connections.length,
+      fetchedAt: new Date().toISOString(),
+      connections,
+    };
   }
 
   /**

@@ -6,7 +6,11 @@
 import crypto from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { Page } from '../../shared/api.js';
-import type { AdminPhoneNumberDto, CreatePhoneNumberRequest, UpdatePhoneNumberRequest } from '../../shared/admin-api.js';
+import type {
+  AdminPhoneNumberDto,
+  CreatePhoneNumberRequest,
+  UpdatePhoneNumberRequest,
+} from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { parsePhoneNumber } from '../../shared/phone-number.js';
 import type { Db } from '../db/database.js';
@@ -36,7 +40,10 @@ export class PhoneNumberService {
   ) {}
 
   /** E.164 of `input` or a 400 naming the field. */
-  normalize(input: string, field = 'number'): { e164: string; country: string | null; areaCode: string | null; numberType: string } {
+  normalize(
+    input: string,
+    field = 'number',
+  ): { e164: string; country: string | null; areaCode: string | null; numberType: string } {
     const parsed = parsePhoneNumber(input, this.defaultCountry);
     if (!parsed.ok) throw new ValidationError(`${field}: ${parsed.message}`, { field });
     return parsed;
@@ -53,7 +60,11 @@ export class PhoneNumberService {
     return toAdminPhoneNumberDto(n);
   }
 
-  async create(input: CreatePhoneNumberRequest, actorId: ActorId, options: { id?: string } = {}): Promise<AdminPhoneNumberDto> {
+  async create(
+    input: CreatePhoneNumberRequest,
+    actorId: ActorId,
+    options: { id?: string } = {},
+  ): Promise<AdminPhoneNumberDto> {
     const parsed = this.normalize(input.number);
     return this.db.transaction().execute(async (trx) => {
       const numbers = new PhoneNumberRepository(trx);
@@ -110,7 +121,10 @@ export class PhoneNumberService {
         if (input.country === undefined) patch.country = parsed.country;
         changed.push('number');
       }
-      for (const [field, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, (typeof COLUMNS)[keyof typeof COLUMNS]][]) {
+      for (const [field, column] of Object.entries(COLUMNS) as [
+        keyof typeof COLUMNS,
+        (typeof COLUMNS)[keyof typeof COLUMNS],
+      ][]) {
         if (input[field] !== undefined) {
           (patch as Record<string, unknown>)[column] = input[field];
           changed.push(field);

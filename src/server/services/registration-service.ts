@@ -7,7 +7,12 @@
  * answers first (a short-lived login token, so the password need not reach the browser); when it answers
  * null (tokens off for that trunk) the login/password registration below is used.
  */
-import type { UserDto, RegistrationDto, SipRegistrationDto, TelnyxRegistrationDto } from '../../shared/api.js';
+import type {
+  UserDto,
+  RegistrationDto,
+  SipRegistrationDto,
+  TelnyxRegistrationDto,
+} from '../../shared/api.js';
 import { ConflictError, DomainError, ErrorCode, NotFoundError } from '../../shared/errors.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -38,11 +43,13 @@ export class RegistrationService {
 
   async registrationFor(user: RegistrationUser, trunkId: string): Promise<RegistrationDto> {
     const trunk = await this.trunks.findSecret(trunkId);
-    if (!trunk || trunk.owner_id !== user.id || trunk.status !== 'active') throw new NotFoundError('Connection');
+    if (!trunk || trunk.owner_id !== user.id || trunk.status !== 'active')
+      throw new NotFoundError('Connection');
     let result: RegistrationDto;
     if (trunk.provider === 'telnyx') {
       const issuer = this.telnyxTokens();
-      result = (issuer ? await issuer.registrationFor(trunk, user) : null) ?? this.passwordRegistration(trunk, user);
+      result =
+        (issuer ? await issuer.registrationFor(trunk, user) : null) ?? this.passwordRegistration(trunk, user);
     } else {
       result = this.sipRegistration(trunk, user);
     }
@@ -51,7 +58,11 @@ export class RegistrationService {
       action: 'connection.registration',
       entityType: 'trunk',
       entityId: trunk.id,
-      details: { provider: result.provider, fallback: result.fallback, token: 'loginToken' in result && !!result.loginToken },
+      details: {
+        provider: result.provider,
+        fallback: result.fallback,
+        token: 'loginToken' in result && !!result.loginToken,
+      },
     });
     return result;
   }

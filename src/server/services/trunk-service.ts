@@ -54,7 +54,11 @@ export class TrunkService {
     return toAdminTrunkDto(t);
   }
 
-  async create(input: CreateTrunkRequest, actorId: ActorId, options: { id?: string } = {}): Promise<AdminTrunkDto> {
+  async create(
+    input: CreateTrunkRequest,
+    actorId: ActorId,
+    options: { id?: string } = {},
+  ): Promise<AdminTrunkDto> {
     return this.db.transaction().execute(async (trx) => {
       const trunks = new TrunkRepository(trx);
       if (!(await new UserRepository(trx).findById(input.ownerId))) {
@@ -96,7 +100,12 @@ export class TrunkService {
         action: 'trunk.create',
         entityType: 'trunk',
         entityId: row.id,
-        details: { name: row.name, provider: row.provider, ownerId: row.owner_id, passwordStored: !!input.password },
+        details: {
+          name: row.name,
+          provider: row.provider,
+          ownerId: row.owner_id,
+          passwordStored: !!input.password,
+        },
       });
       return toAdminTrunkDto((await trunks.findById(row.id))!);
     });
@@ -109,7 +118,10 @@ export class TrunkService {
       if (!current) throw new NotFoundError('Trunk');
       const patch: Updateable<SipTrunksTable> = {};
       const changed: string[] = [];
-      for (const [field, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, (typeof COLUMNS)[keyof typeof COLUMNS]][]) {
+      for (const [field, column] of Object.entries(COLUMNS) as [
+        keyof typeof COLUMNS,
+        (typeof COLUMNS)[keyof typeof COLUMNS],
+      ][]) {
         const value = input[field];
         if (value !== undefined) {
           (patch as Record<string, unknown>)[column] = value;

@@ -28,7 +28,10 @@ export class UserAdminService {
     private readonly defaultCountry: string,
   ) {}
 
-  async list(filters: { role?: string; status?: string; q?: string } = {}, page: PageQuery = {}): Promise<Page<UserDto>> {
+  async list(
+    filters: { role?: string; status?: string; q?: string } = {},
+    page: PageQuery = {},
+  ): Promise<Page<UserDto>> {
     const p = pageRequest(page);
     let q = this.db.selectFrom('users');
     if (filters.role) q = q.where('role', '=', filters.role);
@@ -56,7 +59,8 @@ export class UserAdminService {
     const passwordHash = await this.hasher.hash(input.password);
     return this.db.transaction().execute(async (trx) => {
       const users = new UserRepository(trx);
-      if (await users.findByEmail(input.email)) throw new ConflictError('A user with this email already exists.');
+      if (await users.findByEmail(input.email))
+        throw new ConflictError('A user with this email already exists.');
       let row;
       try {
         row = await users.create({
@@ -104,7 +108,11 @@ export class UserAdminService {
         patch.email = input.email.trim().toLowerCase();
         changed.push('email');
       }
-      const set = <K extends keyof UserUpdate>(field: string, column: K, value: UserUpdate[K] | undefined) => {
+      const set = <K extends keyof UserUpdate>(
+        field: string,
+        column: K,
+        value: UserUpdate[K] | undefined,
+      ) => {
         if (value === undefined) return;
         patch[column] = value;
         changed.push(field);
@@ -137,7 +145,8 @@ export class UserAdminService {
   }
 
   async delete(id: string, actorId: ActorId): Promise<void> {
-    if (id === actorId) throw new ConflictError('You cannot delete your own account; ask another administrator.');
+    if (id === actorId)
+      throw new ConflictError('You cannot delete your own account; ask another administrator.');
     await this.db.transaction().execute(async (trx) => {
       const users = new UserRepository(trx);
       const current = await users.findById(id);
@@ -161,9 +170,12 @@ export class UserAdminService {
 
   private checkCountry(country: string): void {
     if (!isKnownCountry(country)) {
-      throw new ValidationError(`defaultCountry: "${country}" is not a known ISO 3166 country code such as US or GB.`, {
-        field: 'defaultCountry',
-      });
+      throw new ValidationError(
+        `defaultCountry: "${country}" is not a known ISO 3166 country code such as US or GB.`,
+        {
+          field: 'defaultCountry',
+        },
+      );
     }
   }
 }

@@ -54,7 +54,14 @@ export interface InviteInfo {
 /** What the far end does with an outbound call. */
 export type InviteBehaviour =
   | { action: 'answer'; ringMs?: number; earlyMedia?: boolean; answerAfterMs?: number }
-  | { action: 'reject'; ringMs?: number; cause: string; causeCode: number; sipCode?: number; sipReason?: string }
+  | {
+      action: 'reject';
+      ringMs?: number;
+      cause: string;
+      causeCode: number;
+      sipCode?: number;
+      sipReason?: string;
+    }
   | { action: 'ring' };
 
 export interface FakeTelnyxRtcOptions {
@@ -84,7 +91,13 @@ export interface FakeTelnyxRtc {
   /** Wait until the client has sent a request with this method (optionally matching a predicate). */
   waitFor(method: string, pred?: (m: JsonRpc) => boolean, timeoutMs?: number): Promise<JsonRpc>;
   /** Send an inbound call to the (first/only) logged-in client. Returns the callID. */
-  sendInboundInvite(opts: { from: string; fromName?: string; to: string; sdp: string; callID?: string }): string;
+  sendInboundInvite(opts: {
+    from: string;
+    fromName?: string;
+    to: string;
+    sdp: string;
+    callID?: string;
+  }): string;
   /** Hang a call up from the network side. */
   sendBye(callID: string, opts?: { cause?: string; causeCode?: number; sipCode?: number }): void;
   /** Server keep-alive: the SDK answers a telnyx_rtc.ping with its own telnyx_rtc.ping request. */
@@ -127,7 +140,8 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
   };
 
   const checkLogin = (p: Json): boolean => {
-    if (p.login_token) return opts.tokens ? opts.tokens.includes(p.login_token) : String(p.login_token).length > 0;
+    if (p.login_token)
+      return opts.tokens ? opts.tokens.includes(p.login_token) : String(p.login_token).length > 0;
     const pass = p.passwd ?? p.password;
     return (opts.credentials ?? []).some((c) => c.login === p.login && c.password === pass);
   };
@@ -166,9 +180,13 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     const sdp = opts.answerSdp ? await opts.answerSdp(invite.sdp, invite) : synthesizeAnswer(invite.sdp);
     if (behaviour.earlyMedia) {
       later(ringMs, () => request(ws, 'telnyx_rtc.media', { callID: invite.callID, sdp }));
-      later(ringMs + (behaviour.answerAfterMs ?? 100), () => request(ws, 'telnyx_rtc.answer', { callID: invite.callID }));
+      later(ringMs + (behaviour.answerAfterMs ?? 100), () =>
+        request(ws, 'telnyx_rtc.answer', { callID: invite.callID }),
+      );
     } else {
-      later(ringMs + (behaviour.answerAfterMs ?? 0), () => request(ws, 'telnyx_rtc.answer', { callID: invite.callID, sdp }));
+      later(ringMs + (behaviour.answerAfterMs ?? 0), () =>
+        request(ws, 'telnyx_rtc.answer', { callID: invite.callID, sdp }),
+      );
     }
   };
 
@@ -227,7 +245,9 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     ws.on('message', (data) => {
       let m: JsonRpc;
       try {
-        m = JSON.parse((Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString('utf8')) as JsonRpc;
+        m = JSON.parse(
+          (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString('utf8'),
+        ) as JsonRpc;
       } catch {
         return;
       }
@@ -242,7 +262,8 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     port,
     messages,
     invites,
-    clientMethods: () => messages.filter((r) => r.dir === 'in' && r.msg.method).map((r) => r.msg.method as string),
+    clientMethods: () =>
+      messages.filter((r) => r.dir === 'in' && r.msg.method).map((r) => r.msg.method as string),
     connectionCount: () => [...sessions.keys()].filter((ws) => ws.readyState === ws.OPEN).length,
     waitFor(method, pred = () => true, timeoutMs = 10_000) {
       const seen = messages.find((r) => r.dir === 'in' && r.msg.method === method && pred(r.msg));
@@ -251,7 +272,11 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
         const w = { method, pred, resolve: (m: JsonRpc) => (clearTimeout(t), resolve(m)) };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`fake telnyx: no ${method} within ${timeoutMs} ms; got ${messages.map((r) => `${r.dir}:${r.msg.method ?? 'result'}`).join(', ')}`));
+          reject(
+            new Error(
+              `fake telnyx: no ${method} within ${timeoutMs} ms; got ${messages.map((r) => `${r.dir}:${r.msg.method ?? 'result'}`).join(', ')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.push(w);
       });
@@ -274,7 +299,12 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     sendBye(callID, o = {}) {
       const ws = loggedIn();
       if (!ws) throw new Error('fake telnyx: no logged-in client');
-      request(ws, 'telnyx_rtc.bye', { callID, cause: o.cause ?? 'NORMAL_CLEARING', causeCode: o.causeCode ?? 16, sipCode: o.sipCode });
+      request(ws, 'telnyx_rtc.bye', {
+        callID,
+        cause: o.cause ?? 'NORMAL_CLEARING',
+        causeCode: o.causeCode ?? 16,
+        sipCode: o.sipCode,
+      });
     },
     sendPing() {
       const ws = loggedIn();
@@ -307,17 +337,30 @@ export function synthesizeAnswer(offer: string): string {
     if (l.startsWith('m=')) sections.push([l]);
     else if (sections.length > 0) sections[sections.length - 1]!.push(l);
   }
-  const fingerprint = Array.from({ length: 32 }, (_, i) => ((i * 37 + 11) % 256).toString(16).padStart(2, '0').toUpperCase()).join(':');
+  const fingerprint = Array.from({ length: 32 }, (_, i) =>
+    ((i * 37 + 11) % 256).toString(16).padStart(2, '0').toUpperCase(),
+  ).join(':');
   for (const sec of sections) {
     const [m, ...rest] = sec as [string, ...string[]];
     const parts = m.split(' ');
     const payloads = parts.slice(3);
-    const rtpmaps = new Map(rest.filter((l) => l.startsWith('a=rtpmap:')).map((l) => [l.slice(9).split(' ')[0]!, l]));
+    const rtpmaps = new Map(
+      rest.filter((l) => l.startsWith('a=rtpmap:')).map((l) => [l.slice(9).split(' ')[0]!, l]),
+    );
     const first = payloads[0]!;
     const dtmf = payloads.find((p) => /telephone-event\/8000/i.test(rtpmaps.get(p) ?? ''));
     const chosen = [first, ...(dtmf && dtmf !== first ? [dtmf] : [])];
-    out.push(`${parts[0]} 9 ${parts[2]} ${chosen.join(' ')}`, 'c=IN IP4 127.0.0.1', 'a=rtcp:9 IN IP4 127.0.0.1');
-    out.push('a=ice-ufrag:fake', 'a=ice-pwd:fakefakefakefakefakefake', `a=fingerprint:sha-256 ${fingerprint}`, 'a=setup:active');
+    out.push(
+      `${parts[0]} 9 ${parts[2]} ${chosen.join(' ')}`,
+      'c=IN IP4 127.0.0.1',
+      'a=rtcp:9 IN IP4 127.0.0.1',
+    );
+    out.push(
+      'a=ice-ufrag:fake',
+      'a=ice-pwd:fakefakefakefakefakefake',
+      `a=fingerprint:sha-256 ${fingerprint}`,
+      'a=setup:active',
+    );
     const mid = rest.find((l) => l.startsWith('a=mid:'));
     if (mid) out.push(mid);
     out.push('a=sendrecv', 'a=rtcp-mux');

@@ -26,7 +26,14 @@ const harness = {
     phone = await createSoftphone(provider, { qualityIntervalMs: 500 });
     phone.on('registrationState', (s) => record('registration', s));
     phone.on('callState', (e) => {
-      if (e.state !== e.previous || e.call.state === 'dialing') record('callState', { id: e.call.id, state: e.state, cause: e.call.cause, sipCode: e.call.sipCode, by: e.call.end?.by ?? null });
+      if (e.state !== e.previous || e.call.state === 'dialing')
+        record('callState', {
+          id: e.call.id,
+          state: e.state,
+          cause: e.call.cause,
+          sipCode: e.call.sipCode,
+          by: e.call.end?.by ?? null,
+        });
     });
     phone.on('incomingCall', (c) => {
       lastIncoming = c;
@@ -51,10 +58,25 @@ const harness = {
   },
   callInfo() {
     const c = phone!.currentCall;
-    return c && { id: c.id, state: c.state, direction: c.direction, remoteNumber: c.remoteNumber, callerId: c.callerId, cause: c.cause, sipCode: c.sipCode, muted: c.muted, answered: c.answeredAt !== null, ended: c.endedAt !== null };
+    return (
+      c && {
+        id: c.id,
+        state: c.state,
+        direction: c.direction,
+        remoteNumber: c.remoteNumber,
+        callerId: c.callerId,
+        cause: c.cause,
+        sipCode: c.sipCode,
+        muted: c.muted,
+        answered: c.answeredAt !== null,
+        ended: c.endedAt !== null,
+      }
+    );
   },
   states: (id?: string) =>
-    log.filter((l) => l.kind === 'callState' && (!id || (l.data as { id: string }).id === id)).map((l) => (l.data as { state: string }).state),
+    log
+      .filter((l) => l.kind === 'callState' && (!id || (l.data as { id: string }).id === id))
+      .map((l) => (l.data as { state: string }).state),
   incoming: () => lastIncoming?.id ?? null,
   answer: () => phone!.answer(),
   decline: () => phone!.decline(),
@@ -76,17 +98,29 @@ const harness = {
       import('../../../src/phone/adapters/jssip-adapter.js'),
       import('../../../src/phone/adapters/telnyx-adapter.js'),
     ]);
-    return { jssipUas: JsSipSoftphone.activeUaCount(), jssipSockets: JsSipSoftphone.openSocketCount(), telnyxClients: TelnyxSoftphone.activeClientCount() };
+    return {
+      jssipUas: JsSipSoftphone.activeUaCount(),
+      jssipSockets: JsSipSoftphone.openSocketCount(),
+      telnyxClients: TelnyxSoftphone.activeClientCount(),
+    };
   },
   /** The JsSIP session of the current call (for DTMF/INFO assertions on the receiving side). */
   watchSipDtmf(): void {
-    type DtmfEvent = { originator: string; dtmf: { tone: string }; info: { contentType: string; body: string } };
-    const p = phone as unknown as { sessionOf?: (id: string) => { on(ev: string, fn: (e: DtmfEvent) => void): void } | null };
+    type DtmfEvent = {
+      originator: string;
+      dtmf: { tone: string };
+      info: { contentType: string; body: string };
+    };
+    const p = phone as unknown as {
+      sessionOf?: (id: string) => { on(ev: string, fn: (e: DtmfEvent) => void): void } | null;
+    };
     const c = phone!.currentCall;
     const s = c && p.sessionOf ? p.sessionOf(c.id) : null;
     if (!s) throw new Error('no SIP session');
     s.on('newDTMF', (e) => record('dtmf', { originator: e.originator, tone: e.dtmf.tone }));
-    s.on('newInfo', (e) => record('info', { originator: e.originator, contentType: e.info.contentType, body: e.info.body }));
+    s.on('newInfo', (e) =>
+      record('info', { originator: e.originator, contentType: e.info.contentType, body: e.info.body }),
+    );
   },
   /** A header of the INVITE that started the current (inbound) SIP call. */
   inviteHeader(name: string): string | null {

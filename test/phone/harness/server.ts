@@ -20,7 +20,11 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; charset=utf-8', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.map': 'application/json',
+};
 
 export async function startHarnessServer(): Promise<HarnessServer> {
   const esbuild = await import('esbuild');
@@ -42,7 +46,8 @@ export async function startHarnessServer(): Promise<HarnessServer> {
   for (const f of readdirSync(dir)) {
     if (f.endsWith('.js')) gzipSizes[f] = gzipSync(readFileSync(path.join(dir, f))).length;
   }
-  const html = '<!doctype html><html><head><meta charset="utf-8"><title>phone harness</title><script type="module" src="/entry.js"></script></head><body></body></html>';
+  const html =
+    '<!doctype html><html><head><meta charset="utf-8"><title>phone harness</title><script type="module" src="/entry.js"></script></head><body></body></html>';
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0]!;
     if (url === '/') {
@@ -54,7 +59,9 @@ export async function startHarnessServer(): Promise<HarnessServer> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res
+      .writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
+      .end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;

@@ -148,7 +148,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('calls_user_started_idx').on('calls').columns(['user_id', 'started_at']).execute();
+  await db.schema
+    .createIndex('calls_user_started_idx')
+    .on('calls')
+    .columns(['user_id', 'started_at'])
+    .execute();
   await db.schema.createIndex('calls_trunk_idx').on('calls').columns(['trunk_id', 'started_at']).execute();
   await db.schema.createIndex('calls_outcome_idx').on('calls').columns(['outcome', 'last_seen_at']).execute();
 

@@ -28,6 +28,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (!isPostgres(db)) return;
   await sql`drop index if exists phone_numbers_connection_cover_idx`.execute(db);
-  await sql`create index if not exists trunk_phone_numbers_trunk_idx on trunk_phone_numbers (trunk_id, is_active)`.execute(db);
+  await sql`create index if not exists trunk_phone_numbers_trunk_idx on trunk_phone_numbers (trunk_id, is_active)`.execute(
+    db,
+  );
   await sql`drop index if exists trunk_phone_numbers_trunk_cover_idx`.execute(db);
 }

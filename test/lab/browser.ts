@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
-/** Chromium flags for WebRTC tests here (see /work/shared/LAB.md). */
+/** Chromium flags for WebRTC tests here (see shared/LAB.md). */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

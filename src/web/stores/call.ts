@@ -278,21 +278,23 @@ export const useCallStore = defineStore('call', () => {
     if (live.value || placing.value) throw new Error('Finish the current call before starting another.');
     placing.value = true;
     dialAborted = false;
+    // The request and the microphone start first, before any other work in this click: the microphone's
+    // start-up (not the server) is the longest step before the INVITE. The INVITE waits for both.
+    const opening = Promise.all([
+      startCallRecord({
+        connectionId: conn,
+        direction: 'outbound',
+        remoteNumber: destination,
+        callerNumber: callerId.number,
+        phoneNumberId: callerId.phoneNumberId,
+      }),
+      softphone.prepareMedia().catch(() => undefined),
+    ]);
     // Show the call at once: the page re-renders while the server answers, not while the INVITE is prepared.
     current.value = pendingView(destination, callerId.number);
     startTicker();
     try {
-      // The microphone starts while the server opens the record; the INVITE waits for the record.
-      const [record] = await Promise.all([
-        startCallRecord({
-          connectionId: conn,
-          direction: 'outbound',
-          remoteNumber: destination,
-          callerNumber: callerId.number,
-          phoneNumberId: callerId.phoneNumberId,
-        }),
-        softphone.prepareMedia().catch(() => undefined),
-      ]);
+      const [record] = await opening;
       if (dialAborted) {
         await updateCallRecord(record.id, {
           outcome: 'cancelled',

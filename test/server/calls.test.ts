@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField } from '../../src/server/routes/call-csv.js';
 import { startTestApp, type Client, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { assign, createAgentWithLine, createNumber, createTrunk, createUser } from '../support/factories.js';
+import {
+  addNumber,
+  addTrunk,
+  addUser,
+  assign,
+  createAgentWithLine,
+  PASSWORD,
+} from '../support/dialer-fixtures.js';
 
 type Line = Awaited<ReturnType<typeof createAgentWithLine>>;
 
@@ -55,7 +62,7 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
   let t: TestApp;
   let a: Line;
   let b: Line;
-  let admin: Awaited<ReturnType<typeof createUser>>;
+  let admin: Awaited<ReturnType<typeof addUser>>;
   let ca: Client;
   let cb: Client;
   let cadmin: Client;
@@ -86,10 +93,10 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
     t = await startTestApp(kind, { env: { LOGIN_RATE_LIMIT: '1000', CALL_ABANDON_TIMEOUT_SECONDS: '60' } });
     a = await createAgentWithLine(t.services);
     b = await createAgentWithLine(t.services);
-    admin = await createUser(t.services, { role: 'admin' });
-    ca = await t.login(a.user.email, a.user.password);
-    cb = await t.login(b.user.email, b.user.password);
-    cadmin = await t.login(admin.email, admin.password);
+    admin = await addUser(t.services, { role: 'admin' });
+    ca = await t.login(a.user.email, PASSWORD);
+    cb = await t.login(b.user.email, PASSWORD);
+    cadmin = await t.login(admin.email, PASSWORD);
   });
   afterAll(() => t.close());
 
@@ -202,11 +209,8 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
   });
 
   it('refuses a caller ID that is not actively assigned to the connection (422) and writes nothing', async () => {
-    const inactiveNumber = await createNumber(t.services);
-    const inactive = await assign(t.services, a.trunk.id, inactiveNumber.id, {
-      assignment_type: 'secondary',
-      is_active: 0,
-    });
+    const inactiveNumber = await addNumber(t.services);
+    const inactive = await assign(t.services, a.trunk.id, inactiveNumber.id, 'secondary', false);
     const calls = await countCalls();
     const cases = [
       { callerNumber: b.number.number }, // assigned, but to B's trunk
@@ -245,9 +249,9 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
       direction: 'outbound',
     });
     expect(others.status).toBe(404);
-    const pending = await createTrunk(t.services, a.user.id, { status: 'pending' });
-    const n = await createNumber(t.services);
-    await assign(t.services, pending.id, n.id);
+    const pending = await addTrunk(t.services, a.user.id, { status: 'pending' });
+    const n = await addNumber(t.services);
+    await assign(t.services, pending.id, n.id, 'primary');
     const inactive = await ca.post('/api/calls', {
       connectionId: pending.id,
       callerNumber: n.number,
@@ -381,12 +385,12 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
 
     beforeAll(async () => {
       h = await createAgentWithLine(t.services);
-      ch = await t.login(h.user.email, h.user.password);
-      const trunk2 = await createTrunk(t.services, h.user.id, { name: 'Second, "quoted"\ntrunk' });
-      const number2 = await createNumber(t.services, {
+      ch = await t.login(h.user.email, PASSWORD);
+      const trunk2 = await addTrunk(t.services, h.user.id, { name: 'Second, "quoted"\ntrunk' });
+      const number2 = await addNumber(t.services, {
         number: `+1646555${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`,
       });
-      await assign(t.services, trunk2.id, number2.id);
+      await assign(t.services, trunk2.id, number2.id, 'primary');
       second = { trunk: trunk2, number: number2 };
       const mk = async (
         name: string,
@@ -594,7 +598,7 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
           .insertInto('calls')
           .values(rows.slice(i, i + 200))
           .execute();
-      const cm = await t.login(many.user.email, many.user.password);
+      const cm = await t.login(many.user.email, PASSWORD);
       const res = await cm.get('/api/calls/export.csv');
       const got = parseCsv(res.text)
         .slice(1)

@@ -148,3 +148,12 @@ export async function tableCounts(s: Services): Promise<Record<string, number>> 
   }
   return out;
 }
+
+/** An agent with one active trunk and one actively assigned primary number: the usual calling setup. */
+export async function createAgentWithLine(s: Services, o: { role?: 'admin' | 'agent' } = {}) {
+  const user = await addUser(s, { role: o.role ?? 'agent' });
+  const trunk = await addTrunk(s, user.id);
+  const number = await addNumber(s, { owner_id: user.id });
+  const assignment = await assign(s, trunk.id, number.id, 'primary');
+  return { user, trunk, number, assignment };
+}

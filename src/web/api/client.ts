@@ -2,6 +2,7 @@
  * The browser's one typed client for the server's /api. Every request goes through {@link ApiClient.request}:
  * same-origin cookies, the CSRF header on writes, a client-side timeout, and one error type.
  */
+import type { CallListQuery } from '../../shared/call-api.js';
 import type {
   CallDto,
   ConnectionDto,
@@ -11,7 +12,6 @@ import type {
   RegistrationDto,
   SessionDto,
 } from '../../shared/api.js';
-import type { CallDirection, CallOutcome } from '../../shared/domain.js';
 import { ErrorCode } from '../../shared/errors.js';
 
 /** Codes the browser adds to the server's: the request never got an answer. */
@@ -40,6 +40,8 @@ export class ApiError extends Error {
   }
 }
 
+export type { CallListQuery };
+
 export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
   body?: unknown;
@@ -50,19 +52,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** A 401 from this request does not mean "the session expired" (login, the first /me). */
   authProbe?: boolean;
-}
-
-export interface CallListQuery {
-  from?: string;
-  to?: string;
-  connectionId?: string;
-  phoneNumberId?: string;
-  direction?: CallDirection;
-  outcome?: CallOutcome;
-  /** Part of the other party's or the caller ID's number. */
-  q?: string;
-  page?: number;
-  pageSize?: number;
 }
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;

@@ -85,7 +85,14 @@ export function createServices(deps: ServiceDeps): Services {
     db,
     enabled: config.connectionsCache,
   });
-  const registration = new RegistrationService(db, trunks, cipher, config, () => late.services?.telnyxTokens);
+  const audit = new AuditRepository(db);
+  const registration = new RegistrationService(
+    audit,
+    trunks,
+    cipher,
+    config,
+    () => late.services?.telnyxTokens,
+  );
   const admin = {
     users: new UserAdminService(db, hasher, config.defaultCountry),
     trunks: new TrunkService(db, cipher),
@@ -110,7 +117,7 @@ export function createServices(deps: ServiceDeps): Services {
     trunks,
     phoneNumbers: new PhoneNumberRepository(db),
     assignments,
-    audit: new AuditRepository(db),
+    audit,
     connections,
     registration,
     admin,

@@ -15,9 +15,8 @@ import type {
 } from '../../shared/api.js';
 import { ConflictError, DomainError, ErrorCode, NotFoundError } from '../../shared/errors.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
 import type { SipTrunkRow } from '../db/schema.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
+import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { CredentialCipher } from '../repositories/credential-cipher.js';
 import type { TrunkRepository } from '../repositories/trunk-repository.js';
 import { parseSettings } from './connection-mapper.js';
@@ -34,7 +33,7 @@ export const NO_CREDENTIALS_MESSAGE =
 
 export class RegistrationService {
   constructor(
-    private readonly db: Db,
+    private readonly audit: AuditRepository,
     private readonly trunks: TrunkRepository,
     private readonly cipher: CredentialCipher,
     private readonly config: Config,
@@ -53,7 +52,7 @@ export class RegistrationService {
     } else {
       result = this.sipRegistration(trunk, user);
     }
-    await new AuditRepository(this.db).record({
+    await this.audit.record({
       actorId: user.id,
       action: 'connection.registration',
       entityType: 'trunk',

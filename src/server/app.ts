@@ -1,6 +1,8 @@
 /**
  * Builds the Fastify application: plugins, the error handler, the session guard and every route.
  * Nothing here listens on a port, so tests inject requests or listen on port 0.
+ * Every route declares who may call it (`config: { access }`, see plugins/session-guard.ts); registering
+ * one without a declaration throws, so the server cannot start with it.
  */
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -9,8 +11,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js';
 import type { Services } from './container.js';
 import { createLoggerOptions } from './logger.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
-import { registerSessionGuard } from './plugins/session-guard.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
+import { registerSessionGuard, requireAccessDeclarations } from './plugins/session-guard.js';
+import { registerStorableTextCheck } from './plugins/storable-text.js';
 import { registerRoutes } from './routes/index.js';
 import { registerWebApp } from './plugins/web-app.js';
 
@@ -25,17 +28,31 @@ export interface BuildAppOptions {
   onRoute?: (route: RouteOptions) => void;
 }
 
+/** Trust X-Forwarded-For from the nearest `hops` proxies. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, services } = options;
   const app = Fastify({
     logger: createLoggerOptions(config, options.logStream),
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies: otherwise any client picks its address (and so escapes
+    // the per-address login limit) with X-Forwarded-For.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? trustHops(config.trustProxy) // what Fastify does with a number; its types only take a function
+        : config.trustProxy,
+    // Errors raised before any route runs get the same answer shape as the rest.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Unknown fields are rejected by the zod schemas (strict objects), not silently dropped.
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  requireAccessDeclarations(app);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   await app.register(cookie);
   await app.register(helmet, {
@@ -55,6 +72,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Fine for an app served from its own origin; keeps cross-origin isolation from breaking audio.
     crossOriginEmbedderPolicy: false,
   });
+  // API answers carry user data or the CSRF token: never stored by a browser or a proxy. The web app's
+  // files set their own caching.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  registerStorableTextCheck(app);
   const spaFallback = options.serveWeb ? await registerWebApp(app, config) : false;
   registerErrorHandler(app, { spaFallback });
   registerSessionGuard(app, services);

@@ -2,6 +2,7 @@
  * Configuration is read once from the environment, validated, and frozen into a typed object.
  * A bad environment fails at start-up with every bad key listed.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -24,6 +25,10 @@ const schema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   COOKIE_SECURE: bool.optional(),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  LOGIN_THROTTLE_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_THROTTLE_BASE_SECONDS: z.coerce.number().positive().max(86_400).default(30),
+  LOGIN_THROTTLE_MAX_SECONDS: z.coerce.number().positive().max(86_400).default(900),
+  TRUST_PROXY: z.string().optional(),
   DEFAULT_COUNTRY: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US')
@@ -43,6 +48,7 @@ const schema = z.object({
   ICE_SERVERS: z.string().optional(),
   WEB_DIST_DIR: z.string().optional(),
   SEED_DEMO: bool.default(false),
+  SERVE_SOURCE_MAPS: bool.optional(),
   CONNECTIONS_CACHE: z.enum(['on', 'off']).default('on'),
 });
 
@@ -59,6 +65,13 @@ export interface Config {
   sessionTtlMs: number;
   cookieSecure: boolean;
   loginRateLimit: number;
+  /** Per-account backoff after repeated failed logins (services/login-throttle.ts). */
+  loginThrottle: { failuresBeforeBackoff: number; baseBackoffMs: number; maxBackoffMs: number };
+  /**
+   * Which peers may set the client address with X-Forwarded-For: none (false), the nearest N hops, or
+   * these addresses/CIDR ranges. Only the load balancer in front of Dialer should be trusted.
+   */
+  trustProxy: false | number | string[];
   defaultCountry: string;
   defaultSip: { wsServer?: string; sipUri?: string; username?: string; password?: string };
   defaultTelnyx: { login?: string; password?: string };
@@ -73,6 +86,8 @@ export interface Config {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   webDistDir: string;
   seedDemo: boolean;
+  /** Serve the web app's *.map files (they reveal its source); off in production unless asked. */
+  serveSourceMaps: boolean;
   /** Cache each user's connections list JSON in memory, validated by the database's revision per request. */
   connectionsCache: boolean;
 }
@@ -82,6 +97,39 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
+}
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: unset/0/false = trust no proxy; a hop count; or a comma-separated address/CIDR list. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  if (raw === 'true') {
+    problems.push(
+      'TRUST_PROXY: "true" would let every client choose its address with X-Forwarded-For; give the number of proxies in front of Dialer (e.g. 1) or their addresses (e.g. 10.0.0.5,10.1.0.0/16)',
+    );
+    return false;
+  }
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => {
+    if (PROXY_KEYWORDS.has(entry)) return false;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = net.isIP(address);
+    if (family === 0 || rest.length) return true;
+    if (prefix === undefined) return false;
+    return !/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (bad.length || entries.length === 0) {
+    problems.push(
+      `TRUST_PROXY: must be a hop count or a comma-separated list of addresses or CIDR ranges (not ${bad.map((b) => JSON.stringify(b)).join(', ') || 'empty'})`,
+    );
+    return false;
+  }
+  return entries;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -101,6 +149,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     } catch {
       problems.push('ICE_SERVERS: must be a JSON array such as [{"urls":"stun:stun.example.com"}]');
     }
+  }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  if (e.SEED_DEMO && e.NODE_ENV === 'production') {
+    problems.push(
+      'SEED_DEMO: the demo data has published passwords and is refused when NODE_ENV=production; unset SEED_DEMO and create users with `dialer user create`',
+    );
+  }
+  if (e.LOGIN_THROTTLE_MAX_SECONDS < e.LOGIN_THROTTLE_BASE_SECONDS) {
+    problems.push('LOGIN_THROTTLE_MAX_SECONDS: must be at least LOGIN_THROTTLE_BASE_SECONDS');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -122,6 +179,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    loginThrottle: {
+      failuresBeforeBackoff: e.LOGIN_THROTTLE_FAILURES,
+      baseBackoffMs: e.LOGIN_THROTTLE_BASE_SECONDS * 1000,
+      maxBackoffMs: e.LOGIN_THROTTLE_MAX_SECONDS * 1000,
+    },
+    trustProxy,
     defaultCountry: e.DEFAULT_COUNTRY,
     defaultSip: {
       wsServer: e.DEFAULT_SIP_WS_SERVER,
@@ -141,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     iceServers,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? 'dist/web'),
     seedDemo: e.SEED_DEMO,
+    serveSourceMaps: e.SERVE_SOURCE_MAPS ?? e.NODE_ENV !== 'production',
     connectionsCache: e.CONNECTIONS_CACHE === 'on',
   });
 }

@@ -10,9 +10,11 @@ import {
   type CredentialCipher,
 } from './repositories/credential-cipher.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
+import { LoginThrottleRepository } from './repositories/login-throttle-repository.js';
 import { SessionRepository } from './repositories/session-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
 import { AuthService } from './services/auth-service.js';
+import { LoginThrottle } from './services/login-throttle.js';
 import { AssignmentRepository } from './repositories/assignment-repository.js';
 import { AuditRepository } from './repositories/audit-repository.js';
 import { PhoneNumberRepository } from './repositories/phone-number-repository.js';
@@ -75,7 +77,9 @@ export function createServices(deps: ServiceDeps): Services {
   const hasher = deps.hasher ?? argon2Hasher;
   const users = new UserRepository(db);
   const sessions = new SessionRepository(db);
-  const auth = new AuthService(db, users, sessions, hasher, config.sessionTtlMs);
+  const audit = new AuditRepository(db);
+  const loginThrottle = new LoginThrottle(new LoginThrottleRepository(db), config.loginThrottle);
+  const auth = new AuthService(db, users, sessions, hasher, config.sessionTtlMs, loginThrottle, audit);
   const stoppers: (() => Promise<void> | void)[] = [];
   // Late-bound so the Telnyx services can be wired (or replaced by tests) after these are built.
   const late: { services?: Services } = {};
@@ -85,7 +89,6 @@ export function createServices(deps: ServiceDeps): Services {
     db,
     enabled: config.connectionsCache,
   });
-  const audit = new AuditRepository(db);
   const registration = new RegistrationService(
     audit,
     trunks,

@@ -1,8 +1,24 @@
 import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../server/config.js';
 import { formatDemoLogins, seedDemo, type SeedDemoResult } from '../../server/seed/demo-seed.js';
 import { describeDatabase, withContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 
+/** The demo users have published passwords: never in a production deployment. */
+export function refuseDemoInProduction(config: Config): void {
+  if (config.env === 'production') {
+    throw new UsageError(
+      'The demo data is refused when NODE_ENV=production: its users have published passwords. ' +
+        'Create real users with `dialer user create` instead.',
+    );
+  }
+}
+
+/**
+ * The demo logins are printed to the terminal by the CLI, once, when this run created or reset a demo
+ * user; never through the server's logger, and not again on every start.
+ */
 export function printSeedResult(output: Output, result: SeedDemoResult): void {
   const kinds = ['users', 'trunks', 'numbers', 'assignments'] as const;
   const summary = kinds
@@ -14,6 +30,10 @@ export function printSeedResult(output: Output, result: SeedDemoResult): void {
   output.out(
     result.noChanges ? 'Demo data already in place (nothing changed).' : `Demo data written: ${summary}.`,
   );
+  if (result.created.users + result.updated.users === 0) {
+    output.out('The demo logins are unchanged (listed in the README, "Quick start").');
+    return;
+  }
   output.out('Demo logins (demo only, never use these passwords in production):');
   for (const line of formatDemoLogins()) output.out(line);
 }
@@ -27,13 +47,18 @@ export function registerSeedCommand(program: Command, output: Output): void {
     .option('--sip-ws-server <url>', 'WebSocket server of the demo SIP trunks (default ws://127.0.0.1:5066)')
     .option('--sip-domain <domain>', 'SIP domain of the demo SIP trunks (default dialer.local)')
     .action(async (opts: { sipWsServer?: string; sipDomain?: string }) => {
-      await withContext(async (ctx) => {
-        output.out(`Seeding ${describeDatabase(ctx.config)}`);
-        const result = await seedDemo(ctx.services, {
-          sipWsServer: opts.sipWsServer,
-          sipDomain: opts.sipDomain,
-        });
-        printSeedResult(output, result);
-      });
+      const config = loadConfig();
+      refuseDemoInProduction(config);
+      await withContext(
+        async (ctx) => {
+          output.out(`Seeding ${describeDatabase(ctx.config)}`);
+          const result = await seedDemo(ctx.services, {
+            sipWsServer: opts.sipWsServer,
+            sipDomain: opts.sipDomain,
+          });
+          printSeedResult(output, result);
+        },
+        { config },
+      );
     });
 }

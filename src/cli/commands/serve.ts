@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
 import { describeDatabase } from '../context.js';
 import type { Output } from '../output.js';
-import { printSeedResult } from './seed.js';
+import { printSeedResult, refuseDemoInProduction } from './seed.js';
 
 export function registerServeCommand(program: Command, output: Output): void {
   program
@@ -10,10 +10,12 @@ export function registerServeCommand(program: Command, output: Output): void {
     .description('Start the HTTP server (migrates the database first)')
     .option(
       '--seed-demo',
-      'also write the demo data (idempotent) and print the demo logins; same as SEED_DEMO=true',
+      'also write the demo data (idempotent; refused in production) and print the demo logins when it creates them; same as SEED_DEMO=true',
     )
     .action(async (opts: { seedDemo?: boolean }) => {
       const config = loadConfig();
+      const withDemo = Boolean(opts.seedDemo || config.seedDemo);
+      if (withDemo) refuseDemoInProduction(config);
       const [{ startServer }, { seedDemo }] = await Promise.all([
         import('../../server/main.js'),
         import('../../server/seed/demo-seed.js'),
@@ -34,10 +36,10 @@ export function registerServeCommand(program: Command, output: Output): void {
       process.once('SIGTERM', () => shutdown('SIGTERM'));
 
       output.out(`Dialer is listening on ${server.url} (database: ${describeDatabase(config)})`);
-      if (opts.seedDemo || config.seedDemo) {
+      if (withDemo) {
         const result = await seedDemo(server.services);
         printSeedResult(output, result);
-        output.out(`Open ${server.url} and log in with one of the demo accounts above.`);
+        output.out(`Open ${server.url} and log in with a demo account.`);
       }
     });
 }

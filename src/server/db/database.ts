@@ -2,12 +2,12 @@
  * Opens the database named by the configuration: an embedded SQLite file (better-sqlite3) by default,
  * PostgreSQL (pg pool) when DATABASE_URL says so. Both get the same Kysely<Database>.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { ensurePrivateDir, ensurePrivateFile, restrictFile } from '../private-files.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -34,11 +34,16 @@ export function openDatabase(
 ): DatabaseHandle {
   const log = options.onQuery;
   if (database.kind === 'sqlite') {
-    if (database.file !== ':memory:')
-      fs.mkdirSync(path.dirname(path.resolve(database.file)), { recursive: true });
+    const file = database.file === ':memory:' ? undefined : path.resolve(database.file);
+    if (file) {
+      // Private before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+      ensurePrivateDir(path.dirname(file));
+      ensurePrivateFile(file);
+    }
     const sqlite = new SQLite(database.file);
     // WAL lets readers run while a writer commits; foreign keys are off by default in SQLite.
     sqlite.pragma('journal_mode = WAL');
+    if (file) for (const suffix of ['-wal', '-shm', '-journal']) restrictFile(file + suffix);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');

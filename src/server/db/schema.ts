@@ -145,6 +145,19 @@ export interface SyncRunsTable {
   errors: string;
 }
 
+/**
+ * Failed logins per account, shared by every app instance (the per-account throttle). Keyed by the
+ * SHA-256 of the normalised email, so attempts on unknown emails are throttled alike without storing them.
+ */
+export interface LoginThrottleTable {
+  account_key: string;
+  /** Consecutive failed attempts (an attempt counts as failed until its password is verified). */
+  failures: number;
+  last_failure_at: string;
+  /** No attempt is checked before this time (null below the failure threshold). */
+  locked_until: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -154,6 +167,7 @@ export interface Database {
   calls: CallsTable;
   audit_log: AuditLogTable;
   sync_runs: SyncRunsTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -164,5 +178,6 @@ export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
 export type AssignmentRow = Selectable<TrunkPhoneNumbersTable>;
 export type CallRow = Selectable<CallsTable>;
 export type SyncRunRow = Selectable<SyncRunsTable>;
+export type LoginThrottleRow = Selectable<LoginThrottleTable>;
 // Generated is re-exported for migrations that add defaulted columns later.
 export type { Generated };

@@ -1,24 +1,30 @@
 /**
- * Every route needs a session unless it opts out with `config: { public: true }`; routes that need
- * the admin role say `config: { role: 'admin' }`. Being deny-by-default means a new route cannot
- * forget authentication (test/server/route-guard.test.ts walks the route table to prove it).
+ * Who may call a route is declared in the route's own options, `config: { access }`:
+ *   - 'public'    no session (login, health, the web app's files);
+ *   - 'signed-in' any active user's session;
+ *   - 'admin'     a session of a user with the admin role.
+ * One onRequest hook enforces it from the route the router *matched* (`request.routeOptions.config`),
+ * never from the URL text: `/%61pi/admin/users` is the same route as `/api/admin/users` and gets the same
+ * answer. A route that declares nothing makes start-up fail (the onRoute check below), and the guard
+ * refuses any value it does not know, so forgetting is never an open door
+ * (test/server/route-guard.test.ts walks the route table with many spellings of every URL to prove it).
  * State-changing requests must also carry the session's CSRF token in `x-csrf-token`.
  */
 import crypto from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { DomainError, ErrorCode, ForbiddenError } from '../../shared/errors.js';
-import type { UserRole } from '../../shared/domain.js';
 import type { Services } from '../container.js';
 import type { AuthenticatedSession } from '../services/auth-service.js';
 
 export const SESSION_COOKIE = 'dialer_session';
 
+export const ROUTE_ACCESS = ['public', 'signed-in', 'admin'] as const;
+export type RouteAccess = (typeof ROUTE_ACCESS)[number];
+
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** No session needed (login, health). */
-    public?: boolean;
-    /** Role required in addition to a session. */
-    role?: UserRole;
+    /** Who may call this route; required on every route (start-up fails without it). */
+    access: RouteAccess;
   }
   interface FastifyRequest {
     auth: AuthenticatedSession | null;
@@ -26,6 +32,10 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function isRouteAccess(value: unknown): value is RouteAccess {
+  return typeof value === 'string' && (ROUTE_ACCESS as readonly string[]).includes(value);
+}
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -39,12 +49,33 @@ export function requireAuth(request: FastifyRequest): AuthenticatedSession {
   return request.auth;
 }
 
+/**
+ * Makes registering a route without an access declaration throw, so the server cannot start with one.
+ * Register before any plugin that adds routes: hooks are inherited only by plugins registered later.
+ */
+export function requireAccessDeclarations(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const access: unknown = route.config?.access;
+    if (!isRouteAccess(access)) {
+      const methods = [route.method].flat().join(',');
+      throw new Error(
+        `${methods} ${route.url} declares no access: add config: { access: ${ROUTE_ACCESS.map((a) => `'${a}'`).join(' | ')} } to its options`,
+      );
+    }
+  });
+}
+
 export function registerSessionGuard(app: FastifyInstance, services: Services): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/')) return; // static web app files are public
-    const config = request.routeOptions.config;
-    if (config.public) return;
+    // No route matched: the not-found handler answers (a 404 body or the web app's index.html), no data.
+    if (request.is404) return;
+    const access: unknown = request.routeOptions.config.access;
+    if (access === 'public') return;
+    if (access !== 'signed-in' && access !== 'admin') {
+      // Unreachable while the onRoute check stands; refusing keeps a future slip closed, not open.
+      throw new ForbiddenError('This route is not available');
+    }
     const token = request.cookies[SESSION_COOKIE];
     request.auth = await services.auth.authenticate(token);
     if (!SAFE_METHODS.has(request.method)) {
@@ -56,7 +87,7 @@ export function registerSessionGuard(app: FastifyInstance, services: Services): 
         );
       }
     }
-    if (config.role && request.auth.user.role !== config.role) {
+    if (access === 'admin' && request.auth.user.role !== 'admin') {
       throw new ForbiddenError('Only an administrator can do this');
     }
   });

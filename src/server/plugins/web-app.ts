@@ -1,16 +1,55 @@
+/**
+ * Serves the built Vue app from one public route, `GET /*`, declared like every other route. A path
+ * that names no file falls through to the not-found handler, which answers index.html for the web app's
+ * client-side routes (e.g. /history) and a JSON 404 for anything that spells an /api path.
+ * Source maps (`*.map`) are served only when SERVE_SOURCE_MAPS allows it (off in production by default):
+ * they hand anyone the app's original source.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../shared/errors.js';
 import type { Config } from '../config.js';
 
-/** Serves the built Vue app; the not-found handler falls back to index.html for client-side routes. */
+/**
+ * True when a request path, however it is spelt (percent-encoded once or twice, any letter case, doubled
+ * slashes, dot segments), points into /api: such a path is never answered with the web app's page.
+ */
+export function spellsApiPath(rawPath: string): boolean {
+  let decoded = rawPath;
+  for (let i = 0; i < 3; i++) {
+    try {
+      const next = decodeURIComponent(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    } catch {
+      break;
+    }
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.split(/[/\\]+/)) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return segments[0]?.toLowerCase().split(';')[0] === 'api';
+}
+
+/** Registers the web app's files (when built); returns whether the app is being served. */
 export async function registerWebApp(app: FastifyInstance, config: Config): Promise<boolean> {
   const root = config.webDistDir;
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     app.log.warn({ root }, 'web app not built: run `npm run build` to serve the dialer page');
     return false;
   }
-  await app.register(fastifyStatic, { root, wildcard: false, index: 'index.html' });
+  // `serve: false`: only reply.sendFile (ETag, ranges, content types, no path traversal); the route is ours.
+  await app.register(fastifyStatic, { root, serve: false });
+  app.get('/*', { config: { access: 'public' } }, (request, reply) => {
+    const file = (request.params as { '*'?: string })['*'] ?? '';
+    if (spellsApiPath(file)) return reply.callNotFound();
+    if (!config.serveSourceMaps && /\.map$/i.test(file)) throw new NotFoundError('This file');
+    return reply.sendFile(file === '' || file.endsWith('/') ? 'index.html' : file);
+  });
   return true;
 }

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, restrictFile } from '../private-files.js';
 
 export interface CredentialCipher {
   encrypt(plain: string): string;
@@ -22,8 +23,11 @@ function parseKey(text: string): Buffer {
 export function loadOrCreateKey(configured: string | undefined, dataDir: string): Buffer {
   if (configured) return parseKey(configured);
   const file = path.join(dataDir, 'secret.key');
-  if (fs.existsSync(file)) return parseKey(fs.readFileSync(file, 'utf8'));
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
+  if (fs.existsSync(file)) {
+    restrictFile(file); // one copied in with a looser mode is repaired on start
+    return parseKey(fs.readFileSync(file, 'utf8'));
+  }
   const key = crypto.randomBytes(32);
   // 'wx' fails if another process created it first; then read theirs so both agree.
   try {

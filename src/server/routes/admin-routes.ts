@@ -1,7 +1,7 @@
 /**
  * The admin API under /api/admin: users, trunks, numbers, assignments, and any user's connections.
- * Every route in this plugin requires the admin role: an onRoute hook sets `config.role = 'admin'` on
- * each, so a new admin route cannot forget it (test/server/route-guard.test.ts proves agents get 403).
+ * Every route here declares `config: { access: 'admin' }` (a route without a declaration fails start-up;
+ * test/server/route-guard.test.ts proves agents get 403 on each, however the URL is spelt).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -27,9 +27,6 @@ import { idParams } from './connection-routes.js';
 export async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await app.register(
     (instance, _opts, done) => {
-      instance.addHook('onRoute', (route) => {
-        route.config = { ...route.config, role: 'admin' };
-      });
       registerAdminRoutes(instance, services);
       done();
     },
@@ -43,86 +40,144 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   const actor = (request: Parameters<typeof requireAuth>[0]) => requireAuth(request).user.id;
 
   // Users
-  api.get('/users', { schema: { querystring: listUsersQuery } }, (request) => {
+  api.get('/users', { schema: { querystring: listUsersQuery }, config: { access: 'admin' } }, (request) => {
     const { page, pageSize, ...filters } = request.query;
     return users.list(filters, { page, pageSize });
   });
-  api.get('/users/:id', { schema: { params: idParams } }, (request) => users.get(request.params.id));
-  api.post('/users', { schema: { body: createUserBody } }, async (request, reply) => {
-    const created = await users.create(request.body, actor(request));
-    return reply.status(201).send(created);
-  });
-  api.patch('/users/:id', { schema: { params: idParams, body: updateUserBody } }, (request) =>
-    users.update(request.params.id, request.body, actor(request)),
+  api.get('/users/:id', { schema: { params: idParams }, config: { access: 'admin' } }, (request) =>
+    users.get(request.params.id),
   );
-  api.delete('/users/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await users.delete(request.params.id, actor(request));
-    return reply.status(204).send();
-  });
+  api.post(
+    '/users',
+    { schema: { body: createUserBody }, config: { access: 'admin' } },
+    async (request, reply) => {
+      const created = await users.create(request.body, actor(request));
+      return reply.status(201).send(created);
+    },
+  );
+  api.patch(
+    '/users/:id',
+    { schema: { params: idParams, body: updateUserBody }, config: { access: 'admin' } },
+    (request) => users.update(request.params.id, request.body, actor(request)),
+  );
+  api.delete(
+    '/users/:id',
+    { schema: { params: idParams }, config: { access: 'admin' } },
+    async (request, reply) => {
+      await users.delete(request.params.id, actor(request));
+      return reply.status(204).send();
+    },
+  );
   // What this user sees in the dialer (same list and shape as their GET /api/connections).
-  api.get('/users/:id/connections', { schema: { params: idParams } }, async (request) => {
-    const user = await users.get(request.params.id);
-    return services.connections.listForUser(user);
-  });
+  api.get(
+    '/users/:id/connections',
+    { schema: { params: idParams }, config: { access: 'admin' } },
+    async (request) => {
+      const user = await users.get(request.params.id);
+      return services.connections.listForUser(user);
+    },
+  );
 
   // Trunks
-  api.get('/trunks', { schema: { querystring: listTrunksQuery } }, (request) => {
+  api.get('/trunks', { schema: { querystring: listTrunksQuery }, config: { access: 'admin' } }, (request) => {
     const { page, pageSize, ...filters } = request.query;
     return trunks.list(filters, { page, pageSize });
   });
-  api.get('/trunks/:id', { schema: { params: idParams } }, (request) => trunks.get(request.params.id));
-  api.post('/trunks', { schema: { body: createTrunkBody } }, async (request, reply) => {
-    const created = await trunks.create(request.body, actor(request));
-    return reply.status(201).send(created);
-  });
-  api.patch('/trunks/:id', { schema: { params: idParams, body: updateTrunkBody } }, (request) =>
-    trunks.update(request.params.id, request.body, actor(request)),
+  api.get('/trunks/:id', { schema: { params: idParams }, config: { access: 'admin' } }, (request) =>
+    trunks.get(request.params.id),
   );
-  api.delete('/trunks/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await trunks.delete(request.params.id, actor(request));
-    return reply.status(204).send();
-  });
+  api.post(
+    '/trunks',
+    { schema: { body: createTrunkBody }, config: { access: 'admin' } },
+    async (request, reply) => {
+      const created = await trunks.create(request.body, actor(request));
+      return reply.status(201).send(created);
+    },
+  );
+  api.patch(
+    '/trunks/:id',
+    { schema: { params: idParams, body: updateTrunkBody }, config: { access: 'admin' } },
+    (request) => trunks.update(request.params.id, request.body, actor(request)),
+  );
+  api.delete(
+    '/trunks/:id',
+    { schema: { params: idParams }, config: { access: 'admin' } },
+    async (request, reply) => {
+      await trunks.delete(request.params.id, actor(request));
+      return reply.status(204).send();
+    },
+  );
 
   // Phone numbers
-  api.get('/numbers', { schema: { querystring: listNumbersQuery } }, (request) => {
-    const { page, pageSize, ...filters } = request.query;
-    return numbers.list(filters, { page, pageSize });
-  });
-  api.get('/numbers/:id', { schema: { params: idParams } }, (request) => numbers.get(request.params.id));
-  api.post('/numbers', { schema: { body: createNumberBody } }, async (request, reply) => {
-    const created = await numbers.create(request.body, actor(request));
-    return reply.status(201).send(created);
-  });
-  api.patch('/numbers/:id', { schema: { params: idParams, body: updateNumberBody } }, (request) =>
-    numbers.update(request.params.id, request.body, actor(request)),
+  api.get(
+    '/numbers',
+    { schema: { querystring: listNumbersQuery }, config: { access: 'admin' } },
+    (request) => {
+      const { page, pageSize, ...filters } = request.query;
+      return numbers.list(filters, { page, pageSize });
+    },
   );
-  api.delete('/numbers/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await numbers.delete(request.params.id, actor(request));
-    return reply.status(204).send();
-  });
+  api.get('/numbers/:id', { schema: { params: idParams }, config: { access: 'admin' } }, (request) =>
+    numbers.get(request.params.id),
+  );
+  api.post(
+    '/numbers',
+    { schema: { body: createNumberBody }, config: { access: 'admin' } },
+    async (request, reply) => {
+      const created = await numbers.create(request.body, actor(request));
+      return reply.status(201).send(created);
+    },
+  );
+  api.patch(
+    '/numbers/:id',
+    { schema: { params: idParams, body: updateNumberBody }, config: { access: 'admin' } },
+    (request) => numbers.update(request.params.id, request.body, actor(request)),
+  );
+  api.delete(
+    '/numbers/:id',
+    { schema: { params: idParams }, config: { access: 'admin' } },
+    async (request, reply) => {
+      await numbers.delete(request.params.id, actor(request));
+      return reply.status(204).send();
+    },
+  );
 
   // Assignments
-  api.get('/assignments', { schema: { querystring: listAssignmentsQuery } }, (request) => {
-    const { page, pageSize, ...filters } = request.query;
-    return assignments.list(filters, { page, pageSize });
-  });
-  api.get('/assignments/:id', { schema: { params: idParams } }, (request) =>
+  api.get(
+    '/assignments',
+    { schema: { querystring: listAssignmentsQuery }, config: { access: 'admin' } },
+    (request) => {
+      const { page, pageSize, ...filters } = request.query;
+      return assignments.list(filters, { page, pageSize });
+    },
+  );
+  api.get('/assignments/:id', { schema: { params: idParams }, config: { access: 'admin' } }, (request) =>
     assignments.get(request.params.id),
   );
-  api.post('/assignments', { schema: { body: createAssignmentBody } }, async (request, reply) => {
-    const created = await assignments.create(request.body, actor(request));
-    return reply.status(201).send(created);
-  });
-  api.patch('/assignments/:id', { schema: { params: idParams, body: updateAssignmentBody } }, (request) =>
-    assignments.update(request.params.id, request.body, actor(request)),
+  api.post(
+    '/assignments',
+    { schema: { body: createAssignmentBody }, config: { access: 'admin' } },
+    async (request, reply) => {
+      const created = await assignments.create(request.body, actor(request));
+      return reply.status(201).send(created);
+    },
   );
-  api.delete('/assignments/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await assignments.delete(request.params.id, actor(request));
-    return reply.status(204).send();
-  });
+  api.patch(
+    '/assignments/:id',
+    { schema: { params: idParams, body: updateAssignmentBody }, config: { access: 'admin' } },
+    (request) => assignments.update(request.params.id, request.body, actor(request)),
+  );
+  api.delete(
+    '/assignments/:id',
+    { schema: { params: idParams }, config: { access: 'admin' } },
+    async (request, reply) => {
+      await assignments.delete(request.params.id, actor(request));
+      return reply.status(204).send();
+    },
+  );
 
   // Audit log: newest first (every admin write and every registration hand-out).
-  api.get('/audit', { schema: { querystring: listAuditQuery } }, (request) =>
+  api.get('/audit', { schema: { querystring: listAuditQuery }, config: { access: 'admin' } }, (request) =>
     services.audit.list(request.query),
   );
 }

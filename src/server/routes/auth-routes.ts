@@ -20,7 +20,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, confi
     {
       schema: { body: loginBody },
       config: {
-        public: true,
+        access: 'public',
         rateLimit: { max: config.loginRateLimit, timeWindow: '1 minute' },
       },
     },
@@ -28,6 +28,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, confi
       const { token, session } = await services.auth.login(request.body.email, request.body.password, {
         ip: request.ip,
         userAgent: request.headers['user-agent'],
+        previousToken: request.cookies[SESSION_COOKIE],
       });
       reply.setCookie(SESSION_COOKIE, token, {
         path: '/',
@@ -40,13 +41,13 @@ export async function authRoutes(app: FastifyInstance, services: Services, confi
     },
   );
 
-  api.post('/auth/logout', async (request, reply) => {
+  api.post('/auth/logout', { config: { access: 'signed-in' } }, async (request, reply) => {
     await services.auth.logout(requireAuth(request).sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });
 
-  api.get('/auth/me', (request) => {
+  api.get('/auth/me', { config: { access: 'signed-in' } }, (request) => {
     const auth = requireAuth(request);
     return { user: auth.user, csrfToken: auth.csrfToken, expiresAt: auth.expiresAt };
   });

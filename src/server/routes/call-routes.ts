@@ -223,42 +223,56 @@ export function callRoutes(app: FastifyInstance, services: Services): void {
     return { id: user.id, role: user.role };
   };
 
-  api.post('/calls', { schema: { body: startBody } }, async (request, reply) => {
-    const call = await services.calls.start(actorOf(request), request.body);
-    return reply.status(201).send(call);
-  });
+  api.post(
+    '/calls',
+    { schema: { body: startBody }, config: { access: 'signed-in' } },
+    async (request, reply) => {
+      const call = await services.calls.start(actorOf(request), request.body);
+      return reply.status(201).send(call);
+    },
+  );
 
-  api.get('/calls', { schema: { querystring: listQuery } }, (request) => {
+  api.get('/calls', { schema: { querystring: listQuery }, config: { access: 'signed-in' } }, (request) => {
     const { page, pageSize, ...filters } = request.query;
     return services.calls.list(actorOf(request), toCallQuery(filters), page, pageSize);
   });
 
-  api.get('/calls/export.csv', { schema: { querystring: exportQuery } }, (request, reply) => {
-    const actor = actorOf(request);
-    const query = toCallQuery(request.query);
-    services.calls.checkQuery(actor, query); // errors answer as JSON before the download starts
-    const day = new Date().toISOString().slice(0, 10);
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="calls-${day}.csv"`)
-      .header('cache-control', 'no-store')
-      .send(Readable.from(callsToCsv(services.calls.exportRows(actor, query))));
-  });
-
-  api.get('/calls/stats', { schema: { querystring: statsQuery } }, (request) =>
-    services.calls.stats(actorOf(request), toCallQuery(request.query)),
+  api.get(
+    '/calls/export.csv',
+    { schema: { querystring: exportQuery }, config: { access: 'signed-in' } },
+    (request, reply) => {
+      const actor = actorOf(request);
+      const query = toCallQuery(request.query);
+      services.calls.checkQuery(actor, query); // errors answer as JSON before the download starts
+      const day = new Date().toISOString().slice(0, 10);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="calls-${day}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(callsToCsv(services.calls.exportRows(actor, query))));
+    },
   );
 
-  api.get('/calls/:id', { schema: { params: idParams } }, (request) =>
+  api.get(
+    '/calls/stats',
+    { schema: { querystring: statsQuery }, config: { access: 'signed-in' } },
+    (request) => services.calls.stats(actorOf(request), toCallQuery(request.query)),
+  );
+
+  api.get('/calls/:id', { schema: { params: idParams }, config: { access: 'signed-in' } }, (request) =>
     services.calls.get(actorOf(request), request.params.id),
   );
 
-  api.patch('/calls/:id', { schema: { params: idParams, body: updateBody } }, (request) =>
-    services.calls.update(actorOf(request), request.params.id, request.body),
+  api.patch(
+    '/calls/:id',
+    { schema: { params: idParams, body: updateBody }, config: { access: 'signed-in' } },
+    (request) => services.calls.update(actorOf(request), request.params.id, request.body),
   );
 
   // No body needed (the browser may send none, or {}).
-  api.post('/calls/:id/heartbeat', { schema: { params: idParams } }, (request) =>
-    services.calls.heartbeat(actorOf(request), request.params.id),
+  api.post(
+    '/calls/:id/heartbeat',
+    { schema: { params: idParams }, config: { access: 'signed-in' } },
+    (request) => services.calls.heartbeat(actorOf(request), request.params.id),
   );
 }

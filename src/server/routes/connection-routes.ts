@@ -26,7 +26,7 @@ const listQuery = z.strictObject({
 export function connectionRoutes(app: FastifyInstance, services: Services): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
-  const list = { schema: { querystring: listQuery } };
+  const list = { schema: { querystring: listQuery }, config: { access: 'signed-in' } } as const;
   const listHandler = async (
     request: { query: { source: 'database' | 'telnyx' } } & Parameters<typeof requireAuth>[0],
     reply: FastifyReply,
@@ -40,18 +40,25 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
   api.get('/connections', list, listHandler);
   api.get('/telnyx/connections', list, listHandler);
 
-  api.get('/connections/:id', { schema: { params: idParams } }, (request) =>
+  api.get('/connections/:id', { schema: { params: idParams }, config: { access: 'signed-in' } }, (request) =>
     services.connections.getForUser(requireAuth(request).user, request.params.id),
   );
 
-  api.post('/connections/:id/registration', { schema: { params: idParams } }, async (request, reply) => {
-    const result = await services.registration.registrationFor(requireAuth(request).user, request.params.id);
-    request.log.debug(
-      { connectionId: result.connectionId, provider: result.provider, fallback: result.fallback },
-      'registration issued',
-    );
-    // Carries a password or token: never cached by the browser or a proxy.
-    void reply.header('cache-control', 'no-store');
-    return result;
-  });
+  api.post(
+    '/connections/:id/registration',
+    { schema: { params: idParams }, config: { access: 'signed-in' } },
+    async (request, reply) => {
+      const result = await services.registration.registrationFor(
+        requireAuth(request).user,
+        request.params.id,
+      );
+      request.log.debug(
+        { connectionId: result.connectionId, provider: result.provider, fallback: result.fallback },
+        'registration issued',
+      );
+      // Carries a password or token: never cached by the browser or a proxy.
+      void reply.header('cache-control', 'no-store');
+      return result;
+    },
+  );
 }

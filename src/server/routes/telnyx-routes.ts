@@ -18,11 +18,13 @@ const idParam = (what: string) =>
 export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
-  api.get('/telnyx/telnyx-connections', (request) => telnyx.connections.list(requireAuth(request).user));
+  api.get('/telnyx/telnyx-connections', { config: { access: 'signed-in' } }, (request) =>
+    telnyx.connections.list(requireAuth(request).user),
+  );
 
   api.post(
     '/admin/sync/telnyx',
-    { config: { role: 'admin' }, schema: { body: z.strictObject({}).optional() } },
+    { config: { access: 'admin' }, schema: { body: z.strictObject({}).optional() } },
     async (request, reply): Promise<SyncStartedDto> => {
       const { run, done } = await telnyx.sync.start({ triggeredBy: requireAuth(request).user.id });
       // The run records its own failure; nothing is left to await here.
@@ -35,7 +37,7 @@ export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void
   api.get(
     '/admin/sync/runs',
     {
-      config: { role: 'admin' },
+      config: { access: 'admin' },
       schema: { querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() }) },
     },
     async (request) => ({ runs: await telnyx.sync.listRuns(request.query.limit ?? 50) }),
@@ -43,16 +45,16 @@ export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void
 
   api.get(
     '/admin/sync/runs/:id',
-    { config: { role: 'admin' }, schema: { params: idParam('Sync run') } },
+    { config: { access: 'admin' }, schema: { params: idParam('Sync run') } },
     (request) => telnyx.sync.getRun(request.params.id),
   );
 
-  api.get('/admin/sync/drift', { config: { role: 'admin' } }, () => telnyx.sync.driftReport());
+  api.get('/admin/sync/drift', { config: { access: 'admin' } }, () => telnyx.sync.driftReport());
 
   api.post(
     '/admin/assignments/:id/push-telnyx',
     {
-      config: { role: 'admin' },
+      config: { access: 'admin' },
       schema: { params: idParam('Assignment'), body: z.strictObject({}).optional() },
     },
     (request) => telnyx.assignments.push(request.params.id, requireAuth(request).user.id),

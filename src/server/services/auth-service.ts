@@ -1,15 +1,18 @@
 /**
  * Login, logout and session lookup. Sessions live in the database (so any app instance can serve any
- * request); the cookie carries a random token and the database only its SHA-256.
+ * request); the cookie carries a random token and the database only its SHA-256. Logins go through the
+ * per-account throttle (login-throttle.ts); a login from a browser that still holds a session ends it.
  */
 import crypto from 'node:crypto';
 import type { SessionDto, UserDto } from '../../shared/api.js';
-import { ErrorCode, UnauthenticatedError } from '../../shared/errors.js';
+import { DomainError, ErrorCode, UnauthenticatedError } from '../../shared/errors.js';
 import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
+import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { PasswordHasher } from '../repositories/password-hasher.js';
 import type { SessionRepository } from '../repositories/session-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
+import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { toUserDto } from './user-mapper.js';
 
 export interface AuthenticatedSession {
@@ -26,6 +29,18 @@ export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 
+export interface LoginMeta {
+  ip?: string;
+  userAgent?: string;
+  /** The session cookie the browser sent with the login, if any: that session ends when this one starts. */
+  previousToken?: string;
+}
+
+function waitInWords(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
 export class AuthService {
   // A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
   private dummyHash: Promise<string> | undefined;
@@ -36,13 +51,24 @@ export class AuthService {
     private readonly sessions: SessionRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessionTtlMs: number,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditRepository,
   ) {}
 
   async login(
     email: string,
     password: string,
-    meta: { ip?: string; userAgent?: string },
+    meta: LoginMeta,
   ): Promise<{ token: string; session: SessionDto }> {
+    // Unknown emails are throttled alike, so the answers do not tell which accounts exist.
+    const attempt = await this.throttle.begin(email);
+    if (!attempt.allowed) {
+      throw new DomainError(
+        ErrorCode.RateLimited,
+        `Too many failed logins for this account. Try again in ${waitInWords(attempt.retryAfterSeconds)}.`,
+        { retryAfterSeconds: attempt.retryAfterSeconds },
+      );
+    }
     const user = await this.users.findByEmail(email.trim());
     if (!user) {
       this.dummyHash ??= this.hasher.hash('not-a-real-password');
@@ -50,7 +76,11 @@ export class AuthService {
       throw this.invalid();
     }
     const ok = await this.hasher.verify(user.password_hash, password);
-    if (!ok) throw this.invalid();
+    if (!ok) {
+      await this.recordThrottled(user, attempt, meta);
+      throw this.invalid();
+    }
+    await this.throttle.succeeded(attempt);
     if (user.status !== 'active') {
       throw new UnauthenticatedError(
         `This account is ${user.status}. Ask an administrator to reactivate it.`,
@@ -71,6 +101,7 @@ export class AuthService {
       ip: meta.ip ?? null,
       user_agent: meta.userAgent?.slice(0, 300) ?? null,
     });
+    if (meta.previousToken) await this.sessions.delete(hashToken(meta.previousToken));
     const updated = (await this.users.update(user.id, { last_login_at: now.toISOString() })) ?? user;
     return { token, session: { user: toUserDto(updated), csrfToken, expiresAt } };
   }
@@ -126,6 +157,27 @@ export class AuthService {
 
   async logout(sessionId: string): Promise<void> {
     await this.sessions.delete(sessionId);
+  }
+
+  /** An account's failed attempt that starts a wait is audited (one entry per wait, not per refusal). */
+  private async recordThrottled(
+    user: UserRow,
+    attempt: Extract<LoginAttempt, { allowed: true }>,
+    meta: LoginMeta,
+  ): Promise<void> {
+    if (!attempt.lockedUntil) return;
+    await this.audit.record({
+      actorId: null,
+      action: 'auth.login_throttled',
+      entityType: 'user',
+      entityId: user.id,
+      details: {
+        failures: attempt.failures,
+        waitSeconds: Math.round((Date.parse(attempt.lockedUntil) - Date.now()) / 1000),
+        lockedUntil: attempt.lockedUntil,
+        ip: meta.ip ?? null,
+      },
+    });
   }
 
   private invalid(): UnauthenticatedError {

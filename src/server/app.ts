@@ -79,8 +79,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return payload;
   });
   registerStorableTextCheck(app);
-  const spaFallback = options.serveWeb ? await registerWebApp(app, config) : false;
-  registerErrorHandler(app, { spaFallback });
+  if (options.serveWeb) await registerWebApp(app, config);
+  registerErrorHandler(app);
   registerSessionGuard(app, services);
   await app.register(
     async (api) => {

@@ -4,7 +4,7 @@
  * cookie and CSRF token, the way the browser does. Log lines are captured so tests can assert on them.
  */
 import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { createServices, type Services } from '../../src/server/container.js';
 import type { DatabaseKind } from '../../src/server/db/database.js';
@@ -57,7 +57,15 @@ export const plainTestHasher: PasswordHasher = {
 
 export async function startTestApp(
   kind: DatabaseKind,
-  options: { env?: Record<string, string>; hasher?: PasswordHasher; configure?: (s: Services) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    hasher?: PasswordHasher;
+    configure?: (s: Services) => void;
+    /** Serve the web app from WEB_DIST_DIR (test/support/web-dist.ts makes a stand-in). */
+    serveWeb?: boolean;
+    /** Sees every route as it is registered (tests that walk the route table). */
+    onRoute?: (route: RouteOptions) => void;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(kind, { LOG_LEVEL: 'info', ...options.env });
   const services = createServices({
@@ -74,7 +82,13 @@ export async function startTestApp(
       cb();
     },
   });
-  const app = await buildApp({ config: database.config, services, logStream });
+  const app = await buildApp({
+    config: database.config,
+    services,
+    logStream,
+    serveWeb: options.serveWeb,
+    onRoute: options.onRoute,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -10,14 +10,13 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, ErrorCode, httpStatusFor, type ApiErrorBody } from '../../shared/errors.js';
-import { spellsApiPath } from './web-app.js';
 
 function body(code: ErrorCode, message: string, details?: unknown): ApiErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-// eslint-disable-next-line no-control-regex -- control characters are what this removes
 const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A piece of user input made safe to quote in a message: printable, and at most `max` characters. */
@@ -76,7 +75,7 @@ function clientError(err: FastifyError, status: number): { status: number; body:
   return { status, body: body(code, message ?? quoteInput(err.message, 200)) };
 }
 
-export function registerErrorHandler(app: FastifyInstance, options: { spaFallback?: boolean } = {}): void {
+export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof DomainError) {
       const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
@@ -107,12 +106,9 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaFallbac
       .send(body(ErrorCode.Internal, 'Something went wrong on the server. Please try again.'));
   });
 
+  // The web app's client-side routes are answered by its own route (plugins/web-app.ts), not here.
   app.setNotFoundHandler((request, reply) => {
     const rawPath = request.url.split('?')[0] ?? '';
-    // Client-side routes of the web app (e.g. /history) get index.html; whatever spells /api a 404 body.
-    if (options.spaFallback && request.method === 'GET' && !spellsApiPath(rawPath)) {
-      return reply.type('text/html').sendFile('index.html');
-    }
     return reply
       .status(404)
       .send(body(ErrorCode.NotFound, `No route for ${request.method} ${quoteInput(rawPath)}`));
@@ -127,10 +123,10 @@ export function frameworkErrorHandler(
   err: FastifyError,
   _request: FastifyRequest,
   reply: FastifyReply,
-): FastifyReply {
+): void {
   const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 400;
   const answer = clientError(err, status);
-  return reply.status(answer.status).header('cache-control', 'no-store').send(answer.body);
+  void reply.status(answer.status).header('cache-control', 'no-store').send(answer.body);
 }
 
 /**

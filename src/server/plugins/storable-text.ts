@@ -34,14 +34,14 @@ export function findUnstorableText(value: unknown, root: string): string | undef
 }
 
 export function registerStorableTextCheck(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const where =
       findUnstorableText(request.params, 'params') ??
       findUnstorableText(request.query, 'query') ??
       findUnstorableText(request.body, 'body');
-    if (where === undefined) return;
+    if (where === undefined) return done();
     const field = quoteInput(where, 100);
     const message = 'contains a character that cannot be stored (a NUL byte or an unpaired surrogate)';
-    throw new ValidationError(`${field}: ${message}`, [{ field, message }]);
+    done(new ValidationError(`${field}: ${message}`, [{ field, message }]));
   });
 }

@@ -270,10 +270,11 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
     ).toThrow(/POST \/api\/typo declares no access/);
     // A route registered from a plugin fails the start-up itself.
     await expect(
-      extra.register((plugin, _options, done) => {
-        plugin.get('/api/from-a-plugin', () => ({ secret: true }));
-        done();
-      }),
+      extra.register((plugin) =>
+        Promise.resolve().then(() => {
+          plugin.get('/api/from-a-plugin', () => ({ secret: true }));
+        }),
+      ),
     ).rejects.toThrow(/GET \/api\/from-a-plugin declares no access/);
     await extra.close().catch(() => undefined);
   });

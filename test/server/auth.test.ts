@@ -58,6 +58,34 @@ describe.each(DATABASE_KINDS)('auth (%s)', (kind) => {
     expect(suspended.json.error.message).toMatch(/suspended/);
   });
 
+  it('ends the session a browser still holds when it logs in again, and only that one', async () => {
+    const first = await t.login('agent@example.com', 's3cret-pass');
+    const elsewhere = await t.login('agent@example.com', 's3cret-pass');
+    // The same browser logs in again: it sends its current cookie with the login.
+    const again = await first.request('POST', '/api/auth/login', {
+      email: 'agent@example.com',
+      password: 's3cret-pass',
+    });
+    expect(again.status).toBe(200);
+    const newCookie = (again.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(newCookie).toMatch(/^dialer_session=./);
+    expect((await first.get('/api/auth/me')).status).toBe(401);
+    const me = await fetch(`${t.baseUrl}/api/auth/me`, { headers: { cookie: newCookie } });
+    expect(me.status).toBe(200);
+    // Another browser's session is not touched.
+    expect((await elsewhere.get('/api/auth/me')).status).toBe(200);
+  });
+
+  it('keeps the old session when the new login fails', async () => {
+    const c = await t.login('agent@example.com', 's3cret-pass');
+    const failed = await c.request('POST', '/api/auth/login', {
+      email: 'agent@example.com',
+      password: 'wrong-pass',
+    });
+    expect(failed.status).toBe(401);
+    expect((await c.get('/api/auth/me')).status).toBe(200);
+  });
+
   it('refuses a state-changing request without the CSRF token', async () => {
     const c = await t.login('agent@example.com', 's3cret-pass');
     const res = await c.request('POST', '/api/auth/logout', {}, { 'x-csrf-token': 'forged' });

@@ -90,6 +90,8 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     const second = await runCli(database, ['seed']);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('nothing changed');
+    // The logins are printed when the seed writes the demo users, not again on every run.
+    for (const u of Object.values(DEMO_USERS)) expect(second.stdout).not.toContain(u.password);
     expect(await snapshot(services)).toEqual(before);
   });
 
@@ -262,6 +264,22 @@ describe('dialer CLI usage and configuration errors', () => {
     const res = await runCli(database, ['test-sip-trunk']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--test-db-connections');
+  });
+
+  // SEED_DEMO=true in production fails the configuration itself (test/server/config.test.ts).
+  it('refuses the demo data in production (seed, serve --seed-demo) without touching the database', async () => {
+    const before = await services.db.selectFrom('users').select('email').execute();
+    const production = { NODE_ENV: 'production', PORT: '0' };
+    const [seed, serveSeed] = await Promise.all([
+      runCli(database, ['seed'], production),
+      runCli(database, ['serve', '--seed-demo'], production),
+    ]);
+    for (const res of [seed, serveSeed]) {
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/demo data is refused when NODE_ENV=production/);
+      expect(res.stdout).not.toMatch(/demo-admin|listening/);
+    }
+    expect(await services.db.selectFrom('users').select('email').execute()).toEqual(before);
   });
 
   it('reports a migrated database as up to date', async () => {

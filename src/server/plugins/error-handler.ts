@@ -67,8 +67,6 @@ function clientError(err: FastifyError, status: number): { status: number; body:
   const code = clientErrorCode(status);
   let message = (err.code && FASTIFY_MESSAGES[err.code]) ?? undefined;
   if (!message && err instanceof SyntaxError) message = FASTIFY_MESSAGES.FST_ERR_CTP_INVALID_JSON_BODY;
-  if (!message && /prototype property/i.test(err.message))
-    message = 'The request body contains a forbidden key (__proto__ or constructor.prototype)';
   if (!message && code === ErrorCode.PayloadTooLarge) message = 'The request body is too large';
   if (!message && code === ErrorCode.RateLimited)
     message = 'Too many attempts. Please wait a minute and try again.';

@@ -28,6 +28,8 @@ export interface TestApp {
 
 export interface Client {
   csrfToken: string | null;
+  /** The Cookie header this client sends (null when anonymous), for requests sent another way. */
+  readonly cookie: string | null;
   request(
     method: string,
     path: string,
@@ -98,6 +100,7 @@ export async function startTestApp(
   function makeClient(cookie: string | null, csrfToken: string | null): Client {
     const client: Client = {
       csrfToken,
+      cookie,
       async request(method, path, body, headers = {}) {
         const h: Record<string, string> = { ...headers };
         if (cookie) h.cookie = cookie;

@@ -13,19 +13,29 @@ const UNSTORABLE =
   // eslint-disable-next-line no-control-regex -- the NUL character is what this finds
   /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The path (e.g. `body.settings.codecs.0`) of the first unstorable string in `value`, or undefined. */
-export function findUnstorableText(value: unknown, root: string): string | undefined {
+export interface UnstorableText {
+  /** Where, e.g. `body.settings.codecs.0` or `body.metadata (a field name)`. */
+  where: string;
+  what: 'nul' | 'surrogate';
+}
+
+function found(text: string, where: string): UnstorableText {
+  return { where, what: text.includes('\u0000') ? 'nul' : 'surrogate' };
+}
+
+/** The first string (value or key) in `value` that cannot be stored, or undefined. */
+export function findUnstorableText(value: unknown, root: string): UnstorableText | undefined {
   // Iterative: a 64 kB body can nest thousands of levels deep.
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length) {
     const [current, where] = stack.pop()!;
     if (typeof current === 'string') {
-      if (UNSTORABLE.test(current)) return where;
+      if (UNSTORABLE.test(current)) return found(current, where);
     } else if (Array.isArray(current)) {
       for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], `${where}.${i}`]);
     } else if (current !== null && typeof current === 'object') {
       for (const [key, child] of Object.entries(current)) {
-        if (UNSTORABLE.test(key)) return `${where} (a field name)`;
+        if (UNSTORABLE.test(key)) return found(key, `${where} (a field name)`);
         stack.push([child, `${where}.${key}`]);
       }
     }
@@ -35,13 +45,16 @@ export function findUnstorableText(value: unknown, root: string): string | undef
 
 export function registerStorableTextCheck(app: FastifyInstance): void {
   app.addHook('preValidation', (request, _reply, done) => {
-    const where =
+    const unstorable =
       findUnstorableText(request.params, 'params') ??
       findUnstorableText(request.query, 'query') ??
       findUnstorableText(request.body, 'body');
-    if (where === undefined) return done();
-    const field = quoteInput(where, 100);
-    const message = 'contains a character that cannot be stored (a NUL byte or an unpaired surrogate)';
+    if (unstorable === undefined) return done();
+    const field = quoteInput(unstorable.where, 100);
+    const message =
+      unstorable.what === 'nul'
+        ? 'contains a NUL control character, which cannot be stored'
+        : 'contains an unpaired surrogate (half of a character), which cannot be stored';
     done(new ValidationError(`${field}: ${message}`, [{ field, message }]));
   });
 }

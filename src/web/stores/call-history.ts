@@ -12,6 +12,7 @@ import { useConnectionsStore } from './connections.js';
 
 /** How long the search box waits for a pause in typing before it asks the server. */
 export const SEARCH_DEBOUNCE_MS = 300;
+const DEFAULT_PAGE_SIZE = 25;
 
 export interface HistoryFilters {
   /** The date picker's range: [start, end], [start, null] while the end is being picked, or null. */
@@ -46,7 +47,7 @@ export const useCallHistoryStore = defineStore('callHistory', () => {
   const connections = useConnectionsStore();
   const filters = reactive<HistoryFilters>(noFilters());
   const page = ref(1);
-  const pageSize = ref(25);
+  const pageSize = ref(DEFAULT_PAGE_SIZE);
   const result = ref<Page<CallDto> | null>(null);
   const loading = ref(false);
   const error = ref<HistoryError | null>(null);
@@ -86,7 +87,7 @@ export const useCallHistoryStore = defineStore('callHistory', () => {
     }
   }
 
-  /** The history page opened: no filters, the first page. */
+  /** The history page opened: no filters, the first page of the default size, as on a first visit. */
   function open(): Promise<void> {
     reset();
     return load();
@@ -132,6 +133,7 @@ export const useCallHistoryStore = defineStore('callHistory', () => {
     clearTimeout(searchTimer);
     Object.assign(filters, noFilters());
     page.value = 1;
+    pageSize.value = DEFAULT_PAGE_SIZE;
     result.value = null;
     loading.value = false;
     error.value = null;

@@ -8,7 +8,7 @@
  */
 import type { Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
-import { isE164 } from '../shared/phone-number.js';
+import { isE164 } from '../shared/value-rules.js';
 import {
   canChangeRegistration,
   lineStateOf,

@@ -21,14 +21,6 @@ export type PhoneNumberParse =
     }
   | { ok: false; message: string };
 
-/** E.164 as stored and sent: a +, then up to 15 digits, the first not 0 (ITU-T E.164). */
-export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
-
-/** True when `value` is already in E.164 form, e.g. "+13125550100". */
-export function isE164(value: string): boolean {
-  return E164_PATTERN.test(value);
-}
-
 /**
  * What is wrong with the characters of a typed or pasted number, before any number plan is read:
  * `characters` when it has more than digits and the formatting people type (spaces, dots, dashes,

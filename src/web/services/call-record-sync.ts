@@ -10,7 +10,7 @@
  */
 import type { CallDto, CallQualityDto } from '../../shared/api.js';
 import type { StartCallRequest, UpdateCallRequest } from '../../shared/call-api.js';
-import { isE164 } from '../../shared/phone-number.js';
+import { isE164 } from '../../shared/value-rules.js';
 import { describeEnd, outcomeOf, type Call, type CallQuality } from '../../phone/index.js';
 import { heartbeatCallRecord, startCallRecord, updateCallRecord } from '../api/call-records.js';
 

@@ -4,27 +4,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
-import type { SipRegistrationDto } from '../../src/shared/api.js';
 import {
   CallRecordSync,
   FINAL_QUALITY_WAIT_MS,
   type CallRecordSyncEvents,
 } from '../../src/web/services/call-record-sync.js';
+import { aSipRegistration } from './factories.js';
 import { apiError, installFakeFetch, json, type RecordedRequest } from './fake-fetch.js';
 
-const REG: SipRegistrationDto = {
-  provider: 'sip',
-  connectionId: 'conn-1',
-  wsServer: 'wss://sip.example.test',
-  sipUri: 'sip:alice@example.test',
-  authorizationUser: 'alice',
-  password: 'secret',
-  displayName: 'Alice',
-  fallback: false,
-  dtmfMode: 'rfc2833',
-  sendPAssertedIdentity: true,
-  iceServers: [],
-};
+const REG = aSipRegistration();
 const QUALITY = {
   mos: 4.1,
   jitterMs: 3,

@@ -6,26 +6,13 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
-import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { HEARTBEAT_MS } from '../../src/web/services/call-record-sync.js';
 import { useCallStore } from '../../src/web/stores/call.js';
 import { usePhoneStore } from '../../src/web/stores/phone.js';
-import { aNumber } from './factories.js';
+import { aNumber, aSipRegistration } from './factories.js';
 import { apiError, installFakeFetch, json, type RecordedRequest } from './fake-fetch.js';
 
-const REG: SipRegistrationDto = {
-  provider: 'sip',
-  connectionId: 'conn-1',
-  wsServer: 'wss://sip.example.test',
-  sipUri: 'sip:alice@example.test',
-  authorizationUser: 'alice',
-  password: 'secret',
-  displayName: 'Alice',
-  fallback: false,
-  dtmfMode: 'rfc2833',
-  sendPAssertedIdentity: true,
-  iceServers: [],
-};
+const REG = aSipRegistration();
 const CALLER = aNumber('+13125550100', 'primary', { phoneNumberId: 'num-1' });
 
 let phone: FakeSoftphone;

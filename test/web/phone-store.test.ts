@@ -7,10 +7,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
 import { PhoneErrorCode } from '../../src/phone/index.js';
 import type * as PhoneModule from '../../src/phone/index.js';
-import type { RegistrationDto } from '../../src/shared/api.js';
 import { useCallStore } from '../../src/web/stores/call.js';
 import { usePhoneStore } from '../../src/web/stores/phone.js';
-import { aConnection } from './factories.js';
+import { aConnection, aSipRegistration } from './factories.js';
 import { installFakeFetch, json, type RecordedRequest } from './fake-fetch.js';
 
 /** The fake provider, plus the Telnyx SDK's "token expiring soon" warning. */
@@ -33,21 +32,7 @@ vi.mock('../../src/phone/index.js', async (importOriginal) => ({
 const chicago = aConnection('chicago');
 const newYork = aConnection('new-york');
 
-function registration(connectionId: string): RegistrationDto {
-  return {
-    provider: 'sip',
-    connectionId,
-    wsServer: 'wss://sip.example.test',
-    sipUri: `sip:${connectionId}@example.test`,
-    authorizationUser: connectionId,
-    password: 'secret',
-    displayName: connectionId,
-    fallback: false,
-    dtmfMode: 'rfc2833',
-    sendPAssertedIdentity: false,
-    iceServers: [],
-  };
-}
+const registration = (connectionId: string) => aSipRegistration({ connectionId });
 
 let requests: RecordedRequest[];
 

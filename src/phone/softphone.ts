@@ -2,6 +2,7 @@
  * The softphone interface: everything the page may use to make and take calls. The page never imports
  * a SIP library; it gets a {@link Softphone} from `createSoftphone(provider)` and listens to its events.
  */
+import { E164_PATTERN } from '../shared/value-rules.js';
 import type { CallDirection, Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
 import type { CallEnd, CallState, EndCause, RegistrationState } from './call-state.js';
@@ -162,5 +163,6 @@ export class PhoneErrorException extends Error implements PhoneError {
   }
 }
 
-export const E164 = /^\+[1-9]\d{6,14}$/;
+/** The shared E.164 rule (src/shared/value-rules.ts). */
+export const E164 = E164_PATTERN;
 export const DTMF_DIGIT = /^[0-9*#A-D]$/;

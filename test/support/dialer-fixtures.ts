@@ -17,7 +17,7 @@ export async function addUser(
   s: Services,
   o: Partial<Pick<UserRow, 'email' | 'name' | 'role' | 'status'>> = {},
 ): Promise<UserRow> {
-  return s.users.create({
+  return s.repos.users.create({
     email: o.email ?? `user-${uniq()}@example.com`,
     name: o.name ?? 'Test User',
     passwordHash: await plainTestHasher.hash(PASSWORD),
@@ -62,6 +62,8 @@ export async function addTrunk(
     activated_at: t,
     created_at: t,
     updated_at: t,
+    telnyx_active: null,
+    telnyx_seen_run_id: null,
     ...rest,
   };
   await s.db.insertInto('sip_trunks').values(row).execute();
@@ -104,6 +106,8 @@ export async function addNumber(s: Services, o: Partial<PhoneNumberRow> = {}): P
     missing_at_telnyx_at: null,
     created_at: t,
     updated_at: t,
+    telnyx_connection_id: null,
+    telnyx_seen_run_id: null,
     ...o,
     number,
   };

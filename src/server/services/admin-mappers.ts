@@ -12,7 +12,8 @@ import type {
 import { parseJson } from '../db/json.js';
 import type { AssignmentView } from '../repositories/assignment-repository.js';
 import type { PhoneNumberView } from '../repositories/phone-number-repository.js';
-import type { PageRequest, TrunkView } from '../repositories/trunk-repository.js';
+import type { PageRequest } from '../repositories/query-helpers.js';
+import type { TrunkView } from '../repositories/trunk-repository.js';
 import { hasCredentials, healthOf, parseSettings } from './connection-mapper.js';
 
 export function toAdminTrunkDto(t: TrunkView): AdminTrunkDto {

@@ -7,32 +7,31 @@
 import crypto from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { Page } from '../../shared/api.js';
-import type {
-  AdminAssignmentDto,
-  CreateAssignmentRequest,
-  UpdateAssignmentRequest,
-} from '../../shared/admin-api.js';
+import type { AdminAssignmentDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { Db } from '../db/database.js';
+import type { CreateAssignmentRequest, UpdateAssignmentRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
 import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
-import { AssignmentRepository, type AssignmentFilters } from '../repositories/assignment-repository.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
-import { PhoneNumberRepository } from '../repositories/phone-number-repository.js';
-import { TrunkRepository } from '../repositories/trunk-repository.js';
+import type { AssignmentFilters } from '../repositories/assignment-repository.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import { pageRequest, toAdminAssignmentDto, toPage, type PageQuery } from './admin-mappers.js';
-import type { ActorId } from './trunk-service.js';
+import type { ActorId } from './admin-rules.js';
+
+type AssignmentReads = Pick<Repositories['assignments'], 'findActiveForNumber' | 'findActivePrimary'>;
 
 export class AssignmentService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly repos: Pick<Repositories, 'assignments'>,
+    private readonly transaction: UnitOfWork,
+  ) {}
 
   async list(filters: AssignmentFilters, page: PageQuery = {}): Promise<Page<AdminAssignmentDto>> {
     const p = pageRequest(page);
-    return toPage(await new AssignmentRepository(this.db).list(filters, p), p, toAdminAssignmentDto);
+    return toPage(await this.repos.assignments.list(filters, p), p, toAdminAssignmentDto);
   }
 
   async get(id: string): Promise<AdminAssignmentDto> {
-    const a = await new AssignmentRepository(this.db).findById(id);
+    const a = await this.repos.assignments.findById(id);
     if (!a) throw new NotFoundError('Assignment');
     return toAdminAssignmentDto(a);
   }
@@ -42,11 +41,10 @@ export class AssignmentService {
     actorId: ActorId,
     options: { id?: string } = {},
   ): Promise<AdminAssignmentDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const assignments = new AssignmentRepository(trx);
-      const trunk = await new TrunkRepository(trx).findById(input.trunkId);
+    return this.transaction.run(async ({ assignments, trunks, phoneNumbers, audit }) => {
+      const trunk = await trunks.findById(input.trunkId);
       if (!trunk) throw new ValidationError('trunkId: no trunk with this id exists.', { field: 'trunkId' });
-      const number = await new PhoneNumberRepository(trx).findById(input.phoneNumberId);
+      const number = await phoneNumbers.findById(input.phoneNumberId);
       if (!number)
         throw new ValidationError('phoneNumberId: no phone number with this id exists.', {
           field: 'phoneNumberId',
@@ -81,7 +79,7 @@ export class AssignmentService {
         updated_at: now,
       };
       await assignments.insert(row);
-      await new AuditRepository(trx).record({
+      await audit.record({
         actorId,
         action: 'assignment.create',
         entityType: 'assignment',
@@ -99,8 +97,7 @@ export class AssignmentService {
   }
 
   async update(id: string, input: UpdateAssignmentRequest, actorId: ActorId): Promise<AdminAssignmentDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const assignments = new AssignmentRepository(trx);
+    return this.transaction.run(async ({ assignments, audit }) => {
       const current = await assignments.findById(id);
       if (!current) throw new NotFoundError('Assignment');
       const type = input.assignmentType ?? current.assignment_type;
@@ -137,7 +134,7 @@ export class AssignmentService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await assignments.update(id, patch);
-        await new AuditRepository(trx).record({
+        await audit.record({
           actorId,
           action: 'assignment.update',
           entityType: 'assignment',
@@ -156,12 +153,11 @@ export class AssignmentService {
   }
 
   async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const assignments = new AssignmentRepository(trx);
+    await this.transaction.run(async ({ assignments, audit }) => {
       const current = await assignments.findById(id);
       if (!current) throw new NotFoundError('Assignment');
       await assignments.delete(id);
-      await new AuditRepository(trx).record({
+      await audit.record({
         actorId,
         action: 'assignment.delete',
         entityType: 'assignment',
@@ -172,7 +168,7 @@ export class AssignmentService {
   }
 
   private async checkRules(
-    assignments: AssignmentRepository,
+    assignments: AssignmentReads,
     a: { trunkId: string; trunkName: string; phoneNumberId: string; number: string; type: string },
     selfId?: string,
   ): Promise<void> {

@@ -6,21 +6,16 @@
 import crypto from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { Page } from '../../shared/api.js';
-import type {
-  AdminPhoneNumberDto,
-  CreatePhoneNumberRequest,
-  UpdatePhoneNumberRequest,
-} from '../../shared/admin-api.js';
+import type { AdminPhoneNumberDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { parsePhoneNumber } from '../../shared/phone-number.js';
-import type { Db } from '../db/database.js';
+import type { CreatePhoneNumberRequest, UpdatePhoneNumberRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
 import type { PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
-import { PhoneNumberRepository, type PhoneNumberFilters } from '../repositories/phone-number-repository.js';
-import { UserRepository } from '../repositories/user-repository.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
+import type { PhoneNumberFilters } from '../repositories/phone-number-repository.js';
 import { pageRequest, toAdminPhoneNumberDto, toPage, type PageQuery } from './admin-mappers.js';
-import type { ActorId } from './trunk-service.js';
+import { requireOwner, type ActorId } from './admin-rules.js';
 
 const COLUMNS = {
   city: 'city',
@@ -35,7 +30,8 @@ const COLUMNS = {
 
 export class PhoneNumberService {
   constructor(
-    private readonly db: Db,
+    private readonly repos: Pick<Repositories, 'phoneNumbers'>,
+    private readonly transaction: UnitOfWork,
     private readonly defaultCountry: string,
   ) {}
 
@@ -51,11 +47,11 @@ export class PhoneNumberService {
 
   async list(filters: PhoneNumberFilters, page: PageQuery = {}): Promise<Page<AdminPhoneNumberDto>> {
     const p = pageRequest(page);
-    return toPage(await new PhoneNumberRepository(this.db).list(filters, p), p, toAdminPhoneNumberDto);
+    return toPage(await this.repos.phoneNumbers.list(filters, p), p, toAdminPhoneNumberDto);
   }
 
   async get(id: string): Promise<AdminPhoneNumberDto> {
-    const n = await new PhoneNumberRepository(this.db).findById(id);
+    const n = await this.repos.phoneNumbers.findById(id);
     if (!n) throw new NotFoundError('Phone number');
     return toAdminPhoneNumberDto(n);
   }
@@ -66,12 +62,9 @@ export class PhoneNumberService {
     options: { id?: string } = {},
   ): Promise<AdminPhoneNumberDto> {
     const parsed = this.normalize(input.number);
-    return this.db.transaction().execute(async (trx) => {
-      const numbers = new PhoneNumberRepository(trx);
+    return this.transaction.run(async ({ phoneNumbers: numbers, users, audit }) => {
       if (await numbers.findByNumber(parsed.e164)) throw new ConflictError(`${parsed.e164} already exists.`);
-      if (input.ownerId && !(await new UserRepository(trx).findById(input.ownerId))) {
-        throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-      }
+      if (input.ownerId) await requireOwner(users, input.ownerId);
       const now = nowIso();
       const row: PhoneNumberRow = {
         id: options.id ?? crypto.randomUUID(),
@@ -92,9 +85,11 @@ export class PhoneNumberService {
         missing_at_telnyx_at: null,
         created_at: now,
         updated_at: now,
+        telnyx_connection_id: null,
+        telnyx_seen_run_id: null,
       };
       await numbers.insert(row);
-      await new AuditRepository(trx).record({
+      await audit.record({
         actorId,
         action: 'phone_number.create',
         entityType: 'phone_number',
@@ -107,8 +102,7 @@ export class PhoneNumberService {
 
   async update(id: string, input: UpdatePhoneNumberRequest, actorId: ActorId): Promise<AdminPhoneNumberDto> {
     const parsed = input.number !== undefined ? this.normalize(input.number) : null;
-    return this.db.transaction().execute(async (trx) => {
-      const numbers = new PhoneNumberRepository(trx);
+    return this.transaction.run(async ({ phoneNumbers: numbers, users, audit }) => {
       const current = await numbers.findById(id);
       if (!current) throw new NotFoundError('Phone number');
       const patch: Updateable<PhoneNumbersTable> = {};
@@ -135,9 +129,7 @@ export class PhoneNumberService {
         changed.push('country');
       }
       if (input.ownerId !== undefined) {
-        if (input.ownerId && !(await new UserRepository(trx).findById(input.ownerId))) {
-          throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-        }
+        if (input.ownerId) await requireOwner(users, input.ownerId);
         patch.owner_id = input.ownerId;
         changed.push('ownerId');
       }
@@ -152,7 +144,7 @@ export class PhoneNumberService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await numbers.update(id, patch);
-        await new AuditRepository(trx).record({
+        await audit.record({
           actorId,
           action: 'phone_number.update',
           entityType: 'phone_number',
@@ -166,12 +158,11 @@ export class PhoneNumberService {
 
   /** Deletes the number and (by cascade) its assignments; the audit entry says which trunk lost it. */
   async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const numbers = new PhoneNumberRepository(trx);
+    await this.transaction.run(async ({ phoneNumbers: numbers, audit }) => {
       const current = await numbers.findById(id);
       if (!current) throw new NotFoundError('Phone number');
       await numbers.delete(id);
-      await new AuditRepository(trx).record({
+      await audit.record({
         actorId,
         action: 'phone_number.delete',
         entityType: 'phone_number',

@@ -6,19 +6,18 @@
 import crypto from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { Page } from '../../shared/api.js';
-import type { AdminTrunkDto, CreateTrunkRequest, UpdateTrunkRequest } from '../../shared/admin-api.js';
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { Db } from '../db/database.js';
+import type { AdminTrunkDto } from '../../shared/admin-api.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { CreateTrunkRequest, UpdateTrunkRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
 import type { SipTrunkRow, SipTrunksTable } from '../db/schema.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
 import type { CredentialCipher } from '../repositories/credential-cipher.js';
-import { TrunkRepository, type TrunkFilters } from '../repositories/trunk-repository.js';
-import { UserRepository } from '../repositories/user-repository.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
+import type { TrunkFilters } from '../repositories/trunk-repository.js';
 import { pageRequest, toAdminTrunkDto, toPage, type PageQuery } from './admin-mappers.js';
+import { requireOwner, type ActorId } from './admin-rules.js';
 
-/** Who made the change (null: the system or the CLI without a user). */
-export type ActorId = string | null;
+export type { ActorId } from './admin-rules.js';
 
 /** Request field -> column, for every plainly copied field. */
 const COLUMNS = {
@@ -39,17 +38,18 @@ const COLUMNS = {
 
 export class TrunkService {
   constructor(
-    private readonly db: Db,
+    private readonly repos: Pick<Repositories, 'trunks'>,
+    private readonly transaction: UnitOfWork,
     private readonly cipher: CredentialCipher,
   ) {}
 
   async list(filters: TrunkFilters, page: PageQuery = {}): Promise<Page<AdminTrunkDto>> {
     const p = pageRequest(page);
-    return toPage(await new TrunkRepository(this.db).list(filters, p), p, toAdminTrunkDto);
+    return toPage(await this.repos.trunks.list(filters, p), p, toAdminTrunkDto);
   }
 
   async get(id: string): Promise<AdminTrunkDto> {
-    const t = await new TrunkRepository(this.db).findById(id);
+    const t = await this.repos.trunks.findById(id);
     if (!t) throw new NotFoundError('Trunk');
     return toAdminTrunkDto(t);
   }
@@ -59,11 +59,8 @@ export class TrunkService {
     actorId: ActorId,
     options: { id?: string } = {},
   ): Promise<AdminTrunkDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const trunks = new TrunkRepository(trx);
-      if (!(await new UserRepository(trx).findById(input.ownerId))) {
-        throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-      }
+    return this.transaction.run(async ({ trunks, users, audit }) => {
+      await requireOwner(users, input.ownerId);
       const now = nowIso();
       const status = input.status ?? 'active';
       const row: SipTrunkRow = {
@@ -93,9 +90,11 @@ export class TrunkService {
         activated_at: status === 'active' ? now : null,
         created_at: now,
         updated_at: now,
+        telnyx_active: null,
+        telnyx_seen_run_id: null,
       };
       await trunks.insert(row);
-      await new AuditRepository(trx).record({
+      await audit.record({
         actorId,
         action: 'trunk.create',
         entityType: 'trunk',
@@ -112,8 +111,7 @@ export class TrunkService {
   }
 
   async update(id: string, input: UpdateTrunkRequest, actorId: ActorId): Promise<AdminTrunkDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const trunks = new TrunkRepository(trx);
+    return this.transaction.run(async ({ trunks, users, audit }) => {
       const current = await trunks.findById(id);
       if (!current) throw new NotFoundError('Trunk');
       const patch: Updateable<SipTrunksTable> = {};
@@ -129,9 +127,7 @@ export class TrunkService {
         }
       }
       if (input.ownerId !== undefined && input.ownerId !== current.owner_id) {
-        if (!(await new UserRepository(trx).findById(input.ownerId))) {
-          throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-        }
+        await requireOwner(users, input.ownerId);
         patch.owner_id = input.ownerId;
         changed.push('ownerId');
       }
@@ -152,7 +148,7 @@ export class TrunkService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await trunks.update(id, patch);
-        await new AuditRepository(trx).record({
+        await audit.record({
           actorId,
           action: 'trunk.update',
           entityType: 'trunk',
@@ -165,12 +161,11 @@ export class TrunkService {
   }
 
   async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const trunks = new TrunkRepository(trx);
+    await this.transaction.run(async ({ trunks, audit }) => {
       const current = await trunks.findById(id);
       if (!current) throw new NotFoundError('Trunk');
       await trunks.delete(id);
-      await new AuditRepository(trx).record({
+      await audit.record({
         actorId,
         action: 'trunk.delete',
         entityType: 'trunk',

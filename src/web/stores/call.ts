@@ -11,6 +11,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { AssignedNumberDto, CallQualityDto } from '../../shared/api.js';
+import { isE164 } from '../../shared/value-rules.js';
 import type { UpdateCallRequest } from '../../shared/call-api.js';
 import { describeEnd, outcomeOf } from '../../phone/call-state.js';
 import type { Call, CallQuality, CallState, EndCause, Softphone } from '../../phone/softphone.js';
@@ -226,7 +227,7 @@ export const useCallStore = defineStore('call', () => {
       connectionId,
       direction: 'inbound',
       remoteNumber: call.remoteNumber || 'unknown',
-      callerNumber: call.callerId && /^\+[1-9]\d{1,14}$/.test(call.callerId) ? call.callerId : null,
+      callerNumber: call.callerId && isE164(call.callerId) ? call.callerId : null,
     })
       .then((record) => recordCreated(ctx, record.id))
       .catch((err: unknown) => {

@@ -66,6 +66,23 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       expect(audit).not.toContain('long-enough-1');
     });
 
+    it('searches users by text in which % and _ match only themselves', async () => {
+      const make = (email: string, name: string) =>
+        admin.post('/api/admin/users', { email, name, password: 'long-enough-1' });
+      const percent = (await make('fifty@example.com', 'Half 50% Off')).json.id as string;
+      const underscore = (await make('under_score@example.com', 'Under Score')).json.id as string;
+      const plain = (await make('underxscore@example.com', 'Fifty Five')).json.id as string;
+      const ids = async (q: string) =>
+        ((await admin.get(`/api/admin/users?q=${encodeURIComponent(q)}`)).json.items as { id: string }[]).map(
+          (u) => u.id,
+        );
+      expect(await ids('50%')).toEqual([percent]);
+      expect(await ids('%')).toEqual([percent]);
+      expect(await ids('under_')).toEqual([underscore]);
+      expect((await ids('UNDER')).sort()).toEqual([underscore, plain].sort());
+      for (const id of [percent, underscore, plain]) await admin.delete(`/api/admin/users/${id}`);
+    });
+
     it('refuses a duplicate email with 409, and deleting or demoting yourself', async () => {
       const dup = await admin.post('/api/admin/users', {
         email: 'AGENT@example.com',

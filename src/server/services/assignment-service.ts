@@ -6,34 +6,25 @@
  */
 import crypto from 'node:crypto';
 import type { Updateable } from 'kysely';
-import type { Page } from '../../shared/api.js';
 import type { AdminAssignmentDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { CreateAssignmentRequest, UpdateAssignmentRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
 import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
-import type { AssignmentFilters } from '../repositories/assignment-repository.js';
+import type { AssignmentFilters, AssignmentView } from '../repositories/assignment-repository.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
-import { pageRequest, toAdminAssignmentDto, toPage, type PageQuery } from './admin-mappers.js';
-import type { ActorId } from './admin-rules.js';
+import { toAdminAssignmentDto } from './admin-mappers.js';
+import { AdminReads } from './admin-reads.js';
+import { adminAudit, deleteAudited, type ActorId } from './admin-rules.js';
 
 type AssignmentReads = Pick<Repositories['assignments'], 'findActiveForNumber' | 'findActivePrimary'>;
 
-export class AssignmentService {
+export class AssignmentService extends AdminReads<AssignmentFilters, AssignmentView, AdminAssignmentDto> {
   constructor(
-    private readonly repos: Pick<Repositories, 'assignments'>,
+    repos: Pick<Repositories, 'assignments'>,
     private readonly transaction: UnitOfWork,
-  ) {}
-
-  async list(filters: AssignmentFilters, page: PageQuery = {}): Promise<Page<AdminAssignmentDto>> {
-    const p = pageRequest(page);
-    return toPage(await this.repos.assignments.list(filters, p), p, toAdminAssignmentDto);
-  }
-
-  async get(id: string): Promise<AdminAssignmentDto> {
-    const a = await this.repos.assignments.findById(id);
-    if (!a) throw new NotFoundError('Assignment');
-    return toAdminAssignmentDto(a);
+  ) {
+    super(repos.assignments, 'Assignment', toAdminAssignmentDto);
   }
 
   async create(
@@ -79,19 +70,15 @@ export class AssignmentService {
         updated_at: now,
       };
       await assignments.insert(row);
-      await audit.record({
-        actorId,
-        action: 'assignment.create',
-        entityType: 'assignment',
-        entityId: row.id,
-        details: {
+      await audit.record(
+        adminAudit(actorId, 'assignment', 'create', row.id, {
           trunkId: trunk.id,
           trunkName: trunk.name,
           number: number.number,
           assignmentType: row.assignment_type,
           isActive,
-        },
-      });
+        }),
+      );
       return toAdminAssignmentDto((await assignments.findById(row.id))!);
     });
   }
@@ -134,36 +121,26 @@ export class AssignmentService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await assignments.update(id, patch);
-        await audit.record({
-          actorId,
-          action: 'assignment.update',
-          entityType: 'assignment',
-          entityId: id,
-          details: {
+        await audit.record(
+          adminAudit(actorId, 'assignment', 'update', id, {
             trunkId: current.trunk_id,
             number: current.number,
             changed,
             assignmentType: type,
             isActive,
-          },
-        });
+          }),
+        );
       }
       return toAdminAssignmentDto((await assignments.findById(id))!);
     });
   }
 
-  async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.transaction.run(async ({ assignments, audit }) => {
-      const current = await assignments.findById(id);
-      if (!current) throw new NotFoundError('Assignment');
-      await assignments.delete(id);
-      await audit.record({
-        actorId,
-        action: 'assignment.delete',
-        entityType: 'assignment',
-        entityId: id,
-        details: { trunkId: current.trunk_id, trunkName: current.trunk_name, number: current.number },
-      });
+  delete(id: string, actorId: ActorId): Promise<void> {
+    return deleteAudited(this.transaction, id, 'Assignment', (r) => r.assignments, {
+      actorId,
+      action: 'assignment.delete',
+      entityType: 'assignment',
+      details: (a) => ({ trunkId: a.trunk_id, trunkName: a.trunk_name, number: a.number }),
     });
   }
 

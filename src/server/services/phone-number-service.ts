@@ -4,36 +4,27 @@
  * "+1 312 555 0100" are the same number and a duplicate is a clear 409.
  */
 import crypto from 'node:crypto';
-import type { Updateable } from 'kysely';
-import type { Page } from '../../shared/api.js';
+import type { Insertable, Updateable } from 'kysely';
 import type { AdminPhoneNumberDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { parsePhoneNumber } from '../../shared/phone-number.js';
 import type { CreatePhoneNumberRequest, UpdatePhoneNumberRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
+import type { PhoneNumbersTable } from '../db/schema.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
-import type { PhoneNumberFilters } from '../repositories/phone-number-repository.js';
-import { pageRequest, toAdminPhoneNumberDto, toPage, type PageQuery } from './admin-mappers.js';
-import { requireOwner, type ActorId } from './admin-rules.js';
+import type { PhoneNumberFilters, PhoneNumberView } from '../repositories/phone-number-repository.js';
+import { toAdminPhoneNumberDto } from './admin-mappers.js';
+import { AdminReads } from './admin-reads.js';
+import { adminAudit, requireOwner, copySetFields, deleteAudited, type ActorId } from './admin-rules.js';
 
-const COLUMNS = {
-  city: 'city',
-  region: 'region',
-  carrier: 'carrier',
-  numberType: 'number_type',
-  status: 'status',
-  telnyxNumberId: 'telnyx_number_id',
-  monthlyRate: 'monthly_rate',
-  purchasedAt: 'purchased_at',
-} as const satisfies Partial<Record<keyof CreatePhoneNumberRequest, keyof PhoneNumbersTable>>;
-
-export class PhoneNumberService {
+export class PhoneNumberService extends AdminReads<PhoneNumberFilters, PhoneNumberView, AdminPhoneNumberDto> {
   constructor(
-    private readonly repos: Pick<Repositories, 'phoneNumbers'>,
+    repos: Pick<Repositories, 'phoneNumbers'>,
     private readonly transaction: UnitOfWork,
     private readonly defaultCountry: string,
-  ) {}
+  ) {
+    super(repos.phoneNumbers, 'Phone number', toAdminPhoneNumberDto);
+  }
 
   /** E.164 of `input` or a 400 naming the field. */
   normalize(
@@ -43,17 +34,6 @@ export class PhoneNumberService {
     const parsed = parsePhoneNumber(input, this.defaultCountry);
     if (!parsed.ok) throw new ValidationError(`${field}: ${parsed.message}`, { field });
     return parsed;
-  }
-
-  async list(filters: PhoneNumberFilters, page: PageQuery = {}): Promise<Page<AdminPhoneNumberDto>> {
-    const p = pageRequest(page);
-    return toPage(await this.repos.phoneNumbers.list(filters, p), p, toAdminPhoneNumberDto);
-  }
-
-  async get(id: string): Promise<AdminPhoneNumberDto> {
-    const n = await this.repos.phoneNumbers.findById(id);
-    if (!n) throw new NotFoundError('Phone number');
-    return toAdminPhoneNumberDto(n);
   }
 
   async create(
@@ -66,7 +46,7 @@ export class PhoneNumberService {
       if (await numbers.findByNumber(parsed.e164)) throw new ConflictError(`${parsed.e164} already exists.`);
       if (input.ownerId) await requireOwner(users, input.ownerId);
       const now = nowIso();
-      const row: PhoneNumberRow = {
+      const row: Insertable<PhoneNumbersTable> = {
         id: options.id ?? crypto.randomUUID(),
         owner_id: input.ownerId ?? null,
         number: parsed.e164,
@@ -82,20 +62,11 @@ export class PhoneNumberService {
         monthly_rate: input.monthlyRate ?? null,
         purchased_at: input.purchasedAt ?? null,
         metadata: JSON.stringify(input.metadata ?? {}),
-        missing_at_telnyx_at: null,
         created_at: now,
         updated_at: now,
-        telnyx_connection_id: null,
-        telnyx_seen_run_id: null,
       };
       await numbers.insert(row);
-      await audit.record({
-        actorId,
-        action: 'phone_number.create',
-        entityType: 'phone_number',
-        entityId: row.id,
-        details: { number: row.number },
-      });
+      await audit.record(adminAudit(actorId, 'phone_number', 'create', row.id, { number: row.number }));
       return toAdminPhoneNumberDto((await numbers.findById(row.id))!);
     });
   }
@@ -115,15 +86,7 @@ export class PhoneNumberService {
         if (input.country === undefined) patch.country = parsed.country;
         changed.push('number');
       }
-      for (const [field, column] of Object.entries(COLUMNS) as [
-        keyof typeof COLUMNS,
-        (typeof COLUMNS)[keyof typeof COLUMNS],
-      ][]) {
-        if (input[field] !== undefined) {
-          (patch as Record<string, unknown>)[column] = input[field];
-          changed.push(field);
-        }
-      }
+      copySetFields(input, COLUMNS, patch, changed);
       if (input.country !== undefined) {
         patch.country = input.country;
         changed.push('country');
@@ -144,31 +107,36 @@ export class PhoneNumberService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await numbers.update(id, patch);
-        await audit.record({
-          actorId,
-          action: 'phone_number.update',
-          entityType: 'phone_number',
-          entityId: id,
-          details: { number: patch.number ?? current.number, changed },
-        });
+        await audit.record(
+          adminAudit(actorId, 'phone_number', 'update', id, {
+            number: patch.number ?? current.number,
+            changed,
+          }),
+        );
       }
       return toAdminPhoneNumberDto((await numbers.findById(id))!);
     });
   }
 
   /** Deletes the number and (by cascade) its assignments; the audit entry says which trunk lost it. */
-  async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.transaction.run(async ({ phoneNumbers: numbers, audit }) => {
-      const current = await numbers.findById(id);
-      if (!current) throw new NotFoundError('Phone number');
-      await numbers.delete(id);
-      await audit.record({
-        actorId,
-        action: 'phone_number.delete',
-        entityType: 'phone_number',
-        entityId: id,
-        details: { number: current.number, activeTrunkId: current.active_trunk_id },
-      });
+  delete(id: string, actorId: ActorId): Promise<void> {
+    return deleteAudited(this.transaction, id, 'Phone number', (r) => r.phoneNumbers, {
+      actorId,
+      action: 'phone_number.delete',
+      entityType: 'phone_number',
+      details: (n) => ({ number: n.number, activeTrunkId: n.active_trunk_id }),
     });
   }
 }
+
+/** Request field -> column, for every plainly copied field (read by update, after module load). */
+const COLUMNS = {
+  city: 'city',
+  region: 'region',
+  carrier: 'carrier',
+  numberType: 'number_type',
+  status: 'status',
+  telnyxNumberId: 'telnyx_number_id',
+  monthlyRate: 'monthly_rate',
+  purchasedAt: 'purchased_at',
+} as const satisfies Partial<Record<keyof CreatePhoneNumberRequest, keyof PhoneNumbersTable>>;

@@ -3,35 +3,27 @@
  * cannot delete, deactivate or demote themselves (so a team cannot lock itself out by accident), and a
  * user who still owns trunks is not deleted (that would silently delete the trunks too).
  */
-import type { Page, UserDto } from '../../shared/api.js';
+import type { UserDto } from '../../shared/api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isKnownCountry } from '../../shared/phone-number.js';
 import type { CreateUserRequest, UpdateUserRequest } from '../../shared/schemas/admin.js';
-import type { UserUpdate } from '../db/schema.js';
+import type { UserRow, UserUpdate } from '../db/schema.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { PasswordHasher } from '../repositories/password-hasher.js';
 import type { UserFilters } from '../repositories/user-repository.js';
-import { pageRequest, toPage, type PageQuery } from './admin-mappers.js';
-import type { ActorId } from './admin-rules.js';
+
+import { AdminReads } from './admin-reads.js';
+import { adminAudit, type ActorId } from './admin-rules.js';
 import { toUserDto } from './user-mapper.js';
 
-export class UserAdminService {
+export class UserAdminService extends AdminReads<UserFilters, UserRow, UserDto> {
   constructor(
-    private readonly repos: Pick<Repositories, 'users'>,
+    repos: Pick<Repositories, 'users'>,
     private readonly transaction: UnitOfWork,
     private readonly hasher: PasswordHasher,
     private readonly defaultCountry: string,
-  ) {}
-
-  async list(filters: UserFilters = {}, page: PageQuery = {}): Promise<Page<UserDto>> {
-    const p = pageRequest(page);
-    return toPage(await this.repos.users.list(filters, p), p, toUserDto);
-  }
-
-  async get(id: string): Promise<UserDto> {
-    const row = await this.repos.users.findById(id);
-    if (!row) throw new NotFoundError('User');
-    return toUserDto(row);
+  ) {
+    super(repos.users, 'User', toUserDto);
   }
 
   async create(input: CreateUserRequest, actorId: ActorId): Promise<UserDto> {
@@ -49,13 +41,13 @@ export class UserAdminService {
         status: input.status ?? 'active',
         defaultCountry: country,
       });
-      await audit.record({
-        actorId,
-        action: 'user.create',
-        entityType: 'user',
-        entityId: row.id,
-        details: { email: row.email, role: row.role, status: row.status },
-      });
+      await audit.record(
+        adminAudit(actorId, 'user', 'create', row.id, {
+          email: row.email,
+          role: row.role,
+          status: row.status,
+        }),
+      );
       return toUserDto(row);
     });
   }
@@ -103,13 +95,7 @@ export class UserAdminService {
       if (passwordHash !== undefined || (input.status !== undefined && input.status !== 'active')) {
         await sessions.deleteForUser(id);
       }
-      await audit.record({
-        actorId,
-        action: 'user.update',
-        entityType: 'user',
-        entityId: id,
-        details: { email: row.email, changed },
-      });
+      await audit.record(adminAudit(actorId, 'user', 'update', id, { email: row.email, changed }));
       return toUserDto(row);
     });
   }

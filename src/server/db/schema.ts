@@ -179,9 +179,14 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type SipTrunkRow = Selectable<SipTrunksTable>;
+export type NewSipTrunkRow = Insertable<SipTrunksTable>;
+export type SipTrunkUpdate = Updateable<SipTrunksTable>;
 export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
+export type NewPhoneNumberRow = Insertable<PhoneNumbersTable>;
+export type PhoneNumberUpdate = Updateable<PhoneNumbersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AssignmentRow = Selectable<TrunkPhoneNumbersTable>;
+export type AssignmentUpdate = Updateable<TrunkPhoneNumbersTable>;
 export type CallRow = Selectable<CallsTable>;
 export type SyncRunRow = Selectable<SyncRunsTable>;
 // Generated is re-exported for migrations that add defaulted columns later.

@@ -5,12 +5,11 @@
  * which the repository turns into 409s if two admins race.
  */
 import crypto from 'node:crypto';
-import type { Updateable } from 'kysely';
 import type { AdminAssignmentDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { CreateAssignmentRequest, UpdateAssignmentRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
+import type { AssignmentRow, AssignmentUpdate } from '../db/schema.js';
 import type { AssignmentFilters, AssignmentView } from '../repositories/assignment-repository.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import { toAdminAssignmentDto } from './admin-mappers.js';
@@ -102,7 +101,7 @@ export class AssignmentService extends AdminReads<AssignmentFilters, AssignmentV
           id,
         );
       }
-      const patch: Updateable<TrunkPhoneNumbersTable> = {};
+      const patch: AssignmentUpdate = {};
       const changed: string[] = [];
       if (input.assignmentType !== undefined && input.assignmentType !== current.assignment_type) {
         patch.assignment_type = input.assignmentType;

@@ -4,13 +4,12 @@
  * "+1 312 555 0100" are the same number and a duplicate is a clear 409.
  */
 import crypto from 'node:crypto';
-import type { Insertable, Updateable } from 'kysely';
 import type { AdminPhoneNumberDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { parsePhoneNumber } from '../../shared/phone-number.js';
 import type { CreatePhoneNumberRequest, UpdatePhoneNumberRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { PhoneNumbersTable } from '../db/schema.js';
+import type { NewPhoneNumberRow, PhoneNumberUpdate, PhoneNumbersTable } from '../db/schema.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { PhoneNumberFilters, PhoneNumberView } from '../repositories/phone-number-repository.js';
 import { toAdminPhoneNumberDto } from './admin-mappers.js';
@@ -46,7 +45,7 @@ export class PhoneNumberService extends AdminReads<PhoneNumberFilters, PhoneNumb
       if (await numbers.findByNumber(parsed.e164)) throw new ConflictError(`${parsed.e164} already exists.`);
       if (input.ownerId) await requireOwner(users, input.ownerId);
       const now = nowIso();
-      const row: Insertable<PhoneNumbersTable> = {
+      const row: NewPhoneNumberRow = {
         id: options.id ?? crypto.randomUUID(),
         owner_id: input.ownerId ?? null,
         number: parsed.e164,
@@ -76,7 +75,7 @@ export class PhoneNumberService extends AdminReads<PhoneNumberFilters, PhoneNumb
     return this.transaction.run(async ({ phoneNumbers: numbers, users, audit }) => {
       const current = await numbers.findById(id);
       if (!current) throw new NotFoundError('Phone number');
-      const patch: Updateable<PhoneNumbersTable> = {};
+      const patch: PhoneNumberUpdate = {};
       const changed: string[] = [];
       if (parsed && parsed.e164 !== current.number) {
         const other = await numbers.findByNumber(parsed.e164);

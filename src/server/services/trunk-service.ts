@@ -4,12 +4,11 @@
  * together.
  */
 import crypto from 'node:crypto';
-import type { Insertable, Updateable } from 'kysely';
 import type { AdminTrunkDto } from '../../shared/admin-api.js';
 import { NotFoundError } from '../../shared/errors.js';
 import type { CreateTrunkRequest, UpdateTrunkRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { SipTrunksTable } from '../db/schema.js';
+import type { NewSipTrunkRow, SipTrunkUpdate, SipTrunksTable } from '../db/schema.js';
 import type { CredentialCipher } from '../repositories/credential-cipher.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { TrunkFilters, TrunkView } from '../repositories/trunk-repository.js';
@@ -54,7 +53,7 @@ export class TrunkService extends AdminReads<TrunkFilters, TrunkView, AdminTrunk
       await requireOwner(users, input.ownerId);
       const now = nowIso();
       const status = input.status ?? 'active';
-      const row: Insertable<SipTrunksTable> = {
+      const row: NewSipTrunkRow = {
         id: options.id ?? crypto.randomUUID(),
         owner_id: input.ownerId,
         name: input.name,
@@ -96,7 +95,7 @@ export class TrunkService extends AdminReads<TrunkFilters, TrunkView, AdminTrunk
     return this.transaction.run(async ({ trunks, users, audit }) => {
       const current = await trunks.findById(id);
       if (!current) throw new NotFoundError('Trunk');
-      const patch: Updateable<SipTrunksTable> = {};
+      const patch: SipTrunkUpdate = {};
       const changed: string[] = [];
       copySetFields(input, COLUMNS, patch, changed);
       if (input.ownerId !== undefined && input.ownerId !== current.owner_id) {

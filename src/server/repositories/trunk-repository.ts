@@ -1,7 +1,7 @@
 /**
- * sip_trunks: the team's SIP connections. The encrypted password column is only ever read by
- * `findSecret` (registration); every other read selects `has_password` instead, so the envelope does not
- * travel through lists, mappers or logs.
+ * sip_trunks: the team's SIP connections. The encrypted password column is only ever read by the
+ * `findSecret*` methods (registration, the CLI's diagnosis, the demo seed); every other read selects
+ * `has_password` instead, so the envelope does not travel through lists, mappers or logs.
  */
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
@@ -83,6 +83,16 @@ export class TrunkRepository {
       .where('owner_id', '=', ownerId);
     if (status) q = q.where('status', '=', status);
     return q.executeTakeFirst();
+  }
+
+  /** The owner's trunk of that name, with the password envelope (the demo seed compares passwords). */
+  findSecretByOwnerAndName(ownerId: string, name: string): Promise<SipTrunkRow | undefined> {
+    return this.db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('name', '=', name)
+      .executeTakeFirst();
   }
 
   /** The full row including the password envelope: for registration only. */

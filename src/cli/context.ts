@@ -27,7 +27,6 @@ export async function openContext(options: { config?: Config; migrate?: boolean 
       services,
       applied,
       async close() {
-        await services.stop();
         await database.close();
       },
     };

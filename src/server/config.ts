@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { COUNTRY_CODE_PATTERN } from '../shared/value-rules.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,7 +27,7 @@ const schema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   DEFAULT_COUNTRY: z
     .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US')
+    .regex(COUNTRY_CODE_PATTERN, 'must be an ISO 3166 alpha-2 code such as US')
     .default('US'),
   DEFAULT_SIP_WS_SERVER: z.string().optional(),
   DEFAULT_SIP_URI: z.string().optional(),

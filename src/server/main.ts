@@ -1,12 +1,13 @@
 /**
- * Starts the server: config, database (migrated), services, HTTP. Used by `dialer serve` and `npm start`.
+ * Starts the server: config, database (migrated), services, HTTP and the periodic jobs (the only place
+ * that starts them). Used by `dialer serve` and `npm start`.
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './container.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
-import { startTelnyxSyncJob } from './jobs/telnyx-sync-job.js';
+import { startJobs } from './jobs/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -22,11 +23,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
   const services = createServices({ config, db: database.db, databaseKind: database.kind });
   const app = await buildApp({ config, services, serveWeb: true });
   await app.listen({ host: config.host, port: config.port });
-  const telnyxSyncJob = startTelnyxSyncJob({
-    sync: services.telnyx.sync,
-    intervalMinutes: config.telnyx.syncIntervalMinutes,
-    logger: app.log,
-  });
+  const jobs = startJobs(services, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -36,8 +33,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     database,
     url,
     async close() {
-      telnyxSyncJob?.stop();
-      await services.stop();
+      await jobs.stop();
       await app.close();
       await database.close();
     },

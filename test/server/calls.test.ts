@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { abandonedCallsJob } from '../../src/server/jobs/abandoned-calls-job.js';
+import { Scheduler } from '../../src/server/jobs/scheduler.js';
 import { csvField } from '../../src/server/routes/call-csv.js';
 import { startTestApp, type Client, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -42,6 +44,8 @@ function parseCsv(text: string): string[][] {
   if (field || row.length) rows.push([...row, field]);
   return rows;
 }
+
+const silentJobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('csvField', () => {
   it('quotes, doubles quotes and defuses formulas but keeps phone numbers', () => {
@@ -362,19 +366,29 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
     expect((await ca.patch(`/api/calls/${gone.id}`, { outcome: 'failed' })).status).toBe(409);
   });
 
-  it('runs the sweeper on a timer and stops it with the services', async () => {
+  it('runs the sweeper on the job scheduler and stops it with the scheduler', async () => {
     const { id } = await startOutbound(ca, a);
     await t.services.db
       .updateTable('calls')
       .set({ last_seen_at: new Date(Date.now() - 3_600_000).toISOString() })
       .where('id', '=', id)
       .execute();
-    await t.services.calls.stopSweeper();
-    t.services.calls.startSweeper(50);
-    await expect
-      .poll(async () => (await ca.get(`/api/calls/${id}`)).json.outcome, { timeout: 5_000 })
-      .toBe('abandoned');
-    await t.services.calls.stopSweeper();
+    const scheduler = new Scheduler(silentJobLogger);
+    scheduler.start([
+      abandonedCallsJob({
+        calls: t.services.calls,
+        abandonTimeoutMs: t.services.config.callAbandonTimeoutMs,
+        logger: silentJobLogger,
+        everySeconds: 1,
+      }),
+    ]);
+    try {
+      await expect
+        .poll(async () => (await ca.get(`/api/calls/${id}`)).json.outcome, { timeout: 5_000 })
+        .toBe('abandoned');
+    } finally {
+      await scheduler.stop();
+    }
   });
 
   describe('history', () => {

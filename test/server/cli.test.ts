@@ -72,7 +72,6 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind });
   });
   afterAll(async () => {
-    await services.stop();
     await database.drop();
   });
 
@@ -134,7 +133,7 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     expect(report.users).toHaveLength(1);
     const [agent1] = report.users;
     expect(agent1!.user.email).toBe(DEMO_USERS.agent1.email);
-    const user = await services.users.findByEmail(DEMO_USERS.agent1.email);
+    const user = await services.repos.users.findByEmail(DEMO_USERS.agent1.email);
     const expected = await services.connections.listForUser(user!);
     expect({ ...agent1!.api, fetchedAt: '' }).toEqual({ ...expected, fetchedAt: '' });
     // The inactive and pending trunks are reported although the API hides them.
@@ -163,7 +162,7 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    const user = await services.users.findByEmail('new.agent@example.com');
+    const user = await services.repos.users.findByEmail('new.agent@example.com');
     expect(user).toMatchObject({ name: 'New Agent', role: 'agent', status: 'active' });
     expect(await argon2Hasher.verify(user!.password_hash, 'long-enough-pass')).toBe(true);
 
@@ -192,12 +191,11 @@ describe('dialer CLI usage and configuration errors', () => {
       config: database.config,
       db: database.handle.db,
       databaseKind: 'sqlite',
-      hasher: plainTestHasher,
+      overrides: { hasher: plainTestHasher },
     });
     await seedDemo(services);
   });
   afterAll(async () => {
-    await services.stop();
     await database.drop();
   });
 
@@ -246,7 +244,7 @@ describe('dialer CLI usage and configuration errors', () => {
     const missingPassword = await runCli(database, ['user', 'create', '--email', 'a@b.io', '--name', 'A']);
     expect(missingPassword.code).toBe(2);
     expect(missingPassword.stderr).toContain('DIALER_USER_PASSWORD');
-    expect(await services.users.findByEmail('a@b.io')).toBeUndefined();
+    expect(await services.repos.users.findByEmail('a@b.io')).toBeUndefined();
   });
 
   it('lists every bad configuration key and exits 2 without a stack trace', async () => {

@@ -39,8 +39,12 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     });
     const handle = openDatabase(config.database);
     cleanups.push(() => handle.close());
-    const services = createServices({ config, db: handle.db, databaseKind: kind, hasher: plainTestHasher });
-    cleanups.push(() => services.stop());
+    const services = createServices({
+      config,
+      db: handle.db,
+      databaseKind: kind,
+      overrides: { hasher: plainTestHasher },
+    });
     return { handle, services };
   }
 

@@ -36,7 +36,7 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
       config: database.config,
       db: database.handle.db,
       databaseKind: kind,
-      hasher: plainTestHasher,
+      overrides: { hasher: plainTestHasher },
     });
     app = await buildApp({
       config: database.config,
@@ -49,7 +49,6 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
     await addUser(services, { email: 'agent@example.com' });
   });
   afterAll(async () => {
-    await services.stop();
     await app.close();
     await database.drop();
   });

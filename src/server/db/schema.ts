@@ -125,6 +125,20 @@ export interface CallsTable {
   jitter_ms: number | null;
   packet_loss_pct: number | null;
   rtt_ms: number | null;
+  /** Outbound: when the INVITE left; inbound: when it arrived (0006). */
+  invite_at: string | null;
+  /** First provisional response (18x): post-dial delay = progress_at - invite_at (0006). */
+  progress_at: string | null;
+  /** 'local' | 'remote' | 'system' (0006). */
+  ended_by: string | null;
+  /** Network interruptions the call lived through (0006). */
+  interruptions: Generated<number>;
+  /** Inbound STIR/SHAKEN: 'verified' | 'not_verified' | 'failed' (0006). */
+  caller_verification: string | null;
+  /** 0/1 (0006). */
+  is_emergency: Generated<number>;
+  /** Failover: the attempt this call retried (0006). */
+  retry_of_call_id: string | null;
   last_seen_at: string;
   created_at: string;
   updated_at: string;

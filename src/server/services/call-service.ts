@@ -140,6 +140,14 @@ export class CallService {
       }
     }
 
+    let retryOf: string | null = null;
+    if (input.retryOfCallId) {
+      // Only one's own earlier attempt can be linked (someone else's id is "not found").
+      const first = await this.calls.findById(input.retryOfCallId);
+      if (!first || first.user_id !== actor.id) throw new NotFoundError('Call to retry');
+      retryOf = first.id;
+    }
+
     const now = this.now().toISOString();
     const row: CallRow = {
       id: crypto.randomUUID(),
@@ -161,6 +169,13 @@ export class CallService {
       jitter_ms: null,
       packet_loss_pct: null,
       rtt_ms: null,
+      invite_at: input.inviteAt ?? (input.direction === 'outbound' ? now : null),
+      progress_at: null,
+      ended_by: null,
+      interruptions: 0,
+      caller_verification: input.direction === 'inbound' ? (input.callerVerification ?? null) : null,
+      is_emergency: 0,
+      retry_of_call_id: retryOf,
       last_seen_at: now,
       created_at: now,
       updated_at: now,
@@ -276,6 +291,7 @@ export class CallService {
           ended_at: c.last_seen_at,
           duration_seconds: durationSeconds(c.answered_at, c.last_seen_at),
           hangup_cause: `The browser stopped reporting this call (no heartbeat for ${seconds} s)`,
+          ended_by: 'system',
           updated_at: now.toISOString(),
         });
         if (ok) closed++;
@@ -298,6 +314,14 @@ export class CallService {
     if (input.hangupCause !== undefined) patch.hangup_cause = input.hangupCause;
     if (input.sipCode !== undefined) patch.sip_code = input.sipCode;
     if (input.sipCallId !== undefined) patch.sip_call_id = input.sipCallId;
+    if (input.inviteAt !== undefined) patch.invite_at = input.inviteAt;
+    if (input.progressAt !== undefined) patch.progress_at = input.progressAt;
+    if (input.endedBy !== undefined) patch.ended_by = input.endedBy;
+    // A count that only goes up: a late or repeated report never lowers it.
+    if (input.interruptions !== undefined && input.interruptions > current.interruptions) {
+      patch.interruptions = input.interruptions;
+    }
+    if (input.callerVerification !== undefined) patch.caller_verification = input.callerVerification;
     if (input.quality !== undefined) {
       const q = input.quality;
       if (q === null)

@@ -4,7 +4,7 @@
  * shapes the phone sends are in call-api.ts.
  */
 import { z } from 'zod';
-import { CALL_DIRECTIONS, CALL_OUTCOMES } from '../domain.js';
+import { CALLER_VERIFICATIONS, CALL_DIRECTIONS, CALL_ENDED_BY, CALL_OUTCOMES } from '../domain.js';
 import { ID_PATTERN } from '../value-rules.js';
 import { e164, isoBound, isoDateTimeUtc, stripNumberFormatting } from './common.js';
 
@@ -24,6 +24,10 @@ const bound = (what: 'from' | 'to') =>
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+const callerVerification = z.enum(CALLER_VERIFICATIONS, {
+  error: `callerVerification must be one of ${CALLER_VERIFICATIONS.join(', ')}`,
+});
+
 /** What an outbound call's dialled number may be once formatting is stripped. */
 const DIALLED = /^\+?[0-9*#]{1,32}$/;
 
@@ -40,6 +44,12 @@ export const startCallBody = z
       .refine((v) => !CONTROL.test(v), 'remoteNumber contains control characters'),
     direction: z.enum(CALL_DIRECTIONS, { error: 'direction must be "outbound" or "inbound"' }),
     sipCallId: z.string().trim().min(1).max(256).nullish(),
+    /** Outbound: when the INVITE left (defaults to the server's time of the request); inbound: when it arrived. */
+    inviteAt: dateTime('inviteAt').nullish(),
+    /** Inbound: the caller's STIR/SHAKEN verification, when the carrier sent one. */
+    callerVerification: callerVerification.nullish(),
+    /** Failover: the id of this user's earlier attempt that this call retries. */
+    retryOfCallId: id('retryOfCallId').nullish(),
   })
   .transform((b, ctx) => {
     if (b.direction === 'outbound') {
@@ -77,8 +87,20 @@ export const updateCallBody = z.strictObject({
     .enum(CALL_OUTCOMES, { error: `outcome must be one of ${CALL_OUTCOMES.join(', ')}` })
     .refine((o) => o !== 'abandoned', 'outcome "abandoned" is set by the server only')
     .optional(),
+  inviteAt: dateTime('inviteAt').nullish(),
+  /** The first provisional response (18x): post-dial delay = progressAt - inviteAt. */
+  progressAt: dateTime('progressAt').nullish(),
   answeredAt: dateTime('answeredAt').nullish(),
   endedAt: dateTime('endedAt').nullish(),
+  endedBy: z.enum(CALL_ENDED_BY, { error: `endedBy must be one of ${CALL_ENDED_BY.join(', ')}` }).nullish(),
+  /** How many network interruptions the call has lived through so far (only ever goes up). */
+  interruptions: z
+    .number({ error: 'interruptions must be a number' })
+    .int('interruptions must be a whole number')
+    .min(0, 'interruptions cannot be negative')
+    .max(10_000, 'interruptions must be at most 10000')
+    .optional(),
+  callerVerification: callerVerification.nullish(),
   hangupCause: z
     .string()
     .trim()

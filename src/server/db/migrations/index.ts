@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_telnyx.js';
 import * as m0003 from './0003_connections_indexes.js';
 import * as m0004 from './0004_connections_revision.js';
+import * as m0006 from './0006_call_signalling.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_telnyx': m0002,
   '0003_connections_indexes': m0003,
   '0004_connections_revision': m0004,
+  '0006_call_signalling': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

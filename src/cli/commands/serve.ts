@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command, output: Output): void {
     )
     .action(async (opts: { seedDemo?: boolean }) => {
       const config = loadConfig();
-      const [{ startServer }, { seedDemo }] = await Promise.all([
+      const [{ startServer }, { seedDemo, formatDemoLogins }] = await Promise.all([
         import('../../server/main.js'),
         import('../../server/seed/demo-seed.js'),
       ]);
@@ -36,7 +36,7 @@ export function registerServeCommand(program: Command, output: Output): void {
       output.out(`Dialer is listening on ${server.url} (database: ${describeDatabase(config)})`);
       if (opts.seedDemo || config.seedDemo) {
         const result = await seedDemo(server.services);
-        printSeedResult(output, result);
+        printSeedResult(output, result, formatDemoLogins());
         output.out(`Open ${server.url} and log in with one of the demo accounts above.`);
       }
     });

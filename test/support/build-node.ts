@@ -30,6 +30,8 @@ export function nodeBuildIsStale(): boolean {
 
 export default async function setup(): Promise<void> {
   if (!nodeBuildIsStale()) return;
-  process.stderr.write('building dist/node for the tests that run the compiled `dialer` (npm run build:node)\n');
+  process.stderr.write(
+    'building dist/node for the tests that run the compiled `dialer` (npm run build:node)\n',
+  );
   await build({ ...nodeBuild, cwd: ROOT, logLevel: 'warn' });
 }

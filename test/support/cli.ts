@@ -6,6 +6,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import type { TestDatabase } from './databases.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,4 +67,120 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   if (child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** A `dialer serve` child process: its URL, everything it printed, and ways to wait on it. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** The dialer process (signal this one). */
+  pid: number;
+  url: string;
+  /** stdout and stderr, line by line, in arrival order. */
+  lines: string[];
+  /** Log lines (JSON, as the server writes them when stdout is not a terminal). */
+  logs(): { msg?: string; level?: number; [key: string]: unknown }[];
+  waitForLine(match: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGKILL if it is still running (cleanup after a failed test). */
+  kill(): Promise<void>;
+}
+
+/** util-linux `script` gives the child a pseudo-terminal; the shell prints its pid, then becomes `dialer`. */
+function spawnOnTerminal(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+  const command = ['exec', process.execPath, DIALER_BIN, ...args].map(quote).join(' ');
+  return spawn('script', ['-qefc', `echo "dialer-pid $$"; ${command}`, '/dev/null'], {
+    cwd: ROOT,
+    env: { ...env, SHELL: '/bin/sh' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * Starts the compiled `dialer serve ...args` and resolves once it listens (PORT=0 unless `env` says).
+ * `terminal`: run it on a pseudo-terminal, as a developer does (lines then lose their \r and colours here;
+ * `pid` is the dialer's own, not the `script` wrapper's).
+ */
+export async function startServe(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { terminal?: boolean } = {},
+): Promise<ServeProcess> {
+  const serveEnv = { PORT: '0', ...env };
+  const child = options.terminal
+    ? spawnOnTerminal(['serve', ...args], serveEnv)
+    : spawnDialer(['serve', ...args], serveEnv);
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const collect = (stream: NodeJS.ReadableStream): void => {
+    let rest = '';
+    stream.on('data', (b: Buffer) => {
+      // On a terminal: \r\n line ends and colour codes.
+      const parts = (rest + stripVTControlCharacters(b.toString()).replace(/\r/g, '')).split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts);
+      for (const w of waiters) w();
+    });
+  };
+  collect(child.stdout!);
+  collect(child.stderr!);
+  const ended = exited(child);
+  const waitForLine = (match: RegExp, timeoutMs = 30_000): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const line = lines.find((l) => match.test(l));
+        if (line === undefined) return false;
+        cleanup();
+        resolve(line);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no line matching ${String(match)} within ${timeoutMs} ms:\n${lines.join('\n')}`));
+      }, timeoutMs);
+      const onEnd = (): void => {
+        if (!check()) {
+          cleanup();
+          reject(new Error(`dialer serve ended before printing ${String(match)}:\n${lines.join('\n')}`));
+        }
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+      };
+      const waiter = (): void => void check();
+      if (check()) return;
+      waiters.add(waiter);
+      void ended.then(onEnd);
+    });
+  const listening = await waitForLine(/^Dialer is listening on (\S+)/);
+  const url = /^Dialer is listening on (\S+)/.exec(listening)![1]!;
+  const pid = options.terminal
+    ? Number(/^dialer-pid (\d+)/.exec(await waitForLine(/^dialer-pid \d+/))![1])
+    : child.pid!;
+  return {
+    child,
+    pid,
+    url,
+    lines,
+    logs: () =>
+      lines.flatMap((l) => {
+        if (!l.startsWith('{')) return [];
+        try {
+          return [JSON.parse(l) as { msg?: string; level?: number }];
+        } catch {
+          return [];
+        }
+      }),
+    waitForLine,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      child.kill('SIGKILL');
+      await ended;
+    },
+  };
 }

@@ -28,7 +28,8 @@ export function nodeBuildIsStale(): boolean {
   return INPUTS.some((input) => newestMtime(path.join(ROOT, input)) > built);
 }
 
-export default async function setup(): Promise<void> {
+/** Rebuilds dist/node when stale (vitest calls this once per run; `npm run bench` too). */
+export default async function buildNodeIfStale(): Promise<void> {
   if (!nodeBuildIsStale()) return;
   process.stderr.write(
     'building dist/node for the tests that run the compiled `dialer` (npm run build:node)\n',

@@ -2,12 +2,16 @@
  * The `dialer` CLI as a user runs it: the compiled bin (bin/dialer.js) in a child process with DATABASE_URL
  * and DATA_DIR pointing at a test database, checked by its exit code and output.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/server/container.js';
 import { DEMO_USERS, seedDemo } from '../../src/server/seed/demo-seed.js';
 import { plainTestHasher } from '../support/app.js';
 import { argon2Hasher } from '../../src/server/repositories/password-hasher.js';
-import { cliEnv, runDialer, type CliResult } from '../support/cli.js';
+import { DIALER_BIN, cliEnv, runDialer, type CliResult } from '../support/cli.js';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 function runCli(
@@ -226,6 +230,35 @@ describe('dialer CLI usage and configuration errors', () => {
     const res = await runCli(database, ['test-sip-trunk']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--test-db-connections');
+  });
+
+  it('lists every command in --help', async () => {
+    const res = await runCli(database, ['--help']);
+    expect(res.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'seed', 'user', 'test-sip-trunk', 'sync', 'backup'])
+      expect(res.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('says how to build when the compiled CLI is missing', async () => {
+    // The bin as shipped, in a checkout that has not been built.
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-unbuilt-'));
+    try {
+      fs.mkdirSync(path.join(checkout, 'bin'));
+      fs.copyFileSync(DIALER_BIN, path.join(checkout, 'bin/dialer.js'));
+      const res = await new Promise<CliResult>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(checkout, 'bin/dialer.js'), '--help'],
+          (error, stdout, stderr) =>
+            resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+        ),
+      );
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('dialer has not been built');
+      expect(res.stderr).toContain('npm run build');
+    } finally {
+      fs.rmSync(checkout, { recursive: true, force: true });
+    }
   });
 
   it('reports a migrated database as up to date', async () => {

@@ -45,6 +45,7 @@ const schema = z.object({
   WEB_DIST_DIR: z.string().optional(),
   SEED_DEMO: bool.default(false),
   CONNECTIONS_CACHE: z.enum(['on', 'off']).default('on'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -76,6 +77,8 @@ export interface Config {
   seedDemo: boolean;
   /** Cache each user's connections list JSON in memory, validated by the database's revision per request. */
   connectionsCache: boolean;
+  /** On SIGTERM/SIGINT, how long requests in flight may take before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -143,5 +146,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? 'dist/web'),
     seedDemo: e.SEED_DEMO,
     connectionsCache: e.CONNECTIONS_CACHE === 'on',
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   });
 }

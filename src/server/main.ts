@@ -22,6 +22,13 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
   await migrateToLatest(database.db);
   const services = createServices({ config, db: database.db, databaseKind: database.kind });
   const app = await buildApp({ config, services, serveWeb: true });
+  // While shutting down, every answer tells the client not to reuse its connection, so the connection of
+  // a request that was in flight closes with its response instead of holding the shutdown open.
+  let draining = false;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   await app.listen({ host: config.host, port: config.port });
   const jobs = startJobs(services, app.log);
   const address = app.server.address();
@@ -32,10 +39,18 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     services,
     database,
     url,
+    /**
+     * Graceful stop, in the order that loses nothing: no new job runs; no new connections, while the
+     * requests in flight finish (Fastify answers 503 to new requests on kept-alive connections, then
+     * closes them); then the background timers and the database those requests were using.
+     */
     async close() {
+      draining = true;
       await jobs.stop();
       await app.close();
+      app.log.info('HTTP server closed: no new connections, requests in flight finished');
       await database.close();
+      app.log.info('background jobs stopped, database closed');
     },
   };
 }

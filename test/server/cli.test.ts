@@ -1,57 +1,25 @@
 /**
- * The `dialer` CLI as a user runs it: a child process with DATABASE_URL and DATA_DIR pointing at a test
- * database, checked by its exit code and output.
+ * The `dialer` CLI as a user runs it: the compiled bin (bin/dialer.js) in a child process with DATABASE_URL
+ * and DATA_DIR pointing at a test database, checked by its exit code and output.
  */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/server/container.js';
 import { DEMO_USERS, seedDemo } from '../../src/server/seed/demo-seed.js';
 import { plainTestHasher } from '../support/app.js';
 import { argon2Hasher } from '../../src/server/repositories/password-hasher.js';
+import { DIALER_BIN, cliEnv, runDialer, type CliResult } from '../support/cli.js';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function databaseUrl(database: TestDatabase): string {
-  const d = database.config.database;
-  return d.kind === 'sqlite' ? `sqlite:${d.file}` : d.url;
-}
 
 function runCli(
   database: TestDatabase,
   args: string[],
   env: Record<string, string> = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATA_DIR: database.dataDir,
-          DATABASE_URL: databaseUrl(database),
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+): Promise<CliResult> {
+  return runDialer(args, cliEnv(database, env));
 }
 
 async function snapshot(services: Services): Promise<Record<string, string[]>> {
@@ -252,7 +220,7 @@ describe('dialer CLI usage and configuration errors', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('PORT');
     expect(res.stderr).toContain('LOG_LEVEL');
-    expect(res.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(res.stderr).not.toMatch(/^\s+at /m); // no stack frame, whether from src/ or dist/
   });
 
   it('exits 2 on an unknown command or a missing test name', async () => {
@@ -260,6 +228,35 @@ describe('dialer CLI usage and configuration errors', () => {
     const res = await runCli(database, ['test-sip-trunk']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--test-db-connections');
+  });
+
+  it('lists every command in --help', async () => {
+    const res = await runCli(database, ['--help']);
+    expect(res.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'seed', 'user', 'test-sip-trunk', 'sync', 'backup'])
+      expect(res.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('says how to build when the compiled CLI is missing', async () => {
+    // The bin as shipped, in a checkout that has not been built.
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-unbuilt-'));
+    try {
+      fs.mkdirSync(path.join(checkout, 'bin'));
+      fs.copyFileSync(DIALER_BIN, path.join(checkout, 'bin/dialer.js'));
+      const res = await new Promise<CliResult>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(checkout, 'bin/dialer.js'), '--help'],
+          (error, stdout, stderr) =>
+            resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+        ),
+      );
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('dialer has not been built');
+      expect(res.stderr).toContain('npm run build');
+    } finally {
+      fs.rmSync(checkout, { recursive: true, force: true });
+    }
   });
 
   it('reports a migrated database as up to date', async () => {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { formatDemoLogins, seedDemo, type SeedDemoResult } from '../../server/seed/demo-seed.js';
+import type { SeedDemoResult } from '../../server/seed/demo-seed.js';
 import { describeDatabase, withContext } from '../context.js';
 import type { Output } from '../output.js';
 
-export function printSeedResult(output: Output, result: SeedDemoResult): void {
+/** `logins`: formatDemoLogins() of the demo seed (passed in so this module stays light for `--help`). */
+export function printSeedResult(output: Output, result: SeedDemoResult, logins: string[]): void {
   const kinds = ['users', 'trunks', 'numbers', 'assignments'] as const;
   const summary = kinds
     .map(
@@ -15,7 +16,7 @@ export function printSeedResult(output: Output, result: SeedDemoResult): void {
     result.noChanges ? 'Demo data already in place (nothing changed).' : `Demo data written: ${summary}.`,
   );
   output.out('Demo logins (demo only, never use these passwords in production):');
-  for (const line of formatDemoLogins()) output.out(line);
+  for (const line of logins) output.out(line);
 }
 
 export function registerSeedCommand(program: Command, output: Output): void {
@@ -27,13 +28,14 @@ export function registerSeedCommand(program: Command, output: Output): void {
     .option('--sip-ws-server <url>', 'WebSocket server of the demo SIP trunks (default ws://127.0.0.1:5066)')
     .option('--sip-domain <domain>', 'SIP domain of the demo SIP trunks (default dialer.local)')
     .action(async (opts: { sipWsServer?: string; sipDomain?: string }) => {
+      const { formatDemoLogins, seedDemo } = await import('../../server/seed/demo-seed.js');
       await withContext(async (ctx) => {
         output.out(`Seeding ${describeDatabase(ctx.config)}`);
         const result = await seedDemo(ctx.services, {
           sipWsServer: opts.sipWsServer,
           sipDomain: opts.sipDomain,
         });
-        printSeedResult(output, result);
+        printSeedResult(output, result, formatDemoLogins());
       });
     });
 }

@@ -4,7 +4,6 @@
  * `dialer sync runs`: the latest sync runs.
  * Thin over TelnyxSyncService, the same service the admin API and the background job use.
  */
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DomainError } from '../../shared/errors.js';
 import type { DriftReportDto, SyncCounts, SyncRunDto } from '../../shared/telnyx.js';
@@ -74,17 +73,18 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps | O
           if (!user) throw new UsageError(`No user with email ${opts.owner}`);
           ownerId = user.id;
         }
-        const bar =
-          opts.progress && process.stderr.isTTY
-            ? new cliProgress.SingleBar(
-                {
-                  stream: process.stderr,
-                  format: 'Telnyx sync [{bar}] {value}/{total} pages | {phase} | {numbers} numbers',
-                  hideCursor: true,
-                },
-                cliProgress.Presets.shades_classic,
-              )
-            : null;
+        const cliProgress =
+          opts.progress && process.stderr.isTTY ? (await import('cli-progress')).default : null;
+        const bar = cliProgress
+          ? new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'Telnyx sync [{bar}] {value}/{total} pages | {phase} | {numbers} numbers',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
         let started = false;
         let run: SyncRunDto;
         try {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type LogEvent } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -49,12 +49,17 @@ export function openDatabase(
   // trunk_phone_numbers for GET /api/connections (random_page_cost=1.1 fixed that); the covering indexes of
   // migration 0003 make the index plan the cheaper one under the defaults too (measured: ~17-21 ms -> ~3-5 ms),
   // so the server works the same on a PostgreSQL whose settings it does not control.
-  const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
-  // An idle client can be cut by the server (restart, admin termination); pg then emits 'error' on the
-  // pool, which would crash the process if unhandled. The pool drops that client and opens a new one.
-  pool.on('error', (err) => {
-    options.onPoolError?.(err);
-  });
+  // pg is loaded with the first query, so SQLite deployments and CLI commands never pay for it.
+  const pool = async (): Promise<pg.Pool> => {
+    const { default: pgModule } = await import('pg');
+    const created = new pgModule.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
+    // An idle client can be cut by the server (restart, admin termination); pg then emits 'error' on the
+    // pool, which would crash the process if unhandled. The pool drops that client and opens a new one.
+    created.on('error', (err) => {
+      options.onPoolError?.(err);
+    });
+    return created;
+  };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }

@@ -105,10 +105,24 @@ export default tseslint.config(
   {
     files: ['src/web/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: banImports(
-      [...nodeBuiltins, '**/server/**', '**/cli/**', 'jssip', '@telnyx/webrtc'],
-      'the page talks to the softphone interface, never to a SIP library or the server code',
-    ),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, '**/server/**', '**/cli/**', 'jssip', '@telnyx/webrtc'],
+              message: 'the page talks to the softphone interface, never to a SIP library or the server code',
+            },
+            {
+              // The phone's public surface is its index; adapters load lazily through createSoftphone().
+              group: ['**/phone/**', '!**/phone/index.js'],
+              message: 'import the phone only from src/phone/index.ts (its public surface)',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{ts,js,mjs}', '*.config.{ts,js}', 'bin/*.js'],

@@ -12,6 +12,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'server',
+          // Tests that start `dialer` run the compiled CLI; this rebuilds dist/node when it is stale.
+          globalSetup: ['test/support/build-node.ts'],
           include: [
             'test/server/**/*.test.ts',
             'test/phone/**/*.test.ts',

@@ -175,7 +175,7 @@ async function measureLists(kind: DatabaseKind): Promise<Record<string, unknown>
   });
   try {
     const hash = await plainTestHasher.hash('bench-password');
-    await app.services.users.create({
+    await app.services.repos.users.create({
       email: 'admin@example.com',
       name: 'A',
       passwordHash: hash,
@@ -183,7 +183,7 @@ async function measureLists(kind: DatabaseKind): Promise<Record<string, unknown>
       status: 'active',
       defaultCountry: 'US',
     });
-    const agent = await app.services.users.create({
+    const agent = await app.services.repos.users.create({
       email: 'agent@example.com',
       name: 'B',
       passwordHash: hash,

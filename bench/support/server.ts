@@ -80,8 +80,6 @@ const shutdown = async (): Promise<void> => {
   await bare.close();
   await app.close();
   await uncachedApp.close();
-  await services.stop();
-  await uncachedServices.stop();
   await database.close();
   process.exit(0);
 };

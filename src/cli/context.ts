@@ -16,8 +16,10 @@ export interface CliContext {
 export async function openContext(options: { config?: Config; migrate?: boolean } = {}): Promise<CliContext> {
   const config = options.config ?? loadConfig();
   // Loaded on demand so `--help` and input mistakes answer at once, without loading the whole server.
-  const { migrateToLatest, openDatabase } = await import('../server/db/database.js');
-  const { createServices } = await import('../server/container.js');
+  const [{ migrateToLatest, openDatabase }, { createServices }] = await Promise.all([
+    import('../server/db/database.js'),
+    import('../server/container.js'),
+  ]);
   const database = openDatabase(config.database);
   try {
     const applied = options.migrate === false ? [] : await migrateToLatest(database.db);
@@ -27,7 +29,6 @@ export async function openContext(options: { config?: Config; migrate?: boolean 
       services,
       applied,
       async close() {
-        await services.stop();
         await database.close();
       },
     };

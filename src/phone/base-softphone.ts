@@ -1,24 +1,32 @@
 /**
- * What every adapter shares: validation, the line state, Call objects, events, quality polling,
+ * What every adapter shares: validation, the registration, Call objects, events, quality polling,
  * ringtone and the remote audio element. Adapters implement only the provider-specific `do*` hooks.
+ *
+ * A little over 400 lines because it is the whole Softphone contract in one place (public API, the
+ * hooks, the CallOwner side every Call calls back into), in sections; the remote audio element
+ * (remote-audio.ts), the state machines (call-state.ts) and the helpers (phone-helpers.ts) are apart.
  */
 import type { Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
+import { isE164 } from '../shared/value-rules.js';
 import {
-  nextState,
+  canChangeRegistration,
+  lineStateOf,
   type CallEnd,
   type CallEvent,
   type CallState,
+  type LineState,
   type RegistrationState,
 } from './call-state.js';
 import { CallImpl, type CallInit, type CallOwner } from './call.js';
 import { TypedEmitter } from './emitter.js';
+import { PhoneErrorCode, PhoneErrorException } from './errors.js';
+import { consoleLogger, type PhoneLogger } from './logger.js';
 import { EMPTY_QUALITY, qualityOf, type CallQuality } from './quality.js';
+import { RemoteAudio } from './remote-audio.js';
 import { createRingtone, type Ringtone } from './ringtone.js';
 import {
   DTMF_DIGIT,
-  E164,
-  PhoneErrorException,
   type AudioDevices,
   type Call,
   type DialOptions,
@@ -26,13 +34,7 @@ import {
   type SoftphoneEvents,
   type SoftphoneOptions,
 } from './softphone.js';
-import {
-  definedOnly,
-  errorMessage,
-  notRegisteredMessage,
-  sameRegistration,
-  setSink,
-} from './phone-helpers.js';
+import { definedOnly, errorMessage, notRegisteredMessage, sameRegistration } from './phone-helpers.js';
 
 export { errorMessage } from './phone-helpers.js';
 
@@ -48,21 +50,21 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected devices: AudioDevices = {};
   protected readonly options: SoftphoneOptions;
   protected destroyed = false;
+  readonly logger: PhoneLogger;
   private regState: RegistrationState = { status: 'unregistered' };
-  private line: CallState = 'idle';
   private readonly calls = new Map<string, CallImpl>();
   private current: CallImpl | null = null;
   private qualityTimer: ReturnType<typeof setInterval> | null = null;
   private readonly lastQuality = new Map<string, CallQuality>();
   private readonly finalSamples = new Map<string, Promise<CallQuality>>();
   private ringtone: Ringtone | null = null;
-  private audioEl: HTMLAudioElement | null = null;
-  private ownsAudioEl = false;
+  private readonly remoteAudio: RemoteAudio;
 
   constructor(options: SoftphoneOptions = {}) {
     super();
     this.options = options;
-    this.audioEl = options.audioElement ?? null;
+    this.logger = options.logger ?? consoleLogger;
+    this.remoteAudio = new RemoteAudio(options.audioElement ?? null);
   }
 
   // ---- provider hooks -------------------------------------------------------------------------
@@ -94,8 +96,12 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     return this.regState;
   }
 
-  get lineState(): CallState {
-    return this.current?.live ? this.current.state : this.line;
+  get connectionId(): string | null {
+    return this.registration?.connectionId ?? null;
+  }
+
+  get lineState(): LineState {
+    return lineStateOf(this.regState, this.current);
   }
 
   get currentCall(): Call | null {
@@ -106,7 +112,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     this.assertAlive();
     if (reg.provider !== this.provider && this.provider !== 'fake') {
       throw new PhoneErrorException(
-        'PHONE_WRONG_PROVIDER',
+        PhoneErrorCode.WrongProvider,
         `This phone speaks ${this.provider}, not ${reg.provider}.`,
       );
     }
@@ -121,7 +127,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
         } else if (s.status === 'failed' || s.status === 'unregistered') {
           off();
           const reason = s.status === 'failed' ? s.reason : 'Registration was cancelled.';
-          reject(new PhoneErrorException('PHONE_REGISTRATION_FAILED', reason));
+          reject(new PhoneErrorException(PhoneErrorCode.RegistrationFailed, reason));
         }
       });
     });
@@ -148,22 +154,25 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   call(opts: DialOptions): Call {
     this.assertAlive();
     if (!this.registration || this.regState.status !== 'registered') {
-      throw new PhoneErrorException('PHONE_NOT_REGISTERED', notRegisteredMessage(this.regState));
+      throw new PhoneErrorException(PhoneErrorCode.NotRegistered, notRegisteredMessage(this.regState));
     }
-    if (!E164.test(opts.destination)) {
+    if (!isE164(opts.destination)) {
       throw new PhoneErrorException(
-        'PHONE_INVALID_NUMBER',
+        PhoneErrorCode.InvalidNumber,
         `The destination ${opts.destination} is not a valid number.`,
       );
     }
-    if (!E164.test(opts.callerId)) {
+    if (!isE164(opts.callerId)) {
       throw new PhoneErrorException(
-        'PHONE_INVALID_NUMBER',
+        PhoneErrorCode.InvalidNumber,
         `The caller ID ${opts.callerId} is not a valid number.`,
       );
     }
     if (this.current?.live) {
-      throw new PhoneErrorException('PHONE_BUSY_LINE', 'Finish the current call before starting another.');
+      throw new PhoneErrorException(
+        PhoneErrorCode.BusyLine,
+        'Finish the current call before starting another.',
+      );
     }
     const call = this.addCall({
       id: this.newCallId(),
@@ -175,7 +184,12 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.doCall(call, opts);
     } catch (err) {
       this.endCall(call, { cause: 'failed', sipCode: null, by: 'system', reason: errorMessage(err) });
-      this.reportError('PHONE_CALL_FAILED', `The call could not start: ${errorMessage(err)}`, call.id, err);
+      this.reportError(
+        PhoneErrorCode.CallFailed,
+        `The call could not start: ${errorMessage(err)}`,
+        call.id,
+        err,
+      );
     }
     return call;
   }
@@ -249,14 +263,14 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     const call = this.requireCall(callId);
     const d = digit.toUpperCase();
     if (!DTMF_DIGIT.test(d))
-      throw new PhoneErrorException('PHONE_INVALID_DTMF', `"${digit}" is not a keypad digit.`);
+      throw new PhoneErrorException(PhoneErrorCode.InvalidDtmf, `"${digit}" is not a keypad digit.`);
     if (call.state !== 'active' && call.state !== 'early_media') return;
     this.doDtmf(call, d);
   }
 
   async setAudioDevices(devices: AudioDevices): Promise<void> {
     this.devices = { ...this.devices, ...definedOnly(devices) };
-    if (devices.output !== undefined && this.audioEl) await setSink(this.audioEl, devices.output);
+    if (devices.output !== undefined) await this.remoteAudio.setOutput(devices.output);
     if (devices.ringer !== undefined) await this.ringtone?.setSinkId(devices.ringer).catch(() => undefined);
     if (devices.input !== undefined && this.current?.live)
       await this.doSetInputDevice(this.current, devices.input);
@@ -270,36 +284,25 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.destroyed = true;
       this.stopQualityTimer();
       this.stopRinging();
-      if (this.audioEl) this.audioEl.srcObject = null;
-      if (this.ownsAudioEl) this.audioEl?.remove();
-      this.audioEl = null;
+      this.remoteAudio.release();
       this.removeAllListeners();
     }
   }
 
   // ---- for adapters -----------------------------------------------------------------------------
 
-  /** Registration changes drive the line: registering -> ready, failed/unregistered -> idle. */
+  /**
+   * The only way the registration changes: a move the diagram (call-state.ts) does not have, e.g. a
+   * late event of a UA that was already stopped, is logged and ignored.
+   */
   protected setRegistrationState(state: RegistrationState): void {
     const prev = this.regState;
     if (sameRegistration(prev, state)) return;
-    this.regState = state;
-    const event =
-      state.status === 'registering'
-        ? 'register'
-        : state.status === 'registered'
-          ? 'registered'
-          : state.status === 'failed'
-            ? 'registration_failed'
-            : state.status === 'unregistered'
-              ? 'unregister'
-              : null; // reconnecting: the line stays ready so a call in progress can survive
-    if (event) {
-      let next = nextState(this.line, event);
-      // A failure while ready (re-registration refused) drops the line to idle too.
-      if (next === null && event === 'registration_failed') next = nextState(this.line, 'unregister');
-      if (next !== null) this.line = next;
+    if (!canChangeRegistration(prev.status, state.status)) {
+      this.logger.warn('impossible registration change ignored', { from: prev.status, to: state.status });
+      return;
     }
+    this.regState = state;
     this.emit('registrationState', state);
   }
 
@@ -317,7 +320,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.emit('incomingCall', call);
       if (call.live) this.startRinging();
     }
-    this.emit('callState', { call, state: call.state, previous: 'ready' });
+    this.emit('callState', { call, state: call.state, previous: null });
     return call;
   }
 
@@ -334,30 +337,21 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     return call.apply(event);
   }
 
-  protected reportError(code: string, message: string, callId?: string, cause?: unknown): void {
+  protected reportError(code: PhoneErrorCode, message: string, callId?: string, cause?: unknown): void {
     this.emit('error', { code, message, callId, cause });
   }
 
   /** The element that plays remote audio; created on first use in a browser. */
   protected remoteAudioElement(): HTMLAudioElement | null {
-    if (this.audioEl) return this.audioEl;
-    if (typeof document === 'undefined') return null;
-    const el = document.createElement('audio');
-    el.autoplay = true;
-    el.setAttribute('data-phone-remote-audio', '');
-    el.style.display = 'none';
-    document.body.appendChild(el);
-    this.audioEl = el;
-    this.ownsAudioEl = true;
-    if (this.devices.output) void setSink(el, this.devices.output);
-    return el;
+    return this.remoteAudio.element(this.devices.output);
   }
 
   protected attachRemoteStream(stream: MediaStream | null): void {
-    const el = this.remoteAudioElement();
-    if (!el) return;
-    if (el.srcObject !== stream) el.srcObject = stream;
-    if (stream) void el.play().catch(() => undefined);
+    this.remoteAudio.play(stream, this.devices.output);
+  }
+
+  protected override listenerFailed(event: string, err: unknown): void {
+    this.logger.error(`listener for ${event} threw`, { error: err });
   }
 
   protected newCallId(): string {
@@ -400,13 +394,13 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   private requireCall(callId?: string): CallImpl {
     const call = this.findCall(callId);
-    if (!call) throw new PhoneErrorException('PHONE_NO_CALL', 'There is no call.', callId);
+    if (!call) throw new PhoneErrorException(PhoneErrorCode.NoCall, 'There is no call.', callId);
     return call;
   }
 
   private assertAlive(): void {
     if (this.destroyed)
-      throw new PhoneErrorException('PHONE_DESTROYED', 'This phone was shut down; create a new one.');
+      throw new PhoneErrorException(PhoneErrorCode.Destroyed, 'This phone was shut down; create a new one.');
   }
 
   private startQualityTimer(call: CallImpl): void {

@@ -1,41 +1,35 @@
 /**
- * The phone's explicit state machines: one for the line/call, one for the registration.
+ * The phone's explicit state machines, one per fact: the call's state and the registration's. The
+ * line state the page binds its Call button to is not a third machine: {@link lineStateOf} derives it.
  *
- * Line and call states (one guarded {@link transition} changes them; anything else throws):
+ * Call states (one guarded {@link transition} changes them; anything else is refused):
  *
  * ```text
- *  idle ─register─▶ registering ─registered─▶ ready ─dial─▶ dialing ─ringing (180)─┐
- *   ▲                  │ registration_failed    │ │                                 ▼
- *   ├──────────────────┘ unregister             │ └─incoming─────────────────────▶ ringing
- *   └────────────────── unregister ─────────────┘
+ *  (outbound) ─▶ dialing ─ringing (180)─▶ ringing ◀─ (inbound)
  *
  *  dialing | ringing                ─early_media (183+SDP)─▶ early_media
  *  dialing | ringing | early_media  ─answered─▶ active ─hold─▶ held ─unhold─▶ active
- *  dialing | ringing | early_media | active | held ─end(cause)─▶ ended ─reset─▶ ready
+ *  dialing | ringing | early_media | active | held ─end(cause)─▶ ended
  * ```
  *
- * `idle`, `registering` and `ready` describe the line before a call exists; a {@link Call} starts in
- * `dialing` (outbound) or `ringing` (inbound) and finishes in `ended`, with an {@link EndCause} and the
- * SIP code when one is known. `ringing` means "the far end rings" on an outbound call and "our phone
- * rings" on an inbound one; the call's direction says which.
+ * A {@link Call} starts in `dialing` (outbound) or `ringing` (inbound) and finishes in `ended`, with an
+ * {@link EndCause} and the SIP code when one is known. `ringing` means "the far end rings" on an
+ * outbound call and "our phone rings" on an inbound one; the call's direction says which.
  */
+import type { CallDirection } from '../shared/domain.js';
+import { PhoneErrorCode } from './errors.js';
 
-/** Every state the line or a call can be in. */
-export const CALL_STATES = [
-  'idle',
-  'registering',
-  'ready',
-  'dialing',
-  'ringing',
-  'early_media',
-  'active',
-  'held',
-  'ended',
-] as const;
+/** Every state a call can be in. */
+export const CALL_STATES = ['dialing', 'ringing', 'early_media', 'active', 'held', 'ended'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
 /** States in which a call exists and has not ended yet. */
 export const LIVE_CALL_STATES: readonly CallState[] = ['dialing', 'ringing', 'early_media', 'active', 'held'];
+
+/** The state a new call is born in. */
+export function initialCallState(direction: CallDirection): CallState {
+  return direction === 'outbound' ? 'dialing' : 'ringing';
+}
 
 /**
  * Why a call ended, in words a user understands.
@@ -65,36 +59,26 @@ export interface CallEnd {
 }
 
 export type CallEvent =
-  | { type: 'register' }
-  | { type: 'registered' }
-  | { type: 'registration_failed' }
-  | { type: 'unregister' }
-  | { type: 'dial' }
-  | { type: 'incoming' }
   | { type: 'ringing' }
   | { type: 'early_media' }
   | { type: 'answered' }
   | { type: 'hold' }
   | { type: 'unhold' }
-  | { type: 'end'; end: CallEnd }
-  | { type: 'reset' };
+  | { type: 'end'; end: CallEnd };
 export type CallEventType = CallEvent['type'];
 
 /** The whole transition table: state -> event -> next state. Missing entries are impossible moves. */
 const TABLE: Readonly<Record<CallState, Partial<Record<CallEventType, CallState>>>> = {
-  idle: { register: 'registering' },
-  registering: { registered: 'ready', registration_failed: 'idle', unregister: 'idle' },
-  ready: { dial: 'dialing', incoming: 'ringing', unregister: 'idle', register: 'registering' },
   dialing: { ringing: 'ringing', early_media: 'early_media', answered: 'active', end: 'ended' },
   ringing: { early_media: 'early_media', answered: 'active', end: 'ended' },
   early_media: { answered: 'active', end: 'ended' },
   active: { hold: 'held', end: 'ended' },
   held: { unhold: 'active', end: 'ended' },
-  ended: { reset: 'ready' },
+  ended: {},
 };
 
 export class InvalidTransitionError extends Error {
-  readonly code = 'PHONE_INVALID_TRANSITION';
+  readonly code = PhoneErrorCode.InvalidTransition;
   constructor(
     readonly from: CallState,
     readonly event: CallEventType,
@@ -113,7 +97,7 @@ export function canTransition(from: CallState, event: CallEventType): boolean {
   return nextState(from, event) !== null;
 }
 
-/** The only way to change a state. Throws {@link InvalidTransitionError} on an impossible move. */
+/** The only way to change a call's state. Throws {@link InvalidTransitionError} on an impossible move. */
 export function transition(from: CallState, event: CallEvent | CallEventType): CallState {
   const type = typeof event === 'string' ? event : event.type;
   const to = nextState(from, type);
@@ -183,7 +167,7 @@ export function outcomeOf(
 }
 
 /**
- * Registration of the line with the provider.
+ * Registration of the line with the provider: the one source of truth for "can this phone call".
  *
  * ```text
  * unregistered ─▶ registering ─▶ registered ─(socket lost)─▶ reconnecting(attempt, nextRetryInMs)
@@ -191,6 +175,9 @@ export function outcomeOf(
  *       │              ▼  └──────────── re-registered ─────────────┘    │ gave up / rejected
  *       └──────── failed(reason) ◀──────────────────────────────────────┘
  * ```
+ *
+ * `failed` is not always final: after a transport error the SIP stack keeps retrying, so `failed` may
+ * still move to `reconnecting` or `registered`. Any state may go back to `unregistered` (unregister()).
  */
 export type RegistrationState =
   | { status: 'unregistered' }
@@ -199,3 +186,40 @@ export type RegistrationState =
   | { status: 'failed'; reason: string; sipCode: number | null }
   | { status: 'reconnecting'; attempt: number; nextRetryInMs: number };
 export type RegistrationStatus = RegistrationState['status'];
+
+/** The registration moves the diagram allows (a repeated status with new details counts as a move). */
+const REGISTRATION_MOVES: Readonly<Record<RegistrationStatus, readonly RegistrationStatus[]>> = {
+  unregistered: ['registering'],
+  registering: ['registered', 'failed', 'reconnecting', 'unregistered'],
+  registered: ['reconnecting', 'failed', 'unregistered'],
+  reconnecting: ['reconnecting', 'registered', 'failed', 'unregistered'],
+  failed: ['failed', 'registering', 'reconnecting', 'registered', 'unregistered'],
+};
+
+export function canChangeRegistration(from: RegistrationStatus, to: RegistrationStatus): boolean {
+  return REGISTRATION_MOVES[from].includes(to);
+}
+
+/**
+ * What the line is doing, for the page's Call button: the current call's state while one is live,
+ * else `ready` (registered, or reconnecting: a call in progress survives a reconnect), `registering`,
+ * or `idle` (unregistered or failed). Derived every time, never stored.
+ */
+export type LineState = 'idle' | 'registering' | 'ready' | CallState;
+
+export function lineStateOf(
+  registration: RegistrationState,
+  call: { readonly state: CallState } | null,
+): LineState {
+  if (call && LIVE_CALL_STATES.includes(call.state)) return call.state;
+  switch (registration.status) {
+    case 'registered':
+    case 'reconnecting':
+      return 'ready';
+    case 'registering':
+      return 'registering';
+    case 'unregistered':
+    case 'failed':
+      return 'idle';
+  }
+}

@@ -1,14 +1,15 @@
-/** The one Call implementation shared by every adapter: state changes go through `transition()`. */
+/** The one Call implementation shared by every adapter: state changes go through the transition table. */
 import type { CallDirection } from '../shared/domain.js';
 import {
-  InvalidTransitionError,
   LIVE_CALL_STATES,
-  transition,
+  initialCallState,
+  nextState,
   type CallEnd,
   type CallEvent,
   type CallState,
   type EndCause,
 } from './call-state.js';
+import type { PhoneLogger } from './logger.js';
 import type { CallQuality } from './quality.js';
 import type { Call } from './softphone.js';
 
@@ -24,6 +25,7 @@ export interface CallOwner {
   sendDtmf(digit: string, callId?: string): void;
   qualityOfCall(callId: string): Promise<CallQuality>;
   onCallStateChanged(call: CallImpl, previous: CallState): void;
+  readonly logger: PhoneLogger;
 }
 
 export interface CallInit {
@@ -48,6 +50,8 @@ export class CallImpl implements Call {
   endedAt: Date | null = null;
   /** The states this call went through, in order (for tests and call records). */
   readonly history: CallState[] = [];
+  /** Events this call has taken, so a provider repeating one is told apart from an impossible move. */
+  private readonly applied = new Set<CallEvent['type']>();
 
   constructor(
     private readonly owner: CallOwner,
@@ -58,8 +62,7 @@ export class CallImpl implements Call {
     this.remoteNumber = init.remoteNumber;
     this.remoteName = init.remoteName ?? null;
     this.callerId = init.callerId ?? null;
-    // A call is born from the line's `ready` state by `dial` or `incoming`.
-    this.state = transition('ready', init.direction === 'outbound' ? 'dial' : 'incoming');
+    this.state = initialCallState(init.direction);
     this.history.push(this.state);
   }
 
@@ -76,17 +79,19 @@ export class CallImpl implements Call {
   }
 
   /**
-   * Apply a provider event. Providers repeat and reorder events (a late 180 after a 183, a second BYE);
-   * those are impossible moves for the machine and are ignored here, returning false.
+   * Apply a provider event through the call's transition table. Providers repeat and reorder events
+   * (JsSIP's `accepted` then `confirmed`, a second BYE, a late 180 after a 183): the move is refused,
+   * logged (a repeat at debug level, anything else as a warning), and false is returned.
    */
   apply(event: CallEvent): boolean {
-    let next: CallState;
-    try {
-      next = transition(this.state, event);
-    } catch (err) {
-      if (err instanceof InvalidTransitionError) return false;
-      throw err;
+    const next = nextState(this.state, event.type);
+    if (next === null) {
+      const details = { callId: this.id, from: this.state, event: event.type };
+      if (this.applied.has(event.type)) this.owner.logger.debug('repeated call event ignored', details);
+      else this.owner.logger.warn('impossible call transition ignored', details);
+      return false;
     }
+    this.applied.add(event.type);
     const previous = this.state;
     this.state = next;
     this.history.push(next);

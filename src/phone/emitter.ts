@@ -35,9 +35,14 @@ export class TypedEmitter<Events extends object> {
       try {
         (listener as Listener<Events[K]>)(payload);
       } catch (err) {
-        console.error(`[phone] listener for ${String(event)} threw`, err);
+        this.listenerFailed(String(event), err);
       }
     }
+  }
+
+  /** Where a throwing listener is reported (subclasses route it to their logger). */
+  protected listenerFailed(event: string, err: unknown): void {
+    console.error(`[phone] listener for ${event} threw`, err);
   }
 
   removeAllListeners(): void {

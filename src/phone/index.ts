@@ -1,4 +1,7 @@
-/** Public surface of the softphone for the page. Adapters are not exported: use createSoftphone(). */
+/**
+ * Public surface of the softphone: the only module the page imports (lint enforces it). Adapters are
+ * not exported: createSoftphone() loads the one a connection needs on demand.
+ */
 export { createSoftphone, type SoftphoneKind } from './create-softphone.js';
 export type {
   AudioDevices,
@@ -10,14 +13,24 @@ export type {
   CallStateEvent,
   DialOptions,
   EndCause,
-  PhoneError,
+  LineState,
+  PhoneLogger,
   RegistrationState,
   Softphone,
   SoftphoneEvents,
   SoftphoneOptions,
 } from './softphone.js';
-export { PhoneErrorException, E164, DTMF_DIGIT } from './softphone.js';
-export { CALL_STATES, END_CAUSES, describeEnd, outcomeOf, canTransition } from './call-state.js';
+export { DTMF_DIGIT } from './softphone.js';
+export { PhoneErrorCode, PhoneErrorException, type PhoneError } from './errors.js';
+export {
+  CALL_STATES,
+  END_CAUSES,
+  LIVE_CALL_STATES,
+  describeEnd,
+  outcomeOf,
+  canTransition,
+  lineStateOf,
+} from './call-state.js';
 export {
   createRingtone,
   listAudioDevices,

@@ -1,4 +1,4 @@
-/** Small helpers of the base softphone: messages, device ids, audio output. */
+/** Small helpers of the base softphone and the adapters: messages, device ids, numbers from SIP users. */
 import type { RegistrationState } from './call-state.js';
 import type { AudioDevices } from './softphone.js';
 
@@ -12,16 +12,6 @@ export function definedOnly(d: AudioDevices): AudioDevices {
   if (d.output !== undefined) out.output = d.output;
   if (d.ringer !== undefined) out.ringer = d.ringer;
   return out;
-}
-
-export async function setSink(el: HTMLAudioElement, deviceId: string): Promise<void> {
-  const withSink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
-  if (typeof withSink.setSinkId !== 'function') return;
-  try {
-    await withSink.setSinkId(deviceId === 'default' ? '' : deviceId);
-  } catch {
-    /* device gone or not permitted: keep the current output */
-  }
 }
 
 export function errorMessage(err: unknown): string {
@@ -47,4 +37,9 @@ export function notRegisteredMessage(s: RegistrationState): string {
     case 'registered':
       return 'The phone is not registered.';
   }
+}
+
+/** SIP users and Telnyx caller numbers arrive as "+1312...", "1312..." or "alice"; digits-only with 8+ digits get a "+". */
+export function toE164ish(user: string): string {
+  return /^\d{8,15}$/.test(user) ? `+${user}` : user;
 }

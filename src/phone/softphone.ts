@@ -4,10 +4,14 @@
  */
 import type { CallDirection, Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
-import type { CallEnd, CallState, EndCause, RegistrationState } from './call-state.js';
+import type { CallEnd, CallState, EndCause, LineState, RegistrationState } from './call-state.js';
+import type { PhoneError } from './errors.js';
+import type { PhoneLogger } from './logger.js';
 import type { CallQuality } from './quality.js';
 
-export type { CallEnd, CallState, EndCause, RegistrationState } from './call-state.js';
+export type { CallEnd, CallState, EndCause, LineState, RegistrationState } from './call-state.js';
+export type { PhoneError, PhoneErrorCode } from './errors.js';
+export type { PhoneLogger } from './logger.js';
 export type { CallQuality } from './quality.js';
 
 /** A call in progress or finished. Read-only view; act on it through the methods. */
@@ -64,20 +68,13 @@ export interface AudioDevices {
 export interface CallStateEvent {
   call: Call;
   state: CallState;
-  previous: CallState;
+  /** The call's state before this event; null for a call that has just begun. Equal for mute changes. */
+  previous: CallState | null;
 }
 
 export interface CallQualityEvent {
   call: Call;
   quality: CallQuality;
-}
-
-export interface PhoneError {
-  /** Stable code: PHONE_NOT_REGISTERED, PHONE_INVALID_NUMBER, PHONE_MEDIA_DENIED, PHONE_PROVIDER_ERROR... */
-  code: string;
-  message: string;
-  callId?: string;
-  cause?: unknown;
 }
 
 export interface SoftphoneEvents {
@@ -101,27 +98,31 @@ export interface SoftphoneOptions {
   ringtone?: boolean;
   /** Interval for `callQuality` events, ms (default 2000; 0 = off). */
   qualityIntervalMs?: number;
+  /** Where refused state changes and failing listeners are reported (default: the console). */
+  logger?: PhoneLogger;
 }
 
 /** The page's only handle on calling. One instance per selected connection; destroy() before switching. */
 export interface Softphone {
   readonly provider: Provider | 'fake';
   readonly registrationState: RegistrationState;
-  /** Line state: idle / registering / ready, or the state of the current call. */
-  readonly lineState: CallState;
+  /** The connection of the registration in use (its RegistrationDto's), null when not registered. */
+  readonly connectionId: string | null;
+  /** idle / registering / ready from the registration, or the state of the live call (see lineStateOf). */
+  readonly lineState: LineState;
   /** Live calls (at most one in this version) and the last ended one. */
   readonly currentCall: Call | null;
 
   /**
    * Register with the connection's credentials. Resolves once registered; rejects with a
-   * {@link PhoneError}-shaped Error (code PHONE_REGISTRATION_FAILED, message says why) otherwise.
+   * PhoneErrorException (code PHONE_REGISTRATION_FAILED, message says why) otherwise.
    * Calling it again first ends the previous registration (no second UA / socket).
    */
   register(reg: RegistrationDto): Promise<void>;
   /** End the registration and close the socket. Live calls are hung up. */
   unregister(): Promise<void>;
   /**
-   * Start an outbound call. Throws PhoneError-shaped Errors synchronously for plain mistakes:
+   * Start an outbound call. Throws a PhoneErrorException synchronously for plain mistakes:
    * PHONE_NOT_REGISTERED, PHONE_INVALID_NUMBER (destination or caller ID not E.164), PHONE_BUSY_LINE.
    */
   call(opts: DialOptions): Call;
@@ -149,18 +150,5 @@ export interface Softphone {
   destroy(): Promise<void>;
 }
 
-/** Error thrown by the softphone; `code` is stable, `message` is fit for the user. */
-export class PhoneErrorException extends Error implements PhoneError {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly callId?: string,
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-    this.name = 'PhoneError';
-  }
-}
-
-export const E164 = /^\+[1-9]\d{6,14}$/;
+/** One of 0-9 * # A-D. */
 export const DTMF_DIGIT = /^[0-9*#A-D]$/;

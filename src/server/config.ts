@@ -5,6 +5,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { COUNTRY_CODE_PATTERN } from '../shared/value-rules.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -31,7 +32,7 @@ const schema = z.object({
   TRUST_PROXY: z.string().optional(),
   DEFAULT_COUNTRY: z
     .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US')
+    .regex(COUNTRY_CODE_PATTERN, 'must be an ISO 3166 alpha-2 code such as US')
     .default('US'),
   DEFAULT_SIP_WS_SERVER: z.string().optional(),
   DEFAULT_SIP_URI: z.string().optional(),
@@ -50,6 +51,7 @@ const schema = z.object({
   SEED_DEMO: bool.default(false),
   SERVE_SOURCE_MAPS: bool.optional(),
   CONNECTIONS_CACHE: z.enum(['on', 'off']).default('on'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -90,6 +92,8 @@ export interface Config {
   serveSourceMaps: boolean;
   /** Cache each user's connections list JSON in memory, validated by the database's revision per request. */
   connectionsCache: boolean;
+  /** On SIGTERM/SIGINT, how long requests in flight may take before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -206,5 +210,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO,
     serveSourceMaps: e.SERVE_SOURCE_MAPS ?? e.NODE_ENV !== 'production',
     connectionsCache: e.CONNECTIONS_CACHE === 'on',
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   });
 }

@@ -1,54 +1,81 @@
 /**
  * Wires repositories into services once. Routes, the CLI and tests all get their services from here,
  * so there is one object graph and commands stay thin.
+ *
+ * Everything a service needs is passed in: the configuration, the database, and `overrides` for the
+ * parts a test (or a special deployment) replaces: the password hasher, the clock, the Telnyx API
+ * client, the live Telnyx list and the login-token issuer. Nothing is replaced after it is built.
+ * Building starts no timer and no background work: periodic jobs live in jobs/ and only `serve`
+ * starts them (src/server/main.ts).
  */
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { DatabaseKind, Db } from './db/database.js';
+import { databaseKindOf, type DatabaseKind, type Db } from './db/database.js';
 import {
   createCredentialCipher,
   loadOrCreateKey,
   type CredentialCipher,
 } from './repositories/credential-cipher.js';
+import { DatabaseHealthRepository } from './repositories/database-health-repository.js';
+import {
+  createRepositories,
+  createUnitOfWork,
+  type Repositories,
+  type UnitOfWork,
+} from './repositories/index.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
-import { LoginThrottleRepository } from './repositories/login-throttle-repository.js';
-import { SessionRepository } from './repositories/session-repository.js';
-import { UserRepository } from './repositories/user-repository.js';
+import { SyncLock } from './repositories/telnyx/sync-lock.js';
+import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
-import { AssignmentRepository } from './repositories/assignment-repository.js';
-import { AuditRepository } from './repositories/audit-repository.js';
-import { PhoneNumberRepository } from './repositories/phone-number-repository.js';
-import { TrunkRepository } from './repositories/trunk-repository.js';
-import { AssignmentService } from './services/assignment-service.js';
+import { CallService } from './services/call-service.js';
 import { ConnectionsService, type TelnyxConnectionsSource } from './services/connections-service.js';
 import { PhoneNumberService } from './services/phone-number-service.js';
 import { RegistrationService, type TelnyxRegistrationIssuer } from './services/registration-service.js';
+import { buildTelnyxServices, type TelnyxServices } from './services/telnyx-services.js';
 import { TrunkService } from './services/trunk-service.js';
 import { UserAdminService } from './services/user-admin-service.js';
-import { CallRepository } from './repositories/call-repository.js';
-import { CallService } from './services/call-service.js';
-import { createTelnyxServices, type TelnyxServices } from './services/telnyx-services.js';
+
+/** What a test or a special deployment replaces; everything else is built from the configuration. */
+export interface ServiceOverrides {
+  /** Default argon2id; tests use a fast, deterministic one. */
+  hasher?: PasswordHasher;
+  /** Default the system clock (call records, the abandoned-call sweeper). */
+  clock?: Clock;
+  /** The Telnyx REST client; default one built from TELNYX_* (tests point it at the local fake). */
+  telnyxApi?: TelnyxRepository;
+  /** SDK retries of the default Telnyx client (tests use fewer). */
+  telnyxMaxRetries?: number;
+  /** The live list behind `?source=telnyx`; default the Telnyx service; null = none wired. */
+  telnyxConnections?: TelnyxConnectionsSource | null;
+  /** Login-token issuer of Telnyx trunks; default the Telnyx token service; null = login/password only. */
+  telnyxTokens?: TelnyxRegistrationIssuer | null;
+}
 
 export interface ServiceDeps {
   config: Config;
   db: Db;
-  databaseKind: DatabaseKind;
-  hasher?: PasswordHasher;
+  /** Which database `db` talks to; read from `db` when omitted. */
+  databaseKind?: DatabaseKind;
+  overrides?: ServiceOverrides;
 }
 
 export interface Services {
   config: Config;
+  /** The database handle the repositories use (tests arrange data through it). */
   db: Db;
   databaseKind: DatabaseKind;
   cipher: CredentialCipher;
   hasher: PasswordHasher;
-  users: UserRepository;
+  clock: Clock;
+  /** Every database repository (reads and single-statement writes). */
+  repos: Repositories;
+  /** Writes that span repositories, in one transaction. */
+  transaction: UnitOfWork;
+  databaseHealth: DatabaseHealthRepository;
   auth: AuthService;
-  trunks: TrunkRepository;
-  phoneNumbers: PhoneNumberRepository;
-  assignments: AssignmentRepository;
-  audit: AuditRepository;
-  /** The dialer's connections list (database source; `list(user, 'telnyx')` delegates to telnyxConnections). */
+  /** The dialer's connections list (database source; `list(user, 'telnyx')` delegates to the Telnyx list). */
   connections: ConnectionsService;
   /** What the browser needs to register a connection (the only place a SIP password leaves the server). */
   registration: RegistrationService;
@@ -59,79 +86,68 @@ export interface Services {
     numbers: PhoneNumberService;
     assignments: AssignmentService;
   };
-  /** Live Telnyx list, when wired (GET /api/connections?source=telnyx); absent = TELNYX_NOT_CONFIGURED. */
-  telnyxConnections?: TelnyxConnectionsSource;
-  /** Telnyx login-token issuer, when wired; absent = Telnyx trunks register with login/password. */
-  telnyxTokens?: TelnyxRegistrationIssuer;
   /** Telnyx API, fallback list, sync + drift, login tokens, push (each answers TELNYX_NOT_CONFIGURED without a key). */
   telnyx: TelnyxServices;
-  /** Call records (history, export, stats) and the abandoned-call sweeper. */
+  /** Call records (history, export, stats, the abandoned-call sweep that jobs/ runs). */
   calls: CallService;
-  /** Stops background jobs and timers (not the database). */
-  stop(): Promise<void>;
+}
+
+/** `override` when given (null meaning "none"), else the default. */
+function chosen<T>(override: T | null | undefined, fallback: T): T | undefined {
+  return override === null ? undefined : (override ?? fallback);
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const { config, db } = deps;
+  const { config, db, overrides = {} } = deps;
+  const databaseKind = deps.databaseKind ?? databaseKindOf(db);
   const cipher = createCredentialCipher(loadOrCreateKey(config.credentialsKey, config.dataDir));
-  const hasher = deps.hasher ?? argon2Hasher;
-  const users = new UserRepository(db);
-  const sessions = new SessionRepository(db);
-  const audit = new AuditRepository(db);
-  const loginThrottle = new LoginThrottle(new LoginThrottleRepository(db), config.loginThrottle);
-  const auth = new AuthService(db, users, sessions, hasher, config.sessionTtlMs, loginThrottle, audit);
-  const stoppers: (() => Promise<void> | void)[] = [];
-  // Late-bound so the Telnyx services can be wired (or replaced by tests) after these are built.
-  const late: { services?: Services } = {};
-  const trunks = new TrunkRepository(db);
-  const assignments = new AssignmentRepository(db);
-  const connections = new ConnectionsService(trunks, assignments, () => late.services?.telnyxConnections, {
-    db,
-    enabled: config.connectionsCache,
-  });
-  const registration = new RegistrationService(
-    audit,
-    trunks,
-    cipher,
+  const hasher = overrides.hasher ?? argon2Hasher;
+  const clock = overrides.clock ?? systemClock;
+  const repos = createRepositories(db);
+  const transaction = createUnitOfWork(db);
+  const telnyx = buildTelnyxServices({
     config,
-    () => late.services?.telnyxTokens,
-  );
-  const admin = {
-    users: new UserAdminService(db, hasher, config.defaultCountry),
-    trunks: new TrunkService(db, cipher),
-    numbers: new PhoneNumberService(db, config.defaultCountry),
-    assignments: new AssignmentService(db),
-  };
-  const calls = new CallService(new CallRepository(db), {
-    abandonTimeoutMs: config.callAbandonTimeoutMs,
-    onSweepError: (err) => console.error('call sweeper failed:', err),
+    repos,
+    transaction,
+    lock: new SyncLock(db, databaseKind),
+    databaseKind,
+    options: {
+      ...(overrides.telnyxApi ? { api: overrides.telnyxApi } : {}),
+      ...(overrides.telnyxMaxRetries !== undefined ? { maxRetries: overrides.telnyxMaxRetries } : {}),
+    },
   });
-  calls.startSweeper();
-  const telnyx = createTelnyxServices(config, db, deps.databaseKind);
-  stoppers.push(() => calls.stopSweeper());
-  const self: Services = {
+  return {
     config,
     db,
-    databaseKind: deps.databaseKind,
+    databaseKind,
     cipher,
     hasher,
-    users,
-    auth,
-    trunks,
-    phoneNumbers: new PhoneNumberRepository(db),
-    assignments,
-    audit,
-    connections,
-    registration,
-    admin,
-    calls,
-    telnyx,
-    telnyxConnections: telnyx.connections,
-    telnyxTokens: telnyx.tokens,
-    async stop() {
-      for (const s of stoppers.reverse()) await s();
+    clock,
+    repos,
+    transaction,
+    databaseHealth: new DatabaseHealthRepository(db, databaseKind),
+    auth: new AuthService(
+      repos,
+      hasher,
+      config.sessionTtlMs,
+      new LoginThrottle(repos.loginThrottle, config.loginThrottle, clock),
+    ),
+    connections: new ConnectionsService(repos, chosen(overrides.telnyxConnections, telnyx.connections), {
+      enabled: config.connectionsCache,
+    }),
+    registration: new RegistrationService(
+      repos,
+      cipher,
+      config,
+      chosen(overrides.telnyxTokens, telnyx.tokens),
+    ),
+    admin: {
+      users: new UserAdminService(repos, transaction, hasher, config.defaultCountry),
+      trunks: new TrunkService(repos, transaction, cipher),
+      numbers: new PhoneNumberService(repos, transaction, config.defaultCountry),
+      assignments: new AssignmentService(repos, transaction),
     },
+    telnyx,
+    calls: new CallService(repos, transaction, clock, { abandonTimeoutMs: config.callAbandonTimeoutMs }),
   };
-  late.services = self;
-  return self;
 }

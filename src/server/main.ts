@@ -1,12 +1,13 @@
 /**
- * Starts the server: config, database (migrated), services, HTTP. Used by `dialer serve` and `npm start`.
+ * Starts the server: config, database (migrated), services, HTTP and the periodic jobs (the only place
+ * that starts them). Used by `dialer serve` and `npm start`.
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './container.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
-import { startTelnyxSyncJob } from './jobs/telnyx-sync-job.js';
+import { startJobs } from './jobs/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -21,12 +22,15 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
   await migrateToLatest(database.db);
   const services = createServices({ config, db: database.db, databaseKind: database.kind });
   const app = await buildApp({ config, services, serveWeb: true });
-  await app.listen({ host: config.host, port: config.port });
-  const telnyxSyncJob = startTelnyxSyncJob({
-    sync: services.telnyx.sync,
-    intervalMinutes: config.telnyx.syncIntervalMinutes,
-    logger: app.log,
+  // While shutting down, every answer tells the client not to reuse its connection, so the connection of
+  // a request that was in flight closes with its response instead of holding the shutdown open.
+  let draining = false;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
+  await app.listen({ host: config.host, port: config.port });
+  const jobs = startJobs(services, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -35,11 +39,18 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     services,
     database,
     url,
+    /**
+     * Graceful stop, in the order that loses nothing: no new job runs; no new connections, while the
+     * requests in flight finish (Fastify answers 503 to new requests on kept-alive connections, then
+     * closes them); then the background timers and the database those requests were using.
+     */
     async close() {
-      telnyxSyncJob?.stop();
-      await services.stop();
+      draining = true;
+      await jobs.stop();
       await app.close();
+      app.log.info('HTTP server closed: no new connections, requests in flight finished');
       await database.close();
+      app.log.info('background jobs stopped, database closed');
     },
   };
 }

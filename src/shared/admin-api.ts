@@ -5,14 +5,11 @@
 import type {
   AssignmentType,
   ConnectionType,
-  DtmfMode,
   NumberStatus,
   NumberType,
   Provider,
   TrunkSettings,
   TrunkStatus,
-  UserRole,
-  UserStatus,
 } from './domain.js';
 import type { ConnectionHealthDto } from './api.js';
 
@@ -84,65 +81,14 @@ export interface AdminAssignmentDto {
   updatedAt: string;
 }
 
-/** Request bodies (validated on the server with zod strict objects: unknown fields are a 400). */
-export interface CreateUserRequest {
-  email: string;
-  name: string;
-  password: string;
-  role?: UserRole;
-  status?: UserStatus;
-  defaultCountry?: string;
-}
-export type UpdateUserRequest = Partial<CreateUserRequest>;
-
-export interface CreateTrunkRequest {
-  ownerId: string;
-  name: string;
-  provider: Provider;
-  connectionType?: ConnectionType;
-  status?: TrunkStatus;
-  telnyxConnectionId?: string | null;
-  telnyxCredentialId?: string | null;
-  sipUri?: string | null;
-  wsServer?: string | null;
-  username?: string | null;
-  /** Write-only. On update: omitted = keep the stored one, null = remove it. */
-  password?: string | null;
-  displayName?: string | null;
-  settings?: TrunkSettings & { dtmfMode?: DtmfMode };
-  region?: string | null;
-  location?: string | null;
-  channelLimit?: number | null;
-  notes?: string | null;
-}
-export type UpdateTrunkRequest = Partial<CreateTrunkRequest>;
-
-export interface CreatePhoneNumberRequest {
-  number: string;
-  ownerId?: string | null;
-  country?: string | null;
-  city?: string | null;
-  region?: string | null;
-  carrier?: string | null;
-  numberType?: NumberType;
-  status?: NumberStatus;
-  capabilities?: string[];
-  telnyxNumberId?: string | null;
-  monthlyRate?: number | null;
-  purchasedAt?: string | null;
-  metadata?: Record<string, unknown>;
-}
-export type UpdatePhoneNumberRequest = Partial<CreatePhoneNumberRequest>;
-
-export interface CreateAssignmentRequest {
-  trunkId: string;
-  phoneNumberId: string;
-  assignmentType: AssignmentType;
-  isActive?: boolean;
-  settings?: Record<string, unknown>;
-}
-export interface UpdateAssignmentRequest {
-  assignmentType?: AssignmentType;
-  isActive?: boolean;
-  settings?: Record<string, unknown>;
-}
+/** Request bodies: the zod schemas in schemas/admin.ts are their one definition. */
+export type {
+  CreateAssignmentRequest,
+  CreatePhoneNumberRequest,
+  CreateTrunkRequest,
+  CreateUserRequest,
+  UpdateAssignmentRequest,
+  UpdatePhoneNumberRequest,
+  UpdateTrunkRequest,
+  UpdateUserRequest,
+} from './schemas/admin.js';

@@ -5,6 +5,8 @@
 import type {
   AssignmentType,
   CallDirection,
+  CallEndedBy,
+  CallerVerification,
   CallOutcome,
   ConnectionType,
   HealthStatus,
@@ -137,10 +139,26 @@ export interface CallDto {
   outcome: CallOutcome;
   hangupCause: string | null;
   sipCode: number | null;
+  /** The SIP Call-ID of the dialog (null when the phone never learnt it). */
+  sipCallId: string | null;
   startedAt: string;
+  /** Outbound: when the INVITE left; inbound: when it arrived. */
+  inviteAt: string | null;
+  /** The first provisional response (18x). */
+  progressAt: string | null;
+  /** Post-dial delay in ms: progressAt - inviteAt (null when either is unknown). */
+  pddMs: number | null;
   answeredAt: string | null;
   endedAt: string | null;
+  endedBy: CallEndedBy | null;
   durationSeconds: number | null;
+  /** Network interruptions the call lived through. */
+  interruptions: number;
+  /** Inbound STIR/SHAKEN result. */
+  callerVerification: CallerVerification | null;
+  isEmergency: boolean;
+  /** Failover: the earlier attempt this call retried. */
+  retryOfCallId: string | null;
   quality: CallQualityDto | null;
 }
 

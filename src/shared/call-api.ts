@@ -1,10 +1,12 @@
 /**
  * Request and response shapes of the call-records API (/api/calls), for the phone (which writes the
  * records) and the history and analytics pages (which read them). The record itself is `CallDto` in
- * api.ts. Timestamps are ISO 8601 with a time zone; the server stores them in UTC.
+ * api.ts. Timestamps are ISO 8601 with a time zone; the server stores them in UTC. The request bodies are
+ * the input types of the zod schemas in schemas/calls.ts, so the phone and the server share one definition.
  */
 import type { CallDirection, CallOutcome } from './domain.js';
-import type { CallQualityDto } from './api.js';
+import type { z } from 'zod';
+import type { startCallBody, updateCallBody } from './schemas/calls.js';
 
 /**
  * POST /api/calls, sent when a call starts (outbound: when the INVITE goes out; inbound: when it rings).
@@ -12,14 +14,7 @@ import type { CallQualityDto } from './api.js';
  * assigned to the connection, or the server answers 422 CALLER_ID_NOT_ASSIGNED.
  * Inbound: `callerNumber` is our number that was called (may be null), `remoteNumber` the caller.
  */
-export interface StartCallRequest {
-  connectionId: string;
-  callerNumber?: string | null;
-  phoneNumberId?: string | null;
-  remoteNumber: string;
-  direction: CallDirection;
-  sipCallId?: string | null;
-}
+export type StartCallRequest = z.input<typeof startCallBody>;
 
 /**
  * PATCH /api/calls/:id. Progress while the call is up (e.g. `{ answeredAt }` when the far end answers),
@@ -28,16 +23,7 @@ export interface StartCallRequest {
  * record cannot change (409), except that an exact retry of the same update answers 200 and a record the
  * server closed as `abandoned` can still take the browser's real final report.
  */
-export interface UpdateCallRequest {
-  outcome?: CallOutcome;
-  answeredAt?: string | null;
-  endedAt?: string | null;
-  hangupCause?: string | null;
-  sipCode?: number | null;
-  /** The SIP Call-ID, if it was not known when the record was opened. */
-  sipCallId?: string | null;
-  quality?: Partial<CallQualityDto> | null;
-}
+export type UpdateCallRequest = z.input<typeof updateCallBody>;
 
 /** POST /api/calls/:id/heartbeat answer. */
 export interface CallHeartbeatDto {

@@ -48,6 +48,18 @@ export const CALL_OUTCOMES = [
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
+/** Who ended a call: this browser (`local`), the far end or the network (`remote`), the server (`system`). */
+export const CALL_ENDED_BY = ['local', 'remote', 'system'] as const;
+export type CallEndedBy = (typeof CALL_ENDED_BY)[number];
+
+/**
+ * STIR/SHAKEN result for an incoming caller, from the `verstat` parameter carriers put in
+ * P-Asserted-Identity / From: TN-Validation-Passed = verified, No-TN-Validation = not_verified,
+ * TN-Validation-Failed = failed.
+ */
+export const CALLER_VERIFICATIONS = ['verified', 'not_verified', 'failed'] as const;
+export type CallerVerification = (typeof CALLER_VERIFICATIONS)[number];
+
 /** Per-trunk settings kept as JSON in the database. Every field optional; defaults applied by readers. */
 export interface TrunkSettings {
   codecs?: string[];

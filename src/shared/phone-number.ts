@@ -21,8 +21,15 @@ export type PhoneNumberParse =
     }
   | { ok: false; message: string };
 
-// Formatting people type or paste: digits, spaces, dots, dashes, slashes, brackets and one leading +.
-const ALLOWED = /^\+?[0-9\s().\-/]+$/;
+/**
+ * What is wrong with the characters of a typed or pasted number, before any number plan is read:
+ * `characters` when it has more than digits and the formatting people type (spaces, dots, dashes,
+ * slashes, brackets, a +), `plus` when a + stands anywhere but first; null when neither.
+ */
+export function phoneTextProblem(text: string): 'characters' | 'plus' | null {
+  if (!/^[0-9+\s().\-/]*$/.test(text)) return 'characters';
+  return text.lastIndexOf('+') > 0 ? 'plus' : null;
+}
 
 const TYPE_MAP: Partial<Record<string, NumberType>> = {
   FIXED_LINE: 'local',
@@ -45,7 +52,7 @@ export function isKnownCountry(country: string): boolean {
 export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNumberParse {
   const text = input.trim().replace(/^tel:/i, '');
   if (text === '') return { ok: false, message: 'Enter a phone number.' };
-  if (!ALLOWED.test(text) || text.indexOf('+') > 0) {
+  if (phoneTextProblem(text) !== null) {
     return {
       ok: false,
       message: `"${input.slice(0, 40)}" is not a phone number: use digits, with + and the country code in front (E.164, e.g. +13125550100).`,

@@ -6,7 +6,6 @@ import 'primeicons/primeicons.css';
 import App from './App.vue';
 import { api } from './api/client.js';
 import { createAppRouter } from './router.js';
-import { useConnectionsStore } from './stores/connections.js';
 import { useSessionStore } from './stores/session.js';
 import './styles/app.css';
 import { DialerTheme } from './theme.js';
@@ -29,8 +28,7 @@ app.use(ToastService);
 api.onSessionLost(() => {
   const session = useSessionStore();
   if (!session.isAuthenticated) return;
-  session.expire();
-  useConnectionsStore().reset();
+  session.expire(); // the user's data is forgotten by useUserScope, as on every change of user
   const current = router.currentRoute.value;
   void router.replace({
     name: 'login',

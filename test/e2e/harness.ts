@@ -81,7 +81,7 @@ export async function startDialerServer(env: Record<string, string> = {}): Promi
     config: database.config,
     db: database.handle.db,
     databaseKind: 'sqlite',
-    hasher: plainTestHasher,
+    overrides: { hasher: plainTestHasher },
   });
   await seedDemo(services);
   const app = await buildApp({ config: database.config, services, serveWeb: true });
@@ -93,7 +93,6 @@ export async function startDialerServer(env: Record<string, string> = {}): Promi
     services,
     database,
     async close() {
-      await services.stop();
       await app.close();
       await database.drop();
       fs.rmSync(webDir, { recursive: true, force: true });

@@ -3,41 +3,23 @@ import {
   CALL_STATES,
   InvalidTransitionError,
   allowedTransitions,
+  canChangeRegistration,
   canTransition,
   causeFromSipCode,
   describeEnd,
+  lineStateOf,
   outcomeOf,
   transition,
   type CallEventType,
   type CallState,
+  type RegistrationState,
+  type RegistrationStatus,
 } from '../../src/phone/call-state.js';
 
-const EVENTS: CallEventType[] = [
-  'register',
-  'registered',
-  'registration_failed',
-  'unregister',
-  'dial',
-  'incoming',
-  'ringing',
-  'early_media',
-  'answered',
-  'hold',
-  'unhold',
-  'end',
-  'reset',
-];
+const EVENTS: CallEventType[] = ['ringing', 'early_media', 'answered', 'hold', 'unhold', 'end'];
 
 /** The diagram in call-state.ts, written out independently. */
 const EXPECTED: [CallState, CallEventType, CallState][] = [
-  ['idle', 'register', 'registering'],
-  ['registering', 'registered', 'ready'],
-  ['registering', 'registration_failed', 'idle'],
-  ['registering', 'unregister', 'idle'],
-  ['ready', 'register', 'registering'],
-  ['ready', 'unregister', 'idle'],
-  ['ready', 'dial', 'dialing'],
-  ['ready', 'incoming', 'ringing'],
   ['dialing', 'ringing', 'ringing'],
   ['dialing', 'early_media', 'early_media'],
   ['dialing', 'answered', 'active'],
@@ -51,7 +33,6 @@ const EXPECTED: [CallState, CallEventType, CallState][] = [
   ['active', 'end', 'ended'],
   ['held', 'unhold', 'active'],
   ['held', 'end', 'ended'],
-  ['ended', 'reset', 'ready'],
 ];
 
 describe('call state machine', () => {
@@ -78,7 +59,7 @@ describe('call state machine', () => {
   });
 
   it('says what was impossible', () => {
-    expect(() => transition('idle', 'dial')).toThrow('cannot dial while idle');
+    expect(() => transition('dialing', 'hold')).toThrow('cannot hold while dialing');
     expect(() => transition('ended', { type: 'answered' })).toThrow(/answered while ended/);
   });
 
@@ -89,6 +70,59 @@ describe('call state machine', () => {
         end: { cause: 'normal', sipCode: null, by: 'remote', reason: null },
       }),
     ).toBe('ended');
+  });
+});
+
+describe('line state (derived from the registration and the call)', () => {
+  const reg = (status: RegistrationStatus): RegistrationState =>
+    status === 'failed'
+      ? { status, reason: 'Wrong password', sipCode: 403 }
+      : status === 'reconnecting'
+        ? { status, attempt: 1, nextRetryInMs: 2000 }
+        : { status };
+
+  // What the line used to be its own machine for: idle until registering, ready once registered.
+  it.each([
+    ['unregistered', 'idle'],
+    ['registering', 'registering'],
+    ['registered', 'ready'],
+    ['failed', 'idle'],
+    // A call in progress survives a reconnect: the line stays ready.
+    ['reconnecting', 'ready'],
+  ] as const)('a %s line without a call is %s', (status, line) => {
+    expect(lineStateOf(reg(status), null)).toBe(line);
+  });
+
+  it('is the live call’s state while there is one, and ready again once it ended', () => {
+    for (const state of ['dialing', 'ringing', 'early_media', 'active', 'held'] as const) {
+      expect(lineStateOf(reg('registered'), { state })).toBe(state);
+    }
+    expect(lineStateOf(reg('registered'), { state: 'ended' })).toBe('ready');
+    expect(lineStateOf(reg('unregistered'), { state: 'ended' })).toBe('idle');
+  });
+});
+
+describe('registration state machine', () => {
+  it.each([
+    ['unregistered', 'registering'],
+    ['registering', 'registered'],
+    ['registering', 'failed'],
+    ['registered', 'reconnecting'],
+    ['reconnecting', 'registered'],
+    ['reconnecting', 'failed'],
+    ['failed', 'registering'],
+    ['registered', 'unregistered'],
+  ] as const)('allows %s -> %s', (from, to) => {
+    expect(canChangeRegistration(from, to)).toBe(true);
+  });
+
+  it.each([
+    ['unregistered', 'registered'],
+    ['unregistered', 'failed'],
+    ['unregistered', 'reconnecting'],
+    ['registered', 'registering'],
+  ] as const)('refuses %s -> %s', (from, to) => {
+    expect(canChangeRegistration(from, to)).toBe(false);
   });
 });
 

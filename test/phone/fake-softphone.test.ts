@@ -3,7 +3,7 @@ import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { FakeSoftphone, type FakeSoftphoneOptions } from '../../src/phone/adapters/fake-adapter.js';
 import { createSoftphone } from '../../src/phone/create-softphone.js';
 import { estimateMos, qualityFromStats } from '../../src/phone/quality.js';
-import type { CallState, RegistrationState } from '../../src/phone/softphone.js';
+import type { CallState, PhoneLogger, RegistrationState } from '../../src/phone/softphone.js';
 
 function sipRegistration(over: Partial<SipRegistrationDto> = {}): SipRegistrationDto {
   return {
@@ -33,6 +33,18 @@ async function registeredPhone(opts: FakeSoftphoneOptions = {}): Promise<FakeSof
   const p = makePhone(opts);
   await p.register(sipRegistration());
   return p;
+}
+
+function recordingLogger(): PhoneLogger & {
+  entries: { level: string; message: string; details?: Record<string, unknown> }[];
+} {
+  const entries: { level: string; message: string; details?: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (message: string, details?: Record<string, unknown>): void => {
+      entries.push({ level, message, details });
+    };
+  return { entries, debug: at('debug'), warn: at('warn'), error: at('error') };
 }
 
 function recordStates(p: FakeSoftphone): CallState[] {
@@ -107,6 +119,34 @@ describe('FakeSoftphone registration', () => {
     expect(p.listenerCount('callState')).toBe(0);
     expect(() => p.call({ destination: '+13125550100', callerId: '+13125550199' })).toThrow(/shut down/);
     expect(events).toBeGreaterThan(0);
+  });
+});
+
+describe('FakeSoftphone registration guard', () => {
+  /** A provider whose stopped user agent still reports (the adapters' `this.ua !== ua` checks fail). */
+  class StaleProvider extends FakeSoftphone {
+    lateEvent(state: RegistrationState): void {
+      this.setRegistrationState(state);
+    }
+  }
+
+  it('logs and ignores a registration change the diagram does not have', () => {
+    const logger = recordingLogger();
+    const p = new StaleProvider({ qualityIntervalMs: 0, logger });
+    phones.push(p);
+    const seen: RegistrationState[] = [];
+    p.on('registrationState', (s) => seen.push(s));
+    p.lateEvent({ status: 'registered' });
+    expect(p.registrationState).toEqual({ status: 'unregistered' });
+    expect(p.lineState).toBe('idle');
+    expect(seen).toEqual([]);
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'impossible registration change ignored',
+        details: { from: 'unregistered', to: 'registered' },
+      },
+    ]);
   });
 });
 
@@ -200,7 +240,8 @@ describe('FakeSoftphone outbound calls', () => {
   });
 
   it('ignores provider events that arrive late or twice', async () => {
-    const p = await registeredPhone();
+    const logger = recordingLogger();
+    const p = await registeredPhone({ logger });
     const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });
     p.remote.earlyMedia();
     p.remote.ringing(); // a 180 after the 183
@@ -215,6 +256,24 @@ describe('FakeSoftphone outbound calls', () => {
       'ended',
     ]);
     expect(call.end?.by).toBe('remote');
+    // Nothing is dropped silently: the out-of-order 180 is a warning, the repeats are debug notes.
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'impossible call transition ignored',
+        details: { callId: call.id, from: 'early_media', event: 'ringing' },
+      },
+      {
+        level: 'debug',
+        message: 'repeated call event ignored',
+        details: { callId: call.id, from: 'active', event: 'answered' },
+      },
+      {
+        level: 'debug',
+        message: 'repeated call event ignored',
+        details: { callId: call.id, from: 'ended', event: 'end' },
+      },
+    ]);
   });
 
   it('reports quality from getStats once answered', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  calledNumber,
+  callerOfInvite,
   causeFromJsSip,
   registrationFailureText,
   sipDomain,
@@ -18,6 +20,24 @@ describe('jssip mapping', () => {
     expect(toE164ish('+15551230001')).toBe('+15551230001');
     expect(toE164ish('alice')).toBe('alice');
     expect(toE164ish('1001')).toBe('1001'); // an extension, not a phone number
+  });
+
+  it('reads the caller of an INVITE: P-Asserted-Identity, a numeric display name, else the From user', () => {
+    expect(callerOfInvite('<sip:+13125550100@carrier.test>', 'Reception', 'anonymous')).toEqual({
+      number: '+13125550100',
+      name: 'Reception',
+    });
+    expect(callerOfInvite(undefined, ' 13125550100 ', 'trunk-user')).toEqual({
+      number: '+13125550100',
+      name: null,
+    });
+    expect(callerOfInvite('', 'Bob', 'bob')).toEqual({ number: 'bob', name: 'Bob' });
+  });
+
+  it('finds the number that was called in the R-URI, else the To user', () => {
+    expect(calledNumber('16175550150', 'alice')).toBe('+16175550150');
+    expect(calledNumber('alice-contact', '+16175550150')).toBe('+16175550150');
+    expect(calledNumber('alice', 'bob')).toBeNull();
   });
 
   it.each([

@@ -19,7 +19,7 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
   });
   afterAll(() => t.close());
 
-  const auditFor = (entityId: string) => t.services.audit.list({ entityId });
+  const auditFor = (entityId: string) => t.services.repos.audit.list({ entityId });
 
   describe('users', () => {
     it('creates, reads, lists, updates and deletes a user, hashing the password and auditing each write', async () => {
@@ -38,7 +38,7 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       });
       expect(created.json).not.toHaveProperty('passwordHash');
       const id = created.json.id as string;
-      const row = await t.services.users.findById(id);
+      const row = await t.services.repos.users.findById(id);
       expect(row?.password_hash).toBe('test$long-enough-1');
 
       expect((await admin.get(`/api/admin/users/${id}`)).json.email).toBe('new@example.com');
@@ -53,7 +53,7 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       });
       expect(updated.status).toBe(200);
       expect(updated.json).toMatchObject({ role: 'admin', name: 'Newer' });
-      expect((await t.services.users.findById(id))?.password_hash).toBe('test$another-pass-2');
+      expect((await t.services.repos.users.findById(id))?.password_hash).toBe('test$another-pass-2');
       // The new password works.
       await t.login('new@example.com', 'another-pass-2');
 
@@ -64,6 +64,23 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       const audit = JSON.stringify(await auditFor(id));
       expect(audit).not.toContain('another-pass-2');
       expect(audit).not.toContain('long-enough-1');
+    });
+
+    it('searches users by text in which % and _ match only themselves', async () => {
+      const make = (email: string, name: string) =>
+        admin.post('/api/admin/users', { email, name, password: 'long-enough-1' });
+      const percent = (await make('fifty@example.com', 'Half 50% Off')).json.id as string;
+      const underscore = (await make('under_score@example.com', 'Under Score')).json.id as string;
+      const plain = (await make('underxscore@example.com', 'Fifty Five')).json.id as string;
+      const ids = async (q: string) =>
+        ((await admin.get(`/api/admin/users?q=${encodeURIComponent(q)}`)).json.items as { id: string }[]).map(
+          (u) => u.id,
+        );
+      expect(await ids('50%')).toEqual([percent]);
+      expect(await ids('%')).toEqual([percent]);
+      expect(await ids('under_')).toEqual([underscore]);
+      expect((await ids('UNDER')).sort()).toEqual([underscore, plain].sort());
+      for (const id of [percent, underscore, plain]) await admin.delete(`/api/admin/users/${id}`);
     });
 
     it('refuses a duplicate email with 409, and deleting or demoting yourself', async () => {
@@ -130,22 +147,22 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       expect(created.text).not.toContain('trunk-secret-9');
       expect(created.json).not.toHaveProperty('password');
       const id = created.json.id as string;
-      const stored = await t.services.trunks.findSecret(id);
+      const stored = await t.services.repos.trunks.findSecret(id);
       expect(stored?.sip_password_enc).toMatch(/^v1:/);
       expect(t.services.cipher.decrypt(stored!.sip_password_enc!)).toBe('trunk-secret-9');
 
       const renamed = await admin.patch(`/api/admin/trunks/${id}`, { name: 'Chicago 2', notes: 'moved' });
       expect(renamed.status).toBe(200);
       expect(renamed.json).toMatchObject({ name: 'Chicago 2', notes: 'moved', hasCredentials: true });
-      expect((await t.services.trunks.findSecret(id))?.sip_password_enc).toBe(stored?.sip_password_enc);
+      expect((await t.services.repos.trunks.findSecret(id))?.sip_password_enc).toBe(stored?.sip_password_enc);
 
       const cleared = await admin.patch(`/api/admin/trunks/${id}`, { password: null });
       expect(cleared.json).toMatchObject({ hasPassword: false, hasCredentials: false });
       const reset = await admin.patch(`/api/admin/trunks/${id}`, { password: 'new-secret-7' });
       expect(reset.json.hasCredentials).toBe(true);
-      expect(t.services.cipher.decrypt((await t.services.trunks.findSecret(id))!.sip_password_enc!)).toBe(
-        'new-secret-7',
-      );
+      expect(
+        t.services.cipher.decrypt((await t.services.repos.trunks.findSecret(id))!.sip_password_enc!),
+      ).toBe('new-secret-7');
 
       const list = await admin.get(`/api/admin/trunks?ownerId=${agentId}&provider=sip&q=chicago`);
       expect(list.json.items.map((x: { id: string }) => x.id)).toEqual([id]);
@@ -455,6 +472,6 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.json.error.code).toBe('FORBIDDEN');
     }
-    expect((await t.services.users.findById(agentId))?.role).toBe('agent');
+    expect((await t.services.repos.users.findById(agentId))?.role).toBe('agent');
   });
 });

@@ -7,7 +7,7 @@ describe.each(DATABASE_KINDS)('auth (%s)', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind, { env: { LOGIN_RATE_LIMIT: '1000' } });
     const hash = await plainTestHasher.hash('s3cret-pass');
-    await t.services.users.create({
+    await t.services.repos.users.create({
       email: 'Agent@Example.com',
       name: 'Agent',
       passwordHash: hash,
@@ -15,7 +15,7 @@ describe.each(DATABASE_KINDS)('auth (%s)', (kind) => {
       status: 'active',
       defaultCountry: 'US',
     });
-    await t.services.users.create({
+    await t.services.repos.users.create({
       email: 'gone@example.com',
       name: 'Gone',
       passwordHash: hash,

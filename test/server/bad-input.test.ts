@@ -37,10 +37,10 @@ describe.each(DATABASE_KINDS)('bad input (%s)', (kind) => {
 
   async function expectNothingWritten(run: () => Promise<void>): Promise<void> {
     const before = await tableCounts(t.services);
-    const trunkBefore = await t.services.trunks.findSecret(trunkId);
+    const trunkBefore = await t.services.repos.trunks.findSecret(trunkId);
     await run();
     expect(await tableCounts(t.services)).toEqual(before);
-    expect(await t.services.trunks.findSecret(trunkId)).toEqual(trunkBefore);
+    expect(await t.services.repos.trunks.findSecret(trunkId)).toEqual(trunkBefore);
   }
 
   function expectClear4xx(

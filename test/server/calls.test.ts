@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { abandonedCallsJob } from '../../src/server/jobs/abandoned-calls-job.js';
+import { Scheduler } from '../../src/server/jobs/scheduler.js';
 import { csvField } from '../../src/server/routes/call-csv.js';
 import { startTestApp, type Client, type TestApp } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -42,6 +44,8 @@ function parseCsv(text: string): string[][] {
   if (field || row.length) rows.push([...row, field]);
   return rows;
 }
+
+const silentJobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('csvField', () => {
   it('quotes, doubles quotes and defuses formulas but keeps phone numbers', () => {
@@ -170,6 +174,104 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
     expect(reopen.status).toBe(409);
     expect(reopen.json.error.message).toMatch(/cannot be reopened/);
     expect((await ca.post(`/api/calls/${id}/heartbeat`)).status).toBe(409);
+  });
+
+  it('keeps what the KPIs and the phone need: INVITE and first 18x times, who ended it, interruptions', async () => {
+    const inviteAt = new Date(Date.now() - 5_000).toISOString();
+    const start = await ca.post('/api/calls', {
+      connectionId: a.trunk.id,
+      callerNumber: a.number.number,
+      remoteNumber: '+14155550124',
+      direction: 'outbound',
+      sipCallId: 'kpi@host',
+      inviteAt,
+    });
+    expect(start.status, start.text).toBe(201);
+    expect(start.json).toMatchObject({
+      sipCallId: 'kpi@host',
+      inviteAt,
+      progressAt: null,
+      pddMs: null,
+      endedBy: null,
+      interruptions: 0,
+      isEmergency: false,
+      retryOfCallId: null,
+      callerVerification: null,
+    });
+    const id = start.json.id as string;
+    const progressAt = new Date(Date.parse(inviteAt) + 1_250).toISOString();
+    expect((await ca.patch(`/api/calls/${id}`, { progressAt, interruptions: 2 })).json).toMatchObject({
+      progressAt,
+      pddMs: 1_250,
+      interruptions: 2,
+    });
+    // A late or repeated report never lowers the count.
+    expect((await ca.patch(`/api/calls/${id}`, { interruptions: 1 })).json.interruptions).toBe(2);
+    const end = await ca.patch(`/api/calls/${id}`, {
+      outcome: 'busy',
+      sipCode: 486,
+      endedBy: 'remote',
+      hangupCause: 'Busy Here',
+    });
+    expect(end.status, end.text).toBe(200);
+    expect(end.json).toMatchObject({ outcome: 'busy', sipCode: 486, endedBy: 'remote', pddMs: 1_250 });
+
+    // Without inviteAt an outbound record takes the server's time of the request.
+    const plain = await startOutbound(ca, a);
+    const row = await t.services.db
+      .selectFrom('calls')
+      .select(['invite_at', 'started_at'])
+      .where('id', '=', plain.id)
+      .executeTakeFirstOrThrow();
+    expect(row.invite_at).toBe(row.started_at);
+
+    const bad = await ca.patch(`/api/calls/${id}`, { endedBy: 'martians' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/endedBy/);
+  });
+
+  it('links a failover retry to its first attempt, only within the same user', async () => {
+    const first = await startOutbound(ca, a);
+    await ca.patch(`/api/calls/${first.id}`, { outcome: 'failed', sipCode: 503, endedBy: 'remote' });
+    const retry = await ca.post('/api/calls', {
+      connectionId: a.trunk.id,
+      callerNumber: a.number.number,
+      remoteNumber: '+14155550125',
+      direction: 'outbound',
+      retryOfCallId: first.id,
+    });
+    expect(retry.status, retry.text).toBe(201);
+    expect(retry.json.retryOfCallId).toBe(first.id);
+
+    const before = await countCalls();
+    const foreign = await cb.post('/api/calls', {
+      connectionId: b.trunk.id,
+      callerNumber: b.number.number,
+      remoteNumber: '+14155550125',
+      direction: 'outbound',
+      retryOfCallId: first.id,
+    });
+    expect(foreign.status).toBe(404);
+    expect(await countCalls()).toBe(before);
+  });
+
+  it('keeps the STIR/SHAKEN verification of an incoming caller', async () => {
+    const inbound = await ca.post('/api/calls', {
+      connectionId: a.trunk.id,
+      callerNumber: a.number.number,
+      remoteNumber: '+14155550126',
+      direction: 'inbound',
+      callerVerification: 'verified',
+    });
+    expect(inbound.status, inbound.text).toBe(201);
+    expect(inbound.json.callerVerification).toBe('verified');
+    const bad = await ca.post('/api/calls', {
+      connectionId: a.trunk.id,
+      remoteNumber: '+14155550126',
+      direction: 'inbound',
+      callerVerification: 'trust-me',
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('ends an unanswered call with its outcome, at the server time when endedAt is omitted', async () => {
@@ -362,19 +464,29 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
     expect((await ca.patch(`/api/calls/${gone.id}`, { outcome: 'failed' })).status).toBe(409);
   });
 
-  it('runs the sweeper on a timer and stops it with the services', async () => {
+  it('runs the sweeper on the job scheduler and stops it with the scheduler', async () => {
     const { id } = await startOutbound(ca, a);
     await t.services.db
       .updateTable('calls')
       .set({ last_seen_at: new Date(Date.now() - 3_600_000).toISOString() })
       .where('id', '=', id)
       .execute();
-    await t.services.calls.stopSweeper();
-    t.services.calls.startSweeper(50);
-    await expect
-      .poll(async () => (await ca.get(`/api/calls/${id}`)).json.outcome, { timeout: 5_000 })
-      .toBe('abandoned');
-    await t.services.calls.stopSweeper();
+    const scheduler = new Scheduler(silentJobLogger);
+    scheduler.start([
+      abandonedCallsJob({
+        calls: t.services.calls,
+        abandonTimeoutMs: t.services.config.callAbandonTimeoutMs,
+        logger: silentJobLogger,
+        everySeconds: 1,
+      }),
+    ]);
+    try {
+      await expect
+        .poll(async () => (await ca.get(`/api/calls/${id}`)).json.outcome, { timeout: 5_000 })
+        .toBe('abandoned');
+    } finally {
+      await scheduler.stop();
+    }
   });
 
   describe('history', () => {

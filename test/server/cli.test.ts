@@ -1,57 +1,25 @@
 /**
- * The `dialer` CLI as a user runs it: a child process with DATABASE_URL and DATA_DIR pointing at a test
- * database, checked by its exit code and output.
+ * The `dialer` CLI as a user runs it: the compiled bin (bin/dialer.js) in a child process with DATABASE_URL
+ * and DATA_DIR pointing at a test database, checked by its exit code and output.
  */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/server/container.js';
 import { DEMO_USERS, seedDemo } from '../../src/server/seed/demo-seed.js';
 import { plainTestHasher } from '../support/app.js';
 import { argon2Hasher } from '../../src/server/repositories/password-hasher.js';
+import { DIALER_BIN, cliEnv, runDialer, type CliResult } from '../support/cli.js';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function databaseUrl(database: TestDatabase): string {
-  const d = database.config.database;
-  return d.kind === 'sqlite' ? `sqlite:${d.file}` : d.url;
-}
 
 function runCli(
   database: TestDatabase,
   args: string[],
   env: Record<string, string> = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATA_DIR: database.dataDir,
-          DATABASE_URL: databaseUrl(database),
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+): Promise<CliResult> {
+  return runDialer(args, cliEnv(database, env));
 }
 
 async function snapshot(services: Services): Promise<Record<string, string[]>> {
@@ -72,7 +40,6 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     services = createServices({ config: database.config, db: database.handle.db, databaseKind: kind });
   });
   afterAll(async () => {
-    await services.stop();
     await database.drop();
   });
 
@@ -136,7 +103,7 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     expect(report.users).toHaveLength(1);
     const [agent1] = report.users;
     expect(agent1!.user.email).toBe(DEMO_USERS.agent1.email);
-    const user = await services.users.findByEmail(DEMO_USERS.agent1.email);
+    const user = await services.repos.users.findByEmail(DEMO_USERS.agent1.email);
     const expected = await services.connections.listForUser(user!);
     expect({ ...agent1!.api, fetchedAt: '' }).toEqual({ ...expected, fetchedAt: '' });
     // The inactive and pending trunks are reported although the API hides them.
@@ -165,7 +132,7 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    const user = await services.users.findByEmail('new.agent@example.com');
+    const user = await services.repos.users.findByEmail('new.agent@example.com');
     expect(user).toMatchObject({ name: 'New Agent', role: 'agent', status: 'active' });
     expect(await argon2Hasher.verify(user!.password_hash, 'long-enough-pass')).toBe(true);
 
@@ -194,12 +161,11 @@ describe('dialer CLI usage and configuration errors', () => {
       config: database.config,
       db: database.handle.db,
       databaseKind: 'sqlite',
-      hasher: plainTestHasher,
+      overrides: { hasher: plainTestHasher },
     });
     await seedDemo(services);
   });
   afterAll(async () => {
-    await services.stop();
     await database.drop();
   });
 
@@ -248,7 +214,7 @@ describe('dialer CLI usage and configuration errors', () => {
     const missingPassword = await runCli(database, ['user', 'create', '--email', 'a@b.io', '--name', 'A']);
     expect(missingPassword.code).toBe(2);
     expect(missingPassword.stderr).toContain('DIALER_USER_PASSWORD');
-    expect(await services.users.findByEmail('a@b.io')).toBeUndefined();
+    expect(await services.repos.users.findByEmail('a@b.io')).toBeUndefined();
   });
 
   it('lists every bad configuration key and exits 2 without a stack trace', async () => {
@@ -256,7 +222,7 @@ describe('dialer CLI usage and configuration errors', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('PORT');
     expect(res.stderr).toContain('LOG_LEVEL');
-    expect(res.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(res.stderr).not.toMatch(/^\s+at /m); // no stack frame, whether from src/ or dist/
   });
 
   it('exits 2 on an unknown command or a missing test name', async () => {
@@ -280,6 +246,35 @@ describe('dialer CLI usage and configuration errors', () => {
       expect(res.stdout).not.toMatch(/demo-admin|listening/);
     }
     expect(await services.db.selectFrom('users').select('email').execute()).toEqual(before);
+  });
+
+  it('lists every command in --help', async () => {
+    const res = await runCli(database, ['--help']);
+    expect(res.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'seed', 'user', 'test-sip-trunk', 'sync', 'backup'])
+      expect(res.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('says how to build when the compiled CLI is missing', async () => {
+    // The bin as shipped, in a checkout that has not been built.
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-unbuilt-'));
+    try {
+      fs.mkdirSync(path.join(checkout, 'bin'));
+      fs.copyFileSync(DIALER_BIN, path.join(checkout, 'bin/dialer.js'));
+      const res = await new Promise<CliResult>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(checkout, 'bin/dialer.js'), '--help'],
+          (error, stdout, stderr) =>
+            resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+        ),
+      );
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('dialer has not been built');
+      expect(res.stderr).toContain('npm run build');
+    } finally {
+      fs.rmSync(checkout, { recursive: true, force: true });
+    }
   });
 
   it('reports a migrated database as up to date', async () => {

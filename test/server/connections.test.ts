@@ -132,17 +132,21 @@ describe.each(DATABASE_KINDS)('connections API (%s)', (kind) => {
     expect(res.status).toBe(503);
     expect(res.json.error.code).toBe('TELNYX_NOT_CONFIGURED');
     expect(res.json.error.message).toMatch(/TELNYX_API_KEY/);
-    const wired = t.services.telnyxConnections;
-    delete t.services.telnyxConnections;
+    // A second app instance on the same database, with no Telnyx list wired at all.
+    const unwiredApp = await startTestApp(kind, {
+      database: t.database,
+      overrides: { telnyxConnections: null },
+    });
     try {
-      const unwired = await alice.get('/api/telnyx/connections?source=telnyx');
+      const aliceThere = await unwiredApp.login('alice@example.com', PASSWORD);
+      const unwired = await aliceThere.get('/api/telnyx/connections?source=telnyx');
       expect(unwired.status).toBe(503);
       expect(unwired.json.error).toEqual({
         code: 'TELNYX_NOT_CONFIGURED',
         message: 'Telnyx API is not configured: set TELNYX_API_KEY',
       });
     } finally {
-      t.services.telnyxConnections = wired;
+      await unwiredApp.close();
     }
     const bad = await alice.get('/api/connections?source=carrier-pigeon');
     expect(bad.status).toBe(400);
@@ -151,25 +155,30 @@ describe.each(DATABASE_KINDS)('connections API (%s)', (kind) => {
 
   it('delegates source=telnyx to the Telnyx source when one is wired', async () => {
     const seen: string[] = [];
-    const wired = t.services.telnyxConnections;
-    t.services.telnyxConnections = {
-      list: (user) => {
-        seen.push(user.id);
-        return Promise.resolve({
-          source: 'telnyx',
-          count: 0,
-          fetchedAt: new Date().toISOString(),
-          connections: [],
-        });
+    const wiredApp = await startTestApp(kind, {
+      database: t.database,
+      overrides: {
+        telnyxConnections: {
+          list: (user) => {
+            seen.push(user.id);
+            return Promise.resolve({
+              source: 'telnyx',
+              count: 0,
+              fetchedAt: new Date().toISOString(),
+              connections: [],
+            });
+          },
+        },
       },
-    };
+    });
     try {
-      const res = await alice.get('/api/connections?source=telnyx');
+      const aliceThere = await wiredApp.login('alice@example.com', PASSWORD);
+      const res = await aliceThere.get('/api/connections?source=telnyx');
       expect(res.status).toBe(200);
       expect(res.json.source).toBe('telnyx');
       expect(seen).toEqual([aliceId]);
     } finally {
-      t.services.telnyxConnections = wired;
+      await wiredApp.close();
     }
   });
 

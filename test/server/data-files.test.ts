@@ -31,15 +31,11 @@ describe('data files are private', () => {
       config,
       db: handle.db,
       databaseKind: 'sqlite',
-      hasher: plainTestHasher,
+      overrides: { hasher: plainTestHasher },
     });
     await addUser(services);
     let stopped: Promise<void> | undefined;
-    const stop = () =>
-      (stopped ??= (async () => {
-        await services.stop();
-        await handle.close();
-      })());
+    const stop = () => (stopped ??= handle.close());
     cleanups.push(stop);
     return stop;
   }

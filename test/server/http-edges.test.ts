@@ -148,13 +148,13 @@ describe.each(DATABASE_KINDS)('HTTP edges (%s)', (kind) => {
       'answers 400 naming where, and writes nothing: %s',
       async (_label, client, method, path, body, field) => {
         const before = await tableCounts(t.services);
-        const trunkBefore = await t.services.trunks.findSecret(trunkId);
+        const trunkBefore = await t.services.repos.trunks.findSecret(trunkId);
         const res = await client().request(method, path(), body === undefined ? undefined : json(body));
         expectErrorShape(res, 400, 'VALIDATION_FAILED');
         expect(res.json.error.message).toMatch(field);
         expect(res.json.error.message).toMatch(/cannot be stored/);
         expect(await tableCounts(t.services)).toEqual(before);
-        expect(await t.services.trunks.findSecret(trunkId)).toEqual(trunkBefore);
+        expect(await t.services.repos.trunks.findSecret(trunkId)).toEqual(trunkBefore);
       },
     );
 

@@ -5,12 +5,8 @@
  * shared by several app instances on one database, audits each wait it starts, never locks the real
  * user out for good (they get in once the wait is over) and is forgotten after a successful login.
  */
-import { PassThrough } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/server/app.js';
-import { createServices } from '../../src/server/container.js';
-import { plainTestHasher, startTestApp, type TestApp, type TestResponse } from '../support/app.js';
+import { startTestApp, type TestApp, type TestResponse } from '../support/app.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { addUser, PASSWORD } from '../support/dialer-fixtures.js';
 
@@ -18,9 +14,7 @@ const WRONG = 'not-the-password';
 
 describe.each(DATABASE_KINDS)('login throttling (%s)', (kind) => {
   const apps: TestApp[] = [];
-  const extraApps: FastifyInstance[] = [];
   afterEach(async () => {
-    for (const app of extraApps.splice(0)) await app.close();
     for (const app of apps.splice(0)) await app.close();
   });
 
@@ -111,7 +105,7 @@ describe.each(DATABASE_KINDS)('login throttling (%s)', (kind) => {
     expect(await sessionIps(t, victim.id)).toEqual([]);
 
     // One audit entry for the wait, none per refused attempt.
-    const audit = await t.services.audit.list({ action: 'auth.login_throttled' });
+    const audit = await t.services.repos.audit.list({ action: 'auth.login_throttled' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ entityType: 'user', entityId: victim.id, actorId: null });
     expect(audit[0]!.details).toMatchObject({ failures: 5, ip: '10.9.4.1' });
@@ -122,7 +116,7 @@ describe.each(DATABASE_KINDS)('login throttling (%s)', (kind) => {
     for (let i = 0; i < 7; i++)
       unknown.push((await login(t.baseUrl, 'ghost@example.com', WRONG, `10.8.${i}.1`)).status);
     expect(unknown).toEqual([401, 401, 401, 401, 401, 429, 429]);
-    expect(await t.services.audit.list({ action: 'auth.login_throttled' })).toHaveLength(1);
+    expect(await t.services.repos.audit.list({ action: 'auth.login_throttled' })).toHaveLength(1);
   });
 
   it('counts a burst of parallel attempts, and attempts spread over two app instances on one database, together', async () => {
@@ -141,18 +135,9 @@ describe.each(DATABASE_KINDS)('login throttling (%s)', (kind) => {
     expect(burst.filter((r) => r.status === 429).length).toBe(20 - verified);
 
     // A second instance: its own services and HTTP server over the same database.
-    const services = createServices({
-      config: t.database.config,
-      db: t.database.handle.db,
-      databaseKind: kind,
-      hasher: plainTestHasher,
-    });
-    const second = await buildApp({ config: t.database.config, services, logStream: new PassThrough() });
-    extraApps.push(second);
-    second.addHook('onClose', () => services.stop());
-    await second.listen({ host: '127.0.0.1', port: 0 });
-    const address = second.server.address();
-    const secondUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const second = await startTestApp(kind, { database: t.database });
+    apps.unshift(second); // closed before the first, which owns the database
+    const secondUrl = second.baseUrl;
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
       statuses.push((await login(i % 2 ? secondUrl : t.baseUrl, 'spread@example.com', WRONG)).status);

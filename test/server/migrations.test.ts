@@ -39,8 +39,12 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     });
     const handle = openDatabase(config.database);
     cleanups.push(() => handle.close());
-    const services = createServices({ config, db: handle.db, databaseKind: kind, hasher: plainTestHasher });
-    cleanups.push(() => services.stop());
+    const services = createServices({
+      config,
+      db: handle.db,
+      databaseKind: kind,
+      overrides: { hasher: plainTestHasher },
+    });
     return { handle, services };
   }
 
@@ -73,5 +77,23 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     expect(await handle.db.selectFrom('users').select('email').execute()).toEqual([
       { email: 'keep@example.com' },
     ]);
+  });
+
+  it('applies a migration that landed after a later-numbered one already ran (parallel branches)', async () => {
+    const { handle } = await emptyDatabase();
+    const all = await migrationProvider.getMigrations();
+    // A database migrated by a build that had 0006 but not yet 0005.
+    const without = Object.fromEntries(
+      Object.entries(all).filter(([name]) => name !== '0005_login_throttle'),
+    );
+    const older = new Migrator({
+      db: handle.db,
+      provider: { getMigrations: () => Promise.resolve(without) },
+    });
+    expect((await older.migrateToLatest()).error).toBeUndefined();
+
+    expect(await migrateToLatest(handle.db)).toEqual(['0005_login_throttle']);
+    expect(await handle.db.selectFrom('login_throttle').selectAll().execute()).toEqual([]);
+    expect(await migrateToLatest(handle.db)).toEqual([]);
   });
 });

@@ -91,24 +91,29 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
     });
 
     it('delegates Telnyx trunks to the token issuer when it answers', async () => {
-      const wired = t.services.telnyxTokens;
-      t.services.telnyxTokens = {
-        registrationFor: (trunk) =>
-          Promise.resolve({
-            provider: 'telnyx',
-            connectionId: trunk.id,
-            loginToken: 'jwt-token',
-            displayName: 'x',
-            fallback: false,
-            dtmfMode: 'rfc2833',
-          }),
-      };
+      const withIssuer = await startTestApp(kind, {
+        database: t.database,
+        overrides: {
+          telnyxTokens: {
+            registrationFor: (trunk) =>
+              Promise.resolve({
+                provider: 'telnyx',
+                connectionId: trunk.id,
+                loginToken: 'jwt-token',
+                displayName: 'x',
+                fallback: false,
+                dtmfMode: 'rfc2833',
+              }),
+          },
+        },
+      });
       try {
-        const res = await agent.post(`/api/connections/${ids.telnyx}/registration`);
+        const agentThere = await withIssuer.login('reg-agent@example.com', PASSWORD);
+        const res = await agentThere.post(`/api/connections/${ids.telnyx}/registration`);
         expect(res.json.loginToken).toBe('jwt-token');
         expect(res.json).not.toHaveProperty('password');
       } finally {
-        t.services.telnyxTokens = wired;
+        await withIssuer.close();
       }
     });
 
@@ -133,10 +138,14 @@ describe.each(DATABASE_KINDS)('registration (%s)', (kind) => {
     });
 
     it('writes an audit entry without the password', async () => {
-      const before = (await t.services.audit.list({ action: 'connection.registration', entityId: ids.sip }))
-        .length;
+      const before = (
+        await t.services.repos.audit.list({ action: 'connection.registration', entityId: ids.sip })
+      ).length;
       await agent.post(`/api/connections/${ids.sip}/registration`);
-      const entries = await t.services.audit.list({ action: 'connection.registration', entityId: ids.sip });
+      const entries = await t.services.repos.audit.list({
+        action: 'connection.registration',
+        entityId: ids.sip,
+      });
       expect(entries.length).toBe(before + 1);
       expect(entries[0]).toMatchObject({
         actorId: agentId,

@@ -101,7 +101,7 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
       config: database.config,
       db: database.handle.db,
       databaseKind: kind,
-      hasher: plainTestHasher,
+      overrides: { hasher: plainTestHasher },
     });
     app = await buildApp({
       config: database.config,
@@ -120,7 +120,6 @@ describe.each(DATABASE_KINDS)('route guard (%s)', (kind) => {
   });
   afterAll(async () => {
     http.close();
-    await services.stop();
     await app.close();
     await database.drop();
     web.remove();

@@ -28,7 +28,7 @@ async function routeTable(kind: TestApp['kind']): Promise<{ method: string; url:
     config: database.config,
     db: database.handle.db,
     databaseKind: kind,
-    hasher: plainTestHasher,
+    overrides: { hasher: plainTestHasher },
   });
   const routes: { method: string; url: string }[] = [];
   const app = await buildApp({
@@ -39,7 +39,6 @@ async function routeTable(kind: TestApp['kind']): Promise<{ method: string; url:
     },
   });
   await app.ready();
-  await services.stop();
   await app.close();
   await database.drop();
   return routes;

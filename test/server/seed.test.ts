@@ -26,11 +26,10 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
       config: database.config,
       db: database.handle.db,
       databaseKind: kind,
-      hasher: plainTestHasher,
+      overrides: { hasher: plainTestHasher },
     });
   });
   afterAll(async () => {
-    await services.stop();
     await database.drop();
   });
 
@@ -77,14 +76,14 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
     expect(trunk.sip_password_enc).not.toContain('demo-sip-agent1');
     expect(services.cipher.decrypt(trunk.sip_password_enc!)).toBe('demo-sip-agent1');
     for (const demo of Object.values(DEMO_USERS)) {
-      const user = await services.users.findByEmail(demo.email);
+      const user = await services.repos.users.findByEmail(demo.email);
       expect(user?.role).toBe(demo.role);
       expect(await plainTestHasher.verify(user!.password_hash, demo.password)).toBe(true);
     }
   });
 
   it('hides the inactive and pending trunks and the inactive assignment from the connections list', async () => {
-    const agent1 = await services.users.findByEmail(DEMO_USERS.agent1.email);
+    const agent1 = await services.repos.users.findByEmail(DEMO_USERS.agent1.email);
     const list = await services.connections.listForUser(agent1!);
     const names = list.connections.map((c) => c.name);
     expect(names).toContain('Chicago Office SIP');

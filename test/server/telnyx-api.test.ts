@@ -6,7 +6,6 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionListDto } from '../../src/shared/api.js';
 import type { DriftReportDto, SyncRunDto } from '../../src/shared/telnyx.js';
-import { asTelnyxDb } from '../../src/server/repositories/telnyx/telnyx-db.js';
 import {
   closeTestApp,
   countRows,
@@ -51,7 +50,7 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     });
     const hash = await plainTestHasher.hash(PASSWORD);
     const mk = (email: string, role: string) =>
-      t.services.users.create({
+      t.services.repos.users.create({
         email,
         name: email.split('@')[0]!,
         passwordHash: hash,
@@ -222,7 +221,7 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
   });
 
   it('reports every kind of drift after changes at Telnyx, and never deletes local data', async () => {
-    const db = asTelnyxDb(t.services.db);
+    const db = t.services.db;
     const [c1, c2, c3, c4] = connIds as [string, string, string, string];
     const moved = fake.numbersOf(c1)[1]!;
     fake.moveNumber(moved.id, c2);
@@ -374,7 +373,7 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
   });
 
   it('registers Telnyx trunks with a cached login token from one stored credential, never the SIP password', async () => {
-    const db = asTelnyxDb(t.services.db);
+    const db = t.services.db;
     const trunk = await db
       .selectFrom('sip_trunks')
       .selectAll()
@@ -440,7 +439,7 @@ describe.each(DATABASE_KINDS)('Telnyx without an API key (%s)', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind, { env: { LOGIN_RATE_LIMIT: '1000' } });
     const hash = await plainTestHasher.hash(PASSWORD);
-    await t.services.users.create({
+    await t.services.repos.users.create({
       email: 'admin@example.com',
       name: 'Admin',
       passwordHash: hash,

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/shared/errors.js';
 import { openDatabase } from '../../src/server/db/database.js';
-import { startTelnyxSyncJob } from '../../src/server/jobs/telnyx-sync-job.js';
-import type { TelnyxLinkRepository } from '../../src/server/repositories/telnyx/telnyx-link-repository.js';
+import { telnyxSyncJob } from '../../src/server/jobs/telnyx-sync-job.js';
+import type { Repositories } from '../../src/server/repositories/index.js';
 import { TelnyxRepository } from '../../src/server/repositories/telnyx/telnyx-repository.js';
 import { UserRepository } from '../../src/server/repositories/user-repository.js';
 import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
@@ -138,8 +138,8 @@ describe('TelnyxRepository', () => {
         saved.push(id);
         return Promise.resolve(id);
       },
-    } as unknown as TelnyxLinkRepository;
-    const tokens = new TelnyxTokenService(repo, links, 'ws://127.0.0.1:9/rtc', () => now);
+    } as unknown as Repositories['telnyxLinks'];
+    const tokens = new TelnyxTokenService({ telnyxLinks: links }, repo, 'ws://127.0.0.1:9/rtc', () => now);
     const [conn] = await repo.listAllConnections();
     const trunk = {
       id: 'trunk-1',
@@ -206,22 +206,21 @@ describe.each(DATABASE_KINDS)('Telnyx sync single flight and job (%s)', (kind) =
       expect(err.details).toEqual({ runId: first.run.id });
 
       const warnings: object[] = [];
-      const job = startTelnyxSyncJob({
+      const job = telnyxSyncJob({
         sync: b.sync,
         intervalMinutes: 60,
         logger: { info: () => undefined, warn: (o) => warnings.push(o) },
       })!;
-      await job.tick(); // skipped quietly: the other instance is running
+      await job.run(); // skipped quietly: the other instance is running
       expect(warnings).toEqual([]);
       expect((await first.done).status).toBe('succeeded');
       fake.setDelay(0);
 
-      await job.tick(); // now it runs
-      job.stop();
+      await job.run(); // now it runs
       const runs = await b.sync.listRuns();
       expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
       expect(runs[0]!.counts.numbers.unchanged).toBe(300);
-      expect(startTelnyxSyncJob({ sync: b.sync, intervalMinutes: 0, logger: console })).toBeNull();
+      expect(telnyxSyncJob({ sync: b.sync, intervalMinutes: 0, logger: console })).toBeNull();
     } finally {
       fake.setDelay(0);
       await other.close();

@@ -2,46 +2,22 @@
  * A sync killed for real (SIGKILL of the CLI process mid-run) leaves a consistent database, and the next
  * run marks the dead run interrupted and completes the import; a third run changes nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncRunDto } from '../../src/shared/telnyx.js';
 import { UserRepository } from '../../src/server/repositories/user-repository.js';
 import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
 import { closeThenDrop, countRows, expectConsistent } from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
+import { cliEnv, exited, spawnDialer } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const NUMBERS = 2_500; // 10 pages of 250
 const CONNECTIONS = 3;
 
-function databaseUrl(d: TestDatabase): string {
-  return d.config.database.kind === 'sqlite' ? `sqlite:${d.config.database.file}` : d.config.database.url;
-}
-
+/** The compiled `dialer` (bin/dialer.js), as an operator runs it. */
 function runCli(d: TestDatabase, fake: FakeTelnyx, args: string[]): ChildProcess {
-  return spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/commands/sync-main.ts'), ...args],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        DATA_DIR: d.dataDir,
-        DATABASE_URL: databaseUrl(d),
-        TELNYX_API_KEY: fake.apiKey,
-        TELNYX_BASE_URL: fake.baseUrl,
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return spawnDialer(args, cliEnv(d, { TELNYX_API_KEY: fake.apiKey, TELNYX_BASE_URL: fake.baseUrl }));
 }
 
 describe.each(DATABASE_KINDS)('Telnyx sync killed mid-run (%s)', (kind) => {
@@ -136,5 +112,5 @@ describe.each(DATABASE_KINDS)('Telnyx sync killed mid-run (%s)', (kind) => {
     drift.stdout!.on('data', (b: Buffer) => (driftOut += b.toString()));
     expect((await exited(drift)).code).toBe(0);
     expect(driftOut).toMatch(/0 difference\(s\)/);
-  }, 120_000); // three CLI processes start tsx (~3 s each on this machine)
+  }, 120_000);
 });

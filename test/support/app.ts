@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
-import { createServices, type Services } from '../../src/server/container.js';
+import { createServices, type ServiceOverrides, type Services } from '../../src/server/container.js';
 import type { DatabaseKind } from '../../src/server/db/database.js';
 import type { PasswordHasher } from '../../src/server/repositories/password-hasher.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
@@ -57,26 +57,30 @@ export const plainTestHasher: PasswordHasher = {
   verify: (h, p) => Promise.resolve(h === `test$${p}`),
 };
 
-export async function startTestApp(
-  kind: DatabaseKind,
-  options: {
-    env?: Record<string, string>;
-    hasher?: PasswordHasher;
-    configure?: (s: Services) => void;
-    /** Serve the web app from WEB_DIST_DIR (test/support/web-dist.ts makes a stand-in). */
-    serveWeb?: boolean;
-    /** Sees every route as it is registered (tests that walk the route table). */
-    onRoute?: (route: RouteOptions) => void;
-  } = {},
-): Promise<TestApp> {
-  const database = await createTestDatabase(kind, { LOG_LEVEL: 'info', ...options.env });
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Replacements for parts of the container (the fast test hasher is the default hasher). */
+  overrides?: ServiceOverrides;
+  /**
+   * Serve this (already migrated) database instead of a new one: a second app instance with other
+   * overrides beside a first one. `close()` then leaves the database to its owner.
+   */
+  database?: TestDatabase;
+  /** Serve the web app from WEB_DIST_DIR (test/support/web-dist.ts makes a stand-in). */
+  serveWeb?: boolean;
+  /** Sees every route as it is registered (tests that walk the route table). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
+  const shared = options.database;
+  const database = shared ?? (await createTestDatabase(kind, { LOG_LEVEL: 'info', ...options.env }));
   const services = createServices({
     config: database.config,
     db: database.handle.db,
     databaseKind: kind,
-    hasher: options.hasher ?? plainTestHasher,
+    overrides: { hasher: plainTestHasher, ...options.overrides },
   });
-  options.configure?.(services);
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -148,9 +152,8 @@ export async function startTestApp(
     },
     anonymous: () => makeClient(null, null),
     async close() {
-      await services.stop();
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }

@@ -9,6 +9,16 @@ import type { AssignmentRow, PhoneNumberRow, SipTrunkRow, UserRow } from '../../
 import { plainTestHasher } from './app.js';
 
 export const PASSWORD = 'user-pass-123';
+
+/** Columns added after 0001_initial: written only when a test sets them, so the fixtures also fill a first-version database. */
+const LATER_TRUNK_COLUMNS = ['telnyx_active', 'telnyx_seen_run_id'] as const;
+const LATER_NUMBER_COLUMNS = ['telnyx_connection_id', 'telnyx_seen_run_id'] as const;
+
+function withoutUnsetLaterColumns<R extends object>(row: R, given: object, later: readonly string[]): R {
+  const out = { ...row } as Record<string, unknown>;
+  for (const c of later) if (!(c in given)) delete out[c];
+  return out as R;
+}
 let seq = 0;
 const uniq = () => `${process.pid.toString(36)}${(seq++).toString(36)}`;
 const now = () => new Date().toISOString();
@@ -17,7 +27,7 @@ export async function addUser(
   s: Services,
   o: Partial<Pick<UserRow, 'email' | 'name' | 'role' | 'status'>> = {},
 ): Promise<UserRow> {
-  return s.users.create({
+  return s.repos.users.create({
     email: o.email ?? `user-${uniq()}@example.com`,
     name: o.name ?? 'Test User',
     passwordHash: await plainTestHasher.hash(PASSWORD),
@@ -62,9 +72,14 @@ export async function addTrunk(
     activated_at: t,
     created_at: t,
     updated_at: t,
+    telnyx_active: null,
+    telnyx_seen_run_id: null,
     ...rest,
   };
-  await s.db.insertInto('sip_trunks').values(row).execute();
+  await s.db
+    .insertInto('sip_trunks')
+    .values(withoutUnsetLaterColumns(row, o, LATER_TRUNK_COLUMNS))
+    .execute();
   return row;
 }
 
@@ -104,10 +119,15 @@ export async function addNumber(s: Services, o: Partial<PhoneNumberRow> = {}): P
     missing_at_telnyx_at: null,
     created_at: t,
     updated_at: t,
+    telnyx_connection_id: null,
+    telnyx_seen_run_id: null,
     ...o,
     number,
   };
-  await s.db.insertInto('phone_numbers').values(row).execute();
+  await s.db
+    .insertInto('phone_numbers')
+    .values(withoutUnsetLaterColumns(row, o, LATER_NUMBER_COLUMNS))
+    .execute();
   return row;
 }
 

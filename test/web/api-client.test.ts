@@ -68,6 +68,16 @@ describe('ApiClient', () => {
     expect(await pending).toMatchObject({ code: 'TIMEOUT', message: 'Telnyx API did not answer in 5 s.' });
   });
 
+  it('passes the caller’s own abort through, neither as a timeout nor as a network error', async () => {
+    installFakeFetch({ 'GET /api/connections': (_req, signal) => hang(signal) });
+    const controller = new AbortController();
+    const pending = new ApiClient()
+      .listConnections('telnyx', { timeoutMs: 5000, signal: controller.signal })
+      .catch((e: unknown) => e);
+    controller.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+  });
+
   it('reports a lost session for a 401 inside a session, not for login or the first /me', async () => {
     installFakeFetch({
       'GET /api/auth/me': () => apiError(401, 'UNAUTHENTICATED', 'Please log in'),

@@ -1,29 +1,18 @@
 /**
- * useCallStore with the fake softphone (src/phone's fake adapter) and a scripted fetch: what the page
- * does with a call and what it writes to the server, in Node. The real adapters and the real server
- * are covered by test/e2e/calling.e2e.test.ts.
+ * useCallStore with the fake softphone (src/phone's fake adapter) held by the phone store, and a
+ * scripted fetch: what the page does with a call and what it writes to the server, in Node. The real
+ * adapters and the real server are covered by test/e2e/calling.e2e.test.ts.
  */
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
-import type { SipRegistrationDto } from '../../src/shared/api.js';
-import { HEARTBEAT_MS, useCallStore } from '../../src/web/stores/call.js';
-import { aNumber } from './factories.js';
+import { HEARTBEAT_MS } from '../../src/web/services/call-record-sync.js';
+import { useCallStore } from '../../src/web/stores/call.js';
+import { usePhoneStore } from '../../src/web/stores/phone.js';
+import { aNumber, aSipRegistration } from './factories.js';
 import { apiError, installFakeFetch, json, type RecordedRequest } from './fake-fetch.js';
 
-const REG: SipRegistrationDto = {
-  provider: 'sip',
-  connectionId: 'conn-1',
-  wsServer: 'wss://sip.example.test',
-  sipUri: 'sip:alice@example.test',
-  authorizationUser: 'alice',
-  password: 'secret',
-  displayName: 'Alice',
-  fallback: false,
-  dtmfMode: 'rfc2833',
-  sendPAssertedIdentity: true,
-  iceServers: [],
-};
+const REG = aSipRegistration();
 const CALLER = aNumber('+13125550100', 'primary', { phoneNumberId: 'num-1' });
 
 let phone: FakeSoftphone;
@@ -48,7 +37,7 @@ beforeEach(async () => {
   }));
   phone = new FakeSoftphone({ qualityIntervalMs: 0 });
   await phone.register(REG);
-  useCallStore().bind(phone, 'conn-1');
+  usePhoneStore().attach(phone);
 });
 
 afterEach(async () => {

@@ -4,6 +4,7 @@ import type {
   ConnectionDto,
   ConnectionListDto,
   SessionDto,
+  SipRegistrationDto,
   UserDto,
 } from '../../src/shared/api.js';
 import type { AssignmentType } from '../../src/shared/domain.js';
@@ -79,4 +80,23 @@ export function aList(
   source: 'database' | 'telnyx' = 'database',
 ): ConnectionListDto {
   return { source, count: connections.length, fetchedAt: '2026-01-02T10:00:00.000Z', connections };
+}
+
+/** What POST /api/connections/:id/registration answers for a `sip` connection. */
+export function aSipRegistration(overrides: Partial<SipRegistrationDto> = {}): SipRegistrationDto {
+  const connectionId = overrides.connectionId ?? 'conn-1';
+  return {
+    provider: 'sip',
+    connectionId,
+    wsServer: 'wss://sip.example.test',
+    sipUri: `sip:${connectionId}@example.test`,
+    authorizationUser: connectionId,
+    password: 'secret',
+    displayName: 'Alice',
+    fallback: false,
+    dtmfMode: 'rfc2833',
+    sendPAssertedIdentity: true,
+    iceServers: [],
+    ...overrides,
+  };
 }

@@ -28,7 +28,19 @@ export function hang(signal: AbortSignal | undefined): Promise<Response> {
   });
 }
 
+/**
+ * AbortSignal.timeout() runs on Node's internal timers, which vi.useFakeTimers() does not reach: while
+ * the fake network is installed it times out on the test's clock instead (real or fake, whichever
+ * `setTimeout` is when the request starts), like the browser's does on the page's.
+ */
+function timeoutOnTheTestClock(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), ms);
+  return controller.signal;
+}
+
 export function installFakeFetch(handlers: Record<string, Handler>) {
+  vi.spyOn(AbortSignal, 'timeout').mockImplementation(timeoutOnTheTestClock);
   const requests: RecordedRequest[] = [];
   const fn = vi.fn(async (input: string, init: RequestInit = {}) => {
     const url = new URL(input, 'http://dialer.test');

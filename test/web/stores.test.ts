@@ -5,6 +5,7 @@ import { orderNumbers, useConnectionsStore } from '../../src/web/stores/connecti
 import { useDialerStore } from '../../src/web/stores/dialer.js';
 import { usePhoneStore } from '../../src/web/stores/phone.js';
 import { SESSION_EXPIRED_MESSAGE, useSessionStore } from '../../src/web/stores/session.js';
+import { useUserScope } from '../../src/web/composables/useUserScope.js';
 import type { RegistrationState } from '../../src/phone/call-state.js';
 import { aConnection, aList, aNumber, aSession, aUser } from './factories.js';
 import { apiError, hang, installFakeFetch, json } from './fake-fetch.js';
@@ -203,6 +204,7 @@ describe('useDialerStore', () => {
 
   it('clears the number when the user changes', async () => {
     installFakeFetch({ 'POST /api/auth/login': () => json(200, aSession()) });
+    useUserScope(); // the app's one place for per-user clean-up (App.vue installs it)
     const dialer = useDialerStore();
     dialer.setInput('3125550142');
     await useSessionStore().login('a@b.c', 'pw');

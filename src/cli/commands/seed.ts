@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../server/config.js';
-import { formatDemoLogins, seedDemo, type SeedDemoResult } from '../../server/seed/demo-seed.js';
+import type { SeedDemoResult } from '../../server/seed/demo-seed.js';
 import { describeDatabase, withContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
@@ -18,8 +18,9 @@ export function refuseDemoInProduction(config: Config): void {
 /**
  * The demo logins are printed to the terminal by the CLI, once, when this run created or reset a demo
  * user; never through the server's logger, and not again on every start.
+ * `logins`: formatDemoLogins() of the demo seed (passed in so this module stays light for `--help`).
  */
-export function printSeedResult(output: Output, result: SeedDemoResult): void {
+export function printSeedResult(output: Output, result: SeedDemoResult, logins: string[]): void {
   const kinds = ['users', 'trunks', 'numbers', 'assignments'] as const;
   const summary = kinds
     .map(
@@ -35,7 +36,7 @@ export function printSeedResult(output: Output, result: SeedDemoResult): void {
     return;
   }
   output.out('Demo logins (demo only, never use these passwords in production):');
-  for (const line of formatDemoLogins()) output.out(line);
+  for (const line of logins) output.out(line);
 }
 
 export function registerSeedCommand(program: Command, output: Output): void {
@@ -49,6 +50,7 @@ export function registerSeedCommand(program: Command, output: Output): void {
     .action(async (opts: { sipWsServer?: string; sipDomain?: string }) => {
       const config = loadConfig();
       refuseDemoInProduction(config);
+      const { formatDemoLogins, seedDemo } = await import('../../server/seed/demo-seed.js');
       await withContext(
         async (ctx) => {
           output.out(`Seeding ${describeDatabase(ctx.config)}`);
@@ -56,7 +58,7 @@ export function registerSeedCommand(program: Command, output: Output): void {
             sipWsServer: opts.sipWsServer,
             sipDomain: opts.sipDomain,
           });
-          printSeedResult(output, result);
+          printSeedResult(output, result, formatDemoLogins());
         },
         { config },
       );

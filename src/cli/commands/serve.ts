@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../server/config.js';
 import { describeDatabase } from '../context.js';
+import { installGracefulShutdown } from '../graceful-shutdown.js';
 import type { Output } from '../output.js';
 import { printSeedResult, refuseDemoInProduction } from './seed.js';
 
@@ -16,29 +17,17 @@ export function registerServeCommand(program: Command, output: Output): void {
       const config = loadConfig();
       const withDemo = Boolean(opts.seedDemo || config.seedDemo);
       if (withDemo) refuseDemoInProduction(config);
-      const [{ startServer }, { seedDemo }] = await Promise.all([
+      const [{ startServer }, { seedDemo, formatDemoLogins }] = await Promise.all([
         import('../../server/main.js'),
         import('../../server/seed/demo-seed.js'),
       ]);
       const server = await startServer(config);
-      let closing: Promise<void> | undefined;
-      const shutdown = (signal: string): void => {
-        output.err(`${signal}: shutting down`);
-        closing ??= server.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            output.err(`error while shutting down: ${String(err)}`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      installGracefulShutdown(server, config.shutdownGraceMs);
 
       output.out(`Dialer is listening on ${server.url} (database: ${describeDatabase(config)})`);
       if (withDemo) {
         const result = await seedDemo(server.services);
-        printSeedResult(output, result);
+        printSeedResult(output, result, formatDemoLogins());
         output.out(`Open ${server.url} and log in with a demo account.`);
       }
     });

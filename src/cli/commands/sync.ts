@@ -4,12 +4,10 @@
  * `dialer sync runs`: the latest sync runs.
  * Thin over TelnyxSyncService, the same service the admin API and the background job use.
  */
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DomainError } from '../../shared/errors.js';
 import type { DriftReportDto, SyncCounts, SyncRunDto } from '../../shared/telnyx.js';
-import type { Services } from '../../server/container.js';
-import { createTelnyxServices, type TelnyxServices } from '../../server/services/telnyx-services.js';
+import type { TelnyxServices } from '../../server/services/telnyx-services.js';
 import { openContext, type CliContext } from '../context.js';
 import { CommandFailed, ExitCode, UsageError } from '../errors.js';
 import { consoleOutput, type Output } from '../output.js';
@@ -18,12 +16,6 @@ export interface SyncCommandDeps {
   output?: Output;
   /** Opens the database and services (default: the CLI's shared context). */
   open?: () => Promise<CliContext>;
-}
-
-function telnyxOf(ctx: CliContext): TelnyxServices {
-  // Use the container's Telnyx services when wired, else build them from the same config and database.
-  const wired = (ctx.services as Services & { telnyx?: TelnyxServices }).telnyx;
-  return wired ?? createTelnyxServices(ctx.config, ctx.services.db, ctx.services.databaseKind);
 }
 
 export function formatCounts(c: SyncCounts): string[] {
@@ -51,7 +43,7 @@ async function withTelnyx<T>(
 ): Promise<T> {
   const ctx = await (deps.open ?? (() => openContext()))();
   try {
-    return await fn(telnyxOf(ctx), ctx);
+    return await fn(ctx.services.telnyx, ctx);
   } finally {
     await ctx.close();
   }
@@ -77,21 +69,22 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps | O
       await withTelnyx(d, async (telnyx, ctx) => {
         let ownerId: string | null = null;
         if (opts.owner) {
-          const user = await ctx.services.users.findByEmail(opts.owner);
+          const user = await ctx.services.repos.users.findByEmail(opts.owner);
           if (!user) throw new UsageError(`No user with email ${opts.owner}`);
           ownerId = user.id;
         }
-        const bar =
-          opts.progress && process.stderr.isTTY
-            ? new cliProgress.SingleBar(
-                {
-                  stream: process.stderr,
-                  format: 'Telnyx sync [{bar}] {value}/{total} pages | {phase} | {numbers} numbers',
-                  hideCursor: true,
-                },
-                cliProgress.Presets.shades_classic,
-              )
-            : null;
+        const cliProgress =
+          opts.progress && process.stderr.isTTY ? (await import('cli-progress')).default : null;
+        const bar = cliProgress
+          ? new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'Telnyx sync [{bar}] {value}/{total} pages | {phase} | {numbers} numbers',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
         let started = false;
         let run: SyncRunDto;
         try {

@@ -28,29 +28,19 @@ interface Options {
 /** No user owns more than this many trunks or assignments in any deployment we know of; read them all. */
 const ALL = { limit: 1_000_000, offset: 0 };
 
-type Readers = Pick<Services, 'trunks' | 'assignments' | 'connections'>;
-
-async function gatherTrunkFacts(services: Services, readers: Readers, user: UserRow): Promise<TrunkFacts[]> {
+async function gatherTrunkFacts(services: Services, user: UserRow): Promise<TrunkFacts[]> {
+  const { trunks: trunkRepo, assignments: assignmentRepo, phoneNumbers } = services.repos;
   // The API lists only active trunks; the diagnostic needs every trunk and every assignment.
   const [{ rows: trunks }, { rows: assignments }] = await Promise.all([
-    readers.trunks.list({ ownerId: user.id }, ALL),
-    readers.assignments.list({ ownerId: user.id }, ALL),
+    trunkRepo.list({ ownerId: user.id }, ALL),
+    assignmentRepo.list({ ownerId: user.id }, ALL),
   ]);
-  const numberIds = [...new Set(assignments.map((a) => a.phone_number_id))];
-  const numberStatus = new Map<string, string>();
-  for (let i = 0; i < numberIds.length; i += 500) {
-    const rows = await services.db
-      .selectFrom('phone_numbers')
-      .select(['id', 'status'])
-      .where('id', 'in', numberIds.slice(i, i + 500))
-      .execute();
-    for (const r of rows) numberStatus.set(r.id, r.status);
-  }
+  const numberStatus = await phoneNumbers.statusesByIds(assignments.map((a) => a.phone_number_id));
   const facts: TrunkFacts[] = [];
   for (const trunk of trunks) {
     let passwordDecrypts = true;
     if (Number(trunk.has_password) === 1) {
-      const secret = await readers.trunks.findSecret(trunk.id);
+      const secret = await trunkRepo.findSecret(trunk.id);
       try {
         if (secret?.sip_password_enc) services.cipher.decrypt(secret.sip_password_enc);
       } catch {
@@ -152,10 +142,9 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
         );
       }
       await withContext(async ({ services, config }) => {
-        const readers: Readers = services;
         let users: UserRow[];
         if (opts.user) {
-          const user = await services.users.findByEmail(opts.user.trim());
+          const user = await services.repos.users.findByEmail(opts.user.trim());
           if (!user) {
             throw new UsageError(
               `No user with the email ${opts.user.trim()} in ${describeDatabase(config)}. List users with the admin API, or create one with: dialer user create`,
@@ -163,7 +152,7 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
           }
           users = [user];
         } else {
-          users = await services.users.list();
+          users = await services.repos.users.listAll();
           if (users.length === 0) {
             throw new UsageError(
               `There are no users in ${describeDatabase(config)}. Run: dialer seed (demo data) or dialer user create`,
@@ -174,8 +163,8 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
         const results: UserDiagnosis[] = [];
         for (const user of users) {
           const [facts, api] = await Promise.all([
-            gatherTrunkFacts(services, readers, user),
-            readers.connections.listForUser(user),
+            gatherTrunkFacts(services, user),
+            services.connections.listForUser(user),
           ]);
           results.push(diagnoseUser(user, facts, api, config));
         }

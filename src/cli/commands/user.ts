@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { USER_ROLES } from '../../shared/domain.js';
 import { DomainError, ValidationError } from '../../shared/errors.js';
+import { countryCode } from '../../shared/schemas/common.js';
 import { withContext } from '../context.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
@@ -17,7 +18,7 @@ const createInput = z.object({
     .string(`is required: pass --password or set ${PASSWORD_ENV}`)
     .min(8, 'must be at least 8 characters')
     .max(1024, 'must be at most 1024 characters'),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
+  country: countryCode(),
 });
 
 interface CreateOptions {

@@ -3,6 +3,11 @@
  *
  * One JsSIP UA per registration; unregister()/destroy() stop it and close its socket, so switching
  * connections never leaves a second UA registered ({@link JsSipSoftphone.activeUaCount}).
+ *
+ * Over 400 lines on purpose: it is the one place where JsSIP's UA and session events (transport,
+ * registration, progress, accepted/confirmed, ended/failed, ICE gathering, re-INVITEs for hold) meet
+ * the phone's state machines, and those handlers only make sense read together. Everything that can be
+ * said without JsSIP objects lives in jssip-mapping.ts (pure, unit-tested).
  */
 import * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
@@ -11,13 +16,15 @@ import type { SipRegistrationDto, RegistrationDto } from '../../shared/api.js';
 import { causeFromSipCode, type CallEnd } from '../call-state.js';
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
+import { PhoneErrorCode } from '../errors.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
 import {
   audioConstraint,
+  calledNumber,
+  callerOfInvite,
   causeFromJsSip,
   registrationFailureText,
   sipDomain,
-  toE164ish,
 } from './jssip-mapping.js';
 
 /** Seconds between reconnection attempts (JsSIP doubles a random interval up to the max). */
@@ -280,16 +287,16 @@ export class JsSipSoftphone extends BaseSoftphone {
       return;
     }
     const remote = session.remote_identity;
-    // The caller's number: P-Asserted-Identity (trusted networks), else a numeric display name (how
-    // this adapter and many PBXs present a caller ID), else the From user.
-    const pai = /<?sips?:(\+?\d{6,15})@/.exec(request.getHeader('P-Asserted-Identity') ?? '')?.[1];
-    const display = remote.display_name?.trim() ?? '';
-    const number = pai ?? (/^\+?\d{6,15}$/.test(display) ? display : remote.uri.user);
+    const caller = callerOfInvite(
+      request.getHeader('P-Asserted-Identity'),
+      remote.display_name,
+      remote.uri.user,
+    );
     const call = this.addCall({
       id: this.newCallId(),
       direction: 'inbound',
-      remoteNumber: toE164ish(number),
-      remoteName: display && display !== number ? display : null,
+      remoteNumber: caller.number,
+      remoteName: caller.name,
       // The R-URI is our registered contact after the proxy's lookup; the To user is the number dialled.
       callerId: calledNumber(request.ruri?.user, request.to?.uri?.user),
     });
@@ -357,7 +364,7 @@ export class JsSipSoftphone extends BaseSoftphone {
       this.finish(call, { cause, sipCode, by, reason });
       if (reason === 'User Denied Media Access') {
         this.reportError(
-          'PHONE_MEDIA_DENIED',
+          PhoneErrorCode.MediaDenied,
           'The microphone is not available or access was denied.',
           call.id,
         );
@@ -395,7 +402,7 @@ export class JsSipSoftphone extends BaseSoftphone {
     try {
       leg.session.terminate(opts);
     } catch (err) {
-      this.reportError('PHONE_PROVIDER_ERROR', `Hang-up failed: ${errorMessage(err)}`, call.id, err);
+      this.reportError(PhoneErrorCode.ProviderError, `Hang-up failed: ${errorMessage(err)}`, call.id, err);
     }
   }
 
@@ -449,14 +456,6 @@ export class JsSipSoftphone extends BaseSoftphone {
     emitter.removeAllListeners();
     uaCount--;
   }
-}
-
-/** Our number on an inbound call: the R-URI user when it is a number, else the To user, else unknown. */
-function calledNumber(ruriUser: string | undefined, toUser: string | undefined): string | null {
-  for (const user of [ruriUser, toUser]) {
-    if (user && /^\+?\d{6,15}$/.test(user)) return toE164ish(user.replace(/^\+/, ''));
-  }
-  return null;
 }
 
 function stopStream(stream: MediaStream): void {

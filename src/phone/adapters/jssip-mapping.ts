@@ -1,5 +1,11 @@
 /** Pure translations between JsSIP's vocabulary and the phone's (no JsSIP import: unit-testable). */
 import type { EndCause } from '../call-state.js';
+import { toE164ish } from '../phone-helpers.js';
+
+export { toE164ish };
+
+/** A SIP user part or display name that is a phone number (with or without its +). */
+const NUMBER_USER = /^\+?\d{6,15}$/;
 
 export function audioConstraint(deviceId: string | undefined): MediaTrackConstraints | boolean {
   return deviceId && deviceId !== 'default' ? { deviceId: { exact: deviceId } } : true;
@@ -11,9 +17,27 @@ export function sipDomain(sipUri: string): string {
   return m[1];
 }
 
-/** SIP users arrive as "+1312...", "1312..." or "alice"; digits-only with 8+ digits get a "+". */
-export function toE164ish(user: string): string {
-  return /^\d{8,15}$/.test(user) ? `+${user}` : user;
+/**
+ * The caller's number on an inbound INVITE: P-Asserted-Identity (trusted networks), else a numeric
+ * display name (how this adapter and many PBXs present a caller ID), else the From user.
+ */
+export function callerOfInvite(
+  assertedIdentity: string | undefined,
+  displayName: string | undefined,
+  fromUser: string,
+): { number: string; name: string | null } {
+  const pai = /<?sips?:(\+?\d{6,15})@/.exec(assertedIdentity ?? '')?.[1];
+  const display = displayName?.trim() ?? '';
+  const number = pai ?? (NUMBER_USER.test(display) ? display : fromUser);
+  return { number: toE164ish(number), name: display && display !== number ? display : null };
+}
+
+/** Our number on an inbound call: the R-URI user when it is a number, else the To user, else unknown. */
+export function calledNumber(ruriUser: string | undefined, toUser: string | undefined): string | null {
+  for (const user of [ruriUser, toUser]) {
+    if (user && NUMBER_USER.test(user)) return toE164ish(user.replace(/^\+/, ''));
+  }
+  return null;
 }
 
 /** JsSIP.C.causes values (plain strings, so they compare without JsSIP's enum types). */

@@ -10,6 +10,8 @@ import type { RegistrationDto, TelnyxRegistrationDto } from '../../shared/api.js
 import { causeFromSipCode, type CallEnd, type EndCause } from '../call-state.js';
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
+import { PhoneErrorCode } from '../errors.js';
+import { toE164ish } from '../phone-helpers.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
 
 /** The slice of the SDK's Call we use (its typings expose much more). */
@@ -115,7 +117,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
           void this.stopClient();
           return;
         }
-        this.reportError('PHONE_PROVIDER_ERROR', message, e.callId, e.error);
+        this.reportError(PhoneErrorCode.ProviderError, message, e.callId, e.error);
       }),
     );
     // The login token is short-lived; the SDK warns before it expires (a reconnect would then fail).
@@ -124,7 +126,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
       mine((w: { warning?: { code?: number; name?: string; message?: string } }) => {
         if (w.warning?.code === 34001 || w.warning?.name === 'TOKEN_EXPIRING_SOON') {
           this.reportError(
-            'PHONE_TOKEN_EXPIRING',
+            PhoneErrorCode.TokenExpiring,
             'The Telnyx login token expires soon; register again with a fresh one when no call is up.',
           );
         }
@@ -168,7 +170,10 @@ export class TelnyxSoftphone extends BaseSoftphone {
       mine((n: { type?: string; call?: SdkCall }) => {
         if (n.type === 'callUpdate' && n.call) this.onCallUpdate(n.call);
         else if (n.type === 'userMediaError')
-          this.reportError('PHONE_MEDIA_DENIED', 'The microphone is not available or access was denied.');
+          this.reportError(
+            PhoneErrorCode.MediaDenied,
+            'The microphone is not available or access was denied.',
+          );
       }),
     );
     await client.connect();
@@ -249,7 +254,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
       call = this.addCall({
         id: sdkCall.id,
         direction: 'inbound',
-        remoteNumber: /^\d{8,15}$/.test(remote) ? `+${remote}` : remote,
+        remoteNumber: toE164ish(remote),
         remoteName: sdkCall.options.remoteCallerName ?? null,
         callerId: sdkCall.options.destinationNumber ?? null,
       });
@@ -323,7 +328,12 @@ export class TelnyxSoftphone extends BaseSoftphone {
     try {
       await client.disconnect();
     } catch (err) {
-      this.reportError('PHONE_PROVIDER_ERROR', `Disconnect failed: ${errorMessage(err)}`, undefined, err);
+      this.reportError(
+        PhoneErrorCode.ProviderError,
+        `Disconnect failed: ${errorMessage(err)}`,
+        undefined,
+        err,
+      );
     }
     clientCount--;
   }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type LogEvent } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import { ensurePrivateDir, ensurePrivateFile, restrictFile } from '../private-files.js';
 import { migrationProvider } from './migrations/index.js';
@@ -54,12 +54,17 @@ export function openDatabase(
   // trunk_phone_numbers for GET /api/connections (random_page_cost=1.1 fixed that); the covering indexes of
   // migration 0003 make the index plan the cheaper one under the defaults too (measured: ~17-21 ms -> ~3-5 ms),
   // so the server works the same on a PostgreSQL whose settings it does not control.
-  const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
-  // An idle client can be cut by the server (restart, admin termination); pg then emits 'error' on the
-  // pool, which would crash the process if unhandled. The pool drops that client and opens a new one.
-  pool.on('error', (err) => {
-    options.onPoolError?.(err);
-  });
+  // pg is loaded with the first query, so SQLite deployments and CLI commands never pay for it.
+  const pool = async (): Promise<pg.Pool> => {
+    const { default: pgModule } = await import('pg');
+    const created = new pgModule.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
+    // An idle client can be cut by the server (restart, admin termination); pg then emits 'error' on the
+    // pool, which would crash the process if unhandled. The pool drops that client and opens a new one.
+    created.on('error', (err) => {
+      options.onPoolError?.(err);
+    });
+    return created;
+  };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
@@ -69,9 +74,13 @@ export function databaseKindOf(db: Db): DatabaseKind {
   return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
 }
 
-/** Applies every pending migration; existing data is kept (migrations only move forward). */
+/**
+ * Applies every pending migration; existing data is kept (migrations only move forward). Pending ones
+ * numbered below the last applied one run too: work lands from parallel branches (0006 shipped before
+ * 0005), and each migration creates or changes its own tables, so their order across branches is free.
+ */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

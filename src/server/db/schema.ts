@@ -1,7 +1,8 @@
 /**
- * Kysely table types. The same schema runs on SQLite and PostgreSQL, so types stay portable:
- * ids are text (UUIDs made by the app), timestamps are ISO 8601 UTC text, booleans are 0/1 integers,
- * JSON documents are text.
+ * Kysely table types: every column of every migration (0001_initial, 0002_telnyx, 0004_connections_revision),
+ * so no code needs a cast over the database type. Add the columns of a new migration here in the same
+ * commit. The same schema runs on SQLite and PostgreSQL, so types stay portable: ids are text (UUIDs made
+ * by the app), timestamps are ISO 8601 UTC text, booleans are 0/1 integers, JSON documents are text.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
@@ -60,6 +61,10 @@ export interface SipTrunksTable {
   activated_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Telnyx's `active` at the last sync (1/0); null = never synced (0002_telnyx). */
+  telnyx_active: number | null;
+  /** The sync run that last saw this connection at Telnyx (0002_telnyx). */
+  telnyx_seen_run_id: string | null;
 }
 
 export interface PhoneNumbersTable {
@@ -81,6 +86,10 @@ export interface PhoneNumbersTable {
   missing_at_telnyx_at: string | null;
   created_at: string;
   updated_at: string;
+  /** The connection Telnyx routes the number to, as of the last sync or push (0002_telnyx). */
+  telnyx_connection_id: string | null;
+  /** The sync run that last saw this number at Telnyx (0002_telnyx). */
+  telnyx_seen_run_id: string | null;
 }
 
 export interface TrunkPhoneNumbersTable {
@@ -116,6 +125,20 @@ export interface CallsTable {
   jitter_ms: number | null;
   packet_loss_pct: number | null;
   rtt_ms: number | null;
+  /** Outbound: when the INVITE left; inbound: when it arrived (0006). */
+  invite_at: string | null;
+  /** First provisional response (18x): post-dial delay = progress_at - invite_at (0006). */
+  progress_at: string | null;
+  /** 'local' | 'remote' | 'system' (0006). */
+  ended_by: string | null;
+  /** Network interruptions the call lived through (0006). */
+  interruptions: Generated<number>;
+  /** Inbound STIR/SHAKEN: 'verified' | 'not_verified' | 'failed' (0006). */
+  caller_verification: string | null;
+  /** 0/1 (0006). */
+  is_emergency: Generated<number>;
+  /** Failover: the attempt this call retried (0006). */
+  retry_of_call_id: string | null;
   last_seen_at: string;
   created_at: string;
   updated_at: string;
@@ -143,6 +166,15 @@ export interface SyncRunsTable {
   pages_done: number;
   counts: string;
   errors: string;
+  /** `hostname:pid` of the process running it, to tell a crashed run from a live one (0002_telnyx). */
+  runner: string | null;
+}
+
+/** One revision counter per cached read, bumped by triggers in the writing transaction (0004). */
+export interface DataRevisionsTable {
+  name: string;
+  /** bigint on PostgreSQL (pg returns it as a string), integer on SQLite. */
+  revision: number | string;
 }
 
 /**
@@ -168,14 +200,21 @@ export interface Database {
   audit_log: AuditLogTable;
   sync_runs: SyncRunsTable;
   login_throttle: LoginThrottleTable;
+  data_revisions: DataRevisionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type SipTrunkRow = Selectable<SipTrunksTable>;
+export type NewSipTrunkRow = Insertable<SipTrunksTable>;
+export type SipTrunkUpdate = Updateable<SipTrunksTable>;
 export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
+export type NewPhoneNumberRow = Insertable<PhoneNumbersTable>;
+export type PhoneNumberUpdate = Updateable<PhoneNumbersTable>;
+export type SessionRow = Selectable<SessionsTable>;
 export type AssignmentRow = Selectable<TrunkPhoneNumbersTable>;
+export type AssignmentUpdate = Updateable<TrunkPhoneNumbersTable>;
 export type CallRow = Selectable<CallsTable>;
 export type SyncRunRow = Selectable<SyncRunsTable>;
 export type LoginThrottleRow = Selectable<LoginThrottleTable>;

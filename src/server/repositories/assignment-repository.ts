@@ -3,11 +3,11 @@
  * The database enforces "a number is actively assigned to at most one trunk" and "at most one active
  * primary per trunk" (partial unique indexes, migration 0001); violations become 409s here.
  */
-import { sql, type Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import { databaseKindOf, type Db } from '../db/database.js';
 import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
-import { translateConstraintError } from './db-errors.js';
-import type { PageRequest } from './trunk-repository.js';
+import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
 /** One actively assigned number, as the connections list shows it. */
 export interface ConnectionNumberRow {
@@ -45,13 +45,17 @@ export type AssignmentView = AssignmentRow & { number: string; trunk_name: strin
 /** primary, secondary, backup: the order of ASSIGNMENT_TYPES, in SQL. */
 const TYPE_ORDER = sql<number>`case tpn.assignment_type when 'primary' then 0 when 'secondary' then 1 else 2 end`;
 
-const UNIQUE_MESSAGES: [string[], string][] = [
-  [['phone_number_id'], 'This number is already actively assigned to another trunk.'],
-  [['trunk_id'], 'This trunk already has an active primary number.'],
-  [['trunk_id', 'phone_number_id'], 'This number is already assigned to this trunk.'],
-  [['id'], 'An assignment with this id already exists.'],
-];
-const FK_MESSAGE = 'The trunk or the phone number does not exist.';
+const CONSTRAINT_MESSAGES: ConstraintMessages = {
+  unique: [
+    [['phone_number_id'], 'This number is already actively assigned to another trunk.'],
+    [['trunk_id'], 'This trunk already has an active primary number.'],
+    [['trunk_id', 'phone_number_id'], 'This number is already assigned to this trunk.'],
+    [['id'], 'An assignment with this id already exists.'],
+  ],
+  foreignKey: 'The trunk or the phone number does not exist.',
+};
+
+const VIEW_EXTRA_COLUMNS = ['pn.number', 't.name as trunk_name', 't.owner_id'] as const;
 
 const NUMBER_COLUMNS = [
   'tpn.id as assignment_id',
@@ -148,13 +152,15 @@ export class AssignmentRepository {
       .execute();
   }
 
-  private view() {
+  private joined() {
     return this.db
       .selectFrom('trunk_phone_numbers as tpn')
       .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
-      .innerJoin('sip_trunks as t', 't.id', 'tpn.trunk_id')
-      .selectAll('tpn')
-      .select(['pn.number', 't.name as trunk_name', 't.owner_id']);
+      .innerJoin('sip_trunks as t', 't.id', 'tpn.trunk_id');
+  }
+
+  private view() {
+    return this.joined().selectAll('tpn').select(VIEW_EXTRA_COLUMNS);
   }
 
   findById(id: string): Promise<AssignmentView | undefined> {
@@ -185,54 +191,38 @@ export class AssignmentRepository {
       .executeTakeFirst();
   }
 
-  async list(
-    filters: AssignmentFilters,
-    page: PageRequest,
-  ): Promise<{ rows: AssignmentView[]; total: number }> {
-    let q = this.db
-      .selectFrom('trunk_phone_numbers as tpn')
-      .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
-      .innerJoin('sip_trunks as t', 't.id', 'tpn.trunk_id');
+  list(filters: AssignmentFilters, page: PageRequest): Promise<PageResult<AssignmentView>> {
+    let q = this.joined();
     if (filters.trunkId) q = q.where('tpn.trunk_id', '=', filters.trunkId);
     if (filters.phoneNumberId) q = q.where('tpn.phone_number_id', '=', filters.phoneNumberId);
     if (filters.ownerId) q = q.where('t.owner_id', '=', filters.ownerId);
     if (filters.assignmentType) q = q.where('tpn.assignment_type', '=', filters.assignmentType);
     if (filters.isActive !== undefined) q = q.where('tpn.is_active', '=', filters.isActive ? 1 : 0);
-    const [rows, count] = await Promise.all([
-      q
-        .selectAll('tpn')
-        .select(['pn.number', 't.name as trunk_name', 't.owner_id'])
-        .orderBy('t.name')
-        .orderBy('tpn.trunk_id')
-        .orderBy(TYPE_ORDER)
-        .orderBy('pn.number')
-        .limit(page.limit)
-        .offset(page.offset)
-        .execute(),
-      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(count.n) };
+    return fetchPage(
+      q,
+      (f) =>
+        f
+          .selectAll('tpn')
+          .select(VIEW_EXTRA_COLUMNS)
+          .orderBy('t.name')
+          .orderBy('tpn.trunk_id')
+          .orderBy(TYPE_ORDER)
+          .orderBy('pn.number'),
+      page,
+    );
   }
 
-  async insert(row: AssignmentRow): Promise<void> {
-    try {
-      await this.db.insertInto('trunk_phone_numbers').values(row).execute();
-    } catch (err) {
-      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: FK_MESSAGE });
-    }
+  async insert(row: Insertable<TrunkPhoneNumbersTable>): Promise<void> {
+    await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+      this.db.insertInto('trunk_phone_numbers').values(row).execute(),
+    );
   }
 
   async update(id: string, patch: Updateable<TrunkPhoneNumbersTable>): Promise<boolean> {
-    try {
-      const r = await this.db
-        .updateTable('trunk_phone_numbers')
-        .set(patch)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    } catch (err) {
-      translateConstraintError(err, { unique: UNIQUE_MESSAGES, foreignKey: FK_MESSAGE });
-    }
+    const r = await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+      this.db.updateTable('trunk_phone_numbers').set(patch).where('id', '=', id).executeTakeFirst(),
+    );
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -240,13 +230,8 @@ export class AssignmentRepository {
     return Number(r.numDeletedRows) > 0;
   }
 
-  /** Records that a call used this number on this trunk (caller-ID usage). */
-  async touchLastUsed(trunkId: string, phoneNumberId: string, at: string): Promise<void> {
-    await this.db
-      .updateTable('trunk_phone_numbers')
-      .set({ last_used_at: at })
-      .where('trunk_id', '=', trunkId)
-      .where('phone_number_id', '=', phoneNumberId)
-      .execute();
+  /** Records that a call used this assignment's number as caller ID. */
+  async touchLastUsed(id: string, at: string): Promise<void> {
+    await this.db.updateTable('trunk_phone_numbers').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 }

@@ -6,6 +6,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { CallRow, CallsTable, Database } from '../db/schema.js';
+import { containsPattern, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
 /** A call row with the name of its trunk (and the owner's email, for exports). */
 export interface CallListRow extends CallRow {
@@ -50,11 +51,9 @@ export interface CallAggregateRow {
   avg_mos: number | null;
 }
 
-type CallsEb = ExpressionBuilder<Database & { c: CallsTable }, 'c'>;
+const LIST_EXTRA_COLUMNS = ['t.name as trunk_name', 'u.email as user_email'] as const;
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
+type CallsEb = ExpressionBuilder<Database & { c: CallsTable }, 'c'>;
 
 function toNumberOrNull(v: unknown): number | null {
   if (v === null || v === undefined) return null;
@@ -90,18 +89,8 @@ export class CallRepository {
     return q.executeTakeFirst();
   }
 
-  /** Inserts the call and, for an outbound call, stamps the assignment's last use: both or neither. */
-  async insert(row: CallRow, touchAssignmentId: string | null): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('calls').values(row).execute();
-      if (touchAssignmentId) {
-        await trx
-          .updateTable('trunk_phone_numbers')
-          .set({ last_used_at: row.started_at })
-          .where('id', '=', touchAssignmentId)
-          .execute();
-      }
-    });
+  async insert(row: CallRow): Promise<void> {
+    await this.db.insertInto('calls').values(row).execute();
   }
 
   async findById(id: string): Promise<CallListRow | undefined> {
@@ -153,26 +142,13 @@ export class CallRepository {
       .execute();
   }
 
-  async list(
-    filter: CallFilter,
-    offset: number,
-    limit: number,
-  ): Promise<{ rows: CallListRow[]; total: number }> {
-    const [rows, count] = await Promise.all([
-      this.baseSelect()
-        .where((eb) => this.conditions(eb, filter))
-        .orderBy('c.started_at', 'desc')
-        .orderBy('c.id', 'desc')
-        .offset(offset)
-        .limit(limit)
-        .execute(),
-      this.db
-        .selectFrom('calls as c')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where((eb) => this.conditions(eb, filter))
-        .executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(count.n) };
+  list(filter: CallFilter, page: PageRequest): Promise<PageResult<CallListRow>> {
+    return fetchPage(
+      this.joined().where((eb) => this.conditions(eb, filter)),
+      (f) =>
+        f.selectAll('c').select(LIST_EXTRA_COLUMNS).orderBy('c.started_at', 'desc').orderBy('c.id', 'desc'),
+      page,
+    );
   }
 
   /**
@@ -246,13 +222,15 @@ export class CallRepository {
     }));
   }
 
-  private baseSelect() {
+  private joined() {
     return this.db
       .selectFrom('calls as c')
       .leftJoin('sip_trunks as t', 't.id', 'c.trunk_id')
-      .leftJoin('users as u', 'u.id', 'c.user_id')
-      .selectAll('c')
-      .select(['t.name as trunk_name', 'u.email as user_email']);
+      .leftJoin('users as u', 'u.id', 'c.user_id');
+  }
+
+  private baseSelect() {
+    return this.joined().selectAll('c').select(LIST_EXTRA_COLUMNS);
   }
 
   private conditions(eb: CallsEb, f: CallFilter): Expression<SqlBool> {
@@ -265,7 +243,7 @@ export class CallRepository {
     if (f.direction) parts.push(eb('c.direction', '=', f.direction));
     if (f.outcome) parts.push(eb('c.outcome', '=', f.outcome));
     if (f.numberContains) {
-      const pattern = `%${escapeLike(f.numberContains)}%`;
+      const pattern = containsPattern(f.numberContains);
       parts.push(
         eb.or([
           sql<SqlBool>`${eb.ref('c.caller_number')} like ${pattern} escape '\\'`,

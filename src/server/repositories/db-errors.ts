@@ -70,10 +70,7 @@ export function isUniqueOn(v: ConstraintViolation | null, columns: string[]): bo
  * Rethrows a driver error as a domain error: `unique` picks the message for the violated key,
  * foreign-key violations become a 400 naming what was referenced. Anything else is rethrown as is.
  */
-export function translateConstraintError(
-  err: unknown,
-  messages: { unique?: [columns: string[], message: string][]; foreignKey?: string },
-): never {
+export function translateConstraintError(err: unknown, messages: ConstraintMessages): never {
   const v = constraintViolation(err);
   if (v?.kind === 'unique') {
     for (const [columns, message] of messages.unique ?? []) {
@@ -85,4 +82,18 @@ export function translateConstraintError(
     throw new ValidationError(messages.foreignKey ?? 'This refers to a record that does not exist.');
   }
   throw err;
+}
+
+export interface ConstraintMessages {
+  unique?: [columns: string[], message: string][];
+  foreignKey?: string;
+}
+
+/** Runs one write and turns a constraint violation into the domain error `messages` name. */
+export async function writeOrExplain<T>(messages: ConstraintMessages, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    translateConstraintError(err, messages);
+  }
 }

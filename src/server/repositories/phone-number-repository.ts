@@ -1,9 +1,9 @@
 /** phone_numbers: the team's numbers, stored in E.164 (unique). */
-import { sql, type Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
-import { translateConstraintError } from './db-errors.js';
-import type { PageRequest } from './trunk-repository.js';
+import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { anyColumnContains, chunked, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
 export interface PhoneNumberFilters {
   ownerId?: string;
@@ -23,11 +23,20 @@ export type PhoneNumberView = PhoneNumberRow & {
   active_assignment_type: string | null;
 };
 
-const UNIQUE_MESSAGES: [string[], string][] = [
-  [['number'], 'This phone number already exists.'],
-  [['telnyx_number_id'], 'Another phone number already uses this Telnyx number id.'],
-  [['id'], 'A phone number with this id already exists.'],
-];
+const CONSTRAINT_MESSAGES: ConstraintMessages = {
+  unique: [
+    [['number'], 'This phone number already exists.'],
+    [['telnyx_number_id'], 'Another phone number already uses this Telnyx number id.'],
+    [['id'], 'A phone number with this id already exists.'],
+  ],
+  foreignKey: 'ownerId: no user with this id exists.',
+};
+
+const ACTIVE_TRUNK_COLUMNS = [
+  't.id as active_trunk_id',
+  't.name as active_trunk_name',
+  'tpn.assignment_type as active_assignment_type',
+] as const;
 
 export class PhoneNumberRepository {
   constructor(private readonly db: Db) {}
@@ -46,11 +55,7 @@ export class PhoneNumberRepository {
   findById(id: string): Promise<PhoneNumberView | undefined> {
     return this.view()
       .selectAll('pn')
-      .select([
-        't.id as active_trunk_id',
-        't.name as active_trunk_name',
-        'tpn.assignment_type as active_assignment_type',
-      ])
+      .select(ACTIVE_TRUNK_COLUMNS)
       .where('pn.id', '=', id)
       .executeTakeFirst();
   }
@@ -59,64 +64,43 @@ export class PhoneNumberRepository {
     return this.db.selectFrom('phone_numbers').selectAll().where('number', '=', e164).executeTakeFirst();
   }
 
-  async list(
-    filters: PhoneNumberFilters,
-    page: PageRequest,
-  ): Promise<{ rows: PhoneNumberView[]; total: number }> {
+  list(filters: PhoneNumberFilters, page: PageRequest): Promise<PageResult<PhoneNumberView>> {
     let q = this.view();
     if (filters.ownerId) q = q.where('pn.owner_id', '=', filters.ownerId);
     if (filters.status) q = q.where('pn.status', '=', filters.status);
     if (filters.numberType) q = q.where('pn.number_type', '=', filters.numberType);
     if (filters.country) q = q.where('pn.country', '=', filters.country);
     if (filters.assigned !== undefined) q = q.where('tpn.id', filters.assigned ? 'is not' : 'is', null);
-    if (filters.q) {
-      const like = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      q = q.where((eb) =>
-        eb.or(
-          (['pn.number', 'pn.city', 'pn.region'] as const).map((c) =>
-            eb(sql`lower(${sql.ref(c)})`, 'like', sql`${like} escape '\\'`),
-          ),
-        ),
-      );
-    }
-    const [rows, count] = await Promise.all([
-      q
-        .selectAll('pn')
-        .select([
-          't.id as active_trunk_id',
-          't.name as active_trunk_name',
-          'tpn.assignment_type as active_assignment_type',
-        ])
-        .orderBy('pn.number')
-        .limit(page.limit)
-        .offset(page.offset)
-        .execute(),
-      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(count.n) };
+    const text = filters.q;
+    if (text) q = q.where((eb) => anyColumnContains(eb, ['pn.number', 'pn.city', 'pn.region'], text));
+    return fetchPage(q, (f) => f.selectAll('pn').select(ACTIVE_TRUNK_COLUMNS).orderBy('pn.number'), page);
   }
 
-  async insert(row: PhoneNumberRow): Promise<void> {
-    try {
-      await this.db.insertInto('phone_numbers').values(row).execute();
-    } catch (err) {
-      translateConstraintError(err, {
-        unique: UNIQUE_MESSAGES,
-        foreignKey: 'ownerId: no user with this id exists.',
-      });
+  /** Status of each number (by id), for diagnostics; unknown ids are absent. */
+  async statusesByIds(ids: string[]): Promise<Map<string, string>> {
+    const statuses = new Map<string, string>();
+    for (const part of chunked([...new Set(ids)])) {
+      const rows = await this.db
+        .selectFrom('phone_numbers')
+        .select(['id', 'status'])
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) statuses.set(r.id, r.status);
     }
+    return statuses;
+  }
+
+  async insert(row: Insertable<PhoneNumbersTable>): Promise<void> {
+    await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+      this.db.insertInto('phone_numbers').values(row).execute(),
+    );
   }
 
   async update(id: string, patch: Updateable<PhoneNumbersTable>): Promise<boolean> {
-    try {
-      const r = await this.db.updateTable('phone_numbers').set(patch).where('id', '=', id).executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    } catch (err) {
-      translateConstraintError(err, {
-        unique: UNIQUE_MESSAGES,
-        foreignKey: 'ownerId: no user with this id exists.',
-      });
-    }
+    const r = await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+      this.db.updateTable('phone_numbers').set(patch).where('id', '=', id).executeTakeFirst(),
+    );
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -1,15 +1,18 @@
 /**
- * sip_trunks: the team's SIP connections. The encrypted password column is only ever read by
- * `findSecret` (registration); every other read selects `has_password` instead, so the envelope does not
- * travel through lists, mappers or logs.
+ * sip_trunks: the team's SIP connections. The encrypted password column is only ever read by the
+ * `findSecret*` methods (registration, the CLI's diagnosis, the demo seed); every other read selects
+ * `has_password` instead, so the envelope does not travel through lists, mappers or logs.
  */
-import { sql, type Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { SipTrunkRow, SipTrunksTable } from '../db/schema.js';
-import { translateConstraintError } from './db-errors.js';
+import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { anyColumnContains, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
 /** A trunk as every reader except registration sees it: no password envelope, a 0/1 flag instead. */
-export type TrunkView = Omit<SipTrunkRow, 'sip_password_enc'> & { has_password: number };
+export type TrunkView = Omit<SipTrunkRow, 'sip_password_enc' | 'telnyx_active' | 'telnyx_seen_run_id'> & {
+  has_password: number;
+};
 
 export interface TrunkFilters {
   ownerId?: string;
@@ -18,11 +21,6 @@ export interface TrunkFilters {
   connectionType?: string;
   /** Case-insensitive match on name, SIP URI or user name. */
   q?: string;
-}
-
-export interface PageRequest {
-  limit: number;
-  offset: number;
 }
 
 const VIEW_COLUMNS = [
@@ -55,10 +53,13 @@ const VIEW_COLUMNS = [
 
 const hasPassword = sql<number>`case when sip_password_enc is null then 0 else 1 end`.as('has_password');
 
-const UNIQUE_MESSAGES: [string[], string][] = [
-  [['telnyx_connection_id'], 'Another trunk already uses this Telnyx connection id.'],
-  [['id'], 'A trunk with this id already exists.'],
-];
+const CONSTRAINT_MESSAGES: ConstraintMessages = {
+  unique: [
+    [['telnyx_connection_id'], 'Another trunk already uses this Telnyx connection id.'],
+    [['id'], 'A trunk with this id already exists.'],
+  ],
+  foreignKey: 'ownerId: no user with this id exists.',
+};
 
 export class TrunkRepository {
   constructor(private readonly db: Db) {}
@@ -84,6 +85,16 @@ export class TrunkRepository {
     return q.executeTakeFirst();
   }
 
+  /** The owner's trunk of that name, with the password envelope (the demo seed compares passwords). */
+  findSecretByOwnerAndName(ownerId: string, name: string): Promise<SipTrunkRow | undefined> {
+    return this.db
+      .selectFrom('sip_trunks')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
   /** The full row including the password envelope: for registration only. */
   findSecret(id: string): Promise<SipTrunkRow | undefined> {
     return this.db.selectFrom('sip_trunks').selectAll().where('id', '=', id).executeTakeFirst();
@@ -105,57 +116,30 @@ export class TrunkRepository {
       .execute();
   }
 
-  async list(filters: TrunkFilters, page: PageRequest): Promise<{ rows: TrunkView[]; total: number }> {
+  list(filters: TrunkFilters, page: PageRequest): Promise<PageResult<TrunkView>> {
     let q = this.db.selectFrom('sip_trunks');
     if (filters.ownerId) q = q.where('owner_id', '=', filters.ownerId);
     if (filters.status) q = q.where('status', '=', filters.status);
     if (filters.provider) q = q.where('provider', '=', filters.provider);
     if (filters.connectionType) q = q.where('connection_type', '=', filters.connectionType);
-    if (filters.q) {
-      const like = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      q = q.where((eb) =>
-        eb.or(
-          (['name', 'sip_uri', 'sip_username'] as const).map((c) =>
-            eb(sql`lower(${sql.ref(c)})`, 'like', sql`${like} escape '\\'`),
-          ),
-        ),
-      );
-    }
-    const [rows, count] = await Promise.all([
-      q
-        .select(VIEW_COLUMNS)
-        .select(hasPassword)
-        .orderBy('name')
-        .orderBy('id')
-        .limit(page.limit)
-        .offset(page.offset)
-        .execute(),
-      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(count.n) };
+    const text = filters.q;
+    if (text) q = q.where((eb) => anyColumnContains(eb, ['name', 'sip_uri', 'sip_username'], text));
+    return fetchPage(
+      q,
+      (f) => f.select(VIEW_COLUMNS).select(hasPassword).orderBy('name').orderBy('id'),
+      page,
+    );
   }
 
-  async insert(row: SipTrunkRow): Promise<void> {
-    try {
-      await this.db.insertInto('sip_trunks').values(row).execute();
-    } catch (err) {
-      translateConstraintError(err, {
-        unique: UNIQUE_MESSAGES,
-        foreignKey: 'ownerId: no user with this id exists.',
-      });
-    }
+  async insert(row: Insertable<SipTrunksTable>): Promise<void> {
+    await writeOrExplain(CONSTRAINT_MESSAGES, () => this.db.insertInto('sip_trunks').values(row).execute());
   }
 
   async update(id: string, patch: Updateable<SipTrunksTable>): Promise<boolean> {
-    try {
-      const r = await this.db.updateTable('sip_trunks').set(patch).where('id', '=', id).executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    } catch (err) {
-      translateConstraintError(err, {
-        unique: UNIQUE_MESSAGES,
-        foreignKey: 'ownerId: no user with this id exists.',
-      });
-    }
+    const r = await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+      this.db.updateTable('sip_trunks').set(patch).where('id', '=', id).executeTakeFirst(),
+    );
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async delete(id: string): Promise<boolean> {

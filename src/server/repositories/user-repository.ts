@@ -1,7 +1,10 @@
+/** users: the team's accounts. Emails are stored lower-case and unique. */
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../db/json.js';
 import type { UserRow, UserUpdate } from '../db/schema.js';
+import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { anyColumnContains, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
 export interface NewUser {
   email: string;
@@ -11,6 +14,17 @@ export interface NewUser {
   status: string;
   defaultCountry: string;
 }
+
+export interface UserFilters {
+  role?: string;
+  status?: string;
+  /** Case-insensitive text in the email or the name; `%` and `_` match themselves. */
+  q?: string;
+}
+
+const CONSTRAINT_MESSAGES: ConstraintMessages = {
+  unique: [[['email'], 'A user with this email already exists.']],
+};
 
 export class UserRepository {
   constructor(private readonly db: Db) {}
@@ -23,19 +37,66 @@ export class UserRepository {
     return this.db
       .selectFrom('users')
       .selectAll()
-      .where('email', '=', email.toLowerCase())
+      .where('email', '=', email.trim().toLowerCase())
       .executeTakeFirst();
   }
 
-  list(): Promise<UserRow[]> {
+  /** Every user by email (the CLI's diagnostics). */
+  listAll(): Promise<UserRow[]> {
     return this.db.selectFrom('users').selectAll().orderBy('email').execute();
+  }
+
+  list(filters: UserFilters, page: PageRequest): Promise<PageResult<UserRow>> {
+    let q = this.db.selectFrom('users');
+    if (filters.role) q = q.where('role', '=', filters.role);
+    if (filters.status) q = q.where('status', '=', filters.status);
+    const text = filters.q;
+    if (text) q = q.where((eb) => anyColumnContains(eb, ['email', 'name'], text));
+    return fetchPage(q, (f) => f.selectAll().orderBy('email'), page);
+  }
+
+  /** True when the user exists, is active and is an admin. */
+  async isActiveAdmin(id: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('id', '=', id)
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** The oldest active admin (owner of what a sync imports when nobody in particular asked). */
+  async oldestActiveAdminId(): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.id ?? null;
+  }
+
+  /** The user's role when the user is active; null for an unknown or inactive user. */
+  async activeRole(id: string): Promise<string | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .select('role')
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return r?.role ?? null;
   }
 
   async create(input: NewUser): Promise<UserRow> {
     const now = nowIso();
     const row: UserRow = {
       id: crypto.randomUUID(),
-      email: input.email.toLowerCase(),
+      email: input.email.trim().toLowerCase(),
       name: input.name,
       password_hash: input.passwordHash,
       role: input.role,
@@ -45,16 +106,18 @@ export class UserRepository {
       updated_at: now,
       last_login_at: null,
     };
-    await this.db.insertInto('users').values(row).execute();
+    await writeOrExplain(CONSTRAINT_MESSAGES, () => this.db.insertInto('users').values(row).execute());
     return row;
   }
 
   async update(id: string, patch: UserUpdate): Promise<UserRow | undefined> {
-    await this.db
-      .updateTable('users')
-      .set({ ...patch, updated_at: nowIso() })
-      .where('id', '=', id)
-      .execute();
+    await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+      this.db
+        .updateTable('users')
+        .set({ ...patch, updated_at: nowIso() })
+        .where('id', '=', id)
+        .execute(),
+    );
     return this.findById(id);
   }
 

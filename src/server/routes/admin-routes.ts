@@ -21,8 +21,8 @@ import {
   updateNumberBody,
   updateTrunkBody,
   updateUserBody,
-} from './admin-schemas.js';
-import { idParams } from './connection-routes.js';
+} from '../../shared/schemas/admin.js';
+import { idParams } from '../../shared/schemas/common.js';
 
 export async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await app.register(
@@ -178,6 +178,6 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
 
   // Audit log: newest first (every admin write and every registration hand-out).
   api.get('/audit', { schema: { querystring: listAuditQuery }, config: { access: 'admin' } }, (request) =>
-    services.audit.list(request.query),
+    services.repos.audit.list(request.query),
   );
 }

@@ -1,15 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { loginBody } from '../../shared/schemas/auth.js';
 import type { Config } from '../config.js';
 import type { Services } from '../container.js';
 import { requireAuth, SESSION_COOKIE } from '../plugins/session-guard.js';
-
-const loginBody = z.strictObject({
-  email: z.string().trim().min(1, 'Enter your email').max(254),
-  password: z.string().min(1, 'Enter your password').max(1024),
-});
 
 export async function authRoutes(app: FastifyInstance, services: Services, config: Config): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();

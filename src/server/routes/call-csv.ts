@@ -1,9 +1,12 @@
 /**
- * Call records as CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line break quoted, quotes
- * doubled). Text that a spreadsheet would run as a formula (=, @, +, - and tab/CR in front, as in
- * OWASP's "CSV injection") gets a leading apostrophe, except plain numbers such as +13125550100, which
- * stay as they are so that exported phone numbers remain usable.
+ * Call records as CSV, written by csv-stringify (RFC 4180: CRLF line ends, fields with a comma, quote or
+ * line break quoted, quotes doubled). Text that a spreadsheet would run as a formula (=, @, +, - and
+ * tab/CR in front, as in OWASP's "CSV injection") gets a leading apostrophe first, except plain numbers
+ * such as +13125550100, which stay as they are so that exported phone numbers remain usable.
  */
+import { pipeline, Readable } from 'node:stream';
+import { stringify, type Options } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 import type { CallListRow } from '../repositories/call-repository.js';
 
 const COLUMNS: [header: string, value: (r: CallListRow) => string | number | null][] = [
@@ -29,31 +32,30 @@ const COLUMNS: [header: string, value: (r: CallListRow) => string | number | nul
 
 const PLAIN_NUMBER = /^[+-]?[0-9][0-9.]*$/;
 
-/** One CSV field, escaped. */
+/** The formula-injection guard: text a spreadsheet would evaluate gets a leading apostrophe. */
+export function neutraliseFormula(text: string): string {
+  if (/^[=@\t\r]/.test(text) || (/^[+-]/.test(text) && !PLAIN_NUMBER.test(text))) return `'${text}`;
+  return text;
+}
+
+const CSV_OPTIONS: Options = {
+  record_delimiter: 'windows',
+  // csv-stringify quotes the record delimiter (CRLF) but not a lone LF or CR; a spreadsheet would split there.
+  quoted_match: /[\r\n]/,
+  cast: { string: neutraliseFormula },
+};
+
+/** One CSV field, guarded and escaped exactly as in the export. */
 export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (/^[=@\t\r]/.test(text) || (/^[+-]/.test(text) && !PLAIN_NUMBER.test(text))) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return stringifySync([[value]], { ...CSV_OPTIONS, eof: false });
 }
 
-export function csvHeader(): string {
-  return COLUMNS.map(([h]) => h).join(',') + '\r\n';
-}
-
-export function csvLine(row: CallListRow): string {
-  return COLUMNS.map(([, get]) => csvField(get(row))).join(',') + '\r\n';
-}
-
-/** The header, then one line per record; lines are grouped into chunks to keep writes few. */
-export async function* callsToCsv(rows: AsyncIterable<CallListRow>): AsyncGenerator<string> {
-  let chunk = csvHeader();
-  for await (const row of rows) {
-    chunk += csvLine(row);
-    if (chunk.length >= 64 * 1024) {
-      yield chunk;
-      chunk = '';
-    }
+/** The header, then one line per record, as a stream (memory stays flat whatever the export's size). */
+export function callsToCsv(rows: AsyncIterable<CallListRow>): Readable {
+  async function* records(): AsyncGenerator<(string | number | null)[]> {
+    for await (const row of rows) yield COLUMNS.map(([, get]) => get(row));
   }
-  if (chunk) yield chunk;
+  const csv = stringify({ ...CSV_OPTIONS, header: true, columns: COLUMNS.map(([header]) => header) });
+  // A failed read (database gone mid-export) destroys the response instead of ending it as if complete.
+  return pipeline(Readable.from(records()), csv, () => undefined);
 }

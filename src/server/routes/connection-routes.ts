@@ -11,22 +11,15 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { idParams } from '../../shared/schemas/common.js';
+import { listConnectionsQuery } from '../../shared/schemas/connections.js';
 import type { Services } from '../container.js';
 import { requireAuth } from '../plugins/session-guard.js';
-
-export const idParams = z.strictObject({ id: z.string().min(1).max(100) });
-
-const listQuery = z.strictObject({
-  source: z
-    .enum(['database', 'telnyx'], { error: 'source must be "database" or "telnyx"' })
-    .default('database'),
-});
 
 export function connectionRoutes(app: FastifyInstance, services: Services): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
-  const list = { schema: { querystring: listQuery }, config: { access: 'signed-in' } } as const;
+  const list = { schema: { querystring: listConnectionsQuery }, config: { access: 'signed-in' } } as const;
   const listHandler = async (
     request: { query: { source: 'database' | 'telnyx' } } & Parameters<typeof requireAuth>[0],
     reply: FastifyReply,

@@ -1,6 +1,6 @@
 /**
- * Every route module is registered here, under /api. Add a module with one line; the session guard
- * protects it by default.
+ * Every route module is registered here, under /api. Add a module with one line; each of its routes
+ * declares `config: { access }` (the server does not start with a route that does not).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';

@@ -5,15 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { idParams } from '../../shared/schemas/common.js';
+import { emptyBody, listSyncRunsQuery } from '../../shared/schemas/telnyx.js';
 import type { SyncStartedDto } from '../../shared/telnyx.js';
 import { requireAuth } from '../plugins/session-guard.js';
 import type { TelnyxServices } from '../services/telnyx-services.js';
-
-const idParam = (what: string) =>
-  z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `${what} id is not valid`),
-  });
 
 export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -24,7 +20,7 @@ export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void
 
   api.post(
     '/admin/sync/telnyx',
-    { config: { access: 'admin' }, schema: { body: z.strictObject({}).optional() } },
+    { config: { access: 'admin' }, schema: { body: emptyBody } },
     async (request, reply): Promise<SyncStartedDto> => {
       const { run, done } = await telnyx.sync.start({ triggeredBy: requireAuth(request).user.id });
       // The run records its own failure; nothing is left to await here.
@@ -38,15 +34,13 @@ export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void
     '/admin/sync/runs',
     {
       config: { access: 'admin' },
-      schema: { querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() }) },
+      schema: { querystring: listSyncRunsQuery },
     },
     async (request) => ({ runs: await telnyx.sync.listRuns(request.query.limit ?? 50) }),
   );
 
-  api.get(
-    '/admin/sync/runs/:id',
-    { config: { access: 'admin' }, schema: { params: idParam('Sync run') } },
-    (request) => telnyx.sync.getRun(request.params.id),
+  api.get('/admin/sync/runs/:id', { config: { access: 'admin' }, schema: { params: idParams } }, (request) =>
+    telnyx.sync.getRun(request.params.id),
   );
 
   api.get('/admin/sync/drift', { config: { access: 'admin' } }, () => telnyx.sync.driftReport());
@@ -55,7 +49,7 @@ export function telnyxRoutes(app: FastifyInstance, telnyx: TelnyxServices): void
     '/admin/assignments/:id/push-telnyx',
     {
       config: { access: 'admin' },
-      schema: { params: idParam('Assignment'), body: z.strictObject({}).optional() },
+      schema: { params: idParams, body: emptyBody },
     },
     (request) => telnyx.assignments.push(request.params.id, requireAuth(request).user.id),
   );

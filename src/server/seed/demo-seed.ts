@@ -1,17 +1,15 @@
 /**
- * Writes the demo data set (demo-data.ts) idempotently, in one transaction. Rows are matched by their
- * natural keys (user email, trunk name per owner, E.164 number, trunk + number for an assignment): a
- * missing row is inserted; an existing row is updated only where the demo definition differs, so a second
- * run changes nothing, not even updated_at. Fields that the running system owns once a row exists (health,
- * last_used_at, activated_at) are written on insert only.
- *
- * All SQL lives here rather than in the repositories because the seed needs "insert or repair, and touch
- * nothing that already matches", which no admin operation does.
+ * Writes the demo data set (demo-data.ts) idempotently, in one transaction (the unit of work). Rows are
+ * matched by their natural keys (user email, trunk name per owner, E.164 number, trunk + number for an
+ * assignment): a missing row is inserted; an existing row is updated only where the demo definition
+ * differs, so a second run changes nothing, not even updated_at. Fields that the running system owns once
+ * a row exists (health, last_used_at, activated_at) are written on insert only. It bypasses the admin
+ * services on purpose ("insert or repair, and touch nothing that already matches", no audit entries) but
+ * not the repositories.
  */
 import crypto from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
 import type { Services } from '../container.js';
-import type { Database } from '../db/schema.js';
+import type { Repositories } from '../repositories/index.js';
 import {
   DEMO_NUMBERS,
   DEMO_SIP_DOMAIN,
@@ -47,8 +45,7 @@ export interface SeedDemoResult {
   noChanges: boolean;
 }
 
-type SeedServices = Pick<Services, 'db' | 'cipher' | 'hasher'>;
-type Trx = Transaction<Database> | Kysely<Database>;
+type SeedServices = Pick<Services, 'repos' | 'transaction' | 'cipher' | 'hasher'>;
 
 const zero = (): SeedCounts => ({ users: 0, trunks: 0, numbers: 0, assignments: 0 });
 
@@ -108,60 +105,44 @@ export async function seedDemo(
 
   // Password hashing is slow and salted: verify first and hash only the users that need it, before the
   // transaction so it stays short.
-  const existingUsers = await services.db
-    .selectFrom('users')
-    .selectAll()
-    .where(
-      'email',
-      'in',
-      Object.values(DEMO_USERS).map((u) => u.email),
-    )
-    .execute();
   const passwordHashes = new Map<string, string>();
   for (const demo of Object.values(DEMO_USERS)) {
-    const row = existingUsers.find((u) => u.email === demo.email);
+    const row = await services.repos.users.findByEmail(demo.email);
     if (!row || !(await services.hasher.verify(row.password_hash, demo.password))) {
       passwordHashes.set(demo.email, await services.hasher.hash(demo.password));
     }
   }
 
-  await services.db.transaction().execute(async (trx) => {
+  await services.transaction.run(async (trx) => {
     const userIds = new Map<DemoUserKey, string>();
     for (const [key, demo] of Object.entries(DEMO_USERS) as [
       DemoUserKey,
       (typeof DEMO_USERS)[DemoUserKey],
     ][]) {
-      const row = await trx
-        .selectFrom('users')
-        .selectAll()
-        .where('email', '=', demo.email)
-        .executeTakeFirst();
+      const row = await trx.users.findByEmail(demo.email);
       const newHash = passwordHashes.get(demo.email);
       if (!row) {
-        const id = crypto.randomUUID();
-        await trx
-          .insertInto('users')
-          .values({
-            id,
-            email: demo.email,
-            name: demo.name,
-            password_hash: newHash ?? (await services.hasher.hash(demo.password)),
-            role: demo.role,
-            status: 'active',
-            default_country: 'US',
-            created_at: nowIso,
-            updated_at: nowIso,
-            last_login_at: null,
-          })
-          .execute();
-        userIds.set(key, id);
+        const created = await trx.users.create({
+          email: demo.email,
+          name: demo.name,
+          passwordHash: newHash ?? (await services.hasher.hash(demo.password)),
+          role: demo.role,
+          status: 'active',
+          defaultCountry: 'US',
+        });
+        userIds.set(key, created.id);
         count('users', 'created');
         continue;
       }
       userIds.set(key, row.id);
       const changes = diff(row, { name: demo.name, role: demo.role, status: 'active' });
       if (newHash) changes.password_hash = newHash;
-      await applyUpdate(trx, 'users', row.id, changes, nowIso, (c) => count('users', c));
+      await applyUpdate(
+        (patch) => trx.users.update(row.id, patch),
+        changes,
+        nowIso,
+        (c) => count('users', c),
+      );
     }
 
     const numberIds = new Map<string, string>();
@@ -183,34 +164,24 @@ export async function seedDemo(
         monthly_rate: n.monthlyRate,
         metadata: JSON.stringify({ demo: true }),
       };
-      const row = await trx
-        .selectFrom('phone_numbers')
-        .selectAll()
-        .where('number', '=', n.number)
-        .executeTakeFirst();
+      const row = await trx.phoneNumbers.findByNumber(n.number);
       if (!row) {
         const id = crypto.randomUUID();
-        await trx
-          .insertInto('phone_numbers')
-          .values({
-            id,
-            number: n.number,
-            ...wanted,
-            purchased_at: '2025-11-01T09:00:00.000Z',
-            missing_at_telnyx_at: null,
-            created_at: nowIso,
-            updated_at: nowIso,
-          })
-          .execute();
+        await trx.phoneNumbers.insert({
+          id,
+          number: n.number,
+          ...wanted,
+          purchased_at: '2025-11-01T09:00:00.000Z',
+          created_at: nowIso,
+          updated_at: nowIso,
+        });
         numberIds.set(n.number, id);
         count('numbers', 'created');
         continue;
       }
       numberIds.set(n.number, row.id);
       await applyUpdate(
-        trx,
-        'phone_numbers',
-        row.id,
+        (patch) => trx.phoneNumbers.update(row.id, patch),
         diff(row, wanted, ['capabilities', 'metadata']),
         nowIso,
         (c) => count('numbers', c),
@@ -231,31 +202,26 @@ export async function seedDemo(
           is_active: a.active ? 1 : 0,
           settings: JSON.stringify(a.label ? { label: a.label } : {}),
         };
-        const row = await trx
-          .selectFrom('trunk_phone_numbers')
-          .selectAll()
-          .where('trunk_id', '=', trunkId)
-          .where('phone_number_id', '=', numberId)
-          .executeTakeFirst();
+        const row = await trx.assignments.findByTrunkAndNumber(trunkId, numberId);
         if (!row) {
-          await trx
-            .insertInto('trunk_phone_numbers')
-            .values({
-              id: crypto.randomUUID(),
-              trunk_id: trunkId,
-              phone_number_id: numberId,
-              ...wanted,
-              assigned_at: '2025-11-02T09:00:00.000Z',
-              last_used_at: a.lastUsedAt ?? null,
-              created_at: nowIso,
-              updated_at: nowIso,
-            })
-            .execute();
+          await trx.assignments.insert({
+            id: crypto.randomUUID(),
+            trunk_id: trunkId,
+            phone_number_id: numberId,
+            ...wanted,
+            assigned_at: '2025-11-02T09:00:00.000Z',
+            last_used_at: a.lastUsedAt ?? null,
+            created_at: nowIso,
+            updated_at: nowIso,
+          });
           count('assignments', 'created');
           continue;
         }
-        await applyUpdate(trx, 'trunk_phone_numbers', row.id, diff(row, wanted, ['settings']), nowIso, (c) =>
-          count('assignments', c),
+        await applyUpdate(
+          (patch) => trx.assignments.update(row.id, patch),
+          diff(row, wanted, ['settings']),
+          nowIso,
+          (c) => count('assignments', c),
         );
       }
     }
@@ -267,7 +233,7 @@ export async function seedDemo(
 }
 
 async function upsertTrunk(
-  trx: Trx,
+  trx: Repositories,
   services: SeedServices,
   t: DemoTrunk,
   ownerId: string,
@@ -290,37 +256,27 @@ async function upsertTrunk(
     channel_limit: t.channelLimit,
     notes: t.notes,
   };
-  const row = await trx
-    .selectFrom('sip_trunks')
-    .selectAll()
-    .where('owner_id', '=', ownerId)
-    .where('name', '=', t.name)
-    .executeTakeFirst();
+  const row = await trx.trunks.findSecretByOwnerAndName(ownerId, t.name);
   const nowIso = ctx.now.toISOString();
   if (!row) {
     const id = crypto.randomUUID();
-    await trx
-      .insertInto('sip_trunks')
-      .values({
-        id,
-        owner_id: ownerId,
-        name: t.name,
-        ...wanted,
-        telnyx_credential_id: null,
-        sip_password_enc: t.password ? services.cipher.encrypt(t.password) : null,
-        health_status: t.health.status,
-        health_checked_at:
-          t.health.minutesAgo === null
-            ? null
-            : new Date(ctx.now.getTime() - t.health.minutesAgo * 60_000).toISOString(),
-        health_latency_ms: t.health.latencyMs,
-        health_message: t.health.message,
-        missing_at_telnyx_at: null,
-        activated_at: t.status === 'active' ? '2025-11-02T09:00:00.000Z' : null,
-        created_at: nowIso,
-        updated_at: nowIso,
-      })
-      .execute();
+    await trx.trunks.insert({
+      id,
+      owner_id: ownerId,
+      name: t.name,
+      ...wanted,
+      sip_password_enc: t.password ? services.cipher.encrypt(t.password) : null,
+      health_status: t.health.status,
+      health_checked_at:
+        t.health.minutesAgo === null
+          ? null
+          : new Date(ctx.now.getTime() - t.health.minutesAgo * 60_000).toISOString(),
+      health_latency_ms: t.health.latencyMs,
+      health_message: t.health.message,
+      activated_at: t.status === 'active' ? '2025-11-02T09:00:00.000Z' : null,
+      created_at: nowIso,
+      updated_at: nowIso,
+    });
     counted('created');
     return id;
   }
@@ -335,14 +291,13 @@ async function upsertTrunk(
   if (storedPassword !== t.password) {
     changes.sip_password_enc = t.password ? services.cipher.encrypt(t.password) : null;
   }
-  await applyUpdate(trx, 'sip_trunks', row.id, changes, nowIso, counted);
+  await applyUpdate((patch) => trx.trunks.update(row.id, patch), changes, nowIso, counted);
   return row.id;
 }
 
+/** Writes `changes` (and updated_at) through `update` when there are any, and counts the row either way. */
 async function applyUpdate(
-  trx: Trx,
-  table: 'users' | 'sip_trunks' | 'phone_numbers' | 'trunk_phone_numbers',
-  id: string,
+  update: (patch: Record<string, unknown>) => Promise<unknown>,
   changes: Record<string, unknown>,
   nowIso: string,
   counted: (c: 'updated' | 'unchanged') => void,
@@ -351,11 +306,7 @@ async function applyUpdate(
     counted('unchanged');
     return;
   }
-  await trx
-    .updateTable(table)
-    .set({ ...changes, updated_at: nowIso } as never)
-    .where('id', '=', id)
-    .execute();
+  await update({ ...changes, updated_at: nowIso });
   counted('updated');
 }
 

@@ -1,44 +1,24 @@
 /** Rows -> admin DTOs. Password envelopes never reach these (repositories select `has_password`). */
 import type { Page } from '../../shared/api.js';
 import type { AdminAssignmentDto, AdminPhoneNumberDto, AdminTrunkDto } from '../../shared/admin-api.js';
-import type {
-  AssignmentType,
-  ConnectionType,
-  NumberStatus,
-  NumberType,
-  Provider,
-  TrunkStatus,
-} from '../../shared/domain.js';
+import type { AssignmentType, NumberStatus, NumberType } from '../../shared/domain.js';
 import { parseJson } from '../db/json.js';
 import type { AssignmentView } from '../repositories/assignment-repository.js';
 import type { PhoneNumberView } from '../repositories/phone-number-repository.js';
-import type { PageRequest, TrunkView } from '../repositories/trunk-repository.js';
-import { hasCredentials, healthOf, parseSettings } from './connection-mapper.js';
+import type { PageRequest } from '../repositories/query-helpers.js';
+import type { TrunkView } from '../repositories/trunk-repository.js';
+import { toConnectionDto } from './connection-mapper.js';
 
 export function toAdminTrunkDto(t: TrunkView): AdminTrunkDto {
+  // What the dialer shows of a trunk, plus what only an admin sees.
+  const { numbers: _numbers, ...connection } = toConnectionDto(t, []);
   return {
-    id: t.id,
+    ...connection,
     ownerId: t.owner_id,
-    name: t.name,
-    provider: t.provider as Provider,
-    connectionType: t.connection_type as ConnectionType,
-    status: t.status as TrunkStatus,
-    telnyxConnectionId: t.telnyx_connection_id,
     telnyxCredentialId: t.telnyx_credential_id,
-    sipUri: t.sip_uri,
-    wsServer: t.ws_server,
-    username: t.sip_username,
     hasPassword: Number(t.has_password) === 1,
-    hasCredentials: hasCredentials(t),
     displayName: t.display_name,
-    settings: parseSettings(t.settings),
-    region: t.region,
-    location: t.location,
-    channelLimit: t.channel_limit,
-    notes: t.notes,
-    health: healthOf(t),
     missingAtTelnyxAt: t.missing_at_telnyx_at,
-    activatedAt: t.activated_at,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };

@@ -5,36 +5,25 @@
  * which the repository turns into 409s if two admins race.
  */
 import crypto from 'node:crypto';
-import type { Updateable } from 'kysely';
-import type { Page } from '../../shared/api.js';
-import type {
-  AdminAssignmentDto,
-  CreateAssignmentRequest,
-  UpdateAssignmentRequest,
-} from '../../shared/admin-api.js';
+import type { AdminAssignmentDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { Db } from '../db/database.js';
+import type { CreateAssignmentRequest, UpdateAssignmentRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
-import { AssignmentRepository, type AssignmentFilters } from '../repositories/assignment-repository.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
-import { PhoneNumberRepository } from '../repositories/phone-number-repository.js';
-import { TrunkRepository } from '../repositories/trunk-repository.js';
-import { pageRequest, toAdminAssignmentDto, toPage, type PageQuery } from './admin-mappers.js';
-import type { ActorId } from './trunk-service.js';
+import type { AssignmentRow, AssignmentUpdate } from '../db/schema.js';
+import type { AssignmentFilters, AssignmentView } from '../repositories/assignment-repository.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
+import { toAdminAssignmentDto } from './admin-mappers.js';
+import { AdminReads } from './admin-reads.js';
+import { adminAudit, deleteAudited, type ActorId } from './admin-rules.js';
 
-export class AssignmentService {
-  constructor(private readonly db: Db) {}
+type AssignmentReads = Pick<Repositories['assignments'], 'findActiveForNumber' | 'findActivePrimary'>;
 
-  async list(filters: AssignmentFilters, page: PageQuery = {}): Promise<Page<AdminAssignmentDto>> {
-    const p = pageRequest(page);
-    return toPage(await new AssignmentRepository(this.db).list(filters, p), p, toAdminAssignmentDto);
-  }
-
-  async get(id: string): Promise<AdminAssignmentDto> {
-    const a = await new AssignmentRepository(this.db).findById(id);
-    if (!a) throw new NotFoundError('Assignment');
-    return toAdminAssignmentDto(a);
+export class AssignmentService extends AdminReads<AssignmentFilters, AssignmentView, AdminAssignmentDto> {
+  constructor(
+    repos: Pick<Repositories, 'assignments'>,
+    private readonly transaction: UnitOfWork,
+  ) {
+    super(repos.assignments, 'Assignment', toAdminAssignmentDto);
   }
 
   async create(
@@ -42,11 +31,10 @@ export class AssignmentService {
     actorId: ActorId,
     options: { id?: string } = {},
   ): Promise<AdminAssignmentDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const assignments = new AssignmentRepository(trx);
-      const trunk = await new TrunkRepository(trx).findById(input.trunkId);
+    return this.transaction.run(async ({ assignments, trunks, phoneNumbers, audit }) => {
+      const trunk = await trunks.findById(input.trunkId);
       if (!trunk) throw new ValidationError('trunkId: no trunk with this id exists.', { field: 'trunkId' });
-      const number = await new PhoneNumberRepository(trx).findById(input.phoneNumberId);
+      const number = await phoneNumbers.findById(input.phoneNumberId);
       if (!number)
         throw new ValidationError('phoneNumberId: no phone number with this id exists.', {
           field: 'phoneNumberId',
@@ -81,26 +69,21 @@ export class AssignmentService {
         updated_at: now,
       };
       await assignments.insert(row);
-      await new AuditRepository(trx).record({
-        actorId,
-        action: 'assignment.create',
-        entityType: 'assignment',
-        entityId: row.id,
-        details: {
+      await audit.record(
+        adminAudit(actorId, 'assignment', 'create', row.id, {
           trunkId: trunk.id,
           trunkName: trunk.name,
           number: number.number,
           assignmentType: row.assignment_type,
           isActive,
-        },
-      });
+        }),
+      );
       return toAdminAssignmentDto((await assignments.findById(row.id))!);
     });
   }
 
   async update(id: string, input: UpdateAssignmentRequest, actorId: ActorId): Promise<AdminAssignmentDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const assignments = new AssignmentRepository(trx);
+    return this.transaction.run(async ({ assignments, audit }) => {
       const current = await assignments.findById(id);
       if (!current) throw new NotFoundError('Assignment');
       const type = input.assignmentType ?? current.assignment_type;
@@ -118,7 +101,7 @@ export class AssignmentService {
           id,
         );
       }
-      const patch: Updateable<TrunkPhoneNumbersTable> = {};
+      const patch: AssignmentUpdate = {};
       const changed: string[] = [];
       if (input.assignmentType !== undefined && input.assignmentType !== current.assignment_type) {
         patch.assignment_type = input.assignmentType;
@@ -137,42 +120,31 @@ export class AssignmentService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await assignments.update(id, patch);
-        await new AuditRepository(trx).record({
-          actorId,
-          action: 'assignment.update',
-          entityType: 'assignment',
-          entityId: id,
-          details: {
+        await audit.record(
+          adminAudit(actorId, 'assignment', 'update', id, {
             trunkId: current.trunk_id,
             number: current.number,
             changed,
             assignmentType: type,
             isActive,
-          },
-        });
+          }),
+        );
       }
       return toAdminAssignmentDto((await assignments.findById(id))!);
     });
   }
 
-  async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const assignments = new AssignmentRepository(trx);
-      const current = await assignments.findById(id);
-      if (!current) throw new NotFoundError('Assignment');
-      await assignments.delete(id);
-      await new AuditRepository(trx).record({
-        actorId,
-        action: 'assignment.delete',
-        entityType: 'assignment',
-        entityId: id,
-        details: { trunkId: current.trunk_id, trunkName: current.trunk_name, number: current.number },
-      });
+  delete(id: string, actorId: ActorId): Promise<void> {
+    return deleteAudited(this.transaction, id, 'Assignment', (r) => r.assignments, {
+      actorId,
+      action: 'assignment.delete',
+      entityType: 'assignment',
+      details: (a) => ({ trunkId: a.trunk_id, trunkName: a.trunk_name, number: a.number }),
     });
   }
 
   private async checkRules(
-    assignments: AssignmentRepository,
+    assignments: AssignmentReads,
     a: { trunkId: string; trunkName: string; phoneNumberId: string; number: string; type: string },
     selfId?: string,
   ): Promise<void> {

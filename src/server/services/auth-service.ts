@@ -6,12 +6,9 @@
 import crypto from 'node:crypto';
 import type { SessionDto, UserDto } from '../../shared/api.js';
 import { DomainError, ErrorCode, UnauthenticatedError } from '../../shared/errors.js';
-import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { Repositories } from '../repositories/index.js';
 import type { PasswordHasher } from '../repositories/password-hasher.js';
-import type { SessionRepository } from '../repositories/session-repository.js';
-import type { UserRepository } from '../repositories/user-repository.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import { toUserDto } from './user-mapper.js';
 
@@ -45,15 +42,20 @@ export class AuthService {
   // A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
   private dummyHash: Promise<string> | undefined;
 
+  private readonly users: Repositories['users'];
+  private readonly sessions: Repositories['sessions'];
+  private readonly audit: Repositories['audit'];
+
   constructor(
-    private readonly db: Db,
-    private readonly users: UserRepository,
-    private readonly sessions: SessionRepository,
+    repos: Pick<Repositories, 'users' | 'sessions' | 'audit'>,
     private readonly hasher: PasswordHasher,
     private readonly sessionTtlMs: number,
     private readonly throttle: LoginThrottle,
-    private readonly audit: AuditRepository,
-  ) {}
+  ) {
+    this.users = repos.users;
+    this.sessions = repos.sessions;
+    this.audit = repos.audit;
+  }
 
   async login(
     email: string,
@@ -110,49 +112,27 @@ export class AuthService {
   async authenticate(token: string | undefined): Promise<AuthenticatedSession> {
     if (!token) throw new UnauthenticatedError();
     const id = hashToken(token);
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('users')
-      .select([
-        'sessions.id as session_id',
-        'sessions.csrf_token as session_csrf',
-        'sessions.expires_at as session_expires_at',
-        'sessions.last_seen_at as session_last_seen_at',
-      ])
-      .where('sessions.id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new UnauthenticatedError();
+    const found = await this.sessions.findWithUser(id);
+    if (!found) throw new UnauthenticatedError();
+    const { session, user } = found;
     const now = Date.now();
-    if (Date.parse(row.session_expires_at) <= now) {
+    if (Date.parse(session.expires_at) <= now) {
       await this.sessions.delete(id);
       throw new UnauthenticatedError(
         'Your session has expired. Please log in again.',
         ErrorCode.SessionExpired,
       );
     }
-    if (row.status !== 'active') {
+    if (user.status !== 'active') {
       await this.sessions.delete(id);
-      throw new UnauthenticatedError(`This account is ${row.status}.`);
+      throw new UnauthenticatedError(`This account is ${user.status}.`);
     }
-    let expiresAt = row.session_expires_at;
-    if (now - Date.parse(row.session_last_seen_at) > TOUCH_INTERVAL_MS) {
+    let expiresAt = session.expires_at;
+    if (now - Date.parse(session.last_seen_at) > TOUCH_INTERVAL_MS) {
       expiresAt = new Date(now + this.sessionTtlMs).toISOString();
       await this.sessions.touch(id, new Date(now).toISOString(), expiresAt);
     }
-    const user: UserRow = {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      password_hash: row.password_hash,
-      role: row.role,
-      status: row.status,
-      default_country: row.default_country,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      last_login_at: row.last_login_at,
-    };
-    return { sessionId: id, csrfToken: row.session_csrf, expiresAt, user: toUserDto(user) };
+    return { sessionId: id, csrfToken: session.csrf_token, expiresAt, user: toUserDto(user) };
   }
 
   async logout(sessionId: string): Promise<void> {

@@ -1,7 +1,7 @@
 /** Call rows to the API's shapes: one place that decides rounding and null handling for both databases. */
 import type { CallDto } from '../../shared/api.js';
 import type { CallStatsFigures } from '../../shared/call-api.js';
-import type { CallDirection, CallOutcome } from '../../shared/domain.js';
+import type { CallDirection, CallEndedBy, CallOutcome, CallerVerification } from '../../shared/domain.js';
 import type { CallAggregateRow, CallListRow } from '../repositories/call-repository.js';
 
 export function round(n: number | null, digits: number): number | null {
@@ -25,10 +25,19 @@ export function toCallDto(row: CallListRow): CallDto {
     outcome: row.outcome as CallOutcome,
     hangupCause: row.hangup_cause,
     sipCode: row.sip_code,
+    sipCallId: row.sip_call_id,
     startedAt: row.started_at,
+    inviteAt: row.invite_at,
+    progressAt: row.progress_at,
+    pddMs: row.invite_at && row.progress_at ? Date.parse(row.progress_at) - Date.parse(row.invite_at) : null,
     answeredAt: row.answered_at,
     endedAt: row.ended_at,
+    endedBy: row.ended_by as CallEndedBy | null,
     durationSeconds: row.duration_seconds,
+    interruptions: row.interruptions,
+    callerVerification: row.caller_verification as CallerVerification | null,
+    isEmergency: row.is_emergency === 1,
+    retryOfCallId: row.retry_of_call_id,
     // float4 on PostgreSQL: round so both databases answer the same figures.
     quality: hasQuality
       ? {

@@ -8,12 +8,13 @@
  *   in_progress --PATCH final outcome--> answered | busy | no_answer | rejected | cancelled | failed
  *        \--no heartbeat for callAbandonTimeoutMs (sweeper)--> abandoned --late final PATCH--> (final)
  *
- * A final record never goes back to in_progress.
+ * A final record never goes back to in_progress. The sweeper runs as a job (jobs/abandoned-calls-job.ts).
  */
 import crypto from 'node:crypto';
 import type { CallDto, Page } from '../../shared/api.js';
 import type { CallHeartbeatDto, CallStatsDto } from '../../shared/call-api.js';
 import type { CallDirection, CallOutcome } from '../../shared/domain.js';
+import type { StartCallBody, UpdateCallBody } from '../../shared/schemas/calls.js';
 import {
   ConflictError,
   DomainError,
@@ -23,7 +24,9 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import type { CallRow } from '../db/schema.js';
-import type { CallFilter, CallListRow, CallRepository } from '../repositories/call-repository.js';
+import type { CallFilter, CallListRow } from '../repositories/call-repository.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
+import type { Clock } from '../clock.js';
 import { figures, toCallDto } from './call-mapper.js';
 
 export interface Actor {
@@ -31,32 +34,11 @@ export interface Actor {
   role: string;
 }
 
-export interface StartCallInput {
-  connectionId: string;
-  /** E.164 (already normalised by the route). */
-  callerNumber?: string | null;
-  phoneNumberId?: string | null;
-  remoteNumber: string;
-  direction: CallDirection;
-  sipCallId?: string | null;
-}
+/** POST /api/calls as the route validated it (numbers normalised, see src/shared/schemas/calls.ts). */
+export type StartCallInput = StartCallBody;
 
-export interface UpdateCallInput {
-  outcome?: CallOutcome;
-  /** ISO UTC (normalised by the route). */
-  answeredAt?: string | null;
-  endedAt?: string | null;
-  hangupCause?: string | null;
-  sipCode?: number | null;
-  /** The SIP Call-ID, when the phone learns it only after the record was opened. */
-  sipCallId?: string | null;
-  quality?: {
-    mos?: number | null;
-    jitterMs?: number | null;
-    packetLossPct?: number | null;
-    rttMs?: number | null;
-  } | null;
-}
+/** PATCH /api/calls/:id as the route validated it (timestamps normalised to UTC). */
+export type UpdateCallInput = UpdateCallBody;
 
 export interface CallQuery {
   fromIso?: string;
@@ -72,9 +54,6 @@ export interface CallQuery {
 
 export interface CallServiceOptions {
   abandonTimeoutMs: number;
-  now?: () => Date;
-  /** Where sweeper failures are reported (they must not crash the process). */
-  onSweepError?: (err: unknown) => void;
 }
 
 const SWEEP_BATCH = 500;
@@ -85,15 +64,19 @@ function durationSeconds(answeredAt: string | null, endedAt: string | null): num
 }
 
 export class CallService {
-  private readonly now: () => Date;
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<unknown> | null = null;
+  private readonly calls: Repositories['calls'];
 
   constructor(
-    private readonly calls: CallRepository,
+    repos: Pick<Repositories, 'calls'>,
+    private readonly transaction: UnitOfWork,
+    private readonly clock: Clock,
     private readonly options: CallServiceOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
+    this.calls = repos.calls;
+  }
+
+  private now(): Date {
+    return this.clock.now();
   }
 
   async start(actor: Actor, input: StartCallInput): Promise<CallDto> {
@@ -157,6 +140,14 @@ export class CallService {
       }
     }
 
+    let retryOf: string | null = null;
+    if (input.retryOfCallId) {
+      // Only one's own earlier attempt can be linked (someone else's id is "not found").
+      const first = await this.calls.findById(input.retryOfCallId);
+      if (!first || first.user_id !== actor.id) throw new NotFoundError('Call to retry');
+      retryOf = first.id;
+    }
+
     const now = this.now().toISOString();
     const row: CallRow = {
       id: crypto.randomUUID(),
@@ -178,11 +169,22 @@ export class CallService {
       jitter_ms: null,
       packet_loss_pct: null,
       rtt_ms: null,
+      invite_at: input.inviteAt ?? (input.direction === 'outbound' ? now : null),
+      progress_at: null,
+      ended_by: null,
+      interruptions: 0,
+      caller_verification: input.direction === 'inbound' ? (input.callerVerification ?? null) : null,
+      is_emergency: 0,
+      retry_of_call_id: retryOf,
       last_seen_at: now,
       created_at: now,
       updated_at: now,
     };
-    await this.calls.insert(row, touchAssignmentId);
+    // The record and the caller ID's last use: both or neither.
+    await this.transaction.run(async ({ calls, assignments }) => {
+      await calls.insert(row);
+      if (touchAssignmentId) await assignments.touchLastUsed(touchAssignmentId, now);
+    });
     return toCallDto({ ...row, trunk_name: trunk.name, user_email: null });
   }
 
@@ -227,11 +229,10 @@ export class CallService {
   }
 
   async list(actor: Actor, query: CallQuery, page: number, pageSize: number): Promise<Page<CallDto>> {
-    const { rows, total } = await this.calls.list(
-      this.filterFor(actor, query),
-      (page - 1) * pageSize,
-      pageSize,
-    );
+    const { rows, total } = await this.calls.list(this.filterFor(actor, query), {
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
     return { items: rows.map(toCallDto), total, page, pageSize };
   }
 
@@ -290,34 +291,13 @@ export class CallService {
           ended_at: c.last_seen_at,
           duration_seconds: durationSeconds(c.answered_at, c.last_seen_at),
           hangup_cause: `The browser stopped reporting this call (no heartbeat for ${seconds} s)`,
+          ended_by: 'system',
           updated_at: now.toISOString(),
         });
         if (ok) closed++;
       }
       if (stale.length < SWEEP_BATCH) return closed;
     }
-  }
-
-  /** Runs the sweeper every `intervalMs` (unref'd: it never keeps the process alive). */
-  startSweeper(
-    intervalMs = Math.min(30_000, Math.max(1_000, Math.floor(this.options.abandonTimeoutMs / 4))),
-  ): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.sweeping) return;
-      this.sweeping = this.sweepAbandoned()
-        .catch((err: unknown) => this.options.onSweepError?.(err))
-        .finally(() => {
-          this.sweeping = null;
-        });
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  async stopSweeper(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.sweeping;
   }
 
   private async ownCall(actor: Actor, id: string): Promise<CallListRow> {
@@ -334,6 +314,14 @@ export class CallService {
     if (input.hangupCause !== undefined) patch.hangup_cause = input.hangupCause;
     if (input.sipCode !== undefined) patch.sip_code = input.sipCode;
     if (input.sipCallId !== undefined) patch.sip_call_id = input.sipCallId;
+    if (input.inviteAt !== undefined) patch.invite_at = input.inviteAt;
+    if (input.progressAt !== undefined) patch.progress_at = input.progressAt;
+    if (input.endedBy !== undefined) patch.ended_by = input.endedBy;
+    // A count that only goes up: a late or repeated report never lowers it.
+    if (input.interruptions !== undefined && input.interruptions > current.interruptions) {
+      patch.interruptions = input.interruptions;
+    }
+    if (input.callerVerification !== undefined) patch.caller_verification = input.callerVerification;
     if (input.quality !== undefined) {
       const q = input.quality;
       if (q === null)

@@ -16,13 +16,11 @@
  * id and an inactive/pending/failed trunk all read as 404 on `getForUser`, so ids cannot be probed; admins
  * see every trunk through the admin API instead.
  */
-import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { ConnectionDto, ConnectionListDto, ConnectionSource } from '../../shared/api.js';
 import type { UserRole } from '../../shared/domain.js';
 import { DomainError, ErrorCode, NotFoundError } from '../../shared/errors.js';
-import type { Db } from '../db/database.js';
-import type { AssignmentRepository } from '../repositories/assignment-repository.js';
-import type { TrunkRepository } from '../repositories/trunk-repository.js';
+import type { Repositories } from '../repositories/index.js';
 import { groupNumbersByTrunk, toConnectionDto, toConnectionJson } from './connection-mapper.js';
 
 /** Who is asking: any object with the user's id (a UserDto, a session's user, the CLI's user row). */
@@ -48,60 +46,48 @@ interface CachedList {
   json: string;
 }
 
-/**
- * A small LRU of each user's list JSON, with the revision it was built at. A Map keeps insertion order,
- * so re-inserting on a hit makes the first key the least recently used.
- */
+/** Each user's list JSON with the revision it was built at, in an LRU bounded by entries and characters. */
 export class ConnectionsJsonCache {
-  private readonly entries = new Map<string, CachedList>();
-  private chars = 0;
+  private readonly entries: LRUCache<string, CachedList>;
 
-  constructor(private readonly limits: { maxEntries: number; maxChars: number } = CONNECTIONS_CACHE_LIMITS) {}
+  constructor(limits: { maxEntries: number; maxChars: number } = CONNECTIONS_CACHE_LIMITS) {
+    this.entries = new LRUCache<string, CachedList>({
+      max: limits.maxEntries,
+      maxSize: limits.maxChars,
+      sizeCalculation: (e) => Math.max(1, e.json.length),
+    });
+  }
 
   get size(): number {
     return this.entries.size;
   }
 
   get totalChars(): number {
-    return this.chars;
+    return this.entries.calculatedSize;
   }
 
   /** The user's cached JSON if it was built at exactly this revision. */
   get(userId: string, revision: number): string | undefined {
-    const e = this.entries.get(userId);
-    if (!e || e.revision !== revision) return undefined;
-    this.entries.delete(userId);
-    this.entries.set(userId, e);
-    return e.json;
+    if (this.entries.peek(userId)?.revision !== revision) return undefined;
+    return this.entries.get(userId)?.json;
   }
 
   set(userId: string, revision: number, json: string): void {
-    const old = this.entries.get(userId);
+    const old = this.entries.peek(userId);
     // A slower request that read an older revision must not replace a newer answer.
     if (old && old.revision > revision) return;
-    if (old) {
-      this.entries.delete(userId);
-      this.chars -= old.json.length;
-    }
-    if (json.length > this.limits.maxChars) return;
+    // An entry larger than the whole cache is not kept (and the user's older answer is stale anyway).
+    this.entries.delete(userId);
     this.entries.set(userId, { revision, json });
-    this.chars += json.length;
-    for (const [k, e] of this.entries) {
-      if (this.entries.size <= this.limits.maxEntries && this.chars <= this.limits.maxChars) break;
-      this.entries.delete(k);
-      this.chars -= e.json.length;
-    }
   }
 
   clear(): void {
     this.entries.clear();
-    this.chars = 0;
   }
 }
 
 export interface ConnectionsCacheOptions {
-  /** The database holding data_revisions; without it (or with enabled false) nothing is cached. */
-  db?: Db;
+  /** false (CONNECTIONS_CACHE=off): every request reads the list. */
   enabled?: boolean;
   limits?: { maxEntries: number; maxChars: number };
 }
@@ -109,28 +95,20 @@ export interface ConnectionsCacheOptions {
 export class ConnectionsService {
   /** Undefined when the cache is off (CONNECTIONS_CACHE=off): every request reads the list. */
   readonly cache: ConnectionsJsonCache | undefined;
-  private readonly db: Db | undefined;
+  private readonly trunks: Repositories['trunks'];
+  private readonly assignments: Repositories['assignments'];
+  private readonly revisions: Repositories['revisions'];
 
   constructor(
-    private readonly trunks: TrunkRepository,
-    private readonly assignments: AssignmentRepository,
-    /** Looked up per call so the Telnyx source can be wired after this service. */
-    private readonly telnyxSource: () => TelnyxConnectionsSource | undefined = () => undefined,
+    repos: Pick<Repositories, 'trunks' | 'assignments' | 'revisions'>,
+    /** The live Telnyx list; undefined = not wired (source=telnyx answers TELNYX_NOT_CONFIGURED). */
+    private readonly telnyxSource: TelnyxConnectionsSource | undefined,
     options: ConnectionsCacheOptions = {},
   ) {
-    this.db = options.db;
-    this.cache =
-      options.db && options.enabled !== false ? new ConnectionsJsonCache(options.limits) : undefined;
-  }
-
-  /** The connections list's revision: bumped in the writing transaction by the triggers of migration 0004. */
-  private async revision(db: Db): Promise<number | undefined> {
-    const { rows } = await sql<{
-      revision: number | string;
-    }>`select revision from data_revisions where name = 'connections'`.execute(db);
-    // bigint on PostgreSQL (a string from pg); a JS number is exact up to 2^53 bumps. No row (deleted by
-    // hand): nothing can be validated, so nothing is cached.
-    return rows[0] ? Number(rows[0].revision) : undefined;
+    this.trunks = repos.trunks;
+    this.assignments = repos.assignments;
+    this.revisions = repos.revisions;
+    this.cache = options.enabled !== false ? new ConnectionsJsonCache(options.limits) : undefined;
   }
 
   /** The list from the chosen source: the database (default) or the live Telnyx API. */
@@ -139,7 +117,7 @@ export class ConnectionsService {
     source: ConnectionSource = 'database',
   ): Promise<ConnectionListDto> {
     if (source === 'database') return this.listForUser(user);
-    const telnyx = this.telnyxSource();
+    const telnyx = this.telnyxSource;
     if (!telnyx) {
       throw new DomainError(
         ErrorCode.TelnyxNotConfigured,
@@ -181,8 +159,9 @@ export class ConnectionsService {
    */
   async listForUserJson(user: ConnectionsUser): Promise<string> {
     const cache = this.cache;
-    if (!cache || !this.db) return this.buildListJson(user);
-    const revision = await this.revision(this.db);
+    if (!cache) return this.buildListJson(user);
+    // The connections list's revision: bumped in the writing transaction by the triggers of migration 0004.
+    const revision = await this.revisions.connections();
     if (revision === undefined) return this.buildListJson(user);
     const hit = cache.get(user.id, revision);
     if (hit !== undefined) return hit;

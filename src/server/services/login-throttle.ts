@@ -11,7 +11,8 @@
  * database (compare-and-set writes), so every app instance counts the same failures.
  */
 import crypto from 'node:crypto';
-import type { LoginThrottleRepository } from '../repositories/login-throttle-repository.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Repositories } from '../repositories/index.js';
 
 export interface LoginThrottlePolicy {
   failuresBeforeBackoff: number;
@@ -41,9 +42,9 @@ export function accountKeyFor(email: string): string {
 
 export class LoginThrottle {
   constructor(
-    private readonly repository: LoginThrottleRepository,
+    private readonly repository: Repositories['loginThrottle'],
     private readonly policy: LoginThrottlePolicy,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** How long the account waits after `failures` consecutive failures. */
@@ -57,7 +58,7 @@ export class LoginThrottle {
   async begin(email: string): Promise<LoginAttempt> {
     const accountKey = accountKeyFor(email);
     for (let race = 0; race < MAX_RACES; race++) {
-      const now = this.now();
+      const now = this.clock.now().getTime();
       const row = await this.repository.find(accountKey);
       const lockedUntil = row?.locked_until ? Date.parse(row.locked_until) : 0;
       if (lockedUntil > now) {

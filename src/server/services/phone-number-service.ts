@@ -4,40 +4,26 @@
  * "+1 312 555 0100" are the same number and a duplicate is a clear 409.
  */
 import crypto from 'node:crypto';
-import type { Updateable } from 'kysely';
-import type { Page } from '../../shared/api.js';
-import type {
-  AdminPhoneNumberDto,
-  CreatePhoneNumberRequest,
-  UpdatePhoneNumberRequest,
-} from '../../shared/admin-api.js';
+import type { AdminPhoneNumberDto } from '../../shared/admin-api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { parsePhoneNumber } from '../../shared/phone-number.js';
-import type { Db } from '../db/database.js';
+import type { CreatePhoneNumberRequest, UpdatePhoneNumberRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
-import { PhoneNumberRepository, type PhoneNumberFilters } from '../repositories/phone-number-repository.js';
-import { UserRepository } from '../repositories/user-repository.js';
-import { pageRequest, toAdminPhoneNumberDto, toPage, type PageQuery } from './admin-mappers.js';
-import type { ActorId } from './trunk-service.js';
+import type { NewPhoneNumberRow, PhoneNumberUpdate, PhoneNumbersTable } from '../db/schema.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
+import type { PhoneNumberFilters, PhoneNumberView } from '../repositories/phone-number-repository.js';
+import { toAdminPhoneNumberDto } from './admin-mappers.js';
+import { AdminReads } from './admin-reads.js';
+import { adminAudit, requireOwner, copySetFields, deleteAudited, type ActorId } from './admin-rules.js';
 
-const COLUMNS = {
-  city: 'city',
-  region: 'region',
-  carrier: 'carrier',
-  numberType: 'number_type',
-  status: 'status',
-  telnyxNumberId: 'telnyx_number_id',
-  monthlyRate: 'monthly_rate',
-  purchasedAt: 'purchased_at',
-} as const satisfies Partial<Record<keyof CreatePhoneNumberRequest, keyof PhoneNumbersTable>>;
-
-export class PhoneNumberService {
+export class PhoneNumberService extends AdminReads<PhoneNumberFilters, PhoneNumberView, AdminPhoneNumberDto> {
   constructor(
-    private readonly db: Db,
+    repos: Pick<Repositories, 'phoneNumbers'>,
+    private readonly transaction: UnitOfWork,
     private readonly defaultCountry: string,
-  ) {}
+  ) {
+    super(repos.phoneNumbers, 'Phone number', toAdminPhoneNumberDto);
+  }
 
   /** E.164 of `input` or a 400 naming the field. */
   normalize(
@@ -49,31 +35,17 @@ export class PhoneNumberService {
     return parsed;
   }
 
-  async list(filters: PhoneNumberFilters, page: PageQuery = {}): Promise<Page<AdminPhoneNumberDto>> {
-    const p = pageRequest(page);
-    return toPage(await new PhoneNumberRepository(this.db).list(filters, p), p, toAdminPhoneNumberDto);
-  }
-
-  async get(id: string): Promise<AdminPhoneNumberDto> {
-    const n = await new PhoneNumberRepository(this.db).findById(id);
-    if (!n) throw new NotFoundError('Phone number');
-    return toAdminPhoneNumberDto(n);
-  }
-
   async create(
     input: CreatePhoneNumberRequest,
     actorId: ActorId,
     options: { id?: string } = {},
   ): Promise<AdminPhoneNumberDto> {
     const parsed = this.normalize(input.number);
-    return this.db.transaction().execute(async (trx) => {
-      const numbers = new PhoneNumberRepository(trx);
+    return this.transaction.run(async ({ phoneNumbers: numbers, users, audit }) => {
       if (await numbers.findByNumber(parsed.e164)) throw new ConflictError(`${parsed.e164} already exists.`);
-      if (input.ownerId && !(await new UserRepository(trx).findById(input.ownerId))) {
-        throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-      }
+      if (input.ownerId) await requireOwner(users, input.ownerId);
       const now = nowIso();
-      const row: PhoneNumberRow = {
+      const row: NewPhoneNumberRow = {
         id: options.id ?? crypto.randomUUID(),
         owner_id: input.ownerId ?? null,
         number: parsed.e164,
@@ -89,29 +61,21 @@ export class PhoneNumberService {
         monthly_rate: input.monthlyRate ?? null,
         purchased_at: input.purchasedAt ?? null,
         metadata: JSON.stringify(input.metadata ?? {}),
-        missing_at_telnyx_at: null,
         created_at: now,
         updated_at: now,
       };
       await numbers.insert(row);
-      await new AuditRepository(trx).record({
-        actorId,
-        action: 'phone_number.create',
-        entityType: 'phone_number',
-        entityId: row.id,
-        details: { number: row.number },
-      });
+      await audit.record(adminAudit(actorId, 'phone_number', 'create', row.id, { number: row.number }));
       return toAdminPhoneNumberDto((await numbers.findById(row.id))!);
     });
   }
 
   async update(id: string, input: UpdatePhoneNumberRequest, actorId: ActorId): Promise<AdminPhoneNumberDto> {
     const parsed = input.number !== undefined ? this.normalize(input.number) : null;
-    return this.db.transaction().execute(async (trx) => {
-      const numbers = new PhoneNumberRepository(trx);
+    return this.transaction.run(async ({ phoneNumbers: numbers, users, audit }) => {
       const current = await numbers.findById(id);
       if (!current) throw new NotFoundError('Phone number');
-      const patch: Updateable<PhoneNumbersTable> = {};
+      const patch: PhoneNumberUpdate = {};
       const changed: string[] = [];
       if (parsed && parsed.e164 !== current.number) {
         const other = await numbers.findByNumber(parsed.e164);
@@ -121,23 +85,13 @@ export class PhoneNumberService {
         if (input.country === undefined) patch.country = parsed.country;
         changed.push('number');
       }
-      for (const [field, column] of Object.entries(COLUMNS) as [
-        keyof typeof COLUMNS,
-        (typeof COLUMNS)[keyof typeof COLUMNS],
-      ][]) {
-        if (input[field] !== undefined) {
-          (patch as Record<string, unknown>)[column] = input[field];
-          changed.push(field);
-        }
-      }
+      copySetFields(input, COLUMNS, patch, changed);
       if (input.country !== undefined) {
         patch.country = input.country;
         changed.push('country');
       }
       if (input.ownerId !== undefined) {
-        if (input.ownerId && !(await new UserRepository(trx).findById(input.ownerId))) {
-          throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-        }
+        if (input.ownerId) await requireOwner(users, input.ownerId);
         patch.owner_id = input.ownerId;
         changed.push('ownerId');
       }
@@ -152,32 +106,36 @@ export class PhoneNumberService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await numbers.update(id, patch);
-        await new AuditRepository(trx).record({
-          actorId,
-          action: 'phone_number.update',
-          entityType: 'phone_number',
-          entityId: id,
-          details: { number: patch.number ?? current.number, changed },
-        });
+        await audit.record(
+          adminAudit(actorId, 'phone_number', 'update', id, {
+            number: patch.number ?? current.number,
+            changed,
+          }),
+        );
       }
       return toAdminPhoneNumberDto((await numbers.findById(id))!);
     });
   }
 
   /** Deletes the number and (by cascade) its assignments; the audit entry says which trunk lost it. */
-  async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const numbers = new PhoneNumberRepository(trx);
-      const current = await numbers.findById(id);
-      if (!current) throw new NotFoundError('Phone number');
-      await numbers.delete(id);
-      await new AuditRepository(trx).record({
-        actorId,
-        action: 'phone_number.delete',
-        entityType: 'phone_number',
-        entityId: id,
-        details: { number: current.number, activeTrunkId: current.active_trunk_id },
-      });
+  delete(id: string, actorId: ActorId): Promise<void> {
+    return deleteAudited(this.transaction, id, 'Phone number', (r) => r.phoneNumbers, {
+      actorId,
+      action: 'phone_number.delete',
+      entityType: 'phone_number',
+      details: (n) => ({ number: n.number, activeTrunkId: n.active_trunk_id }),
     });
   }
 }
+
+/** Request field -> column, for every plainly copied field (read by update, after module load). */
+const COLUMNS = {
+  city: 'city',
+  region: 'region',
+  carrier: 'carrier',
+  numberType: 'number_type',
+  status: 'status',
+  telnyxNumberId: 'telnyx_number_id',
+  monthlyRate: 'monthly_rate',
+  purchasedAt: 'purchased_at',
+} as const satisfies Partial<Record<keyof CreatePhoneNumberRequest, keyof PhoneNumbersTable>>;

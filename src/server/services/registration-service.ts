@@ -3,7 +3,7 @@
  * and only to the trunk's owner. Order of preference: the trunk's own credentials; else the server's
  * default credentials for that provider (`fallback: true`); else 409 NO_CREDENTIALS.
  *
- * Telnyx: when a token issuer is wired (`services.telnyxTokens`, the Telnyx engineer's service), it
+ * Telnyx: when a token issuer is wired (the container passes TelnyxTokenService), it
  * answers first (a short-lived login token, so the password need not reach the browser); when it answers
  * null (tokens off for that trunk) the login/password registration below is used.
  */
@@ -16,9 +16,8 @@ import type {
 import { ConflictError, DomainError, ErrorCode, NotFoundError } from '../../shared/errors.js';
 import type { Config } from '../config.js';
 import type { SipTrunkRow } from '../db/schema.js';
-import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { CredentialCipher } from '../repositories/credential-cipher.js';
-import type { TrunkRepository } from '../repositories/trunk-repository.js';
+import type { Repositories } from '../repositories/index.js';
 import { parseSettings } from './connection-mapper.js';
 
 export type RegistrationUser = Pick<UserDto, 'id' | 'name'>;
@@ -33,26 +32,26 @@ export const NO_CREDENTIALS_MESSAGE =
 
 export class RegistrationService {
   constructor(
-    private readonly audit: AuditRepository,
-    private readonly trunks: TrunkRepository,
+    private readonly repos: Pick<Repositories, 'trunks' | 'audit'>,
     private readonly cipher: CredentialCipher,
-    private readonly config: Config,
-    private readonly telnyxTokens: () => TelnyxRegistrationIssuer | undefined = () => undefined,
+    private readonly config: Pick<Config, 'defaultSip' | 'defaultTelnyx' | 'iceServers' | 'telnyx'>,
+    /** Mints Telnyx login tokens; undefined = Telnyx trunks register with login/password. */
+    private readonly telnyxTokens?: TelnyxRegistrationIssuer,
   ) {}
 
   async registrationFor(user: RegistrationUser, trunkId: string): Promise<RegistrationDto> {
-    const trunk = await this.trunks.findSecret(trunkId);
+    const trunk = await this.repos.trunks.findSecret(trunkId);
     if (!trunk || trunk.owner_id !== user.id || trunk.status !== 'active')
       throw new NotFoundError('Connection');
     let result: RegistrationDto;
     if (trunk.provider === 'telnyx') {
-      const issuer = this.telnyxTokens();
+      const issuer = this.telnyxTokens;
       result =
         (issuer ? await issuer.registrationFor(trunk, user) : null) ?? this.passwordRegistration(trunk, user);
     } else {
       result = this.sipRegistration(trunk, user);
     }
-    await this.audit.record({
+    await this.repos.audit.record({
       actorId: user.id,
       action: 'connection.registration',
       entityType: 'trunk',

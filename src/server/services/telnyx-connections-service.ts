@@ -4,9 +4,10 @@
  * to their own trunks (sip_trunks.telnyx_connection_id of trunks they own). Like the database list, only
  * active connections are listed. See telnyx-connection-mapper.ts for how fields and numbers map.
  */
+import pMap from 'p-map';
 import type { ConnectionDto, ConnectionListDto } from '../../shared/api.js';
 import type { UserRole } from '../../shared/domain.js';
-import type { TelnyxLinkRepository } from '../repositories/telnyx/telnyx-link-repository.js';
+import type { Repositories } from '../repositories/index.js';
 import type {
   TelnyxConnection,
   TelnyxPhoneNumber,
@@ -24,30 +25,17 @@ export interface TelnyxListUser {
 /** Requests in flight at once for one agent's list: quick, yet far from Telnyx's rate limits. */
 const CONCURRENCY = 6;
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export class TelnyxConnectionsService {
   constructor(
+    private readonly repos: Pick<Repositories, 'users' | 'telnyxLinks'>,
     private readonly telnyx: TelnyxRepository,
-    private readonly links: TelnyxLinkRepository,
   ) {}
 
   async list(user: TelnyxListUser): Promise<ConnectionListDto> {
     if (!this.telnyx.configured) throw telnyxNotConfigured();
-    const role = user.role ?? (await this.links.activeUserRole(user.id));
+    const role = user.role ?? (await this.repos.users.activeRole(user.id));
     const isAdmin = role === 'admin';
-    const trunkIdByConnection = await this.links.trunksByConnection(isAdmin ? null : user.id);
+    const trunkIdByConnection = await this.repos.telnyxLinks.trunksByConnection(isAdmin ? null : user.id);
 
     let connections: TelnyxConnection[];
     const numbersByConnection = new Map<string, TelnyxPhoneNumber[]>();
@@ -67,15 +55,17 @@ export class TelnyxConnectionsService {
     } else {
       // Only the agent's linked connections: fetch each, and its numbers by filter, concurrently.
       const ids = [...trunkIdByConnection.keys()];
-      const found = await mapLimit(ids, CONCURRENCY, (id) => this.telnyx.getConnection(id));
+      const found = await pMap(ids, (id) => this.telnyx.getConnection(id), { concurrency: CONCURRENCY });
       connections = found.filter((c): c is TelnyxConnection => c !== null);
-      const lists = await mapLimit(connections, CONCURRENCY, (c) => this.telnyx.listAllNumbers(c.id));
+      const lists = await pMap(connections, (c) => this.telnyx.listAllNumbers(c.id), {
+        concurrency: CONCURRENCY,
+      });
       connections.forEach((c, i) => numbersByConnection.set(c.id, lists[i] ?? []));
     }
 
     const active = connections.filter((c) => c.active);
     const allNumberIds = active.flatMap((c) => (numbersByConnection.get(c.id) ?? []).map((n) => n.id));
-    const numberIdByTelnyxId = await this.links.numberIdsByTelnyxId(allNumberIds);
+    const numberIdByTelnyxId = await this.repos.telnyxLinks.numberIdsByTelnyxId(allNumberIds);
     const dtos: ConnectionDto[] = active
       .map((c) =>
         toTelnyxConnectionDto(c, numbersByConnection.get(c.id) ?? [], {

@@ -16,12 +16,11 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import { nowIso } from '../db/json.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { SyncLock } from '../repositories/telnyx/sync-lock.js';
-import { emptyCounts, type SyncRunRepository } from '../repositories/telnyx/sync-run-repository.js';
-import type { TelnyxDriftRepository } from '../repositories/telnyx/telnyx-drift-repository.js';
+import { emptyCounts } from '../repositories/telnyx/sync-run-repository.js';
 import type { TelnyxRepository } from '../repositories/telnyx/telnyx-repository.js';
 import { telnyxNotConfigured } from '../repositories/telnyx/telnyx-repository.js';
-import type { TelnyxSyncRepository } from '../repositories/telnyx/telnyx-sync-repository.js';
 
 export interface SyncProgress {
   runId: string;
@@ -54,14 +53,17 @@ const HEARTBEAT_MS = 10_000;
 const liveRuns = new Set<string>();
 
 export class TelnyxSyncService {
+  private readonly runs: Repositories['syncRuns'];
+
   constructor(
+    private readonly repos: Pick<Repositories, 'users' | 'telnyxSync' | 'syncRuns' | 'telnyxDrift'>,
+    private readonly transaction: UnitOfWork,
     private readonly telnyx: TelnyxRepository,
-    private readonly store: TelnyxSyncRepository,
-    private readonly runs: SyncRunRepository,
-    private readonly drift: TelnyxDriftRepository,
     private readonly lock: SyncLock,
     private readonly isPostgres: boolean,
-  ) {}
+  ) {
+    this.runs = repos.syncRuns;
+  }
 
   get configured(): boolean {
     return this.telnyx.configured;
@@ -110,7 +112,7 @@ export class TelnyxSyncService {
   }
 
   async driftReport(): Promise<DriftReportDto> {
-    const [items, last] = await Promise.all([this.drift.items(), this.runs.lastSucceeded()]);
+    const [items, last] = await Promise.all([this.repos.telnyxDrift.items(), this.runs.lastSucceeded()]);
     const byKind: DriftReportDto['byKind'] = {};
     for (const i of items) byKind[i.kind] = (byKind[i.kind] ?? 0) + 1;
     return {
@@ -131,10 +133,10 @@ export class TelnyxSyncService {
   private async resolveOwner(options: StartSyncOptions): Promise<string> {
     const candidates = [options.ownerId, options.triggeredBy];
     for (const c of candidates) {
-      if (c && (await this.store.isActiveAdmin(c))) return c;
+      if (c && (await this.repos.users.isActiveAdmin(c))) return c;
     }
     if (options.ownerId) throw new ValidationError('The owner of imported trunks must be an active admin');
-    const fallback = await this.store.defaultOwnerId();
+    const fallback = await this.repos.users.oldestActiveAdminId();
     if (!fallback) throw new ValidationError('Create an admin user first: imported trunks need an owner');
     return fallback;
   }
@@ -160,29 +162,29 @@ export class TelnyxSyncService {
       for await (const page of this.telnyx.connectionPages()) {
         connectionPages = page.totalPages;
         const now = nowIso();
-        await this.store.inTransaction(async (trx) => {
-          await this.store.applyConnections(trx, runId, page.items, ownerId, counts.connections, now);
+        await this.transaction.run(async ({ telnyxSync, syncRuns }) => {
+          await telnyxSync.applyConnections(runId, page.items, ownerId, counts.connections, now);
           pagesDone++;
-          await this.runs.progress(trx, runId, { pagesDone, pagesTotal: total(), counts });
+          await syncRuns.progress(runId, { pagesDone, pagesTotal: total(), counts });
         });
         report('connections');
       }
-      const trunkByConnection = await this.store.trunkIdsByConnection();
+      const trunkByConnection = await this.repos.telnyxSync.trunkIdsByConnection();
       for await (const page of this.telnyx.phoneNumberPages()) {
         numberPages = page.totalPages;
         const now = nowIso();
-        await this.store.inTransaction(async (trx) => {
-          await this.store.applyNumbers(trx, runId, page.items, trunkByConnection, ownerId, counts, now);
+        await this.transaction.run(async ({ telnyxSync, syncRuns }) => {
+          await telnyxSync.applyNumbers(runId, page.items, trunkByConnection, ownerId, counts, now);
           pagesDone++;
-          await this.runs.progress(trx, runId, { pagesDone, pagesTotal: total(), counts });
+          await syncRuns.progress(runId, { pagesDone, pagesTotal: total(), counts });
         });
         report('numbers');
       }
       // Only a complete run knows what Telnyx no longer has.
       const now = nowIso();
-      counts.connections.missing = await this.store.markMissingConnections(runId, now);
-      counts.numbers.missing = await this.store.markMissingNumbers(runId, now);
-      counts.drift = (await this.drift.items()).length;
+      counts.connections.missing = await this.repos.telnyxSync.markMissingConnections(runId, now);
+      counts.numbers.missing = await this.repos.telnyxSync.markMissingNumbers(runId, now);
+      counts.drift = (await this.repos.telnyxDrift.items()).length;
       report('finishing');
       await this.runs.finish(runId, 'succeeded', { pagesDone, pagesTotal: total(), counts, errors });
     } catch (err) {

@@ -4,12 +4,13 @@
  * stored (sip_trunks.telnyx_credential_id); tokens minted from it are cached in memory until shortly
  * before they expire. A credential deleted at Telnyx is replaced on the next registration.
  */
+import { LRUCache } from 'lru-cache';
 import type { TelnyxRegistrationDto } from '../../shared/api.js';
 import type { TrunkSettings } from '../../shared/domain.js';
 import { DomainError, ErrorCode } from '../../shared/errors.js';
 import { parseJson } from '../db/json.js';
 import type { SipTrunkRow } from '../db/schema.js';
-import type { TelnyxLinkRepository } from '../repositories/telnyx/telnyx-link-repository.js';
+import type { Repositories } from '../repositories/index.js';
 import type { TelnyxRepository } from '../repositories/telnyx/telnyx-repository.js';
 import { telnyxNotConfigured } from '../repositories/telnyx/telnyx-repository.js';
 
@@ -38,12 +39,12 @@ export function jwtExpiry(token: string): number | null {
 }
 
 export class TelnyxTokenService {
-  private readonly cache = new Map<string, CachedToken>();
+  private readonly cache = new LRUCache<string, CachedToken>({ max: MAX_CACHED });
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
 
   constructor(
+    private readonly repos: Pick<Repositories, 'telnyxLinks'>,
     private readonly telnyx: TelnyxRepository,
-    private readonly links: TelnyxLinkRepository,
     private readonly rtcHost: string | undefined,
     private readonly now: () => number = Date.now,
   ) {}
@@ -89,9 +90,6 @@ export class TelnyxTokenService {
       cached.connectionId === trunk.telnyx_connection_id &&
       cached.expiresAt - this.now() > TOKEN_REFRESH_MARGIN_MS
     ) {
-      // Keep the map in LRU order.
-      this.cache.delete(trunk.id);
-      this.cache.set(trunk.id, cached);
       return cached;
     }
     const pending = this.inFlight.get(trunk.id);
@@ -103,7 +101,7 @@ export class TelnyxTokenService {
 
   private async mint(trunk: SipTrunkRow): Promise<CachedToken> {
     const connectionId = trunk.telnyx_connection_id!;
-    const known = this.cache.get(trunk.id);
+    const known = this.cache.peek(trunk.id);
     // The cache may know a newer credential id than the row we were given.
     let credentialId = known?.connectionId === connectionId ? known.credentialId : trunk.telnyx_credential_id;
     const verified = known?.connectionId === connectionId && known.credentialId === credentialId;
@@ -130,13 +128,7 @@ export class TelnyxTokenService {
       credentialId,
       connectionId,
     };
-    this.cache.delete(trunk.id);
     this.cache.set(trunk.id, entry);
-    while (this.cache.size > MAX_CACHED) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.cache.delete(oldest);
-    }
     return entry;
   }
 
@@ -146,6 +138,6 @@ export class TelnyxTokenService {
     replacing: string | null,
   ): Promise<string> {
     const cred = await this.telnyx.createCredential(connectionId, `dialer-trunk-${trunkId}`);
-    return this.links.saveCredentialId(trunkId, cred.id, replacing);
+    return this.repos.telnyxLinks.saveCredentialId(trunkId, cred.id, replacing);
   }
 }

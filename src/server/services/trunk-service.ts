@@ -4,21 +4,19 @@
  * together.
  */
 import crypto from 'node:crypto';
-import type { Updateable } from 'kysely';
-import type { Page } from '../../shared/api.js';
-import type { AdminTrunkDto, CreateTrunkRequest, UpdateTrunkRequest } from '../../shared/admin-api.js';
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { Db } from '../db/database.js';
+import type { AdminTrunkDto } from '../../shared/admin-api.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { CreateTrunkRequest, UpdateTrunkRequest } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
-import type { SipTrunkRow, SipTrunksTable } from '../db/schema.js';
-import { AuditRepository } from '../repositories/audit-repository.js';
+import type { NewSipTrunkRow, SipTrunkUpdate, SipTrunksTable } from '../db/schema.js';
 import type { CredentialCipher } from '../repositories/credential-cipher.js';
-import { TrunkRepository, type TrunkFilters } from '../repositories/trunk-repository.js';
-import { UserRepository } from '../repositories/user-repository.js';
-import { pageRequest, toAdminTrunkDto, toPage, type PageQuery } from './admin-mappers.js';
+import type { Repositories, UnitOfWork } from '../repositories/index.js';
+import type { TrunkFilters, TrunkView } from '../repositories/trunk-repository.js';
+import { toAdminTrunkDto } from './admin-mappers.js';
+import { AdminReads } from './admin-reads.js';
+import { adminAudit, requireOwner, copySetFields, deleteAudited, type ActorId } from './admin-rules.js';
 
-/** Who made the change (null: the system or the CLI without a user). */
-export type ActorId = string | null;
+export type { ActorId } from './admin-rules.js';
 
 /** Request field -> column, for every plainly copied field. */
 const COLUMNS = {
@@ -37,21 +35,13 @@ const COLUMNS = {
   notes: 'notes',
 } as const satisfies Partial<Record<keyof CreateTrunkRequest, keyof SipTrunksTable>>;
 
-export class TrunkService {
+export class TrunkService extends AdminReads<TrunkFilters, TrunkView, AdminTrunkDto> {
   constructor(
-    private readonly db: Db,
+    repos: Pick<Repositories, 'trunks'>,
+    private readonly transaction: UnitOfWork,
     private readonly cipher: CredentialCipher,
-  ) {}
-
-  async list(filters: TrunkFilters, page: PageQuery = {}): Promise<Page<AdminTrunkDto>> {
-    const p = pageRequest(page);
-    return toPage(await new TrunkRepository(this.db).list(filters, p), p, toAdminTrunkDto);
-  }
-
-  async get(id: string): Promise<AdminTrunkDto> {
-    const t = await new TrunkRepository(this.db).findById(id);
-    if (!t) throw new NotFoundError('Trunk');
-    return toAdminTrunkDto(t);
+  ) {
+    super(repos.trunks, 'Trunk', toAdminTrunkDto);
   }
 
   async create(
@@ -59,14 +49,11 @@ export class TrunkService {
     actorId: ActorId,
     options: { id?: string } = {},
   ): Promise<AdminTrunkDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const trunks = new TrunkRepository(trx);
-      if (!(await new UserRepository(trx).findById(input.ownerId))) {
-        throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-      }
+    return this.transaction.run(async ({ trunks, users, audit }) => {
+      await requireOwner(users, input.ownerId);
       const now = nowIso();
       const status = input.status ?? 'active';
-      const row: SipTrunkRow = {
+      const row: NewSipTrunkRow = {
         id: options.id ?? crypto.randomUUID(),
         owner_id: input.ownerId,
         name: input.name,
@@ -85,53 +72,34 @@ export class TrunkService {
         location: input.location ?? null,
         channel_limit: input.channelLimit ?? null,
         notes: input.notes ?? null,
+        // Health details, Telnyx state and "missing at Telnyx" start empty (the columns' null default).
         health_status: 'unknown',
-        health_checked_at: null,
-        health_latency_ms: null,
-        health_message: null,
-        missing_at_telnyx_at: null,
         activated_at: status === 'active' ? now : null,
         created_at: now,
         updated_at: now,
       };
       await trunks.insert(row);
-      await new AuditRepository(trx).record({
-        actorId,
-        action: 'trunk.create',
-        entityType: 'trunk',
-        entityId: row.id,
-        details: {
+      await audit.record(
+        adminAudit(actorId, 'trunk', 'create', row.id, {
           name: row.name,
           provider: row.provider,
           ownerId: row.owner_id,
           passwordStored: !!input.password,
-        },
-      });
+        }),
+      );
       return toAdminTrunkDto((await trunks.findById(row.id))!);
     });
   }
 
   async update(id: string, input: UpdateTrunkRequest, actorId: ActorId): Promise<AdminTrunkDto> {
-    return this.db.transaction().execute(async (trx) => {
-      const trunks = new TrunkRepository(trx);
+    return this.transaction.run(async ({ trunks, users, audit }) => {
       const current = await trunks.findById(id);
       if (!current) throw new NotFoundError('Trunk');
-      const patch: Updateable<SipTrunksTable> = {};
+      const patch: SipTrunkUpdate = {};
       const changed: string[] = [];
-      for (const [field, column] of Object.entries(COLUMNS) as [
-        keyof typeof COLUMNS,
-        (typeof COLUMNS)[keyof typeof COLUMNS],
-      ][]) {
-        const value = input[field];
-        if (value !== undefined) {
-          (patch as Record<string, unknown>)[column] = value;
-          changed.push(field);
-        }
-      }
+      copySetFields(input, COLUMNS, patch, changed);
       if (input.ownerId !== undefined && input.ownerId !== current.owner_id) {
-        if (!(await new UserRepository(trx).findById(input.ownerId))) {
-          throw new ValidationError('ownerId: no user with this id exists.', { field: 'ownerId' });
-        }
+        await requireOwner(users, input.ownerId);
         patch.owner_id = input.ownerId;
         changed.push('ownerId');
       }
@@ -152,31 +120,18 @@ export class TrunkService {
       if (changed.length > 0) {
         patch.updated_at = nowIso();
         await trunks.update(id, patch);
-        await new AuditRepository(trx).record({
-          actorId,
-          action: 'trunk.update',
-          entityType: 'trunk',
-          entityId: id,
-          details: { name: current.name, changed },
-        });
+        await audit.record(adminAudit(actorId, 'trunk', 'update', id, { name: current.name, changed }));
       }
       return toAdminTrunkDto((await trunks.findById(id))!);
     });
   }
 
-  async delete(id: string, actorId: ActorId): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const trunks = new TrunkRepository(trx);
-      const current = await trunks.findById(id);
-      if (!current) throw new NotFoundError('Trunk');
-      await trunks.delete(id);
-      await new AuditRepository(trx).record({
-        actorId,
-        action: 'trunk.delete',
-        entityType: 'trunk',
-        entityId: id,
-        details: { name: current.name, ownerId: current.owner_id },
-      });
+  delete(id: string, actorId: ActorId): Promise<void> {
+    return deleteAudited(this.transaction, id, 'Trunk', (r) => r.trunks, {
+      actorId,
+      action: 'trunk.delete',
+      entityType: 'trunk',
+      details: (t) => ({ name: t.name, ownerId: t.owner_id }),
     });
   }
 }

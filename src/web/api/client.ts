@@ -91,17 +91,9 @@ export class ApiClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (WRITE_METHODS.has(method) && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
 
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, options.timeoutMs);
-    const onOuterAbort = (): void => controller.abort();
-    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // The platform's timeout signal, combined with the caller's own: either one aborts the request.
+    const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+    const signals = [timeout, options.signal].filter((s): s is AbortSignal => s !== undefined);
 
     let response: Response;
     try {
@@ -110,10 +102,10 @@ export class ApiClient {
         headers,
         credentials: 'same-origin',
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: controller.signal,
+        signal: AbortSignal.any(signals),
       });
     } catch (err) {
-      if (timedOut) {
+      if (timeout?.aborted) {
         throw new ApiError(
           ClientErrorCode.Timeout,
           options.timeoutMessage ??
@@ -130,9 +122,6 @@ export class ApiClient {
           cause: String(err),
         },
       );
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onOuterAbort);
     }
 
     if (response.status === 204) return undefined as T;

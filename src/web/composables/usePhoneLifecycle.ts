@@ -1,11 +1,11 @@
 /**
  * Keeps the browser phone registered with the selected connection for as long as the app runs (on
  * every page, so calls keep ringing while the agent reads the history): re-registers when the
- * selection changes, ends the registration on logout. Also prepares what needs a user gesture: the
- * ringtone's audio and the permission for desktop notifications.
+ * selection changes, ends the registration when there is no user or no selection. Also prepares what
+ * needs a user gesture: the ringtone's audio and the permission for desktop notifications.
  */
 import { onScopeDispose, watch } from 'vue';
-import { primeAudioOnFirstInteraction } from '../../phone/ringtone.js';
+import { primeAudioOnFirstInteraction } from '../../phone/index.js';
 import { askNotificationPermissionOnFirstInteraction } from '../lib/desktop-notification.js';
 import { useCallStore } from '../stores/call.js';
 import { useConnectionsStore } from '../stores/connections.js';
@@ -19,16 +19,6 @@ export function usePhoneLifecycle(): void {
   const calls = useCallStore();
   const offPrime = primeAudioOnFirstInteraction();
   const offAsk = askNotificationPermissionOnFirstInteraction();
-
-  // The phone needs the selected connection on every page (an agent may open /history first), and
-  // loading the list here, as soon as the session is known, overlaps it with loading the page's code.
-  watch(
-    () => session.user?.id ?? null,
-    (userId) => {
-      if (userId && connections.status.state === 'idle') void connections.load('database');
-    },
-    { immediate: true },
-  );
 
   watch(
     () => [session.user?.id ?? null, connections.selected?.id ?? null] as const,

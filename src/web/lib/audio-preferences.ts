@@ -2,7 +2,7 @@
  * The agent's microphone, speaker and ringer, remembered per user in localStorage (this browser only:
  * device ids are per browser profile, so the server has nothing useful to keep).
  */
-import type { AudioDevices } from '../../phone/softphone.js';
+import type { AudioDevices } from '../../phone/index.js';
 
 const KEY_PREFIX = 'dialer.audioDevices.';
 

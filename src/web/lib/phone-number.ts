@@ -1,7 +1,9 @@
 /**
  * Turning what an agent types or pastes into an E.164 destination, with a plain-words reason when it
- * is not one yet. Uses libphonenumber-js's small ("min") metadata: it validates lengths and number plans
- * per country, which is what a dialer needs, at a fraction of the full metadata's size.
+ * is not one yet. The character rules are the shared ones (src/shared/phone-number.ts, also used by the
+ * server and the admin forms); what is added here is the dialer's view: a number still being typed is
+ * "incomplete", not wrong, and * and # are tones. Uses libphonenumber-js's small ("min") metadata: it
+ * validates lengths and number plans per country, which is what a dialer needs.
  */
 import {
   getCountryCallingCode,
@@ -9,6 +11,7 @@ import {
   parsePhoneNumberFromString,
   validatePhoneNumberLength,
 } from 'libphonenumber-js/min';
+import { phoneTextProblem } from '../../shared/phone-number.js';
 
 export type Destination =
   | { kind: 'empty'; message: string }
@@ -17,7 +20,8 @@ export type Destination =
   | { kind: 'invalid'; message: string }
   | { kind: 'valid'; e164: string; formatted: string; country: string | null };
 
-const ALLOWED = /^[0-9+*#\s().\-/]*$/;
+/** Keypad tones: allowed in the field (a paste may carry them), never part of the number. */
+const TONES = /[*#]/;
 
 /** Characters the dial field keeps from a paste: `tel:` URIs and formatting are cleaned up. */
 export function cleanPastedNumber(text: string): string {
@@ -45,22 +49,23 @@ export function countryName(country: string): string {
 /** Normalises the dial field to E.164 with the user's default country, or says why it cannot. */
 export function parseDestination(input: string, defaultCountry: string): Destination {
   const text = input.trim();
-  if (!/[0-9]/.test(text) && !/[*#]/.test(text) && !/[a-z]/i.test(text)) {
+  if (!/[0-9]/.test(text) && !TONES.test(text) && !/[a-z]/i.test(text)) {
     return { kind: 'empty', message: 'Enter the number to call.' };
   }
-  if (!ALLOWED.test(text)) {
+  const problem = phoneTextProblem(text.replace(/[*#]/g, ''));
+  if (problem === 'characters') {
     return {
       kind: 'invalid',
       message: 'Use digits only, with + and the country code in front of an international number.',
     };
   }
-  if (/[*#]/.test(text)) {
+  if (TONES.test(text)) {
     return {
       kind: 'invalid',
       message: '* and # cannot be part of the number to call; send them as tones during the call.',
     };
   }
-  if (text.indexOf('+') > 0 || (text.match(/\+/g)?.length ?? 0) > 1) {
+  if (problem === 'plus') {
     return { kind: 'invalid', message: 'A + can only come first, before the country code.' };
   }
 

@@ -1,6 +1,6 @@
 /** The number being dialled: what the agent typed, its E.164 form, and what is wrong with it. */
 import { defineStore } from 'pinia';
-import { computed, ref, watch } from 'vue';
+import { computed, ref } from 'vue';
 import { cleanPastedNumber, parseDestination, regionLabel } from '../lib/phone-number.js';
 import { useSessionStore } from './session.js';
 
@@ -25,12 +25,6 @@ export const useDialerStore = defineStore('dialer', () => {
    */
   const showError = computed(
     () => destination.value.kind === 'invalid' || (touched.value && destination.value.kind !== 'valid'),
-  );
-
-  // A number typed for one user is never shown to the next one (logout, expired session).
-  watch(
-    () => session.user?.id,
-    () => clear(),
   );
 
   function setInput(value: string): void {

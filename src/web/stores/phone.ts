@@ -1,55 +1,51 @@
 /**
- * The browser phone as the page sees it: one softphone per selected connection, its registration and
- * line state. {@link connect} ends the previous softphone (its registration and socket) before it asks
- * the server for the new connection's registration and registers; answers that arrive after the agent
- * switched again are dropped, so switching quickly never leaves two phones registered.
+ * The browser phone as the page sees it: one softphone for the selected connection, its registration
+ * and line state. {@link connect} ends the previous softphone (its registration and socket) before it
+ * asks the server for the new connection's registration and registers; answers that arrive after the
+ * agent switched again are dropped, so switching quickly never leaves two phones registered.
  *
- * The page (Call button, status bar) reads the state here without knowing which adapter runs; calls
- * themselves live in `useCallStore`, bound to each new softphone.
+ * The selection itself lives in the connections store (the app lifecycle hands it to connect()); the
+ * calls live in the call store, which follows {@link softphone}. This store knows neither.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { ConnectionDto, RegistrationDto } from '../../shared/api.js';
-import type { Provider } from '../../shared/domain.js';
-import { createSoftphone } from '../../phone/create-softphone.js';
-import type { CallState, RegistrationState, Softphone } from '../../phone/softphone.js';
+import {
+  PhoneErrorCode,
+  createSoftphone,
+  type LineState,
+  type RegistrationState,
+  type Softphone,
+} from '../../phone/index.js';
 import { ApiError, api } from '../api/client.js';
 import { loadAudioDevices } from '../lib/audio-preferences.js';
-import { useCallStore } from './call.js';
-
-/** What the store needs from a softphone (a `Softphone` from src/phone; a fake in tests). */
-export type PhoneEventSource = Pick<Softphone, 'on' | 'registrationState' | 'lineState'>;
 
 export const NOT_CONNECTED_REASON = 'choose a connection to register the phone';
 
+/** No call is up: the line may be re-registered without cutting anyone off. */
+const isQuiet = (line: LineState): boolean => line === 'ready' || line === 'idle';
+
 export const usePhoneStore = defineStore('phone', () => {
   /** null = no softphone (no connection selected, or its registration could not be fetched). */
-  const softphone = shallowRef<PhoneEventSource | null>(null);
+  const softphone = shallowRef<Softphone | null>(null);
   const registration = ref<RegistrationState>({ status: 'unregistered' });
-  const callState = ref<CallState>('idle');
-  /** The connection the phone is (being) registered with. */
-  const connectionId = ref<string | null>(null);
-  const provider = ref<Provider | null>(null);
+  const lineState = ref<LineState>('idle');
   /** The server's default credentials are in use (the connection has none of its own). */
   const fallback = ref(false);
   /** Fetching the registration from the server. */
   const preparing = ref(false);
   /** The server refused the registration (no credentials, Telnyx unavailable, ...): its message. */
   const setupError = ref<string | null>(null);
-  let detach: (() => void) | null = null;
-  let owned: Softphone | null = null;
+  /** Unsubscribes this store from the followed softphone's events. */
+  let unfollow: (() => void) | null = null;
+  /** The softphone connect() created, with what it was created for; teardown() destroys it. */
+  let owned: { softphone: Softphone; connection: ConnectionDto; userId: string | null } | null = null;
   /** Bumped by every connect()/disconnect(): answers for an older generation are dropped. */
   let generation = 0;
   /** A Telnyx login token is about to expire: register again with a fresh one once no call is up. */
-  let refreshWhenIdle: (() => void) | null = null;
+  let tokenRefreshDue = false;
 
-  watch(callState, (state) => {
-    if (refreshWhenIdle && (state === 'ready' || state === 'idle' || state === 'ended')) {
-      const refresh = refreshWhenIdle;
-      refreshWhenIdle = null;
-      refresh();
-    }
-  });
+  watch(lineState, refreshTokenWhenQuiet);
 
   const isRegistered = computed(() => registration.value.status === 'registered');
 
@@ -103,43 +99,54 @@ export const usePhoneStore = defineStore('phone', () => {
   });
 
   /** Follow a softphone's events (the real one from connect(), or a fake in tests). */
-  function attach(source: PhoneEventSource): void {
+  function attach(source: Softphone): void {
     detachSoftphone();
-    softphone.value = source;
     registration.value = source.registrationState;
-    callState.value = source.lineState;
-    const offRegistration = source.on('registrationState', (state) => (registration.value = state));
-    const offState = source.on('callState', () => (callState.value = source.lineState));
-    detach = () => {
-      offRegistration();
-      offState();
-    };
+    lineState.value = source.lineState;
+    const offs = [
+      source.on('registrationState', (state) => {
+        registration.value = state;
+        lineState.value = source.lineState;
+      }),
+      source.on('callState', () => (lineState.value = source.lineState)),
+      source.on('error', (e) => {
+        if (e.code !== PhoneErrorCode.TokenExpiring || owned?.softphone !== source) return;
+        tokenRefreshDue = true;
+        refreshTokenWhenQuiet();
+      }),
+    ];
+    unfollow = () => offs.forEach((off) => off());
+    softphone.value = source;
   }
 
   function detachSoftphone(): void {
-    detach?.();
-    detach = null;
+    unfollow?.();
+    unfollow = null;
     softphone.value = null;
     registration.value = { status: 'unregistered' };
-    callState.value = 'idle';
+    lineState.value = 'idle';
+  }
+
+  function refreshTokenWhenQuiet(): void {
+    if (!tokenRefreshDue || !owned || !isQuiet(lineState.value)) return;
+    tokenRefreshDue = false;
+    void connect(owned.connection, owned.userId);
   }
 
   /** End the current softphone: hang up, unregister, close its socket. */
   async function disconnect(): Promise<void> {
     generation++;
-    refreshWhenIdle = null;
+    tokenRefreshDue = false;
     preparing.value = false;
     setupError.value = null;
-    connectionId.value = null;
-    provider.value = null;
     fallback.value = false;
     await teardown();
   }
 
   async function teardown(): Promise<void> {
-    const phone = owned;
+    const phone = owned?.softphone;
     owned = null;
-    // Destroy first, still listening: a call it hangs up reaches the call store, which closes its record.
+    // Destroy first, still followed: a call it hangs up reaches the call store, which closes its record.
     if (phone) await phone.destroy().catch(() => undefined);
     detachSoftphone();
   }
@@ -150,11 +157,9 @@ export const usePhoneStore = defineStore('phone', () => {
    */
   async function connect(connection: ConnectionDto | null, userId: string | null = null): Promise<void> {
     const gen = ++generation;
-    refreshWhenIdle = null;
+    tokenRefreshDue = false;
     setupError.value = null;
     fallback.value = false;
-    connectionId.value = connection?.id ?? null;
-    provider.value = connection?.provider ?? null;
     preparing.value = connection !== null;
     await teardown();
     if (!connection || gen !== generation) return;
@@ -181,23 +186,10 @@ export const usePhoneStore = defineStore('phone', () => {
       await phone.destroy();
       return;
     }
-    owned = phone;
+    owned = { softphone: phone, connection, userId };
     preparing.value = false;
     fallback.value = reg.fallback;
     attach(phone);
-    const unbind = useCallStore().bind(phone, connection.id);
-    const offError = phone.on('error', (e) => {
-      if (e.code !== 'PHONE_TOKEN_EXPIRING' || gen !== generation) return;
-      refreshWhenIdle = () => void connect(connection, userId);
-      const line = phone.lineState;
-      if (line === 'ready' || line === 'idle' || line === 'ended') refreshWhenIdle();
-    });
-    const offDetach = detach;
-    detach = () => {
-      offDetach?.();
-      unbind();
-      offError();
-    };
     const devices = loadAudioDevices(userId);
     if (devices) await phone.setAudioDevices(devices).catch(() => undefined);
     try {
@@ -207,17 +199,10 @@ export const usePhoneStore = defineStore('phone', () => {
     }
   }
 
-  /** The live softphone, for the call store and the audio settings. */
-  function current(): Softphone | null {
-    return owned;
-  }
-
   return {
     softphone,
     registration,
-    callState,
-    connectionId,
-    provider,
+    lineState,
     fallback,
     preparing,
     setupError,
@@ -229,7 +214,6 @@ export const usePhoneStore = defineStore('phone', () => {
     detach: detachSoftphone,
     connect,
     disconnect,
-    current,
   };
 });
 

@@ -91,11 +91,9 @@ export async function closeThenDrop(d: {
 
 /** `TestApp.close()` with the same pause before the database is dropped. */
 export async function closeTestApp(t: {
-  services: { stop(): Promise<void> };
   app: { close(): Promise<unknown> };
   database: { handle: { close(): Promise<void> }; drop(): Promise<void> };
 }): Promise<void> {
-  await t.services.stop();
   await t.app.close();
   await closeThenDrop(t.database);
 }

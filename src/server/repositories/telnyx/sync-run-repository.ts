@@ -7,7 +7,8 @@ import os from 'node:os';
 import type { SyncCounts, SyncErrorDto, SyncRunDto, SyncRunStatus } from '../../../shared/telnyx.js';
 import type { Db } from '../../db/database.js';
 import { nowIso, parseJson } from '../../db/json.js';
-import { asTelnyxDb, type TelnyxDatabase, type TelnyxDb } from './telnyx-db.js';
+import type { SyncRunRow } from '../../db/schema.js';
+import { constraintViolation } from '../db-errors.js';
 
 export const TELNYX_PROVIDER = 'telnyx';
 
@@ -41,16 +42,7 @@ export function runnerIsDead(runner: string | null, liveRunIds: Set<string>, run
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (
-    e?.code === '23505' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed/.test(e?.message ?? '')
-  );
-}
-
-type RunRow = TelnyxDatabase['sync_runs'];
+type RunRow = SyncRunRow;
 
 function toDto(r: RunRow): SyncRunDto {
   return {
@@ -69,11 +61,7 @@ function toDto(r: RunRow): SyncRunDto {
 }
 
 export class SyncRunRepository {
-  private readonly db: TelnyxDb;
-
-  constructor(db: Db) {
-    this.db = asTelnyxDb(db);
-  }
+  constructor(private readonly db: Db) {}
 
   /** Inserts a running run; null when another run of the provider is already running (unique index). */
   async create(triggeredBy: string | null): Promise<SyncRunDto | null> {
@@ -95,7 +83,7 @@ export class SyncRunRepository {
     try {
       await this.db.insertInto('sync_runs').values(row).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) return null;
+      if (constraintViolation(err)?.kind === 'unique') return null;
       throw err;
     }
     return toDto(row);
@@ -143,13 +131,12 @@ export class SyncRunRepository {
     return n;
   }
 
-  /** Progress, written inside the page's transaction so counts always match what was imported. */
+  /** Progress; the sync writes it in the page's transaction so counts always match what was imported. */
   async progress(
-    trx: TelnyxDb,
     id: string,
     p: { pagesDone: number; pagesTotal: number | null; counts: SyncCounts },
   ): Promise<void> {
-    await trx
+    await this.db
       .updateTable('sync_runs')
       .set({
         pages_done: p.pagesDone,

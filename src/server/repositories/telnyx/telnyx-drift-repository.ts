@@ -5,14 +5,9 @@
  */
 import type { DriftItemDto } from '../../../shared/telnyx.js';
 import type { Db } from '../../db/database.js';
-import { asTelnyxDb, type TelnyxDb } from './telnyx-db.js';
 
 export class TelnyxDriftRepository {
-  private readonly db: TelnyxDb;
-
-  constructor(db: Db) {
-    this.db = asTelnyxDb(db);
-  }
+  constructor(private readonly db: Db) {}
 
   async items(): Promise<DriftItemDto[]> {
     const items: DriftItemDto[] = [];

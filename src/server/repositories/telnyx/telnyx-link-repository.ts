@@ -1,37 +1,28 @@
 /**
  * Database lookups that tie local rows to Telnyx ids: which Telnyx connections a user's trunks are
- * linked to, local ids for Telnyx ids, and the telephony credential stored per trunk.
+ * linked to, local ids for Telnyx ids, the telephony credential stored per trunk, and what pushing an
+ * assignment to Telnyx needs to know and records.
  */
 import type { Db } from '../../db/database.js';
 import { nowIso } from '../../db/json.js';
-import { asTelnyxDb, type TelnyxDb } from './telnyx-db.js';
+import { chunked } from '../query-helpers.js';
 
-/** Keeps IN (...) lists well under SQLite's and PostgreSQL's bound-parameter limits. */
-const CHUNK = 500;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** An assignment with the Telnyx ids of its trunk and number (POST /api/admin/assignments/:id/push-telnyx). */
+export interface AssignmentForPush {
+  id: string;
+  is_active: number;
+  trunk_name: string;
+  /** The trunk's Telnyx connection. */
+  connection_id: string | null;
+  phone_id: string;
+  number: string;
+  telnyx_number_id: string | null;
+  /** The connection Telnyx routes the number to, as last known. */
+  current_connection_id: string | null;
 }
 
 export class TelnyxLinkRepository {
-  private readonly db: TelnyxDb;
-
-  constructor(db: Db) {
-    this.db = asTelnyxDb(db);
-  }
-
-  /** The user's role, for callers that only know the id; null for an unknown or inactive user. */
-  async activeUserRole(userId: string): Promise<string | null> {
-    const r = await this.db
-      .selectFrom('users')
-      .select('role')
-      .where('id', '=', userId)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return r?.role ?? null;
-  }
+  constructor(private readonly db: Db) {}
 
   /** Telnyx connection id -> trunk id, for the owner's trunks (or all trunks when ownerId is null). */
   async trunksByConnection(ownerId: string | null): Promise<Map<string, string>> {
@@ -46,8 +37,7 @@ export class TelnyxLinkRepository {
 
   async numberIdsByTelnyxId(telnyxIds: string[]): Promise<Map<string, string>> {
     const map = new Map<string, string>();
-    for (const part of chunks([...new Set(telnyxIds)])) {
-      if (!part.length) continue;
+    for (const part of chunked([...new Set(telnyxIds)])) {
       const rows = await this.db
         .selectFrom('phone_numbers')
         .select(['id', 'telnyx_number_id'])
@@ -78,5 +68,33 @@ export class TelnyxLinkRepository {
       .where('id', '=', trunkId)
       .executeTakeFirst();
     return row?.telnyx_credential_id ?? credentialId;
+  }
+
+  findAssignmentForPush(assignmentId: string): Promise<AssignmentForPush | undefined> {
+    return this.db
+      .selectFrom('trunk_phone_numbers as a')
+      .innerJoin('sip_trunks as t', 't.id', 'a.trunk_id')
+      .innerJoin('phone_numbers as p', 'p.id', 'a.phone_number_id')
+      .select([
+        'a.id as id',
+        'a.is_active as is_active',
+        't.name as trunk_name',
+        't.telnyx_connection_id as connection_id',
+        'p.id as phone_id',
+        'p.number as number',
+        'p.telnyx_number_id as telnyx_number_id',
+        'p.telnyx_connection_id as current_connection_id',
+      ])
+      .where('a.id', '=', assignmentId)
+      .executeTakeFirst();
+  }
+
+  /** Records the connection Telnyx now routes the number to (after a confirmed push). */
+  async setNumberConnection(phoneNumberId: string, connectionId: string | null, at: string): Promise<void> {
+    await this.db
+      .updateTable('phone_numbers')
+      .set({ telnyx_connection_id: connectionId, updated_at: at })
+      .where('id', '=', phoneNumberId)
+      .execute();
   }
 }

@@ -4,12 +4,8 @@
  * errors at the edge, so services and routes only ever see TELNYX_NOT_CONFIGURED, TELNYX_UNAVAILABLE or
  * TELNYX_ERROR (with Telnyx's own detail).
  */
-import Telnyx, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  NotFoundError as TelnyxNotFoundError,
-} from 'telnyx';
+import type * as TelnyxSdk from 'telnyx';
+import type Telnyx from 'telnyx';
 import { DomainError, ErrorCode } from '../../../shared/errors.js';
 
 export interface TelnyxRepositoryOptions {
@@ -73,6 +69,22 @@ export function telnyxNotConfigured(): DomainError {
 }
 
 type Sdk = InstanceType<typeof Telnyx>;
+type SdkModule = typeof TelnyxSdk;
+
+/**
+ * The SDK is loaded on first use: most commands and requests never call Telnyx, and loading it (~0.8 MB
+ * of JavaScript) would be a good part of the start-up of a CLI command that only reads the database.
+ * Once loaded, `translate` recognises its error classes; before that no error can be one of them.
+ */
+let sdkModule: SdkModule | undefined;
+async function loadSdk(): Promise<SdkModule> {
+  sdkModule ??= await import('telnyx');
+  return sdkModule;
+}
+
+function isSdkNotFound(err: unknown): boolean {
+  return sdkModule !== undefined && err instanceof sdkModule.NotFoundError;
+}
 type SdkConnection = Awaited<ReturnType<Sdk['credentialConnections']['list']>>['data'][number];
 type SdkNumber = Awaited<ReturnType<Sdk['phoneNumbers']['list']>>['data'][number];
 
@@ -112,43 +124,46 @@ interface TelnyxErrorBody {
 }
 
 export class TelnyxRepository {
-  private readonly client: Sdk | null;
+  private client: Promise<Sdk> | null = null;
   private readonly timeoutMs: number;
 
-  constructor(options: TelnyxRepositoryOptions) {
+  constructor(private readonly options: TelnyxRepositoryOptions) {
     this.timeoutMs = options.timeoutMs;
-    this.client = options.apiKey
-      ? new Telnyx({
-          apiKey: options.apiKey,
-          // Passed explicitly (even when undefined) so the SDK's own env fallbacks never pick a surprise.
-          baseURL: options.baseUrl ?? null,
-          timeout: options.timeoutMs,
-          maxRetries: options.maxRetries ?? 2,
-          // The SDK would log retries to console; our logger is the app's, and errors reach it translated.
-          logLevel: 'off',
-        })
-      : null;
   }
 
   get configured(): boolean {
-    return this.client !== null;
+    return Boolean(this.options.apiKey);
   }
 
-  private sdk(): Sdk {
-    if (!this.client) throw telnyxNotConfigured();
+  private sdk(): Promise<Sdk> {
+    const { apiKey, baseUrl, timeoutMs, maxRetries } = this.options;
+    if (!apiKey) return Promise.reject(telnyxNotConfigured());
+    this.client ??= loadSdk().then(
+      ({ default: Telnyx }) =>
+        new Telnyx({
+          apiKey,
+          // Passed explicitly (even when undefined) so the SDK's own env fallbacks never pick a surprise.
+          baseURL: baseUrl ?? null,
+          timeout: timeoutMs,
+          maxRetries: maxRetries ?? 2,
+          // The SDK would log retries to console; our logger is the app's, and errors reach it translated.
+          logLevel: 'off',
+        }),
+    );
     return this.client;
   }
 
   /** Turns any SDK/transport error into a domain error; domain errors pass through. */
   translate(err: unknown): DomainError {
     if (err instanceof DomainError) return err;
-    if (err instanceof APIConnectionTimeoutError) {
+    const { APIConnectionError, APIConnectionTimeoutError, APIError } = sdkModule ?? {};
+    if (APIConnectionTimeoutError && err instanceof APIConnectionTimeoutError) {
       return new DomainError(
         ErrorCode.TelnyxUnavailable,
         `Telnyx API did not answer in ${Math.round(this.timeoutMs / 100) / 10} s`,
       );
     }
-    if (err instanceof APIConnectionError) {
+    if (APIConnectionError && err instanceof APIConnectionError) {
       const cause = (err as { cause?: { cause?: { code?: string }; message?: string } }).cause;
       const code = cause?.cause?.code;
       const why =
@@ -158,7 +173,7 @@ export class TelnyxRepository {
         `Telnyx API cannot be reached${why ? ` (${why})` : ''}`,
       );
     }
-    if (err instanceof APIError) {
+    if (APIError && err instanceof APIError) {
       const body = err.error as TelnyxErrorBody | undefined;
       const first = body?.errors?.[0];
       const detail = first?.detail ?? first?.title ?? err.message;
@@ -192,8 +207,8 @@ export class TelnyxRepository {
   }
 
   private async call<T>(fn: (sdk: Sdk) => Promise<T>): Promise<T> {
-    const sdk = this.sdk();
     try {
+      const sdk = await this.sdk();
       return await fn(sdk);
     } catch (err) {
       throw this.translate(err);
@@ -202,8 +217,8 @@ export class TelnyxRepository {
 
   /** Pages of credential connections, one request at a time (callers process a page before the next). */
   async *connectionPages(pageSize = TELNYX_MAX_PAGE_SIZE): AsyncGenerator<TelnyxPage<TelnyxConnection>> {
-    const sdk = this.sdk();
     try {
+      const sdk = await this.sdk();
       const first = await sdk.credentialConnections.list({ 'page[size]': pageSize });
       for await (const page of first.iterPages()) {
         yield {
@@ -222,8 +237,8 @@ export class TelnyxRepository {
   async *phoneNumberPages(
     options: { connectionId?: string; pageSize?: number } = {},
   ): AsyncGenerator<TelnyxPage<TelnyxPhoneNumber>> {
-    const sdk = this.sdk();
     try {
+      const sdk = await this.sdk();
       const first = await sdk.phoneNumbers.list({
         'page[size]': options.pageSize ?? TELNYX_MAX_PAGE_SIZE,
         ...(options.connectionId ? { filter: { connection_id: options.connectionId } } : {}),
@@ -256,12 +271,12 @@ export class TelnyxRepository {
 
   /** null when Telnyx has no such connection. */
   async getConnection(id: string): Promise<TelnyxConnection | null> {
-    const sdk = this.sdk();
     try {
+      const sdk = await this.sdk();
       const res = await sdk.credentialConnections.retrieve(id);
       return res.data ? toConnection(res.data) : null;
     } catch (err) {
-      if (err instanceof TelnyxNotFoundError) return null;
+      if (isSdkNotFound(err)) return null;
       throw this.translate(err);
     }
   }
@@ -292,8 +307,8 @@ export class TelnyxRepository {
 
   /** null when Telnyx does not know the credential (deleted). */
   async getCredential(id: string): Promise<TelnyxCredential | null> {
-    const sdk = this.sdk();
     try {
+      const sdk = await this.sdk();
       const c = (await sdk.telephonyCredentials.retrieve(id)).data;
       if (!c?.id) return null;
       return {
@@ -303,7 +318,7 @@ export class TelnyxRepository {
         expired: c.expired === true,
       };
     } catch (err) {
-      if (err instanceof TelnyxNotFoundError) return null;
+      if (isSdkNotFound(err)) return null;
       throw this.translate(err);
     }
   }
@@ -313,12 +328,12 @@ export class TelnyxRepository {
    * so the caller can create a fresh one.
    */
   async createToken(credentialId: string): Promise<string | null> {
-    const sdk = this.sdk();
     try {
+      const sdk = await this.sdk();
       const token = await sdk.telephonyCredentials.createToken(credentialId);
       return String(token).trim();
     } catch (err) {
-      if (err instanceof TelnyxNotFoundError) return null;
+      if (isSdkNotFound(err)) return null;
       throw this.translate(err);
     }
   }

@@ -1,6 +1,6 @@
 /**
- * Writes one page of Telnyx data into the database. Each method runs inside the caller's transaction
- * (one per page), reads what exists for the page's ids in a few set-based queries, and writes only what
+ * Writes one page of Telnyx data into the database. The sync uses it through a transaction-bound instance
+ * (UnitOfWork.run, one transaction per page), reads what exists for the page's ids in a few set-based queries, and writes only what
  * differs, so a second sync writes nothing but the "seen in run X" marks.
  *
  * Ownership of fields: a new trunk is created from everything Telnyx reports; afterwards Telnyx owns only
@@ -14,57 +14,19 @@ import crypto from 'node:crypto';
 import type { SyncCounts } from '../../../shared/telnyx.js';
 import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
+import type { AssignmentRow, PhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
 import {
   numberStatusFromTelnyx,
   numberTypeFromTelnyx,
   settingsFromTelnyx,
   sipUriFor,
 } from './telnyx-mapping.js';
-import { asTelnyxDb, type TelnyxDatabase, type TelnyxDb } from './telnyx-db.js';
 import type { TelnyxConnection, TelnyxPhoneNumber } from './telnyx-repository.js';
 
-type TrunkRow = TelnyxDatabase['sip_trunks'];
-type NumberRow = TelnyxDatabase['phone_numbers'];
-
 export class TelnyxSyncRepository {
-  private readonly db: TelnyxDb;
-
-  constructor(db: Db) {
-    this.db = asTelnyxDb(db);
-  }
-
-  /** Runs `fn` in one transaction on the database (one per page). */
-  inTransaction<T>(fn: (trx: TelnyxDb) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(trx));
-  }
-
-  /** The oldest active admin: owner of imported trunks when nobody in particular triggered the sync. */
-  async defaultOwnerId(): Promise<string | null> {
-    const r = await this.db
-      .selectFrom('users')
-      .select('id')
-      .where('role', '=', 'admin')
-      .where('status', '=', 'active')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    return r?.id ?? null;
-  }
-
-  async isActiveAdmin(userId: string): Promise<boolean> {
-    const r = await this.db
-      .selectFrom('users')
-      .select('id')
-      .where('id', '=', userId)
-      .where('role', '=', 'admin')
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return r !== undefined;
-  }
+  constructor(private readonly db: Db) {}
 
   async applyConnections(
-    trx: TelnyxDb,
     runId: string,
     items: TelnyxConnection[],
     ownerId: string,
@@ -74,11 +36,11 @@ export class TelnyxSyncRepository {
     if (!items.length) return;
     const ids = items.map((c) => c.id);
     const existing = new Map(
-      (await trx.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', 'in', ids).execute()).map(
-        (r) => [r.telnyx_connection_id!, r],
-      ),
+      (
+        await this.db.selectFrom('sip_trunks').selectAll().where('telnyx_connection_id', 'in', ids).execute()
+      ).map((r) => [r.telnyx_connection_id!, r]),
     );
-    const inserts: TrunkRow[] = [];
+    const inserts: SipTrunkRow[] = [];
     for (const c of items) {
       const row = existing.get(c.id);
       if (!row) {
@@ -129,7 +91,7 @@ export class TelnyxSyncRepository {
         (row.telnyx_active === null ? null : Number(row.telnyx_active)) !== desired.telnyx_active ||
         row.missing_at_telnyx_at !== null;
       if (changed) {
-        await trx
+        await this.db
           .updateTable('sip_trunks')
           .set({ ...desired, updated_at: now })
           .where('id', '=', row.id)
@@ -139,8 +101,8 @@ export class TelnyxSyncRepository {
         counts.unchanged++;
       }
     }
-    if (inserts.length) await trx.insertInto('sip_trunks').values(inserts).execute();
-    await trx
+    if (inserts.length) await this.db.insertInto('sip_trunks').values(inserts).execute();
+    await this.db
       .updateTable('sip_trunks')
       .set({ telnyx_seen_run_id: runId })
       .where('telnyx_connection_id', 'in', ids)
@@ -158,7 +120,6 @@ export class TelnyxSyncRepository {
   }
 
   async applyNumbers(
-    trx: TelnyxDb,
     runId: string,
     items: TelnyxPhoneNumber[],
     trunkByConnection: Map<string, string>,
@@ -169,21 +130,21 @@ export class TelnyxSyncRepository {
     if (!items.length) return;
     const ids = items.map((n) => n.id);
     const byTelnyxId = new Map(
-      (await trx.selectFrom('phone_numbers').selectAll().where('telnyx_number_id', 'in', ids).execute()).map(
-        (r) => [r.telnyx_number_id!, r],
-      ),
+      (
+        await this.db.selectFrom('phone_numbers').selectAll().where('telnyx_number_id', 'in', ids).execute()
+      ).map((r) => [r.telnyx_number_id!, r]),
     );
     // A number already entered by hand (same E.164, no or another Telnyx id) is linked, not duplicated.
     const unmatched = items.filter((n) => !byTelnyxId.has(n.id)).map((n) => n.phoneNumber);
     const byNumber = new Map(
       unmatched.length
-        ? (await trx.selectFrom('phone_numbers').selectAll().where('number', 'in', unmatched).execute()).map(
-            (r) => [r.number, r],
-          )
+        ? (
+            await this.db.selectFrom('phone_numbers').selectAll().where('number', 'in', unmatched).execute()
+          ).map((r) => [r.number, r])
         : [],
     );
 
-    const inserts: NumberRow[] = [];
+    const inserts: PhoneNumberRow[] = [];
     const phoneIdByTelnyxId = new Map<string, string>();
     for (const n of items) {
       const row = byTelnyxId.get(n.id) ?? byNumber.get(n.phoneNumber);
@@ -221,7 +182,7 @@ export class TelnyxSyncRepository {
       phoneIdByTelnyxId.set(n.id, row.id);
       const changed = (Object.keys(desired) as (keyof typeof desired)[]).some((k) => row[k] !== desired[k]);
       if (changed) {
-        await trx
+        await this.db
           .updateTable('phone_numbers')
           .set({ ...desired, updated_at: now, telnyx_seen_run_id: runId })
           .where('id', '=', row.id)
@@ -231,14 +192,14 @@ export class TelnyxSyncRepository {
         counts.numbers.unchanged++;
       }
     }
-    if (inserts.length) await trx.insertInto('phone_numbers').values(inserts).execute();
-    await trx
+    if (inserts.length) await this.db.insertInto('phone_numbers').values(inserts).execute();
+    await this.db
       .updateTable('phone_numbers')
       .set({ telnyx_seen_run_id: runId })
       .where('telnyx_number_id', 'in', ids)
       .execute();
 
-    await this.applyAssignments(trx, items, phoneIdByTelnyxId, trunkByConnection, counts.assignments, now);
+    await this.applyAssignments(items, phoneIdByTelnyxId, trunkByConnection, counts.assignments, now);
   }
 
   /**
@@ -248,7 +209,6 @@ export class TelnyxSyncRepository {
    * active primary yet, else secondary.
    */
   private async applyAssignments(
-    trx: TelnyxDb,
     items: TelnyxPhoneNumber[],
     phoneIdByTelnyxId: Map<string, string>,
     trunkByConnection: Map<string, string>,
@@ -264,7 +224,7 @@ export class TelnyxSyncRepository {
     if (!wanted.length) return;
     const phoneIds = wanted.map((w) => w.phoneId);
     const trunkIds = [...new Set(wanted.map((w) => w.trunkId))];
-    const rows = await trx
+    const rows = await this.db
       .selectFrom('trunk_phone_numbers')
       .select(['id', 'trunk_id', 'phone_number_id', 'assignment_type', 'is_active'])
       .where('phone_number_id', 'in', phoneIds)
@@ -277,7 +237,7 @@ export class TelnyxSyncRepository {
     }
     const withPrimary = new Set(
       (
-        await trx
+        await this.db
           .selectFrom('trunk_phone_numbers')
           .select('trunk_id')
           .where('trunk_id', 'in', trunkIds)
@@ -286,7 +246,7 @@ export class TelnyxSyncRepository {
           .execute()
       ).map((r) => r.trunk_id),
     );
-    const inserts: TelnyxDatabase['trunk_phone_numbers'][] = [];
+    const inserts: AssignmentRow[] = [];
     for (const w of wanted) {
       const active = activeByPhone.get(w.phoneId);
       if (active) {
@@ -300,7 +260,7 @@ export class TelnyxSyncRepository {
       if (type === 'primary' && withPrimary.has(w.trunkId)) type = 'secondary';
       if (type === 'primary') withPrimary.add(w.trunkId);
       if (earlier) {
-        await trx
+        await this.db
           .updateTable('trunk_phone_numbers')
           .set({ is_active: 1, assignment_type: type, assigned_at: now, updated_at: now })
           .where('id', '=', earlier.id)
@@ -321,7 +281,7 @@ export class TelnyxSyncRepository {
       }
       counts.created++;
     }
-    if (inserts.length) await trx.insertInto('trunk_phone_numbers').values(inserts).execute();
+    if (inserts.length) await this.db.insertInto('trunk_phone_numbers').values(inserts).execute();
   }
 
   /** Marks linked trunks Telnyx no longer has (not seen in this complete run). Returns how many. */

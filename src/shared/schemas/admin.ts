@@ -1,7 +1,9 @@
 /**
- * Request schemas of the admin API. Strict objects (an unknown or misspelt field is a 400, not silently
- * ignored), enums from the shared domain vocabulary, and lengths, each with a message that names the
- * problem. Business rules (E.164, existing ids, conflicts) are checked by the services.
+ * Request schemas of the admin API (/api/admin/...), used by the server's routes and the browser's admin
+ * forms, with the types the services take (`z.infer`). Strict objects (an unknown or misspelt field is a
+ * 400, not silently ignored), enums from the shared domain vocabulary, and lengths, each with a message
+ * that names the problem. Business rules (a number parses as E.164, ids exist, conflicts) are the
+ * services' to check.
  */
 import { z } from 'zod';
 import {
@@ -14,22 +16,23 @@ import {
   TRUNK_STATUSES,
   USER_ROLES,
   USER_STATUSES,
-} from '../../shared/domain.js';
-
-/** zod's defaults ("expected string, received undefined") become words an admin acts on. */
-const expected = (what: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? 'is required' : `must be ${what}`;
-const str = () => z.string({ error: expected('text') });
-const int = () => z.number({ error: expected('a whole number') }).int('must be a whole number');
-const bool = () => z.boolean({ error: expected('true or false') });
-
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: expected(`one of: ${values.join(', ')}`) });
+} from '../domain.js';
+import {
+  bool,
+  boolQuery,
+  countryCode,
+  expected,
+  id as idRule,
+  int,
+  oneOf,
+  pageFields,
+  str,
+} from './common.js';
 
 const text = (max: number) => str().trim().max(max, `must be at most ${max} characters`);
 const required = (max: number) => text(max).min(1, 'is required');
 const optionalText = (max: number) => text(max).nullable().optional();
-const id = str().min(1, 'is required').max(100, 'is not a valid id');
+const id = idRule();
 
 const wsUrl = str()
   .trim()
@@ -55,7 +58,7 @@ const jsonObject = z
   .record(z.string().max(100), z.unknown(), { error: expected('an object') })
   .refine((v) => JSON.stringify(v).length <= 8_000, 'must be at most 8,000 characters as JSON');
 
-const countryCode = str().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US');
+const country = countryCode();
 
 const userFields = {
   email: str()
@@ -67,7 +70,7 @@ const userFields = {
   password: str().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters'),
   role: oneOf(USER_ROLES),
   status: oneOf(USER_STATUSES),
-  defaultCountry: countryCode,
+  defaultCountry: country,
 };
 export const createUserBody = z.strictObject({
   ...userFields,
@@ -103,7 +106,7 @@ export const updateTrunkBody = z.strictObject(trunkFields).partial();
 const numberFields = {
   number: required(40),
   ownerId: id.nullable().optional(),
-  country: countryCode.nullable().optional(),
+  country: country.nullable().optional(),
   city: optionalText(100),
   region: optionalText(100),
   carrier: optionalText(100),
@@ -139,14 +142,6 @@ export const updateAssignmentBody = z.strictObject({
   settings: jsonObject.optional(),
 });
 
-const pageFields = {
-  page: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  pageSize: z.coerce.number().int().min(1).max(500, 'must be at most 500').optional(),
-};
-const boolQuery = z
-  .enum(['true', 'false'], { error: 'must be true or false' })
-  .transform((v) => v === 'true');
-
 export const listUsersQuery = z.strictObject({
   ...pageFields,
   role: oneOf(USER_ROLES).optional(),
@@ -166,7 +161,7 @@ export const listNumbersQuery = z.strictObject({
   ownerId: id.optional(),
   status: oneOf(NUMBER_STATUSES).optional(),
   numberType: oneOf(NUMBER_TYPES).optional(),
-  country: countryCode.optional(),
+  country: country.optional(),
   assigned: boolQuery.optional(),
   q: text(100).optional(),
 });
@@ -185,3 +180,14 @@ export const listAuditQuery = z.strictObject({
   action: text(100).optional(),
   limit: z.coerce.number().int().min(1).max(500, 'must be at most 500').optional(),
 });
+
+export type CreateUserRequest = z.infer<typeof createUserBody>;
+export type UpdateUserRequest = z.infer<typeof updateUserBody>;
+export type CreateTrunkRequest = z.infer<typeof createTrunkBody>;
+export type UpdateTrunkRequest = z.infer<typeof updateTrunkBody>;
+export type CreatePhoneNumberRequest = z.infer<typeof createNumberBody>;
+export type UpdatePhoneNumberRequest = z.infer<typeof updateNumberBody>;
+export type CreateAssignmentRequest = z.infer<typeof createAssignmentBody>;
+export type UpdateAssignmentRequest = z.infer<typeof updateAssignmentBody>;
+export type ListUsersQuery = z.infer<typeof listUsersQuery>;
+export type ListAuditQuery = z.infer<typeof listAuditQuery>;

@@ -1,0 +1,31 @@
+/**
+ * Every periodic job of the server, on one scheduler. Started by `serve` only (main.ts); add the coming
+ * health probes here as one more job.
+ */
+import type { Services } from '../container.js';
+import { abandonedCallsJob } from './abandoned-calls-job.js';
+import { Scheduler, type Job, type JobLogger } from './scheduler.js';
+import { telnyxSyncJob } from './telnyx-sync-job.js';
+
+export function serverJobs(services: Services, logger: JobLogger): Job[] {
+  const jobs: (Job | null)[] = [
+    abandonedCallsJob({
+      calls: services.calls,
+      abandonTimeoutMs: services.config.callAbandonTimeoutMs,
+      logger,
+    }),
+    telnyxSyncJob({
+      sync: services.telnyx.sync,
+      intervalMinutes: services.config.telnyx.syncIntervalMinutes,
+      logger,
+    }),
+  ];
+  return jobs.filter((j): j is Job => j !== null);
+}
+
+/** Starts the server's jobs; stop the returned scheduler on shutdown. */
+export function startJobs(services: Services, logger: JobLogger): Scheduler {
+  const scheduler = new Scheduler(logger);
+  scheduler.start(serverJobs(services, logger));
+  return scheduler;
+}

@@ -1,0 +1,274 @@
+/**
+ * In-memory repositories for the unit tier: the same interfaces the container hands services
+ * (src/server/repositories/index.ts), over plain arrays, so a service's rules run without a database.
+ * Only what the unit tests use is implemented; anything else throws "not faked" so a test cannot pass
+ * by silently skipping I/O. The unit of work snapshots the store and restores it when the work throws,
+ * like a rolled-back transaction.
+ */
+import type { AuditEntry } from '../../../src/server/repositories/audit-repository.js';
+import type { AssignmentView } from '../../../src/server/repositories/assignment-repository.js';
+import type { Repositories, UnitOfWork } from '../../../src/server/repositories/index.js';
+import type {
+  AssignmentRow,
+  CallRow,
+  PhoneNumberRow,
+  SipTrunkRow,
+  UserRow,
+} from '../../../src/server/db/schema.js';
+import type { TrunkView } from '../../../src/server/repositories/trunk-repository.js';
+
+export interface FakeStore {
+  users: UserRow[];
+  trunks: SipTrunkRow[];
+  numbers: PhoneNumberRow[];
+  assignments: AssignmentRow[];
+  calls: CallRow[];
+  audit: AuditEntry[];
+}
+
+export function emptyStore(): FakeStore {
+  return { users: [], trunks: [], numbers: [], assignments: [], calls: [], audit: [] };
+}
+
+/** `impl` as a full repository: members it lacks throw when called. */
+function fake<K extends keyof Repositories>(name: K, impl: Partial<Repositories[K]>): Repositories[K] {
+  return new Proxy(impl, {
+    get(target, prop, receiver) {
+      if (prop in target) return Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'then') return undefined;
+      return () => {
+        throw new Error(`${name}.${String(prop)} is not faked`);
+      };
+    },
+  }) as Repositories[K];
+}
+
+function trunkView(t: SipTrunkRow): TrunkView {
+  const { sip_password_enc, telnyx_active: _a, telnyx_seen_run_id: _s, ...rest } = t;
+  return { ...rest, has_password: sip_password_enc ? 1 : 0 };
+}
+
+function assignmentView(s: FakeStore, a: AssignmentRow): AssignmentView {
+  const number = s.numbers.find((n) => n.id === a.phone_number_id)!;
+  const trunk = s.trunks.find((t) => t.id === a.trunk_id)!;
+  return { ...a, number: number.number, trunk_name: trunk.name, owner_id: trunk.owner_id };
+}
+
+export function fakeRepositories(s: FakeStore): Repositories {
+  const view = (a: AssignmentRow | undefined) => (a ? assignmentView(s, a) : undefined);
+  return {
+    users: fake('users', {
+      findById: (id) => Promise.resolve(s.users.find((u) => u.id === id)),
+    }),
+    sessions: fake('sessions', {}),
+    loginThrottle: fake('loginThrottle', {}),
+    trunks: fake('trunks', {
+      findById: (id) => Promise.resolve(s.trunks.filter((t) => t.id === id).map(trunkView)[0]),
+      findSecret: (id) => Promise.resolve(s.trunks.find((t) => t.id === id)),
+    }),
+    phoneNumbers: fake('phoneNumbers', {
+      findById: (id) => {
+        const n = s.numbers.find((x) => x.id === id);
+        if (!n) return Promise.resolve(undefined);
+        const active = s.assignments.find((a) => a.phone_number_id === id && a.is_active === 1);
+        const trunk = active && s.trunks.find((t) => t.id === active.trunk_id);
+        return Promise.resolve({
+          ...n,
+          active_trunk_id: trunk?.id ?? null,
+          active_trunk_name: trunk?.name ?? null,
+          active_assignment_type: active?.assignment_type ?? null,
+        });
+      },
+    }),
+    assignments: fake('assignments', {
+      findById: (id) => Promise.resolve(view(s.assignments.find((a) => a.id === id))),
+      findByTrunkAndNumber: (trunkId, numberId) =>
+        Promise.resolve(
+          view(s.assignments.find((a) => a.trunk_id === trunkId && a.phone_number_id === numberId)),
+        ),
+      findActiveForNumber: (numberId) =>
+        Promise.resolve(view(s.assignments.find((a) => a.phone_number_id === numberId && a.is_active === 1))),
+      findActivePrimary: (trunkId) =>
+        Promise.resolve(
+          view(
+            s.assignments.find(
+              (a) => a.trunk_id === trunkId && a.is_active === 1 && a.assignment_type === 'primary',
+            ),
+          ),
+        ),
+      insert: (row) => {
+        s.assignments.push({ last_used_at: null, ...row });
+        return Promise.resolve();
+      },
+      update: (id, patch) => {
+        const a = s.assignments.find((x) => x.id === id);
+        if (a) Object.assign(a, patch);
+        return Promise.resolve(!!a);
+      },
+      delete: (id) => {
+        const i = s.assignments.findIndex((x) => x.id === id);
+        if (i >= 0) s.assignments.splice(i, 1);
+        return Promise.resolve(i >= 0);
+      },
+      touchLastUsed: (id, at) => {
+        const a = s.assignments.find((x) => x.id === id);
+        if (a) a.last_used_at = at;
+        return Promise.resolve();
+      },
+    }),
+    audit: fake('audit', {
+      record: (entry) => {
+        s.audit.push(entry);
+        return Promise.resolve();
+      },
+    }),
+    calls: fake('calls', {
+      findTrunk: (id) => {
+        const t = s.trunks.find((x) => x.id === id);
+        return Promise.resolve(t && { id: t.id, name: t.name, owner_id: t.owner_id, status: t.status });
+      },
+      findAssignment: (trunkId, wanted) => {
+        const numbers = s.numbers.filter((n) =>
+          'phoneNumberId' in wanted ? n.id === wanted.phoneNumberId : n.number === wanted.e164,
+        );
+        const a = s.assignments.find(
+          (x) => x.trunk_id === trunkId && numbers.some((n) => n.id === x.phone_number_id),
+        );
+        const n = a && s.numbers.find((x) => x.id === a.phone_number_id)!;
+        return Promise.resolve(
+          a && n
+            ? { assignment_id: a.id, phone_number_id: n.id, number: n.number, is_active: a.is_active }
+            : undefined,
+        );
+      },
+      insert: (row) => {
+        s.calls.push(row);
+        return Promise.resolve();
+      },
+    }),
+    revisions: fake('revisions', {}),
+    telnyxLinks: fake('telnyxLinks', {}),
+    telnyxSync: fake('telnyxSync', {}),
+    syncRuns: fake('syncRuns', {}),
+    telnyxDrift: fake('telnyxDrift', {}),
+  };
+}
+
+/** Runs work against the same fakes; a throw restores the store as it was (a rollback). */
+export function fakeUnitOfWork(s: FakeStore, repos: Repositories = fakeRepositories(s)): UnitOfWork {
+  return {
+    async run(fn) {
+      const before = structuredClone(s);
+      try {
+        return await fn(repos);
+      } catch (err) {
+        Object.assign(s, before);
+        throw err;
+      }
+    },
+  };
+}
+
+let seq = 0;
+const at = '2026-11-24T09:00:00.000Z';
+
+export function aUser(o: Partial<UserRow> = {}): UserRow {
+  seq++;
+  return {
+    id: `user-${seq}`,
+    email: `user${seq}@example.test`,
+    name: `User ${seq}`,
+    password_hash: 'x',
+    role: 'agent',
+    status: 'active',
+    default_country: 'US',
+    created_at: at,
+    updated_at: at,
+    last_login_at: null,
+    ...o,
+  };
+}
+
+export function aTrunk(ownerId: string, o: Partial<SipTrunkRow> = {}): SipTrunkRow {
+  seq++;
+  return {
+    id: `trunk-${seq}`,
+    owner_id: ownerId,
+    name: `Trunk ${seq}`,
+    provider: 'sip',
+    connection_type: 'credential',
+    status: 'active',
+    telnyx_connection_id: null,
+    telnyx_credential_id: null,
+    sip_uri: 'sip.example.test',
+    ws_server: 'wss://sip.example.test:7443',
+    sip_username: null,
+    sip_password_enc: null,
+    display_name: null,
+    settings: '{}',
+    region: null,
+    location: null,
+    channel_limit: null,
+    notes: null,
+    health_status: 'unknown',
+    health_checked_at: null,
+    health_latency_ms: null,
+    health_message: null,
+    missing_at_telnyx_at: null,
+    activated_at: at,
+    created_at: at,
+    updated_at: at,
+    telnyx_active: null,
+    telnyx_seen_run_id: null,
+    ...o,
+  };
+}
+
+export function aNumber(number: string, o: Partial<PhoneNumberRow> = {}): PhoneNumberRow {
+  seq++;
+  return {
+    id: `number-${seq}`,
+    owner_id: null,
+    number,
+    country: 'US',
+    area_code: null,
+    city: null,
+    region: null,
+    carrier: null,
+    number_type: 'local',
+    status: 'active',
+    capabilities: '["voice"]',
+    telnyx_number_id: null,
+    monthly_rate: null,
+    purchased_at: null,
+    metadata: '{}',
+    missing_at_telnyx_at: null,
+    created_at: at,
+    updated_at: at,
+    telnyx_connection_id: null,
+    telnyx_seen_run_id: null,
+    ...o,
+  };
+}
+
+export function anAssignment(
+  trunkId: string,
+  phoneNumberId: string,
+  type: 'primary' | 'secondary' | 'backup',
+  o: Partial<AssignmentRow> = {},
+): AssignmentRow {
+  seq++;
+  return {
+    id: `assignment-${seq}`,
+    trunk_id: trunkId,
+    phone_number_id: phoneNumberId,
+    assignment_type: type,
+    is_active: 1,
+    assigned_at: at,
+    last_used_at: null,
+    settings: '{}',
+    created_at: at,
+    updated_at: at,
+    ...o,
+  };
+}

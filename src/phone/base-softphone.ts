@@ -169,10 +169,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       );
     }
     if (this.current?.live) {
-      throw new PhoneErrorException(
-        PhoneErrorCode.BusyLine,
-        'Finish the current call before starting another.',
-      );
+      throw new PhoneErrorException(PhoneErrorCode.BusyLine, 'Finish the current call before starting another.');
     }
     const call = this.addCall({
       id: this.newCallId(),
@@ -184,12 +181,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.doCall(call, opts);
     } catch (err) {
       this.endCall(call, { cause: 'failed', sipCode: null, by: 'system', reason: errorMessage(err) });
-      this.reportError(
-        PhoneErrorCode.CallFailed,
-        `The call could not start: ${errorMessage(err)}`,
-        call.id,
-        err,
-      );
+      this.reportError(PhoneErrorCode.CallFailed, `The call could not start: ${errorMessage(err)}`, call.id, err);
     }
     return call;
   }

@@ -170,10 +170,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
       mine((n: { type?: string; call?: SdkCall }) => {
         if (n.type === 'callUpdate' && n.call) this.onCallUpdate(n.call);
         else if (n.type === 'userMediaError')
-          this.reportError(
-            PhoneErrorCode.MediaDenied,
-            'The microphone is not available or access was denied.',
-          );
+          this.reportError(PhoneErrorCode.MediaDenied, 'The microphone is not available or access was denied.');
       }),
     );
     await client.connect();
@@ -328,12 +325,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
     try {
       await client.disconnect();
     } catch (err) {
-      this.reportError(
-        PhoneErrorCode.ProviderError,
-        `Disconnect failed: ${errorMessage(err)}`,
-        undefined,
-        err,
-      );
+      this.reportError(PhoneErrorCode.ProviderError, `Disconnect failed: ${errorMessage(err)}`, undefined, err);
     }
     clientCount--;
   }

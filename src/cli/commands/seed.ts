@@ -17,10 +17,10 @@ export function refuseDemoInProduction(config: Config): void {
 
 /**
  * The demo logins are printed to the terminal by the CLI, once, when this run created or reset a demo
- * user; never through the server's logger, and not again on every start.
+ * user; never through the server's logger, and not again on every start. Returns whether it printed them.
  * `logins`: formatDemoLogins() of the demo seed (passed in so this module stays light for `--help`).
  */
-export function printSeedResult(output: Output, result: SeedDemoResult, logins: string[]): void {
+export function printSeedResult(output: Output, result: SeedDemoResult, logins: string[]): boolean {
   const kinds = ['users', 'trunks', 'numbers', 'assignments'] as const;
   const summary = kinds
     .map(
@@ -33,10 +33,11 @@ export function printSeedResult(output: Output, result: SeedDemoResult, logins: 
   );
   if (result.created.users + result.updated.users === 0) {
     output.out('The demo logins are unchanged (listed in the README, "Quick start").');
-    return;
+    return false;
   }
   output.out('Demo logins (demo only, never use these passwords in production):');
   for (const line of logins) output.out(line);
+  return true;
 }
 
 export function registerSeedCommand(program: Command, output: Output): void {

@@ -27,8 +27,10 @@ export function registerServeCommand(program: Command, output: Output): void {
       output.out(`Dialer is listening on ${server.url} (database: ${describeDatabase(config)})`);
       if (withDemo) {
         const result = await seedDemo(server.services);
-        printSeedResult(output, result, formatDemoLogins());
-        output.out(`Open ${server.url} and log in with a demo account.`);
+        const printed = printSeedResult(output, result, formatDemoLogins());
+        output.out(
+          `Open ${server.url} and log in with one of the demo accounts ${printed ? 'above' : '(listed in the README)'}.`,
+        );
       }
     });
 }

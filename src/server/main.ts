@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './container.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
 import { startJobs } from './jobs/index.js';
+import { restrictExistingDir } from './private-files.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -18,6 +19,8 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
+  // Password hashes, encrypted secrets and the key live there: readable by this account only.
+  restrictExistingDir(config.dataDir);
   const database = openDatabase(config.database);
   await migrateToLatest(database.db);
   const services = createServices({ config, db: database.db, databaseKind: database.kind });

@@ -24,7 +24,17 @@ function restrictTo(file: string, mode: number): void {
 
 /** Creates `dir` (and missing parents) readable by the owner only, or tightens it if it exists. */
 export function ensurePrivateDir(dir: string): void {
+  createPrivateDir(dir);
+  restrictTo(dir, 0o700);
+}
+
+/** Creates `dir` (and missing parents) readable by the owner only; an existing one is left as it is. */
+export function createPrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** Tightens `dir` to 0700 if it exists (and is ours, and not a shared sticky directory). */
+export function restrictExistingDir(dir: string): void {
   restrictTo(dir, 0o700);
 }
 

@@ -4,6 +4,7 @@
  * both when Dialer creates them and when it finds them looser on start (an older version, a copy).
  * File modes are a property of the SQLite files and the key; PostgreSQL keeps its own files.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config.js';
 import { createServices } from '../../src/server/container.js';
 import { migrateToLatest, openDatabase } from '../../src/server/db/database.js';
+import { startServer } from '../../src/server/main.js';
 import { plainTestHasher } from '../support/app.js';
 import { addUser } from '../support/dialer-fixtures.js';
 
@@ -72,6 +74,27 @@ describe('data files are private', () => {
     await startOn(dataDir);
     expect(modeOf(dataDir)).toBe(0o700);
     for (const name of ['dialer.sqlite', 'dialer.sqlite-wal', 'dialer.sqlite-shm', 'secret.key']) {
+      expect(modeOf(path.join(dataDir, name)), name).toBe(0o600);
+    }
+  });
+
+  it('tightens an existing data directory when the server starts, also with the key from CREDENTIALS_KEY', async () => {
+    const dataDir = path.join(tempRoot(), 'data');
+    fs.mkdirSync(dataDir, { mode: 0o755 });
+    fs.chmodSync(dataDir, 0o755);
+    const server = await startServer(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        CREDENTIALS_KEY: crypto.randomBytes(32).toString('hex'),
+      }),
+    );
+    cleanups.push(() => server.close());
+    expect(modeOf(dataDir)).toBe(0o700);
+    expect(fs.existsSync(path.join(dataDir, 'secret.key'))).toBe(false);
+    for (const name of ['dialer.sqlite', 'dialer.sqlite-wal', 'dialer.sqlite-shm']) {
       expect(modeOf(path.join(dataDir, name)), name).toBe(0o600);
     }
   });

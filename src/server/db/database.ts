@@ -7,7 +7,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type LogEvent } from 'kysely';
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { ensurePrivateDir, ensurePrivateFile, restrictFile } from '../private-files.js';
+import { createPrivateDir, ensurePrivateFile, restrictFile } from '../private-files.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -37,7 +37,8 @@ export function openDatabase(
     const file = database.file === ':memory:' ? undefined : path.resolve(database.file);
     if (file) {
       // Private before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
-      ensurePrivateDir(path.dirname(file));
+      // (The folder is made private when created; DATA_DIR itself is tightened on start, see main.ts.)
+      createPrivateDir(path.dirname(file));
       ensurePrivateFile(file);
     }
     const sqlite = new SQLite(database.file);

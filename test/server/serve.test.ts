@@ -124,6 +124,9 @@ describe('dialer serve --seed-demo, compiled (the npm start path)', () => {
     expect(await health.json()).toMatchObject({ status: 'ok', database: 'sqlite' });
     // Logs go out as JSON when stdout is not a terminal.
     expect(serve.logs().some((l) => l.msg === 'request completed')).toBe(true);
+    // The logins are the CLI's own lines for the terminal, never in the server's log.
+    const logText = JSON.stringify(serve.logs());
+    for (const demo of Object.values(DEMO_USERS)) expect(logText).not.toContain(demo.password);
   });
 
   it('on SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async () => {

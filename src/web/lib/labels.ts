@@ -3,6 +3,7 @@ import type {
   AssignmentType,
   CallDirection,
   CallOutcome,
+  CallerVerification,
   ConnectionType,
   HealthStatus,
   NumberType,
@@ -48,6 +49,13 @@ export const NUMBER_TYPE_TEXT: Record<NumberType, string> = {
 };
 
 export const DIRECTION_TEXT: Record<CallDirection, string> = { outbound: 'Outbound', inbound: 'Inbound' };
+
+/** STIR/SHAKEN result beside an incoming caller ID. */
+export const VERIFICATION_TEXT: Record<CallerVerification, string> = {
+  verified: 'Verified',
+  not_verified: 'Not verified',
+  failed: 'Verification failed',
+};
 
 export const OUTCOME_TEXT: Record<CallOutcome, string> = {
   in_progress: 'In progress',

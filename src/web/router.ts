@@ -52,6 +52,12 @@ export function createAppRouter(): Router {
             component: () => import('./views/admin/AdminConnectionsView.vue'),
             meta: { title: 'Admin · Connections' },
           },
+          {
+            path: 'numbers',
+            name: 'admin-numbers',
+            component: () => import('./views/admin/AdminNumbersView.vue'),
+            meta: { title: 'Admin · Numbers' },
+          },
         ],
       },
       { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -6,6 +6,7 @@ import type {
   CallerVerification,
   ConnectionType,
   HealthStatus,
+  NumberStatus,
   NumberType,
   Provider,
   TrunkStatus,
@@ -46,6 +47,13 @@ export const NUMBER_TYPE_TEXT: Record<NumberType, string> = {
   national: 'National',
   shared_cost: 'Shared cost',
   unknown: 'Unknown type',
+};
+
+export const NUMBER_STATUS_TEXT: Record<NumberStatus, string> = {
+  active: 'Active',
+  inactive: 'Inactive',
+  pending: 'Pending',
+  released: 'Released',
 };
 
 export const DIRECTION_TEXT: Record<CallDirection, string> = { outbound: 'Outbound', inbound: 'Inbound' };

@@ -58,6 +58,12 @@ export function createAppRouter(): Router {
             component: () => import('./views/admin/AdminNumbersView.vue'),
             meta: { title: 'Admin · Numbers' },
           },
+          {
+            path: 'users',
+            name: 'admin-users',
+            component: () => import('./views/admin/AdminUsersView.vue'),
+            meta: { title: 'Admin · Users' },
+          },
         ],
       },
       { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -70,6 +70,7 @@ async function seriousAxeViolations(p: Page, name: string): Promise<string[]> {
 const ADMIN_PAGES = [
   { path: '/admin/connections', name: 'connections', ready: 'trunks-table' },
   { path: '/admin/numbers', name: 'numbers', ready: 'numbers-table' },
+  { path: '/admin/users', name: 'users', ready: 'users-table' },
 ] as const;
 
 describe('who may enter the admin console', () => {
@@ -257,6 +258,73 @@ describe('numbers', () => {
   });
 });
 
+/** Logs in over HTTP; the status of GET /api/auth/me with that session, on demand. */
+async function sessionOf(
+  email: string,
+  password: string,
+): Promise<{ ok: boolean; me: () => Promise<number> }> {
+  const res = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  return {
+    ok: res.ok,
+    me: async () => (await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).status,
+  };
+}
+
+describe('users', () => {
+  it('creates a user, resets their password and suspends them, each ending their sessions', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/users');
+    const table = p.getByTestId('users-table');
+    await table.getByRole('row', { name: /Alex Agent/ }).waitFor();
+
+    await p.getByTestId('new-user').click();
+    const form = p.getByTestId('user-form');
+    await form.getByLabel('Name', { exact: true }).fill('Casey Caller');
+    await form.getByLabel('Email', { exact: true }).fill('casey@');
+    await form.getByLabel('Email', { exact: true }).blur();
+    await expect.poll(() => p.getByTestId('user-email-error').textContent()).toContain('email address');
+    await form.getByLabel('Email', { exact: true }).fill('casey@example.com');
+    await form.getByLabel('Password', { exact: true }).fill('first-password-1');
+    await p.getByTestId('user-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await p.getByLabel('Search', { exact: true }).fill('casey');
+    const row = table.getByRole('row', { name: /Casey Caller/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Agent');
+
+    const first = await sessionOf('casey@example.com', 'first-password-1');
+    expect(first.ok).toBe(true);
+    expect(await first.me()).toBe(200);
+    await row.getByRole('button', { name: 'Reset the password of casey@example.com' }).click();
+    const reset = p.getByTestId('password-reset');
+    await reset.getByLabel('New password', { exact: true }).fill('short');
+    await p.getByTestId('password-reset-save').click();
+    await expect.poll(() => p.getByTestId('reset-password-error').textContent()).toContain('at least 8');
+    await reset.getByLabel('New password', { exact: true }).fill('second-password-2');
+    await p.getByTestId('password-reset-save').click();
+    await reset.waitFor({ state: 'detached' });
+    expect(await first.me()).toBe(401);
+    const second = await sessionOf('casey@example.com', 'second-password-2');
+    expect(await second.me()).toBe(200);
+
+    await row.getByRole('button', { name: 'Edit casey@example.com' }).click();
+    await form.getByRole('combobox', { name: 'Status' }).click();
+    await p.getByRole('option', { name: 'Suspended' }).click();
+    expect(await form.textContent()).toContain('their open sessions end now');
+    await screenshot(p, 'admin-user-suspend-desktop', { fullPage: false });
+    await p.getByTestId('user-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => row.textContent()).toContain('Suspended');
+    expect(await second.me()).toBe(401);
+    expect((await sessionOf('casey@example.com', 'second-password-2')).ok).toBe(false);
+  });
+});
+
 describe('every admin page', () => {
   it('has no serious or critical axe violations (desktop), and is screenshotted at desktop and phone width', async () => {
     const bad: string[] = [];
@@ -267,6 +335,7 @@ describe('every admin page', () => {
       for (const page of ADMIN_PAGES) {
         await p.goto(page.path);
         await p.getByTestId(page.ready).getByRole('row').nth(1).waitFor();
+        await p.locator('.p-datatable-mask').waitFor({ state: 'detached' });
         if (size === 'desktop') bad.push(...(await seriousAxeViolations(p, page.name)));
         await screenshot(p, `admin-${page.name}-${size}`);
       }

@@ -325,6 +325,51 @@ describe('users', () => {
   });
 });
 
+describe('the dialer’s connection list', () => {
+  it('filters by typing (name, region, provider, health) for an agent with many connections', async () => {
+    const api = await apiAs(server.url, admin.email, admin.password);
+    const users = await api<ListPage<{ id: string; email: string }>>('GET', '/api/admin/users?q=agent2');
+    const ownerId = users.items[0]!.id;
+    const extra: [string, string][] = [
+      ['Madrid Office', 'eu-south'],
+      ['Lisbon Office', 'eu-south'],
+      ['Denver Office', 'us-mountain'],
+      ['Austin Office', 'us-south'],
+    ];
+    for (const [name, region] of extra) {
+      await api('POST', '/api/admin/trunks', {
+        ownerId,
+        name,
+        provider: 'sip',
+        region,
+        wsServer: 'ws://127.0.0.1:5066',
+        sipUri: `sip:${name.split(' ')[0]!.toLowerCase()}@127.0.0.1`,
+      });
+    }
+    const p = await open();
+    await login(p, DEMO_USERS.agent2);
+    const combo = p.getByRole('combobox', { name: 'Connection' });
+    await expect.poll(() => combo.textContent()).toMatch(/\S/);
+    await combo.click();
+    const listbox = p.getByRole('listbox');
+    await listbox.waitFor();
+    expect(await listbox.getByRole('option').count()).toBeGreaterThan(5);
+    await p.keyboard.type('eu-south');
+    await expect
+      .poll(() =>
+        listbox.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))),
+      )
+      .toEqual(['Lisbon Office, SIP, health unknown', 'Madrid Office, SIP, health unknown']);
+    await p.waitForTimeout(300);
+    await screenshot(p, 'dialer-connection-filter-desktop', { fullPage: false });
+    await p.getByRole('searchbox').fill('degraded');
+    await expect.poll(() => listbox.textContent()).toContain('No connection matches');
+    await p.getByRole('searchbox').fill('madrid');
+    await listbox.getByRole('option', { name: /Madrid Office/ }).click();
+    await expect.poll(() => combo.textContent()).toContain('Madrid Office');
+  });
+});
+
 describe('every admin page', () => {
   it('has no serious or critical axe violations (desktop), and is screenshotted at desktop and phone width', async () => {
     const bad: string[] = [];

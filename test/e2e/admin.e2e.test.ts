@@ -9,8 +9,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminTrunkDto } from '../../src/shared/admin-api.js';
 import type { Page as ListPage } from '../../src/shared/api.js';
+import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import {
   apiAs,
+  DEMO_TRUNKS,
   DEMO_USERS,
   type DialerServer,
   VIEWPORTS,
@@ -26,16 +28,24 @@ const { admin, agent1 } = DEMO_USERS;
 let server: DialerServer;
 let browser: Browser;
 let context: BrowserContext;
+/** The Telnyx API (a local server speaking its documented shapes), linked to the demo's Telnyx trunks. */
+let telnyx: FakeTelnyx;
 
 beforeAll(async () => {
   ensureWebBuild();
-  server = await startDialerServer();
+  telnyx = await startFakeTelnyx({
+    connectionIds: DEMO_TRUNKS.flatMap((t) => (t.telnyxConnectionId ? [t.telnyxConnectionId] : [])),
+    numbers: 12,
+    unassignedNumbers: 1,
+  });
+  server = await startDialerServer({ TELNYX_API_KEY: telnyx.apiKey, TELNYX_BASE_URL: telnyx.baseUrl });
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await telnyx?.close();
 });
 
 afterEach(async () => {
@@ -71,6 +81,7 @@ const ADMIN_PAGES = [
   { path: '/admin/connections', name: 'connections', ready: 'trunks-table' },
   { path: '/admin/numbers', name: 'numbers', ready: 'numbers-table' },
   { path: '/admin/users', name: 'users', ready: 'users-table' },
+  { path: '/admin/telnyx', name: 'telnyx', ready: 'runs-table' },
 ] as const;
 
 describe('who may enter the admin console', () => {
@@ -367,6 +378,42 @@ describe('the dialer’s connection list', () => {
     await p.getByRole('searchbox').fill('madrid');
     await listbox.getByRole('option', { name: /Madrid Office/ }).click();
     await expect.poll(() => combo.textContent()).toContain('Madrid Office');
+  });
+});
+
+describe('telnyx', () => {
+  it('syncs with a live progress bar, lists the run, explains the drift and pushes an assignment to Telnyx', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/telnyx');
+    await p.getByTestId('drift').getByText('No sync has finished yet').waitFor();
+
+    telnyx.setDelay(250); // slow enough to see the progress
+    await p.getByTestId('sync-now').click();
+    await p.getByTestId('sync-progress').waitFor();
+    await screenshot(p, 'admin-telnyx-progress-desktop', { fullPage: false });
+    telnyx.setDelay(0);
+    await p.getByTestId('sync-progress').waitFor({ state: 'detached', timeout: 30_000 });
+    const runs = p.getByTestId('runs-table');
+    await expect.poll(() => runs.getByRole('row').nth(1).textContent()).toContain('Succeeded');
+    // The demo's Telnyx trunks hold numbers this Telnyx account does not have: drift, each kind explained.
+    await p.getByTestId('drift-table').waitFor();
+    expect(await p.getByTestId('drift').textContent()).toContain('Number not at Telnyx');
+
+    // Telnyx now routes one of Telnyx US East's numbers to another connection.
+    const [usEast, other] = DEMO_TRUNKS.flatMap((t) => (t.telnyxConnectionId ? [t.telnyxConnectionId] : []));
+    const moved = telnyx.numbersOf(usEast!)[0]!;
+    telnyx.moveNumber(moved.id, other!);
+    await p.getByTestId('sync-now').click();
+    const driftTable = p.getByTestId('drift-table');
+    const row = driftTable.getByRole('row', { name: /Number on another connection at Telnyx/ });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await p.getByTestId('drift').textContent()).toContain('incoming calls ring there');
+    expect(await runs.getByRole('row').count()).toBeGreaterThanOrEqual(3);
+    await screenshot(p, 'admin-telnyx-drift-desktop');
+
+    await row.getByRole('button', { name: /Push the assignment of/ }).click();
+    await p.getByText('Pushed to Telnyx').waitFor();
+    expect(telnyx.numbers.get(moved.id)?.connection_id).toBe(usEast);
   });
 });
 

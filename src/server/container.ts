@@ -27,6 +27,7 @@ import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
@@ -98,6 +99,8 @@ export interface Services {
   telnyx: TelnyxServices;
   /** Call records (history, export, stats, the abandoned-call sweep that jobs/ runs). */
   calls: CallService;
+  /** KPIs, trends, heatmap, destinations, quality and failure causes over the call records. */
+  analytics: AnalyticsService;
 }
 
 /** `override` when given (null meaning "none"), else the default. */
@@ -160,5 +163,6 @@ export function createServices(deps: ServiceDeps): Services {
     },
     telnyx,
     calls: new CallService(repos, transaction, clock, { abandonTimeoutMs: config.callAbandonTimeoutMs }),
+    analytics: new AnalyticsService(repos.analytics, clock),
   };
 }

@@ -23,10 +23,12 @@ import {
   type Repositories,
   type UnitOfWork,
 } from './repositories/index.js';
+import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
 import { AdminConsoleService } from './services/admin-console-service.js';
+import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
@@ -78,6 +80,8 @@ export interface Services {
   /** Writes that span repositories, in one transaction. */
   transaction: UnitOfWork;
   databaseHealth: DatabaseHealthRepository;
+  /** Which instance runs each periodic job (jobs/job-leases.ts). */
+  jobLeases: JobLeaseRepository;
   /** GET /api/ready: database reachable and migrated. */
   readiness: ReadinessService;
   auth: AuthService;
@@ -98,6 +102,8 @@ export interface Services {
   telnyx: TelnyxServices;
   /** Call records (history, export, stats, the abandoned-call sweep that jobs/ runs). */
   calls: CallService;
+  /** KPIs, trends, heatmap, destinations, quality and failure causes over the call records. */
+  analytics: AnalyticsService;
 }
 
 /** `override` when given (null meaning "none"), else the default. */
@@ -136,6 +142,7 @@ export function createServices(deps: ServiceDeps): Services {
     transaction,
     databaseHealth,
     readiness: new ReadinessService(databaseHealth),
+    jobLeases: new JobLeaseRepository(db),
     auth: new AuthService(
       repos,
       hasher,
@@ -160,5 +167,6 @@ export function createServices(deps: ServiceDeps): Services {
     },
     telnyx,
     calls: new CallService(repos, transaction, clock, { abandonTimeoutMs: config.callAbandonTimeoutMs }),
+    analytics: new AnalyticsService(repos.analytics, clock),
   };
 }

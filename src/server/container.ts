@@ -23,9 +23,11 @@ import {
   type Repositories,
   type UnitOfWork,
 } from './repositories/index.js';
+import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
@@ -77,6 +79,8 @@ export interface Services {
   /** Writes that span repositories, in one transaction. */
   transaction: UnitOfWork;
   databaseHealth: DatabaseHealthRepository;
+  /** Which instance runs each periodic job (jobs/job-leases.ts). */
+  jobLeases: JobLeaseRepository;
   /** GET /api/ready: database reachable and migrated. */
   readiness: ReadinessService;
   auth: AuthService;
@@ -95,6 +99,8 @@ export interface Services {
   telnyx: TelnyxServices;
   /** Call records (history, export, stats, the abandoned-call sweep that jobs/ runs). */
   calls: CallService;
+  /** KPIs, trends, heatmap, destinations, quality and failure causes over the call records. */
+  analytics: AnalyticsService;
 }
 
 /** `override` when given (null meaning "none"), else the default. */
@@ -133,6 +139,7 @@ export function createServices(deps: ServiceDeps): Services {
     transaction,
     databaseHealth,
     readiness: new ReadinessService(databaseHealth),
+    jobLeases: new JobLeaseRepository(db),
     auth: new AuthService(
       repos,
       hasher,
@@ -156,5 +163,6 @@ export function createServices(deps: ServiceDeps): Services {
     },
     telnyx,
     calls: new CallService(repos, transaction, clock, { abandonTimeoutMs: config.callAbandonTimeoutMs }),
+    analytics: new AnalyticsService(repos.analytics, clock),
   };
 }

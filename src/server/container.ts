@@ -23,6 +23,7 @@ import {
   type Repositories,
   type UnitOfWork,
 } from './repositories/index.js';
+import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
@@ -78,6 +79,8 @@ export interface Services {
   /** Writes that span repositories, in one transaction. */
   transaction: UnitOfWork;
   databaseHealth: DatabaseHealthRepository;
+  /** Which instance runs each periodic job (jobs/job-leases.ts). */
+  jobLeases: JobLeaseRepository;
   /** GET /api/ready: database reachable and migrated. */
   readiness: ReadinessService;
   auth: AuthService;
@@ -136,6 +139,7 @@ export function createServices(deps: ServiceDeps): Services {
     transaction,
     databaseHealth,
     readiness: new ReadinessService(databaseHealth),
+    jobLeases: new JobLeaseRepository(db),
     auth: new AuthService(
       repos,
       hasher,

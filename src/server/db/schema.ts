@@ -190,6 +190,16 @@ export interface LoginThrottleTable {
   locked_until: string | null;
 }
 
+/** Which instance runs a periodic job now (0011): held until expires_at, renewed by its holder. */
+export interface JobLeasesTable {
+  name: string;
+  /** The instance: host, process id and a random part. */
+  holder: string;
+  expires_at: string;
+  /** When this holder took it (unchanged by renewals). */
+  acquired_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -201,6 +211,7 @@ export interface Database {
   sync_runs: SyncRunsTable;
   login_throttle: LoginThrottleTable;
   data_revisions: DataRevisionsTable;
+  job_leases: JobLeasesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

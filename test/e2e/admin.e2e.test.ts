@@ -82,6 +82,7 @@ const ADMIN_PAGES = [
   { path: '/admin/numbers', name: 'numbers', ready: 'numbers-table' },
   { path: '/admin/users', name: 'users', ready: 'users-table' },
   { path: '/admin/telnyx', name: 'telnyx', ready: 'runs-table' },
+  { path: '/admin/audit', name: 'audit', ready: 'audit-table' },
 ] as const;
 
 describe('who may enter the admin console', () => {
@@ -377,6 +378,49 @@ describe('users', () => {
     await expect.poll(() => row.textContent()).toContain('Suspended');
     expect(await second.me()).toBe(401);
     expect((await sessionOf('casey@example.com', 'second-password-2')).ok).toBe(false);
+  });
+});
+
+describe('audit log', () => {
+  it('lists changes newest first, filtered by entity and action, saying what changed and never a secret', async () => {
+    const api = await apiAs(server.url, admin.email, admin.password);
+    const users = await api<ListPage<{ id: string }>>('GET', '/api/admin/users?q=agent1');
+    const trunk = await api<AdminTrunkDto>('POST', '/api/admin/trunks', {
+      ownerId: users.items[0]!.id,
+      name: 'Audited Trunk',
+      provider: 'sip',
+      username: 'audited',
+      password: 'audit-secret-pw-9',
+    });
+    await api('PATCH', `/api/admin/trunks/${trunk.id}`, {
+      region: 'ap-south',
+      password: 'audit-secret-pw-10',
+    });
+
+    const p = await open();
+    await login(p, admin, '/admin/audit');
+    const table = p.getByTestId('audit-table');
+    await p.getByRole('combobox', { name: 'Entity' }).click();
+    await p.getByRole('option', { name: 'Connection', exact: true }).click();
+    const rowTexts = () =>
+      table.getByRole('row').evaluateAll((rows) => rows.slice(1).map((r) => r.textContent ?? ''));
+    await expect.poll(async () => (await rowTexts()).every((t) => t.includes('Connection'))).toBe(true);
+    // Newest first: the change is listed above the creation.
+    const texts = await rowTexts();
+    const changed = texts.findIndex((t) => t.includes('Connection changed') && t.includes('Audited Trunk'));
+    const created = texts.findIndex((t) => t.includes('Connection created') && t.includes('Audited Trunk'));
+    expect(changed).toBeGreaterThanOrEqual(0);
+    expect(created).toBeGreaterThan(changed);
+    expect(texts[changed]).toContain('region');
+    expect(texts[created]).toContain('Ada Admin');
+
+    await p.getByRole('combobox', { name: 'Action' }).click();
+    await p.getByRole('option', { name: 'Connection created' }).click();
+    await expect
+      .poll(async () => (await rowTexts()).every((t) => t.includes('Connection created')))
+      .toBe(true);
+    await screenshot(p, 'admin-audit-filtered-desktop');
+    expect(await p.content()).not.toMatch(/audit-secret-pw/);
   });
 });
 

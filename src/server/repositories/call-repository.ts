@@ -93,6 +93,11 @@ export class CallRepository {
     await this.db.insertInto('calls').values(row).execute();
   }
 
+  /** Many records in one statement (the demo history; keep batches to a few hundred rows). */
+  async insertMany(rows: CallRow[]): Promise<void> {
+    if (rows.length > 0) await this.db.insertInto('calls').values(rows).execute();
+  }
+
   async findById(id: string): Promise<CallListRow | undefined> {
     return this.baseSelect().where('c.id', '=', id).executeTakeFirst();
   }

@@ -15,6 +15,7 @@ import type { SyncCounts } from '../../../shared/telnyx.js';
 import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
 import type { AssignmentRow, PhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
+import { chunked } from '../query-helpers.js';
 import {
   numberStatusFromTelnyx,
   numberTypeFromTelnyx,
@@ -102,11 +103,6 @@ export class TelnyxSyncRepository {
       }
     }
     if (inserts.length) await this.db.insertInto('sip_trunks').values(inserts).execute();
-    await this.db
-      .updateTable('sip_trunks')
-      .set({ telnyx_seen_run_id: runId })
-      .where('telnyx_connection_id', 'in', ids)
-      .execute();
   }
 
   /** Telnyx connection id -> local trunk id, for every linked trunk. */
@@ -193,11 +189,6 @@ export class TelnyxSyncRepository {
       }
     }
     if (inserts.length) await this.db.insertInto('phone_numbers').values(inserts).execute();
-    await this.db
-      .updateTable('phone_numbers')
-      .set({ telnyx_seen_run_id: runId })
-      .where('telnyx_number_id', 'in', ids)
-      .execute();
 
     await this.applyAssignments(items, phoneIdByTelnyxId, trunkByConnection, counts.assignments, now);
   }
@@ -284,26 +275,45 @@ export class TelnyxSyncRepository {
     if (inserts.length) await this.db.insertInto('trunk_phone_numbers').values(inserts).execute();
   }
 
-  /** Marks linked trunks Telnyx no longer has (not seen in this complete run). Returns how many. */
-  async markMissingConnections(runId: string, now: string): Promise<number> {
-    const r = await this.db
-      .updateTable('sip_trunks')
-      .set({ missing_at_telnyx_at: now, updated_at: now })
+  /**
+   * Marks linked trunks Telnyx no longer has: not among `seen` (every connection id of this complete
+   * run). Returns how many. Rows that are still there are not written (a sync with nothing to change
+   * writes no row).
+   */
+  async markMissingConnections(seen: ReadonlySet<string>, now: string): Promise<number> {
+    const linked = await this.db
+      .selectFrom('sip_trunks')
+      .select(['id', 'telnyx_connection_id'])
       .where('telnyx_connection_id', 'is not', null)
       .where('missing_at_telnyx_at', 'is', null)
-      .where((eb) => eb.or([eb('telnyx_seen_run_id', 'is', null), eb('telnyx_seen_run_id', '!=', runId)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+      .execute();
+    const gone = linked.filter((r) => !seen.has(r.telnyx_connection_id!)).map((r) => r.id);
+    for (const ids of chunked(gone)) {
+      await this.db
+        .updateTable('sip_trunks')
+        .set({ missing_at_telnyx_at: now, updated_at: now })
+        .where('id', 'in', ids)
+        .execute();
+    }
+    return gone.length;
   }
 
-  async markMissingNumbers(runId: string, now: string): Promise<number> {
-    const r = await this.db
-      .updateTable('phone_numbers')
-      .set({ missing_at_telnyx_at: now, updated_at: now })
+  /** The same for numbers: linked numbers whose Telnyx id is not among `seen`. */
+  async markMissingNumbers(seen: ReadonlySet<string>, now: string): Promise<number> {
+    const linked = await this.db
+      .selectFrom('phone_numbers')
+      .select(['id', 'telnyx_number_id'])
       .where('telnyx_number_id', 'is not', null)
       .where('missing_at_telnyx_at', 'is', null)
-      .where((eb) => eb.or([eb('telnyx_seen_run_id', 'is', null), eb('telnyx_seen_run_id', '!=', runId)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+      .execute();
+    const gone = linked.filter((r) => !seen.has(r.telnyx_number_id!)).map((r) => r.id);
+    for (const ids of chunked(gone)) {
+      await this.db
+        .updateTable('phone_numbers')
+        .set({ missing_at_telnyx_at: now, updated_at: now })
+        .where('id', 'in', ids)
+        .execute();
+    }
+    return gone.length;
   }
 }

@@ -506,20 +506,28 @@ describe('telnyx', () => {
 });
 
 describe('every admin page', () => {
-  it('has no serious or critical axe violations (desktop), and is screenshotted at desktop and phone width', async () => {
-    const bad: string[] = [];
-    const p = await open();
-    await login(p, admin, ADMIN_PAGES[0].path);
-    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
-      await p.setViewportSize(viewport);
-      for (const page of ADMIN_PAGES) {
+  // One signed-in page for all of them (its own context: the file's afterEach closes the shared one).
+  let shared: { context: BrowserContext; page: Page };
+  beforeAll(async () => {
+    shared = await newPage(browser, server.url);
+    await login(shared.page, admin, ADMIN_PAGES[0].path);
+  });
+  afterAll(async () => {
+    await shared?.context.close();
+  });
+
+  it.each(ADMIN_PAGES)(
+    '$name: no serious or critical axe violations (desktop), screenshots at desktop and phone width',
+    async (page) => {
+      const p = shared.page;
+      for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+        await p.setViewportSize(viewport);
         await p.goto(page.path);
         await p.getByTestId(page.ready).getByRole('row').nth(1).waitFor();
         await p.locator('.p-datatable-mask').waitFor({ state: 'detached' });
-        if (size === 'desktop') bad.push(...(await seriousAxeViolations(p, page.name)));
+        if (size === 'desktop') expect(await seriousAxeViolations(p, page.name)).toEqual([]);
         await screenshot(p, `admin-${page.name}-${size}`);
       }
-    }
-    expect(bad).toEqual([]);
-  });
+    },
+  );
 });

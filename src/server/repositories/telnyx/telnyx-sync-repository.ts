@@ -14,6 +14,8 @@ import crypto from 'node:crypto';
 import type { SyncCounts } from '../../../shared/telnyx.js';
 import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
+import { parseJson } from '../../db/json.js';
+import { EMERGENCY_CAPABILITY } from '../../../shared/emergency-numbers.js';
 import type { AssignmentRow, PhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
 import { chunked } from '../query-helpers.js';
 import {
@@ -69,6 +71,7 @@ export class TelnyxSyncRepository {
           health_latency_ms: null,
           health_message: null,
           missing_at_telnyx_at: null,
+          emergency_calls: 0,
           activated_at: c.active ? now : null,
           created_at: now,
           updated_at: now,
@@ -163,7 +166,7 @@ export class TelnyxSyncRepository {
           city: null,
           region: null,
           carrier: 'Telnyx',
-          capabilities: '["voice"]',
+          capabilities: JSON.stringify(n.emergencyEnabled ? ['voice', EMERGENCY_CAPABILITY] : ['voice']),
           monthly_rate: null,
           metadata: '{}',
           created_at: now,
@@ -176,11 +179,15 @@ export class TelnyxSyncRepository {
         continue;
       }
       phoneIdByTelnyxId.set(n.id, row.id);
-      const changed = (Object.keys(desired) as (keyof typeof desired)[]).some((k) => row[k] !== desired[k]);
+      // Only the "emergency" capability follows Telnyx's emergency_enabled; the others are the admin's.
+      const capabilities = withEmergency(row.capabilities, n.emergencyEnabled);
+      const changed =
+        capabilities !== row.capabilities ||
+        (Object.keys(desired) as (keyof typeof desired)[]).some((k) => row[k] !== desired[k]);
       if (changed) {
         await this.db
           .updateTable('phone_numbers')
-          .set({ ...desired, updated_at: now, telnyx_seen_run_id: runId })
+          .set({ ...desired, capabilities, updated_at: now, telnyx_seen_run_id: runId })
           .where('id', '=', row.id)
           .execute();
         counts.numbers.updated++;
@@ -316,4 +323,14 @@ export class TelnyxSyncRepository {
     }
     return gone.length;
   }
+}
+
+/** A capabilities JSON array with "emergency" added or removed; the same text when nothing changes. */
+function withEmergency(capabilities: string, enabled: boolean): string {
+  const parsed = parseJson<unknown>(capabilities, []);
+  const list = Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : [];
+  if (list.includes(EMERGENCY_CAPABILITY) === enabled) return capabilities;
+  return JSON.stringify(
+    enabled ? [...list, EMERGENCY_CAPABILITY] : list.filter((c) => c !== EMERGENCY_CAPABILITY),
+  );
 }

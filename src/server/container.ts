@@ -27,6 +27,7 @@ import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AdminConsoleService } from './services/admin-console-service.js';
 import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
@@ -94,6 +95,8 @@ export interface Services {
     trunks: TrunkService;
     numbers: PhoneNumberService;
     assignments: AssignmentService;
+    /** Audit log page, filter dropdowns, a trunk's delete impact, Telnyx status. */
+    console: AdminConsoleService;
   };
   /** Telnyx API, fallback list, sync + drift, login tokens, push (each answers TELNYX_NOT_CONFIGURED without a key). */
   telnyx: TelnyxServices;
@@ -160,6 +163,7 @@ export function createServices(deps: ServiceDeps): Services {
       trunks: new TrunkService(repos, transaction, cipher),
       numbers: new PhoneNumberService(repos, transaction, config.defaultCountry),
       assignments: new AssignmentService(repos, transaction),
+      console: new AdminConsoleService(repos, telnyx.sync, config),
     },
     telnyx,
     calls: new CallService(repos, transaction, clock, { abandonTimeoutMs: config.callAbandonTimeoutMs }),

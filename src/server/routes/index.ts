@@ -9,8 +9,10 @@ import { authRoutes } from './auth-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { connectionRoutes } from './connection-routes.js';
 import { callRoutes } from './call-routes.js';
+import { eventRoutes } from './event-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { telnyxRoutes } from './telnyx-routes.js';
+import { trunkHealthRoutes } from './trunk-health-routes.js';
 
 export async function registerRoutes(
   app: FastifyInstance,
@@ -23,4 +25,6 @@ export async function registerRoutes(
   await adminRoutes(app, services);
   callRoutes(app, services);
   telnyxRoutes(app, services.telnyx);
+  trunkHealthRoutes(app, services);
+  eventRoutes(app, services);
 }

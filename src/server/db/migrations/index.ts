@@ -5,6 +5,7 @@ import * as m0003 from './0003_connections_indexes.js';
 import * as m0004 from './0004_connections_revision.js';
 import * as m0005 from './0005_login_throttle.js';
 import * as m0006 from './0006_call_signalling.js';
+import * as m0008 from './0008_trunk_health.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_connections_revision': m0004,
   '0005_login_throttle': m0005,
   '0006_call_signalling': m0006,
+  '0008_trunk_health': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

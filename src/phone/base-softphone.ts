@@ -169,7 +169,10 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       );
     }
     if (this.current?.live) {
-      throw new PhoneErrorException(PhoneErrorCode.BusyLine, 'Finish the current call before starting another.');
+      throw new PhoneErrorException(
+        PhoneErrorCode.BusyLine,
+        'Finish the current call before starting another.',
+      );
     }
     const call = this.addCall({
       id: this.newCallId(),
@@ -181,7 +184,12 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.doCall(call, opts);
     } catch (err) {
       this.endCall(call, { cause: 'failed', sipCode: null, by: 'system', reason: errorMessage(err) });
-      this.reportError(PhoneErrorCode.CallFailed, `The call could not start: ${errorMessage(err)}`, call.id, err);
+      this.reportError(
+        PhoneErrorCode.CallFailed,
+        `The call could not start: ${errorMessage(err)}`,
+        call.id,
+        err,
+      );
     }
     return call;
   }
@@ -215,7 +223,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     this.doHangup(call);
     this.endCall(call, {
       cause: answered ? 'normal' : 'cancelled',
-      sipCode: answered ? null : 487,
+      sipCode: answered ? 200 : 487,
       by: 'local',
       reason: answered ? 'Hung up' : 'Cancelled',
     });
@@ -323,6 +331,23 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   protected endCall(call: CallImpl, end: CallEnd): void {
     call.apply({ type: 'end', end });
+  }
+
+  /**
+   * The call's SIP Call-ID and INVITE time became known (JsSIP: when the INVITE leaves, after ICE
+   * gathering; Telnyx: when the SDK reports the Call-ID). Emitted as a callState without a move.
+   */
+  protected noteSignalling(call: CallImpl, info: { sipCallId?: string | null; inviteAt?: Date }): void {
+    let changed = false;
+    if (info.sipCallId && call.sipCallId !== info.sipCallId) {
+      call.sipCallId = info.sipCallId;
+      changed = true;
+    }
+    if (info.inviteAt && call.inviteAt === null) {
+      call.inviteAt = info.inviteAt;
+      changed = true;
+    }
+    if (changed) this.emit('callState', { call, state: call.state, previous: call.state });
   }
 
   protected applyToCall(call: CallImpl, event: CallEvent): boolean {

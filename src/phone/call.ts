@@ -1,5 +1,5 @@
 /** The one Call implementation shared by every adapter: state changes go through the transition table. */
-import type { CallDirection } from '../shared/domain.js';
+import type { CallDirection, CallerVerification } from '../shared/domain.js';
 import {
   LIVE_CALL_STATES,
   initialCallState,
@@ -34,6 +34,9 @@ export interface CallInit {
   remoteNumber: string;
   remoteName?: string | null;
   callerId?: string | null;
+  sipCallId?: string | null;
+  inviteAt?: Date | null;
+  callerVerification?: CallerVerification | null;
 }
 
 export class CallImpl implements Call {
@@ -48,6 +51,10 @@ export class CallImpl implements Call {
   readonly startedAt = new Date();
   answeredAt: Date | null = null;
   endedAt: Date | null = null;
+  sipCallId: string | null;
+  inviteAt: Date | null;
+  progressAt: Date | null = null;
+  readonly callerVerification: CallerVerification | null;
   /** The states this call went through, in order (for tests and call records). */
   readonly history: CallState[] = [];
   /** Events this call has taken, so a provider repeating one is told apart from an impossible move. */
@@ -62,6 +69,9 @@ export class CallImpl implements Call {
     this.remoteNumber = init.remoteNumber;
     this.remoteName = init.remoteName ?? null;
     this.callerId = init.callerId ?? null;
+    this.sipCallId = init.sipCallId ?? null;
+    this.inviteAt = init.inviteAt ?? null;
+    this.callerVerification = init.callerVerification ?? null;
     this.state = initialCallState(init.direction);
     this.history.push(this.state);
   }
@@ -96,6 +106,8 @@ export class CallImpl implements Call {
     this.state = next;
     this.history.push(next);
     if (next === 'active' && this.answeredAt === null) this.answeredAt = new Date();
+    if ((next === 'ringing' || next === 'early_media') && this.direction === 'outbound')
+      this.progressAt ??= new Date();
     if (event.type === 'end') {
       this.end = event.end;
       this.endedAt = new Date();

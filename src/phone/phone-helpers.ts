@@ -43,3 +43,21 @@ export function notRegisteredMessage(s: RegistrationState): string {
 export function toE164ish(user: string): string {
   return /^\d{8,15}$/.test(user) ? `+${user}` : user;
 }
+
+/**
+ * STIR/SHAKEN: the `verstat` URI parameter a carrier's verification service puts in P-Asserted-Identity
+ * or From (3GPP TS 24.229 7.2A.20; Telnyx and other US carriers): `TN-Validation-Passed` (also with an
+ * attestation suffix such as `-A`), `TN-Validation-Failed`, `No-TN-Validation`. Null when no header has one.
+ */
+export function verificationOfHeaders(
+  ...headers: (string | null | undefined)[]
+): 'verified' | 'not_verified' | 'failed' | null {
+  for (const h of headers) {
+    const v = /[;?&]verstat=([A-Za-z-]+)/i.exec(h ?? '')?.[1]?.toLowerCase();
+    if (!v) continue;
+    if (v.startsWith('tn-validation-passed')) return 'verified';
+    if (v.startsWith('tn-validation-failed')) return 'failed';
+    if (v === 'no-tn-validation') return 'not_verified';
+  }
+  return null;
+}

@@ -2,7 +2,7 @@
  * The softphone interface: everything the page may use to make and take calls. The page never imports
  * a SIP library; it gets a {@link Softphone} from `createSoftphone(provider)` and listens to its events.
  */
-import type { CallDirection, Provider } from '../shared/domain.js';
+import type { CallDirection, CallerVerification, Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
 import type { CallEnd, CallState, EndCause, LineState, RegistrationState } from './call-state.js';
 import type { PhoneError } from './errors.js';
@@ -34,6 +34,14 @@ export interface Call {
   readonly startedAt: Date;
   readonly answeredAt: Date | null;
   readonly endedAt: Date | null;
+  /** The SIP Call-ID of the call's dialog (Telnyx: once the SDK reports it), null until known. */
+  readonly sipCallId: string | null;
+  /** When the INVITE left (outbound) or arrived (inbound). */
+  readonly inviteAt: Date | null;
+  /** The first provisional response (180/183) of an outbound call: post-dial delay = progressAt - inviteAt. */
+  readonly progressAt: Date | null;
+  /** Inbound: the caller's STIR/SHAKEN verification (`verstat`), null when the network sent none. */
+  readonly callerVerification: CallerVerification | null;
   /** Latest quality from getStats(); nulls before media flows. */
   getQuality(): Promise<CallQuality>;
   answer(): Promise<void>;
@@ -68,7 +76,10 @@ export interface AudioDevices {
 export interface CallStateEvent {
   call: Call;
   state: CallState;
-  /** The call's state before this event; null for a call that has just begun. Equal for mute changes. */
+  /**
+   * The call's state before this event; null for a call that has just begun. Equal for changes that
+   * are not a move (mute, the Call-ID or INVITE time becoming known, the first 18x).
+   */
   previous: CallState | null;
 }
 

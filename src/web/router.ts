@@ -1,4 +1,7 @@
-/** Routes and the auth guard: every page but /login needs a session; /login sends a logged-in user on. */
+/**
+ * Routes and the auth guard: every page but /login needs a session; /login sends a logged-in user on;
+ * /admin/... is for admins only.
+ */
 import { createRouter, createWebHistory, type Router } from 'vue-router';
 import { safeRedirect } from './lib/safe-redirect.js';
 import { useSessionStore } from './stores/session.js';
@@ -9,6 +12,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** Document title. */
     title?: string;
+    /** Admins only: anyone else is sent to the dialer (the server answers 403 to them anyway). */
+    admin?: boolean;
   }
 }
 
@@ -34,6 +39,33 @@ export function createAppRouter(): Router {
         component: () => import('./views/CallHistoryView.vue'),
         meta: { title: 'Call history' },
       },
+      {
+        // The admin console: one lazily loaded chunk the dialer never downloads.
+        path: '/admin',
+        component: () => import('./views/admin/AdminLayout.vue'),
+        meta: { admin: true },
+        children: [
+          { path: '', redirect: { name: 'admin-connections' } },
+          {
+            path: 'connections',
+            name: 'admin-connections',
+            component: () => import('./views/admin/AdminConnectionsView.vue'),
+            meta: { title: 'Admin · Connections' },
+          },
+          {
+            path: 'numbers',
+            name: 'admin-numbers',
+            component: () => import('./views/admin/AdminNumbersView.vue'),
+            meta: { title: 'Admin · Numbers' },
+          },
+          {
+            path: 'users',
+            name: 'admin-users',
+            component: () => import('./views/admin/AdminUsersView.vue'),
+            meta: { title: 'Admin · Users' },
+          },
+        ],
+      },
       { path: '/:pathMatch(.*)*', redirect: '/' },
     ],
   });
@@ -48,6 +80,7 @@ export function createAppRouter(): Router {
     if (!session.isAuthenticated) {
       return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
     }
+    if (to.matched.some((r) => r.meta.admin) && session.user?.role !== 'admin') return { name: 'dialer' };
     return true;
   });
 

@@ -8,7 +8,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRow } from '../../src/server/db/schema.js';
-import { runSippUas } from '../lab/sip-lab.js';
+import { runSippUas, sippCall } from '../lab/sip-lab.js';
 import {
   AGENT2_NUMBER,
   PSTN_NUMBER,
@@ -198,6 +198,12 @@ describe('calling from the page', () => {
     expect(out.mos).toBeGreaterThanOrEqual(1);
     expect(out.jitter_ms).not.toBeNull();
     expect(out.packet_loss_pct).not.toBeNull();
+    // What the call knew: the dialog's Call-ID, INVITE and first-18x times, the final code, who hung up.
+    expect(out).toMatchObject({ sip_code: 200, ended_by: 'local' });
+    expect(out.sip_call_id).toMatch(/\S{8,}/);
+    expect(out.invite_at).not.toBeNull();
+    expect(out.progress_at).not.toBeNull();
+    expect(new Date(out.progress_at!).getTime()).toBeGreaterThanOrEqual(new Date(out.invite_at!).getTime());
 
     const inb = await finalCallOf(world.userId.agent2, '+13125550100');
     expect(inb).toMatchObject({
@@ -207,6 +213,9 @@ describe('calling from the page', () => {
     });
     expect(inb.duration_seconds).toBeGreaterThanOrEqual(1);
     expect(inb.mos).toBeGreaterThanOrEqual(1);
+    // The same dialog through the proxy: one Call-ID on both records.
+    expect(inb).toMatchObject({ sip_call_id: out.sip_call_id, ended_by: 'remote', sip_code: 200 });
+    expect(inb.invite_at).not.toBeNull();
 
     // And the history page lists it.
     await p1.getByTestId('call-close').click();
@@ -234,6 +243,47 @@ describe('calling from the page', () => {
     } finally {
       uas.kill();
     }
+  });
+
+  it('a carrier call shows its STIR/SHAKEN verdict beside the caller ID, and the record keeps it', async () => {
+    const { page } = await agent('agent1');
+    await waitRegistered(page);
+    const carrier = sippCall({
+      lab: world.lab,
+      from: PSTN_USER.username,
+      password: PSTN_USER.password,
+      to: '+13125550100',
+      holdMs: 400,
+      rtpEcho: true,
+      extraHeaders: [
+        'P-Asserted-Identity: <sip:+12025550166@carrier.test;user=phone;verstat=TN-Validation-Failed>',
+      ],
+    });
+    const dialog = page.getByTestId('incoming-call');
+    await dialog.waitFor();
+    const badge = dialog.getByTestId('caller-verification');
+    expect(await badge.textContent()).toContain('Verification failed');
+    expect(await dialog.getByTestId('incoming-caller').textContent()).toContain('+1 202 555 0166');
+    await screenshot(page, 'calling-incoming-verification-desktop', { fullPage: false });
+    await page.setViewportSize(VIEWPORTS.phone);
+    await screenshot(page, 'calling-incoming-verification-phone', { fullPage: false });
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.getByTestId('incoming-answer').click();
+    await poll(() => callState(page)).toBe('active');
+    expect(await page.getByTestId('call-panel').getByTestId('caller-verification').textContent()).toContain(
+      'Verification failed',
+    );
+    const sipp = await carrier;
+    expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
+    await poll(() => callState(page)).toBe('ended');
+    const row = await finalCallOf(world.userId.agent1, '+12025550166');
+    expect(row).toMatchObject({
+      direction: 'inbound',
+      caller_verification: 'failed',
+      ended_by: 'remote',
+      sip_code: 200,
+    });
+    expect(sipp.output).toContain(`Call-ID: ${row.sip_call_id}`);
   });
 
   it('a wrong password says so; a connection without credentials registers with the defaults; no socket leaks', async () => {

@@ -53,6 +53,8 @@ export function ensureWebBuild(): void {
 
 export interface DialerServer {
   url: string;
+  /** Every route the server registered, with its declared access (to walk, e.g., all admin routes). */
+  routes: { method: string; url: string; access: unknown }[];
   services: Services;
   database: TestDatabase;
   close(): Promise<void>;
@@ -84,12 +86,22 @@ export async function startDialerServer(env: Record<string, string> = {}): Promi
     overrides: { hasher: plainTestHasher },
   });
   await seedDemo(services);
-  const app = await buildApp({ config: database.config, services, serveWeb: true });
+  const routes: DialerServer['routes'] = [];
+  const app = await buildApp({
+    config: database.config,
+    services,
+    serveWeb: true,
+    onRoute: (route) => {
+      for (const method of [route.method].flat())
+        routes.push({ method, url: route.url, access: route.config?.access });
+    },
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    routes,
     services,
     database,
     async close() {

@@ -136,8 +136,10 @@ function uacScenario(opts: {
   domain: string;
   holdMs: number;
   expectStatus: number;
+  extraHeaders?: string[];
 }): string {
   const { from, to, domain } = opts;
+  const extra = (opts.extraHeaders ?? []).map((h) => `\n${h}`).join('');
   const els: string[] = [];
   const invite = (cseq: number, auth: boolean): string => `
 INVITE sip:${to}@${domain} SIP/2.0
@@ -148,7 +150,7 @@ Call-ID: [call_id]
 CSeq: ${cseq} INVITE
 Contact: <sip:${from}@[local_ip]:[local_port]>
 Max-Forwards: 70
-User-Agent: sip-lab-sipp${auth ? '\n[authentication]' : ''}
+User-Agent: sip-lab-sipp${auth ? '\n[authentication]' : ''}${extra}
 Content-Type: application/sdp
 Content-Length: [len]
 ${sdp(from)}`;
@@ -338,6 +340,8 @@ export async function sippCall(opts: {
   timeoutMs?: number;
   /** Echo received RTP back to its sender (-rtp_echo), e.g. when calling a browser through rtpengine. */
   rtpEcho?: boolean;
+  /** Headers added to the INVITE, e.g. a carrier's `P-Asserted-Identity: <sip:+1...@host;verstat=...>`. */
+  extraHeaders?: string[];
 }): Promise<SippResult> {
   const from = checkToken(opts.from, 'from');
   const to = checkToken(opts.to, 'to');
@@ -355,6 +359,7 @@ export async function sippCall(opts: {
       domain: opts.lab.domain,
       holdMs: opts.holdMs ?? 1000,
       expectStatus: opts.expectStatus ?? 200,
+      extraHeaders: opts.extraHeaders,
     }),
     localPort,
     mediaPort,

@@ -165,7 +165,9 @@ describe('FakeSoftphone outbound calls', () => {
     expect(call.answeredAt).toBeInstanceOf(Date);
     call.hangup();
     expect(states).toEqual(['dialing', 'ringing', 'early_media', 'active', 'ended']);
-    expect(call.end).toEqual({ cause: 'normal', sipCode: null, by: 'local', reason: 'Hung up' });
+    // The INVITE's final answer was 200; the record says who ended the call.
+    expect(call.end).toEqual({ cause: 'normal', sipCode: 200, by: 'local', reason: 'Hung up' });
+    expect(call.progressAt).toBeInstanceOf(Date); // the first 18x (post-dial delay)
     expect(p.lineState).toBe('ready');
     expect(p.actions.at(-1)).toEqual({ type: 'bye', callId: call.id });
   });

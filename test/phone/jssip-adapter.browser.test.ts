@@ -7,7 +7,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
-import { findMissingLabTools, labToolsHint, runSippUas, startSipLab, type SipLab } from '../lab/sip-lab.js';
+import {
+  findMissingLabTools,
+  labToolsHint,
+  runSippUas,
+  sippCall,
+  startSipLab,
+  type SipLab,
+} from '../lab/sip-lab.js';
 import type { HarnessWindow } from './harness/entry.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
 
@@ -92,6 +99,11 @@ type Info = {
   sipCode: number | null;
   remoteNumber: string;
   direction: string;
+  endedBy: string | null;
+  sipCallId: string | null;
+  inviteAt: number | null;
+  progressAt: number | null;
+  callerVerification: string | null;
 } | null;
 
 /** Alice calls Bob's number, Bob answers; returns [alice, bob] with an active call and media up. */
@@ -291,6 +303,51 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(done.output).toMatch(new RegExp(`P-Asserted-Identity: <sip:\\${ALICE_NUMBER}@${lab.domain}>`));
     expect(done.output).toMatch(/m=audio \d+ RTP\/AVP/); // rtpengine turned DTLS-SRTP/ICE into plain RTP
     expect(await call(a, 'states')).toEqual(['dialing', 'ringing', 'active', 'ended']);
+    // What the call record gets: the dialog's Call-ID as the peer saw it, INVITE and first-18x times
+    // (post-dial delay), the final code and who hung up.
+    const info = (await call<Info>(a, 'callInfo'))!;
+    expect(info.sipCallId).toMatch(/\S{8,}/);
+    expect(done.output).toContain(`Call-ID: ${info.sipCallId}`);
+    expect(info.progressAt).toBeGreaterThanOrEqual(info.inviteAt!);
+    expect(info).toMatchObject({ cause: 'normal', sipCode: 200, endedBy: 'local' });
+  });
+
+  it('an inbound call knows its Call-ID, INVITE time and the carrier’s STIR/SHAKEN verdict', async () => {
+    const a = await phonePage();
+    expect(await call(a, 'register', registration('alice'))).toEqual({ ok: true });
+    const carrier = sippCall({
+      lab,
+      from: 'sippuas',
+      password: 'uas-pw',
+      to: 'alice',
+      holdMs: 300,
+      rtpEcho: true,
+      extraHeaders: [
+        'P-Asserted-Identity: <sip:+13125550100@carrier.test;user=phone;verstat=TN-Validation-Passed>',
+      ],
+    });
+    const ringing = await until(
+      () => call<Info>(a, 'callInfo'),
+      (c) => c?.state === 'ringing',
+      'A rings',
+    );
+    expect(ringing).toMatchObject({
+      direction: 'inbound',
+      remoteNumber: '+13125550100',
+      callerVerification: 'verified',
+      sipCallId: expect.stringMatching(/\S{8,}/),
+      inviteAt: expect.any(Number),
+    });
+    await call(a, 'answer');
+    const result = await carrier;
+    expect(result.exitCode, result.output.slice(-3000)).toBe(0);
+    expect(result.output).toContain(`Call-ID: ${ringing!.sipCallId}`);
+    const ended = await until(
+      () => call<Info>(a, 'callInfo'),
+      (c) => c?.state === 'ended',
+      'A ended by the carrier’s BYE',
+    );
+    expect(ended).toMatchObject({ cause: 'normal', sipCode: 200, endedBy: 'remote' });
   });
 
   it('a wrong password gives a clear registration error', async () => {

@@ -7,6 +7,7 @@ import {
   sipDomain,
   toE164ish,
 } from '../../src/phone/adapters/jssip-mapping.js';
+import { verificationOfHeaders } from '../../src/phone/phone-helpers.js';
 
 describe('jssip mapping', () => {
   it('takes the domain of a SIP URI', () => {
@@ -61,5 +62,20 @@ describe('jssip mapping', () => {
       'The SIP user does not exist on this server (404).',
     );
     expect(registrationFailureText('Request Timeout', null)).toMatch(/did not answer/);
+  });
+});
+
+describe('STIR/SHAKEN verstat', () => {
+  it('reads verified / not verified / failed from P-Asserted-Identity, else From', () => {
+    expect(
+      verificationOfHeaders('<sip:+13125550100@carrier.test;user=phone;verstat=TN-Validation-Passed>'),
+    ).toBe('verified');
+    expect(verificationOfHeaders('<tel:+13125550100;verstat=TN-Validation-Passed-A>')).toBe('verified');
+    expect(
+      verificationOfHeaders(undefined, '"X" <sip:+1312@c.test;verstat=TN-Validation-Failed>;tag=1'),
+    ).toBe('failed');
+    expect(verificationOfHeaders('<sip:+13125550100@c.test;verstat=No-TN-Validation>')).toBe('not_verified');
+    expect(verificationOfHeaders('<sip:+13125550100@c.test>', '<sip:alice@c.test>;tag=9')).toBeNull();
+    expect(verificationOfHeaders('<sip:+1@c.test;verstat=Something-Else>')).toBeNull();
   });
 });

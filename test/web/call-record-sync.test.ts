@@ -99,6 +99,21 @@ describe('CallRecordSync', () => {
       direction: 'inbound',
       remoteNumber: '+13125550199',
       callerNumber: null,
+      sipCallId: phone.currentCall!.sipCallId,
+      inviteAt: phone.currentCall!.inviteAt!.toISOString(),
+      callerVerification: null,
+    });
+  });
+
+  it('opens an inbound record with the Call-ID, INVITE time and STIR/SHAKEN verdict', async () => {
+    phone.remote.call('+13125550199', { to: '+16175550150', verification: 'failed' });
+    const call = phone.currentCall!;
+    sync.followInbound(call, 'conn-1');
+    await vi.waitFor(() => expect(told.opened).toEqual([[call.id, 'rec-in']]));
+    expect(requests[0]?.body).toMatchObject({
+      sipCallId: expect.stringMatching(/^fake-/),
+      inviteAt: expect.any(String),
+      callerVerification: 'failed',
     });
   });
 

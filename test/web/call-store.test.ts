@@ -69,12 +69,25 @@ describe('useCallStore', () => {
       { destination: '+16175550150', callerId: '+13125550100' },
     ]);
     expect(calls.current).toMatchObject({ state: 'dialing', recordId: 'rec-1' });
+    // The INVITE leaves: its Call-ID and time go to the record (the server's default was the request time).
+    await settle();
+    expect(writes()[1]).toEqual({
+      method: 'PATCH',
+      path: '/api/calls/rec-1',
+      body: { sipCallId: expect.stringMatching(/^fake-/), inviteAt: expect.any(String) },
+    });
 
     phone.remote.ringing();
+    await settle();
+    expect(writes()[2]).toEqual({
+      method: 'PATCH',
+      path: '/api/calls/rec-1',
+      body: { progressAt: expect.any(String) },
+    });
     phone.remote.answer();
     await settle();
     expect(calls.current?.state).toBe('active');
-    expect(writes()[1]).toMatchObject({
+    expect(writes()[3]).toMatchObject({
       method: 'PATCH',
       path: '/api/calls/rec-1',
       body: { answeredAt: expect.any(String) },
@@ -84,15 +97,16 @@ describe('useCallStore', () => {
     expect(calls.current?.dtmfSent).toBe('5');
     phone.remote.hangup();
     expect(calls.current).toMatchObject({ state: 'ended', endText: 'Call ended by the other party' });
-    await vi.waitFor(() => expect(writes()).toHaveLength(3));
-    expect(writes()[2]).toMatchObject({
+    await vi.waitFor(() => expect(writes()).toHaveLength(5));
+    expect(writes()[4]).toMatchObject({
       method: 'PATCH',
       path: '/api/calls/rec-1',
       body: {
         outcome: 'answered',
         endedAt: expect.any(String),
+        endedBy: 'remote',
         hangupCause: 'Call ended by the other party',
-        sipCode: null,
+        sipCode: 200,
         quality: { mos: expect.any(Number), jitterMs: expect.any(Number), packetLossPct: 0, rttMs: 20 },
       },
     });
@@ -140,6 +154,9 @@ describe('useCallStore', () => {
         direction: 'inbound',
         remoteNumber: '+13125550199',
         callerNumber: '+16175550150',
+        sipCallId: expect.stringMatching(/^fake-/),
+        inviteAt: expect.any(String),
+        callerVerification: null,
       },
     });
     await calls.decline();
@@ -148,7 +165,7 @@ describe('useCallStore', () => {
     expect(writes()[1]).toMatchObject({
       method: 'PATCH',
       path: '/api/calls/rec-in',
-      body: { outcome: 'rejected', sipCode: 603, quality: null },
+      body: { outcome: 'rejected', sipCode: 603, endedBy: 'local', quality: null },
     });
   });
 });

@@ -70,18 +70,24 @@ export class FakeSoftphone extends BaseSoftphone {
         this.endCall(
           c,
           answered
-            ? { cause: 'normal', sipCode: null, by: 'remote', reason: 'BYE' }
+            ? { cause: 'normal', sipCode: 200, by: 'remote', reason: 'BYE' }
             : { cause: 'cancelled', sipCode: 487, by: 'remote', reason: 'CANCEL' },
         );
       }),
     /** An inbound call arrives. Returns the call id. */
-    call: (from: string, opts: { name?: string; to?: string } = {}): string => {
+    call: (
+      from: string,
+      opts: { name?: string; to?: string; verification?: 'verified' | 'not_verified' | 'failed' } = {},
+    ): string => {
       const call = this.addCall({
         id: this.newCallId(),
         direction: 'inbound',
         remoteNumber: from,
         remoteName: opts.name ?? null,
         callerId: opts.to ?? null,
+        sipCallId: `fake-${this.newCallId()}`,
+        inviteAt: new Date(),
+        callerVerification: opts.verification ?? null,
       });
       return call.id;
     },
@@ -139,6 +145,8 @@ export class FakeSoftphone extends BaseSoftphone {
       destination: opts.destination,
       callerId: opts.callerId,
     });
+    // Like JsSIP: the INVITE (and its Call-ID) leaves a moment after call() returns.
+    this.later(0, () => this.noteSignalling(call, { sipCallId: `fake-${call.id}`, inviteAt: new Date() }));
     const after = this.fakeOptions.autoAnswerMs;
     if (after !== undefined) {
       this.later(after, () => {

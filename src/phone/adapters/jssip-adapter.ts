@@ -17,6 +17,7 @@ import { causeFromSipCode, type CallEnd } from '../call-state.js';
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
 import { PhoneErrorCode } from '../errors.js';
+import { verificationOfHeaders } from '../phone-helpers.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
 import {
   audioConstraint,
@@ -299,6 +300,12 @@ export class JsSipSoftphone extends BaseSoftphone {
       remoteName: caller.name,
       // The R-URI is our registered contact after the proxy's lookup; the To user is the number dialled.
       callerId: calledNumber(request.ruri?.user, request.to?.uri?.user),
+      sipCallId: request.getHeader('Call-ID') || null,
+      inviteAt: new Date(),
+      callerVerification: verificationOfHeaders(
+        request.getHeader('P-Asserted-Identity'),
+        request.getHeader('From'),
+      ),
     });
     this.track(call, session);
   }
@@ -329,6 +336,10 @@ export class JsSipSoftphone extends BaseSoftphone {
       if (iceTimer) clearTimeout(iceTimer);
       iceTimer = null;
     });
+    // Outbound: the INVITE leaves now (after ICE gathering); its Call-ID names the dialog from here on.
+    session.on('sending', ({ request }) =>
+      this.noteSignalling(call, { sipCallId: request.call_id, inviteAt: new Date() }),
+    );
 
     session.on('progress', (e: { originator: string; response?: { status_code: number; body?: string } }) => {
       if (e.originator !== 'remote' || !e.response) return;
@@ -347,9 +358,10 @@ export class JsSipSoftphone extends BaseSoftphone {
       const reason = String(e.cause);
       const by = String(e.originator) === 'local' ? 'local' : 'remote';
       const network = causeFromJsSip(reason) === 'network';
+      // An answered call that ends with a BYE: its INVITE's final answer was 200 (RFC 3326 `SIP;cause=200`).
       this.finish(call, {
         cause: network ? 'network' : 'normal',
-        sipCode: null,
+        sipCode: network ? null : 200,
         by: network ? 'system' : by,
         reason,
       });
@@ -357,7 +369,7 @@ export class JsSipSoftphone extends BaseSoftphone {
     session.on('failed', (e) => {
       const reason = String(e.cause);
       const status = (e.message as { status_code?: number } | undefined)?.status_code;
-      const sipCode = typeof status === 'number' && status >= 300 ? status : null;
+      const sipCode = typeof status === 'number' && status >= 300 ? status : sipCodeOfJsSipCause(reason);
       const cause = sipCode !== null ? causeFromSipCode(sipCode) : causeFromJsSip(reason);
       const originator = String(e.originator);
       const by = originator === 'local' ? 'local' : originator === 'remote' ? 'remote' : 'system';
@@ -456,6 +468,13 @@ export class JsSipSoftphone extends BaseSoftphone {
     emitter.removeAllListeners();
     uaCount--;
   }
+}
+
+/** A failure without a final response (the caller's CANCEL, no answer to the INVITE): its code per RFC 3261. */
+function sipCodeOfJsSipCause(reason: string): number | null {
+  if (reason === 'Canceled') return 487;
+  if (reason === 'Request Timeout' || reason === 'No Answer') return 408;
+  return null;
 }
 
 function stopStream(stream: MediaStream): void {

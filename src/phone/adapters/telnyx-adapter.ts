@@ -11,7 +11,7 @@ import { causeFromSipCode, type CallEnd, type EndCause } from '../call-state.js'
 import { BaseSoftphone, errorMessage, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
 import { PhoneErrorCode } from '../errors.js';
-import { toE164ish } from '../phone-helpers.js';
+import { toE164ish, verificationOfHeaders } from '../phone-helpers.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
 
 /** The slice of the SDK's Call we use (its typings expose much more). */
@@ -23,7 +23,11 @@ interface SdkCall {
   causeCode?: number;
   sipCode?: number | null;
   sipReason?: string | null;
+  /** Set by the SDK from the platform's bye/hangup (`sip_call_id`); not known before. */
+  sipCallId?: string | null;
   options: {
+    /** The INVITE's X- and identity headers the platform forwards (`dialogParams.custom_headers`). */
+    customHeaders?: { name: string; value: string }[];
     remoteCallerNumber?: string;
     remoteCallerName?: string;
     destinationNumber?: string;
@@ -170,7 +174,10 @@ export class TelnyxSoftphone extends BaseSoftphone {
       mine((n: { type?: string; call?: SdkCall }) => {
         if (n.type === 'callUpdate' && n.call) this.onCallUpdate(n.call);
         else if (n.type === 'userMediaError')
-          this.reportError(PhoneErrorCode.MediaDenied, 'The microphone is not available or access was denied.');
+          this.reportError(
+            PhoneErrorCode.MediaDenied,
+            'The microphone is not available or access was denied.',
+          );
       }),
     );
     await client.connect();
@@ -248,19 +255,28 @@ export class TelnyxSoftphone extends BaseSoftphone {
         return;
       }
       const remote = sdkCall.options.remoteCallerNumber ?? 'unknown';
+      const header = (name: string): string | undefined =>
+        sdkCall.options.customHeaders?.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
       call = this.addCall({
         id: sdkCall.id,
         direction: 'inbound',
         remoteNumber: toE164ish(remote),
         remoteName: sdkCall.options.remoteCallerName ?? null,
         callerId: sdkCall.options.destinationNumber ?? null,
+        sipCallId: sdkCall.sipCallId ?? null,
+        inviteAt: new Date(),
+        callerVerification: verificationOfHeaders(header('P-Asserted-Identity'), header('From')),
       });
       this.link(call, sdkCall);
       return;
     }
+    if (sdkCall.sipCallId) this.noteSignalling(call, { sipCallId: sdkCall.sipCallId });
     switch (sdkCall.state) {
-      case 'new':
       case 'requesting':
+        // The SDK sends telnyx_rtc.invite as it enters `requesting`.
+        if (call.direction === 'outbound') this.noteSignalling(call, { inviteAt: new Date() });
+        break;
+      case 'new':
       case 'trying':
       case 'recovering':
       case 'answering':
@@ -325,7 +341,12 @@ export class TelnyxSoftphone extends BaseSoftphone {
     try {
       await client.disconnect();
     } catch (err) {
-      this.reportError(PhoneErrorCode.ProviderError, `Disconnect failed: ${errorMessage(err)}`, undefined, err);
+      this.reportError(
+        PhoneErrorCode.ProviderError,
+        `Disconnect failed: ${errorMessage(err)}`,
+        undefined,
+        err,
+      );
     }
     clientCount--;
   }

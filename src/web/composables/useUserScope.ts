@@ -6,6 +6,7 @@
  * follows the selection (usePhoneLifecycle): with the connections forgotten, it unregisters.
  */
 import { watch } from 'vue';
+import { useAdminDirectoryStore } from '../stores/admin-directory.js';
 import { useCallHistoryStore } from '../stores/call-history.js';
 import { useConnectionsStore } from '../stores/connections.js';
 import { useDialerStore } from '../stores/dialer.js';
@@ -16,6 +17,7 @@ export function useUserScope(): void {
   const connections = useConnectionsStore();
   const dialer = useDialerStore();
   const history = useCallHistoryStore();
+  const adminDirectory = useAdminDirectoryStore();
 
   watch(
     () => session.user?.id ?? null,
@@ -24,6 +26,7 @@ export function useUserScope(): void {
         connections.reset();
         dialer.clear();
         history.reset();
+        adminDirectory.reset();
       }
       // The phone needs the selected connection on every page (an agent may open /history first), and
       // loading the list as soon as the user is known overlaps it with loading the page's code.

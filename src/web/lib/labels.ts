@@ -3,8 +3,10 @@ import type {
   AssignmentType,
   CallDirection,
   CallOutcome,
+  CallerVerification,
   ConnectionType,
   HealthStatus,
+  NumberStatus,
   NumberType,
   Provider,
   TrunkStatus,
@@ -47,7 +49,21 @@ export const NUMBER_TYPE_TEXT: Record<NumberType, string> = {
   unknown: 'Unknown type',
 };
 
+export const NUMBER_STATUS_TEXT: Record<NumberStatus, string> = {
+  active: 'Active',
+  inactive: 'Inactive',
+  pending: 'Pending',
+  released: 'Released',
+};
+
 export const DIRECTION_TEXT: Record<CallDirection, string> = { outbound: 'Outbound', inbound: 'Inbound' };
+
+/** STIR/SHAKEN result beside an incoming caller ID. */
+export const VERIFICATION_TEXT: Record<CallerVerification, string> = {
+  verified: 'Verified',
+  not_verified: 'Not verified',
+  failed: 'Verification failed',
+};
 
 export const OUTCOME_TEXT: Record<CallOutcome, string> = {
   in_progress: 'In progress',

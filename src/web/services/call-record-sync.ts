@@ -33,6 +33,8 @@ interface Tracked {
   resolveRecord: (id: string | null) => void;
   chain: Promise<unknown>;
   answeredSent: boolean;
+  /** Signalling facts already written (Call-ID, INVITE time, first 18x), so each goes once. */
+  sent: { sipCallId: string | null; inviteAt: boolean; progressAt: boolean };
   finalised: boolean;
   heartbeat: ReturnType<typeof setInterval> | null;
   lastQuality: CallQuality | null;
@@ -70,11 +72,15 @@ export class CallRecordSync {
       t.resolveRecord(null);
       return;
     }
+    t.sent = { sipCallId: call.sipCallId, inviteAt: call.inviteAt !== null, progressAt: false };
     startCallRecord({
       connectionId,
       direction: 'inbound',
       remoteNumber: call.remoteNumber || 'unknown',
       callerNumber: call.callerId && isE164(call.callerId) ? call.callerId : null,
+      sipCallId: call.sipCallId,
+      inviteAt: call.inviteAt?.toISOString() ?? null,
+      callerVerification: call.callerVerification,
     })
       .then((record) => this.recordKnown(t, record.id))
       .catch((err: unknown) => {
@@ -83,12 +89,19 @@ export class CallRecordSync {
       });
   }
 
-  /** The call's state changed: send `answeredAt` once, and the final write when it ends. */
+  /**
+   * The call changed: send what became known (Call-ID and INVITE time when the INVITE leaves, the first
+   * 18x, `answeredAt`) once each, and the final write when it ends.
+   */
   stateChanged(call: Call): void {
     const t = this.track(call);
-    if ((call.state === 'active' || call.state === 'held') && call.answeredAt && !t.answeredSent) {
-      t.answeredSent = true;
-      void this.write(t, { answeredAt: call.answeredAt.toISOString() });
+    if (call.state !== 'ended') {
+      const body = this.newSignalling(t);
+      if ((call.state === 'active' || call.state === 'held') && call.answeredAt && !t.answeredSent) {
+        t.answeredSent = true;
+        body.answeredAt = call.answeredAt.toISOString();
+      }
+      if (Object.keys(body).length > 0) void this.write(t, body);
     }
     if (call.state === 'ended' && !t.finalised) {
       t.finalised = true;
@@ -104,6 +117,22 @@ export class CallRecordSync {
     t.onFinalQuality?.(quality);
   }
 
+  /** The signalling facts the record does not have yet (marked as sent). */
+  private newSignalling(t: Tracked): UpdateCallRequest {
+    const { call, sent } = t;
+    const body: UpdateCallRequest = {};
+    if (call.sipCallId && call.sipCallId !== sent.sipCallId) body.sipCallId = sent.sipCallId = call.sipCallId;
+    if (call.inviteAt && !sent.inviteAt) {
+      sent.inviteAt = true;
+      body.inviteAt = call.inviteAt.toISOString();
+    }
+    if (call.progressAt && !sent.progressAt) {
+      sent.progressAt = true;
+      body.progressAt = call.progressAt.toISOString();
+    }
+    return body;
+  }
+
   private track(call: Call): Tracked {
     let t = this.tracked.get(call.id);
     if (!t) {
@@ -115,6 +144,7 @@ export class CallRecordSync {
         resolveRecord,
         chain: Promise.resolve(),
         answeredSent: false,
+        sent: { sipCallId: null, inviteAt: false, progressAt: false },
         finalised: false,
         heartbeat: null,
         lastQuality: null,
@@ -151,7 +181,9 @@ export class CallRecordSync {
     const quality = call.answeredAt ? await this.finalQuality(t) : null;
     const end = call.end ?? { cause: 'failed' as const, sipCode: null, by: 'system' as const, reason: null };
     await this.write(t, {
+      ...this.newSignalling(t),
       outcome: outcomeOf(end, call.answeredAt !== null),
+      endedBy: end.by,
       ...(call.answeredAt ? { answeredAt: call.answeredAt.toISOString() } : {}),
       endedAt: (call.endedAt ?? new Date()).toISOString(),
       hangupCause: describeEnd(end),

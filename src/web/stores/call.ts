@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { AssignedNumberDto } from '../../shared/api.js';
+import type { CallerVerification } from '../../shared/domain.js';
 import {
   describeEnd,
   type Call,
@@ -26,6 +27,8 @@ export interface CallView {
   remoteName: string | null;
   /** Our number: the caller ID (outbound) or the number that was called (inbound, when known). */
   callerId: string | null;
+  /** Inbound: the carrier's STIR/SHAKEN verdict on the caller ID. */
+  callerVerification: CallerVerification | null;
   state: CallState;
   muted: boolean;
   startedAt: number;
@@ -250,6 +253,7 @@ function snapshot(call: Call, previous: CallView | null): CallView {
     remoteNumber: call.remoteNumber,
     remoteName: call.remoteName,
     callerId: call.callerId,
+    callerVerification: call.callerVerification,
     state: call.state,
     muted: call.muted,
     startedAt: call.startedAt.getTime(),
@@ -274,6 +278,7 @@ function pendingView(remoteNumber: string, callerId: string): CallView {
     remoteNumber,
     remoteName: null,
     callerId,
+    callerVerification: null,
     state: 'dialing',
     muted: false,
     startedAt: Date.now(),

@@ -26,7 +26,7 @@ const harness = {
     phone = await createSoftphone(provider, { qualityIntervalMs: 500 });
     phone.on('registrationState', (s) => record('registration', s));
     phone.on('callState', (e) => {
-      if (e.state !== e.previous || e.call.state === 'dialing')
+      if (e.previous === null || e.state !== e.previous)
         record('callState', {
           id: e.call.id,
           state: e.state,
@@ -70,6 +70,11 @@ const harness = {
         muted: c.muted,
         answered: c.answeredAt !== null,
         ended: c.endedAt !== null,
+        endedBy: c.end?.by ?? null,
+        sipCallId: c.sipCallId,
+        inviteAt: c.inviteAt?.getTime() ?? null,
+        progressAt: c.progressAt?.getTime() ?? null,
+        callerVerification: c.callerVerification,
       }
     );
   },

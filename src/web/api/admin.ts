@@ -1,0 +1,58 @@
+/**
+ * The admin half of the API client (/api/admin/...), used only by the admin console's lazily loaded
+ * chunk. Every call goes through the one {@link ApiClient.request} (cookies, CSRF, errors).
+ */
+import type {
+  AdminAssignmentDto,
+  AdminPhoneNumberDto,
+  AdminTrunkDto,
+  CreateAssignmentRequest,
+  CreatePhoneNumberRequest,
+  CreateTrunkRequest,
+  CreateUserRequest,
+  UpdateAssignmentRequest,
+  UpdatePhoneNumberRequest,
+  UpdateTrunkRequest,
+  UpdateUserRequest,
+} from '../../shared/admin-api.js';
+import type { Page, UserDto } from '../../shared/api.js';
+import { api, type ApiClient } from './client.js';
+
+/** Query parameters of an admin list: filters, `page`, `pageSize`, `sort`; empty values are left out. */
+export type ListQuery = Record<string, string | number | undefined | null>;
+
+const LIST_TIMEOUT_MS = 15_000;
+const WRITE_TIMEOUT_MS = 20_000;
+const path = (base: string, id: string) => `${base}/${encodeURIComponent(id)}`;
+
+/** One admin collection: list, get, create, update, delete. */
+function collection<T, C, U>(base: string, client: ApiClient) {
+  return {
+    list: (query: ListQuery, signal?: AbortSignal): Promise<Page<T>> =>
+      client.request('GET', base, { query, signal, timeoutMs: LIST_TIMEOUT_MS }),
+    get: (id: string): Promise<T> => client.request('GET', path(base, id)),
+    create: (body: C): Promise<T> => client.request('POST', base, { body, timeoutMs: WRITE_TIMEOUT_MS }),
+    update: (id: string, body: U): Promise<T> =>
+      client.request('PATCH', path(base, id), { body, timeoutMs: WRITE_TIMEOUT_MS }),
+    remove: (id: string): Promise<void> =>
+      client.request('DELETE', path(base, id), { timeoutMs: WRITE_TIMEOUT_MS }),
+  };
+}
+
+export function adminApi(client: ApiClient = api) {
+  return {
+    users: collection<UserDto, CreateUserRequest, UpdateUserRequest>('/admin/users', client),
+    trunks: collection<AdminTrunkDto, CreateTrunkRequest, UpdateTrunkRequest>('/admin/trunks', client),
+    numbers: collection<AdminPhoneNumberDto, CreatePhoneNumberRequest, UpdatePhoneNumberRequest>(
+      '/admin/numbers',
+      client,
+    ),
+    assignments: collection<AdminAssignmentDto, CreateAssignmentRequest, UpdateAssignmentRequest>(
+      '/admin/assignments',
+      client,
+    ),
+  };
+}
+
+export type AdminApi = ReturnType<typeof adminApi>;
+export const admin: AdminApi = adminApi();

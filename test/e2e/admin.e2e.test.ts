@@ -1,0 +1,345 @@
+/**
+ * The admin console in a real browser (Debian's Chromium) against the real server on a seeded SQLite
+ * database: who may enter it, each section's journeys, axe on every admin page, and screenshots of every
+ * admin page at desktop and phone width (test-results/screenshots/admin-*.png).
+ * One server and one browser for the whole file.
+ */
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminTrunkDto } from '../../src/shared/admin-api.js';
+import type { Page as ListPage } from '../../src/shared/api.js';
+import {
+  apiAs,
+  DEMO_USERS,
+  type DialerServer,
+  VIEWPORTS,
+  ensureWebBuild,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startDialerServer,
+} from './harness.js';
+
+const { admin, agent1 } = DEMO_USERS;
+
+let server: DialerServer;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  ensureWebBuild();
+  server = await startDialerServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+async function open(viewport: { width: number; height: number } = VIEWPORTS.desktop): Promise<Page> {
+  const opened = await newPage(browser, server.url, viewport);
+  context = opened.context;
+  return opened.page;
+}
+
+/** Logs in through the form and waits for the page it lands on. */
+async function login(p: Page, who: { email: string; password: string }, to = '/'): Promise<void> {
+  await p.goto(`/login${to === '/' ? '' : `?redirect=${encodeURIComponent(to)}`}`);
+  await p.getByLabel('Email').fill(who.email);
+  await p.getByLabel('Password').fill(who.password);
+  await p.getByRole('button', { name: 'Log in' }).click();
+  await p.waitForURL((url) => url.pathname !== '/login');
+}
+
+async function seriousAxeViolations(p: Page, name: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page: p })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Every admin page: its path, the heading that says it has loaded. */
+const ADMIN_PAGES = [
+  { path: '/admin/connections', name: 'connections', ready: 'trunks-table' },
+  { path: '/admin/numbers', name: 'numbers', ready: 'numbers-table' },
+  { path: '/admin/users', name: 'users', ready: 'users-table' },
+] as const;
+
+describe('who may enter the admin console', () => {
+  it('shows agents no Admin link, sends them away from /admin pages, and every admin API route says 403', async () => {
+    const p = await open();
+    await login(p, agent1);
+    await p.getByRole('heading', { name: 'Dialer', level: 1 }).waitFor();
+    const nav = p.getByRole('navigation', { name: 'Main' });
+    expect(await nav.getByRole('link', { name: 'History' }).count()).toBe(1);
+    expect(await nav.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    for (const page of ADMIN_PAGES) {
+      await p.goto(page.path);
+      await p.waitForURL((url) => url.pathname === '/');
+      await p.getByRole('heading', { name: 'Dialer', level: 1 }).waitFor();
+    }
+
+    const loginRes = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: agent1.email, password: agent1.password }),
+    });
+    const cookie = (loginRes.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrfToken } = (await loginRes.json()) as { csrfToken: string };
+    const adminRoutes = server.routes.filter((r) => r.access === 'admin' && r.method !== 'HEAD');
+    expect(adminRoutes.length).toBeGreaterThan(20);
+    const answers = await Promise.all(
+      adminRoutes.map(async (r) => {
+        const url = r.url.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+        const write = r.method !== 'GET';
+        const res = await fetch(`${server.url}${url}`, {
+          method: r.method,
+          headers: {
+            cookie,
+            'x-csrf-token': csrfToken,
+            ...(write ? { 'content-type': 'application/json' } : {}),
+          },
+          body: write ? '{}' : undefined,
+        });
+        return `${r.method} ${r.url} ${res.status}`;
+      }),
+    );
+    expect(answers.filter((a) => !a.endsWith(' 403'))).toEqual([]);
+  });
+
+  it('shows admins the Admin link, which opens the console', async () => {
+    const p = await open();
+    await login(p, admin);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    await p.waitForURL('**/admin/connections');
+    await p.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
+    await p.getByTestId('trunks-table').waitFor();
+  });
+});
+
+describe('connections', () => {
+  it('creates a connection with a password that never comes back, in the page or in any answer', async () => {
+    const p = await open();
+    const texts: Promise<string>[] = [];
+    p.on('response', (r) => {
+      if (r.url().includes('/api/')) texts.push(r.text().catch(() => ''));
+    });
+    await login(p, admin, '/admin/connections');
+    await p.getByTestId('trunks-table').waitFor();
+
+    await p.getByTestId('new-connection').click();
+    const form = p.getByTestId('trunk-form');
+    await form.waitFor();
+    // Checked as you type, with the API's own rules.
+    await form.getByLabel('WebSocket server').fill('https://pbx.example.com');
+    await form.getByLabel('WebSocket server').blur();
+    await expect.poll(() => p.getByTestId('trunk-ws-error').textContent()).toContain('ws:// or wss:// URL');
+    await form.getByLabel('WebSocket server').fill('wss://pbx.example.com:7443');
+    await expect.poll(() => p.getByTestId('trunk-ws-error').count()).toBe(0);
+    await p.getByTestId('trunk-form-save').click();
+    await expect.poll(() => p.getByTestId('trunk-name-error').textContent()).toContain('is required');
+    await screenshot(p, 'admin-connection-form-invalid-desktop', { fullPage: false });
+
+    await form.getByLabel('Name', { exact: true }).fill('Berlin PBX');
+    await form.getByRole('combobox', { name: 'Owner' }).click();
+    await p.getByRole('option', { name: /Blair Agent/ }).click();
+    await form.getByLabel('SIP URI').fill('sip:berlin@pbx.example.com');
+    await form.getByLabel('SIP user name').fill('berlin');
+    await form.getByLabel('SIP password', { exact: true }).fill('s3cret-Berlin-pw');
+    await form.getByLabel('Region', { exact: true }).fill('eu-central');
+    await form.getByLabel('Channel limit').fill('12');
+    await p.getByTestId('trunk-form-save').click();
+    await form.waitFor({ state: 'detached' });
+
+    await p.getByLabel('Search', { exact: true }).fill('Berlin');
+    const row = p.getByTestId('trunks-table').getByRole('row', { name: /Berlin PBX/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Password stored');
+    expect(await row.textContent()).toContain('Blair Agent');
+
+    // Editing shows no password, says one is stored, and keeps it when left empty.
+    await row.getByRole('button', { name: 'Edit Berlin PBX' }).click();
+    await form.waitFor();
+    expect(await form.getByLabel('SIP password', { exact: true }).inputValue()).toBe('');
+    expect(await form.textContent()).toContain('Stored — leave empty to keep it');
+    await form.getByLabel('Location', { exact: true }).fill('Berlin, DE');
+    await p.getByTestId('trunk-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => row.textContent()).toContain('Berlin, DE');
+    expect(await row.textContent()).toContain('Password stored');
+
+    const api = await apiAs(server.url, admin.email, admin.password);
+    const list = await api<ListPage<AdminTrunkDto>>('GET', '/api/admin/trunks?q=Berlin');
+    expect(list.items[0]).toMatchObject({ name: 'Berlin PBX', hasPassword: true, location: 'Berlin, DE' });
+    const everything = (await Promise.all(texts)).join('\n') + JSON.stringify(list);
+    expect(everything).not.toContain('s3cret-Berlin-pw');
+    expect(await p.content()).not.toContain('s3cret-Berlin-pw');
+  });
+
+  it('filters on the server and deletes a connection after saying what goes with it', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/connections');
+    const table = p.getByTestId('trunks-table');
+    await table.getByRole('row', { name: /Telnyx US East/ }).waitFor();
+    await p.getByRole('combobox', { name: 'Provider' }).click();
+    await p.getByRole('option', { name: 'SIP' }).click();
+    await expect.poll(() => table.getByRole('row', { name: /Telnyx US East/ }).count()).toBe(0);
+    expect(await table.getByRole('row', { name: /Chicago Office SIP/ }).count()).toBe(1);
+    await screenshot(p, 'admin-connections-filtered-desktop');
+
+    await table.getByRole('button', { name: 'Delete Chicago Office SIP' }).click();
+    const consequences = p.getByTestId('confirm-delete-consequences');
+    await expect.poll(() => consequences.textContent()).toMatch(/number assignments? go with it/);
+    expect(await consequences.textContent()).toContain('The numbers themselves stay');
+    await screenshot(p, 'admin-connection-delete-desktop', { fullPage: false });
+    await p.getByTestId('confirm-delete-button').click();
+    await expect.poll(() => table.getByRole('row', { name: /Chicago Office SIP/ }).count()).toBe(0);
+  });
+});
+
+describe('numbers', () => {
+  it('creates a number typed in the national format, refuses a wrong one as you type, edits and deletes it', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/numbers');
+    const table = p.getByTestId('numbers-table');
+    await table.getByRole('row').nth(1).waitFor();
+
+    await p.getByTestId('new-number').click();
+    const form = p.getByTestId('number-form');
+    await form.waitFor();
+    const field = form.getByLabel('Number', { exact: true });
+    await field.fill('312 555');
+    await field.blur();
+    await expect
+      .poll(() => p.getByTestId('number-number-error').textContent())
+      .toMatch(/not a valid phone number/);
+    await field.fill('(312) 555-0177');
+    await expect.poll(() => p.getByTestId('number-number-error').count()).toBe(0);
+    expect(await form.textContent()).toContain('Saved as +13125550177');
+    await form.getByLabel('City', { exact: true }).fill('Chicago');
+    await screenshot(p, 'admin-number-form-desktop', { fullPage: false });
+    await p.getByTestId('number-form-save').click();
+    await form.waitFor({ state: 'detached' });
+
+    await p.getByLabel('Search', { exact: true }).fill('5550177');
+    const row = table.getByRole('row', { name: /\+1 312 555 0177/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Not assigned');
+    expect(await row.textContent()).toContain('Chicago');
+
+    await row.getByRole('button', { name: 'Edit +13125550177' }).click();
+    await form.waitFor();
+    await form.getByLabel('City', { exact: true }).fill('Evanston');
+    await p.getByTestId('number-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => row.textContent()).toContain('Evanston');
+
+    // A number that exists already: the server's answer is shown in the form.
+    await p.getByTestId('new-number').click();
+    await form.getByLabel('Number', { exact: true }).fill('+13125550177');
+    await p.getByTestId('number-form-save').click();
+    await expect.poll(() => p.getByTestId('number-form-error').textContent()).toContain('already exists');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    await row.getByRole('button', { name: 'Delete +13125550177' }).click();
+    expect(await p.getByTestId('confirm-delete-consequences').textContent()).toContain(
+      'It is not assigned to any connection.',
+    );
+    await p.getByTestId('confirm-delete-button').click();
+    await expect.poll(() => row.count()).toBe(0);
+  });
+});
+
+/** Logs in over HTTP; the status of GET /api/auth/me with that session, on demand. */
+async function sessionOf(
+  email: string,
+  password: string,
+): Promise<{ ok: boolean; me: () => Promise<number> }> {
+  const res = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  return {
+    ok: res.ok,
+    me: async () => (await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).status,
+  };
+}
+
+describe('users', () => {
+  it('creates a user, resets their password and suspends them, each ending their sessions', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/users');
+    const table = p.getByTestId('users-table');
+    await table.getByRole('row', { name: /Alex Agent/ }).waitFor();
+
+    await p.getByTestId('new-user').click();
+    const form = p.getByTestId('user-form');
+    await form.getByLabel('Name', { exact: true }).fill('Casey Caller');
+    await form.getByLabel('Email', { exact: true }).fill('casey@');
+    await form.getByLabel('Email', { exact: true }).blur();
+    await expect.poll(() => p.getByTestId('user-email-error').textContent()).toContain('email address');
+    await form.getByLabel('Email', { exact: true }).fill('casey@example.com');
+    await form.getByLabel('Password', { exact: true }).fill('first-password-1');
+    await p.getByTestId('user-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await p.getByLabel('Search', { exact: true }).fill('casey');
+    const row = table.getByRole('row', { name: /Casey Caller/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Agent');
+
+    const first = await sessionOf('casey@example.com', 'first-password-1');
+    expect(first.ok).toBe(true);
+    expect(await first.me()).toBe(200);
+    await row.getByRole('button', { name: 'Reset the password of casey@example.com' }).click();
+    const reset = p.getByTestId('password-reset');
+    await reset.getByLabel('New password', { exact: true }).fill('short');
+    await p.getByTestId('password-reset-save').click();
+    await expect.poll(() => p.getByTestId('reset-password-error').textContent()).toContain('at least 8');
+    await reset.getByLabel('New password', { exact: true }).fill('second-password-2');
+    await p.getByTestId('password-reset-save').click();
+    await reset.waitFor({ state: 'detached' });
+    expect(await first.me()).toBe(401);
+    const second = await sessionOf('casey@example.com', 'second-password-2');
+    expect(await second.me()).toBe(200);
+
+    await row.getByRole('button', { name: 'Edit casey@example.com' }).click();
+    await form.getByRole('combobox', { name: 'Status' }).click();
+    await p.getByRole('option', { name: 'Suspended' }).click();
+    expect(await form.textContent()).toContain('their open sessions end now');
+    await screenshot(p, 'admin-user-suspend-desktop', { fullPage: false });
+    await p.getByTestId('user-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => row.textContent()).toContain('Suspended');
+    expect(await second.me()).toBe(401);
+    expect((await sessionOf('casey@example.com', 'second-password-2')).ok).toBe(false);
+  });
+});
+
+describe('every admin page', () => {
+  it('has no serious or critical axe violations (desktop), and is screenshotted at desktop and phone width', async () => {
+    const bad: string[] = [];
+    const p = await open();
+    await login(p, admin, ADMIN_PAGES[0].path);
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      await p.setViewportSize(viewport);
+      for (const page of ADMIN_PAGES) {
+        await p.goto(page.path);
+        await p.getByTestId(page.ready).getByRole('row').nth(1).waitFor();
+        await p.locator('.p-datatable-mask').waitFor({ state: 'detached' });
+        if (size === 'desktop') bad.push(...(await seriousAxeViolations(p, page.name)));
+        await screenshot(p, `admin-${page.name}-${size}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});

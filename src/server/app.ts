@@ -11,6 +11,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js';
 import type { Services } from './container.js';
 import { createLoggerOptions } from './logger.js';
+import { Metrics } from './metrics.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerSessionGuard, requireAccessDeclarations } from './plugins/session-guard.js';
 import { registerStorableTextCheck } from './plugins/storable-text.js';
@@ -26,6 +27,8 @@ export interface BuildAppOptions {
   serveWeb?: boolean;
   /** Called for every route as it is registered (tests collect the route table with it). */
   onRoute?: (route: RouteOptions) => void;
+  /** Shared with the job scheduler by `serve`; default a registry of this app's own. */
+  metrics?: Metrics;
 }
 
 /** Trust X-Forwarded-For from the nearest `hops` proxies. */
@@ -78,13 +81,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     return payload;
   });
+  const metrics = options.metrics ?? new Metrics(services.databaseHealth);
+  // By route pattern (never the raw URL: one series per route, whatever ids are asked for).
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   registerStorableTextCheck(app);
   if (options.serveWeb) await registerWebApp(app, config);
   registerErrorHandler(app);
   registerSessionGuard(app, services);
   await app.register(
     async (api) => {
-      await registerRoutes(api, services, config);
+      await registerRoutes(api, services, config, metrics);
     },
     { prefix: '/api' },
   );

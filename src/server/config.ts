@@ -55,16 +55,45 @@ const schema = z.object({
   HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   HEALTH_SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** PostgreSQL only: connections per instance (several instances share the server's max_connections). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How long a request waits for a database connection (opening one, or a free one in the pool). */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3000),
+  /** The longest a single SQL statement may run (PostgreSQL statement_timeout; SQLite busy wait). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Bearer token that lets a Prometheus server read GET /api/metrics (an admin session also may). */
+  METRICS_TOKEN: z.string().optional(),
 });
 
 export type RawEnv = z.input<typeof schema>;
+
+/**
+ * Where the data lives, and how long a request may wait for it: a database that does not answer within
+ * these bounds makes the request fail with 503 SERVICE_UNAVAILABLE instead of hanging.
+ */
+export type DatabaseConfig = ({ kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }) & {
+  /** Absent = the defaults of DATABASE_POOL_SIZE / _CONNECT_TIMEOUT_MS / _STATEMENT_TIMEOUT_MS. */
+  limits?: DatabaseLimits;
+};
+
+export interface DatabaseLimits {
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_LIMITS: DatabaseLimits = Object.freeze({
+  poolSize: 10,
+  connectTimeoutMs: 3000,
+  statementTimeoutMs: 10_000,
+});
 
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
   dataDir: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: DatabaseConfig;
   logLevel: string;
   credentialsKey: string | undefined;
   sessionTtlMs: number;
@@ -99,6 +128,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Trunk health probes: every N seconds (0 = off), at most `concurrency` at once; samples kept N days. */
   health: { intervalSeconds: number; concurrency: number; retentionDays: number };
+  /** Bearer token for GET /api/metrics (undefined: only an admin session may read it). */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -168,14 +199,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.LOGIN_THROTTLE_MAX_SECONDS < e.LOGIN_THROTTLE_BASE_SECONDS) {
     problems.push('LOGIN_THROTTLE_MAX_SECONDS: must be at least LOGIN_THROTTLE_BASE_SECONDS');
   }
+  if (e.METRICS_TOKEN !== undefined && (e.METRICS_TOKEN.length < 24 || /\s/.test(e.METRICS_TOKEN))) {
+    problems.push(
+      'METRICS_TOKEN: must be at least 24 characters without spaces (e.g. the output of `openssl rand -hex 24`)',
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
   const url = e.DATABASE_URL;
-  const database: Config['database'] =
+  const limits: DatabaseLimits = {
+    poolSize: e.DATABASE_POOL_SIZE,
+    connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
+  const database: DatabaseConfig =
     url && !url.startsWith('sqlite:')
-      ? { kind: 'postgres', url }
-      : { kind: 'sqlite', file: url ? url.slice('sqlite:'.length) : path.join(dataDir, 'dialer.sqlite') };
+      ? { kind: 'postgres', url, limits }
+      : {
+          kind: 'sqlite',
+          file: url ? url.slice('sqlite:'.length) : path.join(dataDir, 'dialer.sqlite'),
+          limits,
+        };
 
   return Object.freeze({
     env: e.NODE_ENV,
@@ -221,5 +266,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.HEALTH_CHECK_CONCURRENCY,
       retentionDays: e.HEALTH_SAMPLE_RETENTION_DAYS,
     },
+    metricsToken: e.METRICS_TOKEN,
   });
 }

@@ -10,7 +10,7 @@
  */
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { databaseKindOf, type DatabaseKind, type Db } from './db/database.js';
+import { databaseKindOf, type DatabaseKind, type Db, type PoolStats } from './db/database.js';
 import {
   createCredentialCipher,
   loadOrCreateKey,
@@ -36,6 +36,7 @@ import { HealthService } from './services/health/health-service.js';
 import { LiveStreamHub } from './services/live-stream.js';
 import { ConnectionsService, type TelnyxConnectionsSource } from './services/connections-service.js';
 import { PhoneNumberService } from './services/phone-number-service.js';
+import { ReadinessService } from './services/readiness-service.js';
 import { RegistrationService, type TelnyxRegistrationIssuer } from './services/registration-service.js';
 import { buildTelnyxServices, type TelnyxServices } from './services/telnyx-services.js';
 import { TrunkService } from './services/trunk-service.js';
@@ -64,6 +65,8 @@ export interface ServiceDeps {
   db: Db;
   /** Which database `db` talks to; read from `db` when omitted. */
   databaseKind?: DatabaseKind;
+  /** The pool's state for the metrics (`DatabaseHandle.poolStats`); none when omitted. */
+  poolStats?: () => PoolStats | null;
   overrides?: ServiceOverrides;
 }
 
@@ -80,6 +83,8 @@ export interface Services {
   /** Writes that span repositories, in one transaction. */
   transaction: UnitOfWork;
   databaseHealth: DatabaseHealthRepository;
+  /** GET /api/ready: database reachable and migrated. */
+  readiness: ReadinessService;
   auth: AuthService;
   /** The dialer's connections list (database source; `list(user, 'telnyx')` delegates to the Telnyx list). */
   connections: ConnectionsService;
@@ -145,6 +150,7 @@ export function createServices(deps: ServiceDeps): Services {
     clock,
     events,
   });
+  const databaseHealth = new DatabaseHealthRepository(db, databaseKind, deps.poolStats);
   return {
     config,
     db,
@@ -154,7 +160,8 @@ export function createServices(deps: ServiceDeps): Services {
     clock,
     repos,
     transaction,
-    databaseHealth: new DatabaseHealthRepository(db, databaseKind),
+    databaseHealth,
+    readiness: new ReadinessService(databaseHealth),
     auth: new AuthService(
       repos,
       hasher,

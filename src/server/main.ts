@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './container.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
 import { startJobs } from './jobs/index.js';
+import { Metrics } from './metrics.js';
 import { restrictExistingDir } from './private-files.js';
 
 export interface RunningServer {
@@ -23,8 +24,14 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
   restrictExistingDir(config.dataDir);
   const database = openDatabase(config.database);
   await migrateToLatest(database.db);
-  const services = createServices({ config, db: database.db, databaseKind: database.kind });
-  const app = await buildApp({ config, services, serveWeb: true });
+  const services = createServices({
+    config,
+    db: database.db,
+    databaseKind: database.kind,
+    poolStats: () => database.poolStats(),
+  });
+  const metrics = new Metrics(services.databaseHealth, { processMetrics: true });
+  const app = await buildApp({ config, services, serveWeb: true, metrics });
   // While shutting down, every answer tells the client not to reuse its connection, so the connection of
   // a request that was in flight closes with its response instead of holding the shutdown open.
   let draining = false;
@@ -33,7 +40,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     done(null, payload);
   });
   await app.listen({ host: config.host, port: config.port });
-  const jobs = startJobs(services, app.log);
+  const jobs = startJobs(services, app.log, metrics);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -22,6 +22,8 @@ export const ErrorCode = {
   TelnyxNotConfigured: 'TELNYX_NOT_CONFIGURED',
   TelnyxUnavailable: 'TELNYX_UNAVAILABLE',
   TelnyxError: 'TELNYX_ERROR',
+  /** The server cannot answer right now (its database is unreachable or overloaded); try again shortly. */
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -46,6 +48,7 @@ const STATUS: Record<ErrorCode, number> = {
   TELNYX_NOT_CONFIGURED: 503,
   TELNYX_UNAVAILABLE: 502,
   TELNYX_ERROR: 502,
+  SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

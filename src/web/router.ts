@@ -34,6 +34,15 @@ export function createAppRouter(): Router {
         meta: { title: 'Dialer' },
       },
       {
+        // Click to call: the browser opens tel:/sip: links here (registerProtocolHandler, lib/click-to-call).
+        path: '/dial',
+        name: 'dial',
+        redirect: (to) => ({
+          name: 'dialer',
+          query: typeof to.query.to === 'string' ? { to: to.query.to } : {},
+        }),
+      },
+      {
         path: '/history',
         name: 'history',
         component: () => import('./views/CallHistoryView.vue'),

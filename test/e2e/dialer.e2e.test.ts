@@ -361,6 +361,61 @@ describe('validation before dialing', () => {
   });
 });
 
+describe('click to call', () => {
+  it('a tel: link opens the dialer with the number filled in, after login too, and dials nothing', async () => {
+    const p = await open();
+    const posts: string[] = [];
+    p.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/api/calls')) posts.push(r.url());
+    });
+    // What Chromium opens for <a href="tel:+1 (617) 555-0150"> once the dialer handles tel: links.
+    await p.goto(`/dial?to=${encodeURIComponent('tel:+1 (617) 555-0150')}`);
+    await p.waitForURL((url) => url.pathname === '/login');
+    await p.getByLabel('Email').fill(agent1.email);
+    await p.getByLabel('Password').fill(agent1.password);
+    await p.keyboard.press('Enter');
+    await p.getByRole('heading', { name: 'Dialer', level: 1 }).waitFor();
+    const input = p.getByLabel('Number to call');
+    await expect.poll(() => input.inputValue()).toBe('+16175550150');
+    expect(await p.getByTestId('link-notice').textContent()).toContain('press Call');
+    expect(new URL(p.url()).search).toBe(''); // a reload does not fill it again
+    await expect.poll(() => p.getByTestId('dial-preview').textContent()).toContain('+1 617 555 0150');
+    await screenshot(p, 'dialer-click-to-call-desktop', { fullPage: false });
+    await p.setViewportSize(VIEWPORTS.phone);
+    await screenshot(p, 'dialer-click-to-call-phone', { fullPage: false });
+
+    // A sip: link, already logged in; then one without a number.
+    await p.goto(`/dial?to=${encodeURIComponent('sip:+442079460958@carrier.example;user=phone')}`);
+    await expect.poll(() => input.inputValue()).toBe('+442079460958');
+    await p.goto(`/dial?to=${encodeURIComponent('sip:alice@example.com')}`);
+    await expect.poll(() => p.getByTestId('link-notice').textContent()).toContain('no phone number');
+    expect(await p.getByTestId('call-panel').count()).toBe(0);
+    expect(posts).toEqual([]);
+  });
+
+  it('offers to open tel: and sip: links here through registerProtocolHandler', async () => {
+    const p = await open();
+    await p.addInitScript(() => {
+      const w = window as unknown as { __handlers: string[][] };
+      w.__handlers = [];
+      const real = navigator.registerProtocolHandler.bind(navigator);
+      navigator.registerProtocolHandler = (scheme: string, url: string | URL) => {
+        w.__handlers.push([scheme, String(url)]);
+        real(scheme, url); // Chromium's own checks still apply (safelisted scheme, same origin, %s)
+      };
+    });
+    await loginAs(p, agent1.email, agent1.password);
+    await p.getByTestId('handle-phone-links').click();
+    expect(await p.getByTestId('phone-links-status').textContent()).toContain(
+      'tel: and sip: links open here',
+    );
+    expect(await p.evaluate(() => (window as unknown as { __handlers: string[][] }).__handlers)).toEqual([
+      ['tel', `${server.url}/dial?to=%s`],
+      ['sip', `${server.url}/dial?to=%s`],
+    ]);
+  });
+});
+
 describe('the source toggle', () => {
   it('shows the server’s honest error for the Telnyx API and keeps the database list', async () => {
     const p = await open();

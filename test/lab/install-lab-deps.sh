@@ -5,7 +5,7 @@
 #   bash test/lab/install-lab-deps.sh --check    # only report, exit 1 if something is missing
 set -euo pipefail
 
-PACKAGES=(chromium kamailio kamailio-websocket-modules kamailio-extra-modules rtpengine-daemon sip-tester)
+PACKAGES=(chromium kamailio kamailio-websocket-modules kamailio-extra-modules rtpengine-daemon sip-tester haproxy)
 CHECK_ONLY=0
 [[ "${1:-}" == "--check" ]] && CHECK_ONLY=1
 

@@ -43,6 +43,34 @@ describe('configuration', () => {
     }
   });
 
+  it('accepts a METRICS_TOKEN only when it is long enough to guess by no one', () => {
+    expect(load({}).metricsToken).toBeUndefined();
+    const token = 'a'.repeat(24);
+    expect(load({ METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(problemsOf({ METRICS_TOKEN: 'short' })).toEqual([expect.stringMatching(/^METRICS_TOKEN: /)]);
+    expect(problemsOf({ METRICS_TOKEN: `${token} x` })).toEqual([expect.stringMatching(/^METRICS_TOKEN: /)]);
+  });
+
+  it('bounds the database: pool size and connect/statement timeouts, with defaults', () => {
+    const url = 'postgres://dialer@db.example/dialer';
+    expect(load({ DATABASE_URL: url }).database).toEqual({
+      kind: 'postgres',
+      url,
+      limits: { poolSize: 10, connectTimeoutMs: 3000, statementTimeoutMs: 10_000 },
+    });
+    const set = load({
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: '4',
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+    });
+    expect(set.database.limits).toEqual({ poolSize: 4, connectTimeoutMs: 500, statementTimeoutMs: 2000 });
+    expect(problemsOf({ DATABASE_POOL_SIZE: '0', DATABASE_CONNECT_TIMEOUT_MS: 'soon' })).toEqual([
+      expect.stringMatching(/^DATABASE_POOL_SIZE: /),
+      expect.stringMatching(/^DATABASE_CONNECT_TIMEOUT_MS: /),
+    ]);
+  });
+
   it('refuses SEED_DEMO in production, naming the key', () => {
     expect(load({ SEED_DEMO: 'true' }).seedDemo).toBe(true);
     expect(problemsOf({ SEED_DEMO: 'true', NODE_ENV: 'production' })).toEqual([

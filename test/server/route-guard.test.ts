@@ -21,7 +21,13 @@ import { addUser, PASSWORD } from '../support/dialer-fixtures.js';
 import { isErrorBody, rawClient, type RawClient } from '../support/raw-http.js';
 import { createWebDist } from '../support/web-dist.js';
 
-const PUBLIC = new Set(['POST /api/auth/login', 'GET /api/health', 'HEAD /api/health']);
+const PUBLIC = new Set([
+  'POST /api/auth/login',
+  'GET /api/health',
+  'HEAD /api/health',
+  'GET /api/ready',
+  'HEAD /api/ready',
+]);
 /** The web app's files and client-side routes (public by declaration, never data). */
 const WEB_APP = new Set(['GET /*', 'HEAD /*']);
 

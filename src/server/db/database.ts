@@ -6,7 +6,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type LogEvent } from 'kysely';
 import type pg from 'pg';
-import type { Config } from '../config.js';
+import { DEFAULT_DATABASE_LIMITS, type DatabaseConfig } from '../config.js';
 import { createPrivateDir, ensurePrivateFile, restrictFile } from '../private-files.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -17,21 +17,30 @@ export type Db = Kysely<Database>;
 export interface OpenDatabaseOptions {
   /** Called for every query: used by tests that count queries. */
   onQuery?: (event: LogEvent) => void;
+  /** Overrides the configuration's DATABASE_POOL_SIZE (tests keep their pools small). */
   poolSize?: number;
   /** Errors of idle PostgreSQL clients (already removed from the pool). */
   onPoolError?: (err: Error) => void;
 }
 
+/** A PostgreSQL pool's connections right now (for the metrics). */
+export interface PoolStats {
+  max: number;
+  total: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
+}
+
 export interface DatabaseHandle {
   db: Db;
   kind: DatabaseKind;
+  /** The pool's state; null for SQLite (one connection) and before PostgreSQL's first query. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
 }
 
-export function openDatabase(
-  database: Config['database'],
-  options: OpenDatabaseOptions = {},
-): DatabaseHandle {
+export function openDatabase(database: DatabaseConfig, options: OpenDatabaseOptions = {}): DatabaseHandle {
   const log = options.onQuery;
   if (database.kind === 'sqlite') {
     const file = database.file === ':memory:' ? undefined : path.resolve(database.file);
@@ -49,25 +58,59 @@ export function openDatabase(
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
-    return { db, kind: 'sqlite', close: () => db.destroy() };
+    return { db, kind: 'sqlite', poolStats: () => null, close: () => db.destroy() };
   }
   // No planner settings per session: with the default random_page_cost (4) PostgreSQL once seq-scanned
   // trunk_phone_numbers for GET /api/connections (random_page_cost=1.1 fixed that); the covering indexes of
   // migration 0003 make the index plan the cheaper one under the defaults too (measured: ~17-21 ms -> ~3-5 ms),
   // so the server works the same on a PostgreSQL whose settings it does not control.
   // pg is loaded with the first query, so SQLite deployments and CLI commands never pay for it.
+  //
+  // Bounded waits: a database that is down or overloaded makes a request fail within the connect timeout
+  // (ECONNREFUSED at once; a host that does not answer, or a pool with no free connection, after
+  // DATABASE_CONNECT_TIMEOUT_MS) and a statement within DATABASE_STATEMENT_TIMEOUT_MS (the server cancels
+  // it; the client gives up a little later when the network itself is gone). The error handler turns
+  // those failures into 503 SERVICE_UNAVAILABLE (repositories/db-errors.ts).
+  const limits = database.limits ?? DEFAULT_DATABASE_LIMITS;
+  const max = options.poolSize ?? limits.poolSize;
+  let created: pg.Pool | undefined;
   const pool = async (): Promise<pg.Pool> => {
     const { default: pgModule } = await import('pg');
-    const created = new pgModule.Pool({ connectionString: database.url, max: options.poolSize ?? 10 });
+    created = new pgModule.Pool({
+      connectionString: database.url,
+      max,
+      connectionTimeoutMillis: limits.connectTimeoutMs,
+      statement_timeout: limits.statementTimeoutMs,
+      query_timeout: limits.statementTimeoutMs + limits.connectTimeoutMs,
+      idle_in_transaction_session_timeout: limits.statementTimeoutMs * 2,
+      keepAlive: true,
+    });
     // An idle client can be cut by the server (restart, admin termination); pg then emits 'error' on the
     // pool, which would crash the process if unhandled. The pool drops that client and opens a new one.
     created.on('error', (err) => {
       options.onPoolError?.(err);
     });
+    // A client that loses its connection while checked out (a query running, or between the statements
+    // of a transaction) also emits 'error', and the pool listens only while it is idle: unhandled, that
+    // would crash the process on every database restart. The query itself fails with the same error (and
+    // becomes a 503); the broken client is dropped when released.
+    created.on('connect', (client) => {
+      client.on('error', (err) => {
+        options.onPoolError?.(err);
+      });
+    });
     return created;
   };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  return {
+    db,
+    kind: 'postgres',
+    poolStats: () =>
+      created
+        ? { max, total: created.totalCount, idle: created.idleCount, waiting: created.waitingCount }
+        : null,
+    close: () => db.destroy(),
+  };
 }
 
 /** Which database a Kysely instance talks to (for the few queries written per dialect). */

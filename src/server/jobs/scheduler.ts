@@ -14,8 +14,12 @@ export interface Job {
   name: string;
   /** At least this many seconds between the starts of two runs (1 or more). */
   everySeconds: number;
-  run(): Promise<void>;
+  /** 'skipped' when there was nothing this instance should do (another one holds the job). */
+  run(): Promise<void | 'skipped'>;
 }
+
+/** How a run ended, for the metrics. */
+export type JobOutcome = 'success' | 'failure' | 'skipped';
 
 export interface JobLogger {
   info(obj: object, msg: string): void;
@@ -27,7 +31,10 @@ export class Scheduler {
   private readonly crons: Cron[] = [];
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly logger: JobLogger) {}
+  constructor(
+    private readonly logger: JobLogger,
+    private readonly onRunEnd?: (job: string, outcome: JobOutcome, seconds: number) => void,
+  ) {}
 
   /** Schedules each job; the first run comes `everySeconds` (at most one second late) after this call. */
   start(jobs: Job[]): void {
@@ -48,9 +55,19 @@ export class Scheduler {
   }
 
   private track(job: Job): Promise<void> {
-    const p = job.run().catch((err: unknown) => {
-      this.logger.error({ job: job.name, err }, 'job failed');
-    });
+    const started = performance.now();
+    const p = job.run().then(
+      (result) =>
+        this.onRunEnd?.(
+          job.name,
+          result === 'skipped' ? 'skipped' : 'success',
+          (performance.now() - started) / 1000,
+        ),
+      (err: unknown) => {
+        this.logger.error({ job: job.name, err }, 'job failed');
+        this.onRunEnd?.(job.name, 'failure', (performance.now() - started) / 1000);
+      },
+    );
     this.running.add(p);
     void p.finally(() => this.running.delete(p));
     return p;

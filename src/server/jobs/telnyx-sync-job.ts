@@ -23,8 +23,8 @@ export function telnyxSyncJob(options: {
         const run = await sync.run({ triggeredBy: null });
         logger.info({ runId: run.id, status: run.status, counts: run.counts }, 'telnyx sync finished');
       } catch (err) {
-        if (err instanceof DomainError && err.code === ErrorCode.Conflict) return; // another run has it
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'telnyx sync did not run');
+        if (err instanceof DomainError && err.code === ErrorCode.Conflict) return 'skipped'; // another run has it
+        throw err; // the scheduler logs it and counts the run as failed
       }
     },
   };

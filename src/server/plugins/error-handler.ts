@@ -10,6 +10,11 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, ErrorCode, httpStatusFor, type ApiErrorBody } from '../../shared/errors.js';
+import { isDatabaseUnavailable } from '../repositories/db-errors.js';
+
+/** What a client is told while the database cannot answer (the cause goes to the log only). */
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The service is temporarily unavailable: its database is not answering. Please try again in a moment.';
 
 function body(code: ErrorCode, message: string, details?: unknown): ApiErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
@@ -97,6 +102,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const answer = clientError(err, status);
       return reply.status(answer.status).send(answer.body);
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send(body(ErrorCode.ServiceUnavailable, DATABASE_UNAVAILABLE_MESSAGE));
     }
     request.log.error({ err }, 'unhandled error');
     return reply

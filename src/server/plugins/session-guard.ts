@@ -2,7 +2,8 @@
  * Who may call a route is declared in the route's own options, `config: { access }`:
  *   - 'public'    no session (login, health, the web app's files);
  *   - 'signed-in' any active user's session;
- *   - 'admin'     a session of a user with the admin role.
+ *   - 'admin'     a session of a user with the admin role;
+ *   - 'metrics'   the METRICS_TOKEN bearer token (a Prometheus server), or an admin's session.
  * One onRequest hook enforces it from the route the router *matched* (`request.routeOptions.config`),
  * never from the URL text: `/%61pi/admin/users` is the same route as `/api/admin/users` and gets the same
  * answer. A route that declares nothing makes start-up fail (the onRoute check below), and the guard
@@ -18,7 +19,7 @@ import type { AuthenticatedSession } from '../services/auth-service.js';
 
 export const SESSION_COOKIE = 'dialer_session';
 
-export const ROUTE_ACCESS = ['public', 'signed-in', 'admin'] as const;
+export const ROUTE_ACCESS = ['public', 'signed-in', 'admin', 'metrics'] as const;
 export type RouteAccess = (typeof ROUTE_ACCESS)[number];
 
 declare module 'fastify' {
@@ -41,6 +42,14 @@ function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/** `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time; never true without a token set. */
+function hasMetricsToken(request: FastifyRequest, token: string | undefined): boolean {
+  const header = request.headers.authorization;
+  if (!token || typeof header !== 'string') return false;
+  const match = /^Bearer (\S+)$/i.exec(header);
+  return match !== null && sameToken(match[1]!, token);
 }
 
 /** The authenticated session of a guarded route (the guard has already run). */
@@ -72,7 +81,8 @@ export function registerSessionGuard(app: FastifyInstance, services: Services): 
     if (request.is404) return;
     const access: unknown = request.routeOptions.config.access;
     if (access === 'public') return;
-    if (access !== 'signed-in' && access !== 'admin') {
+    if (access === 'metrics' && hasMetricsToken(request, services.config.metricsToken)) return;
+    if (access !== 'signed-in' && access !== 'admin' && access !== 'metrics') {
       // Unreachable while the onRoute check stands; refusing keeps a future slip closed, not open.
       throw new ForbiddenError('This route is not available');
     }
@@ -87,7 +97,7 @@ export function registerSessionGuard(app: FastifyInstance, services: Services): 
         );
       }
     }
-    if (access === 'admin' && request.auth.user.role !== 'admin') {
+    if ((access === 'admin' || access === 'metrics') && request.auth.user.role !== 'admin') {
       throw new ForbiddenError('Only an administrator can do this');
     }
   });

@@ -97,3 +97,46 @@ export async function writeOrExplain<T>(messages: ConstraintMessages, write: () 
     translateConstraintError(err, messages);
   }
 }
+
+/** Driver error codes that mean "the database cannot be reached or cannot answer now", not "bad query". */
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'timeout exceeded when trying to connect', // pg pool: no connection within DATABASE_CONNECT_TIMEOUT_MS
+  'Connection terminated', // pg: the server or the network closed the connection
+  'Query read timeout', // pg query_timeout: the network went silent mid-statement
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end',
+];
+
+/**
+ * Whether `err` says the database is unreachable, restarting, overloaded or too slow (a statement that
+ * hit DATABASE_STATEMENT_TIMEOUT_MS, SQLite's lock wait) rather than that the request itself is wrong.
+ * Such a request is answered 503 SERVICE_UNAVAILABLE: retrying later can succeed.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { code, message } = e as DriverError;
+    if (typeof code === 'string') {
+      if (UNAVAILABLE_NODE_CODES.has(code)) return true;
+      // PostgreSQL: class 08 connection exception; 57P01-57P03 shutting down / cannot connect now;
+      // 57014 statement timeout (query_canceled); 53300 too many connections; 53xxx insufficient resources.
+      if (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === '57014' || /^53/.test(code)) return true;
+      if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) return true;
+    }
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
+    // AggregateError (several addresses refused) and errors with a cause.
+    const inner = e as { errors?: unknown[]; cause?: unknown };
+    if (Array.isArray(inner.errors) && inner.errors.some((x) => isDatabaseUnavailable(x))) return true;
+    e = inner.cause;
+  }
+  return false;
+}

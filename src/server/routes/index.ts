@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../container.js';
+import type { Metrics } from '../metrics.js';
 import { authRoutes } from './auth-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { connectionRoutes } from './connection-routes.js';
@@ -18,8 +19,9 @@ export async function registerRoutes(
   app: FastifyInstance,
   services: Services,
   config: Config,
+  metrics: Metrics,
 ): Promise<void> {
-  healthRoutes(app, services);
+  healthRoutes(app, services, metrics);
   await authRoutes(app, services, config);
   connectionRoutes(app, services);
   await adminRoutes(app, services);

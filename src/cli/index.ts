@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../server/config.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerReportCommands } from './commands/report.js';
 import { registerSeedCommand } from './commands/seed.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSyncCommands } from './commands/sync.js';
@@ -28,6 +29,7 @@ export function createProgram(output: Output = consoleOutput): Command {
   registerTestSipTrunkCommand(program, output);
   registerSyncCommands(program, { output });
   registerBackupCommand(program, output);
+  registerReportCommands(program, output);
   // Usage mistakes at any depth (`dialer sync telnyx --bogus`) must reach reportError, not exit(1).
   const override = (command: Command): void => {
     command.exitOverride();

@@ -23,11 +23,13 @@ import {
   type Repositories,
   type UnitOfWork,
 } from './repositories/index.js';
+import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SipProbeRepository } from './repositories/health/sip-probe.js';
 import { createEventBus, type LiveEventBus } from './repositories/live-events.js';
 import { HEALTH_ROUND_LOCK_KEY, SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
@@ -83,6 +85,8 @@ export interface Services {
   /** Writes that span repositories, in one transaction. */
   transaction: UnitOfWork;
   databaseHealth: DatabaseHealthRepository;
+  /** Which instance runs each periodic job (jobs/job-leases.ts). */
+  jobLeases: JobLeaseRepository;
   /** GET /api/ready: database reachable and migrated. */
   readiness: ReadinessService;
   auth: AuthService;
@@ -109,6 +113,8 @@ export interface Services {
   events: LiveEventBus;
   /** The browsers connected to GET /api/events (heartbeat starts with the first one). */
   liveStream: LiveStreamHub;
+  /** KPIs, trends, heatmap, destinations, quality and failure causes over the call records. */
+  analytics: AnalyticsService;
 }
 
 /** `override` when given (null meaning "none"), else the default. */
@@ -162,6 +168,7 @@ export function createServices(deps: ServiceDeps): Services {
     transaction,
     databaseHealth,
     readiness: new ReadinessService(databaseHealth),
+    jobLeases: new JobLeaseRepository(db),
     auth: new AuthService(
       repos,
       hasher,
@@ -192,5 +199,6 @@ export function createServices(deps: ServiceDeps): Services {
     healthLock: new SyncLock(db, databaseKind, HEALTH_ROUND_LOCK_KEY),
     events,
     liveStream: new LiveStreamHub(events),
+    analytics: new AnalyticsService(repos.analytics, clock),
   };
 }

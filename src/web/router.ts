@@ -73,6 +73,12 @@ export function createAppRouter(): Router {
             component: () => import('./views/admin/AdminUsersView.vue'),
             meta: { title: 'Admin · Users' },
           },
+          {
+            path: 'telnyx',
+            name: 'admin-telnyx',
+            component: () => import('./views/admin/AdminTelnyxView.vue'),
+            meta: { title: 'Admin · Telnyx' },
+          },
         ],
       },
       { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -16,9 +16,13 @@ import inputnumber from '@primeuix/themes/aura/inputnumber';
 import inputtext from '@primeuix/themes/aura/inputtext';
 import message from '@primeuix/themes/aura/message';
 import paginator from '@primeuix/themes/aura/paginator';
+import password from '@primeuix/themes/aura/password';
+import progressbar from '@primeuix/themes/aura/progressbar';
 import radiobutton from '@primeuix/themes/aura/radiobutton';
 import select from '@primeuix/themes/aura/select';
 import selectbutton from '@primeuix/themes/aura/selectbutton';
+import tag from '@primeuix/themes/aura/tag';
+import textarea from '@primeuix/themes/aura/textarea';
 import toast from '@primeuix/themes/aura/toast';
 import togglebutton from '@primeuix/themes/aura/togglebutton';
 import virtualscroller from '@primeuix/themes/aura/virtualscroller';
@@ -41,9 +45,13 @@ export const DialerTheme = definePreset(
       inputtext,
       message,
       paginator,
+      password,
+      progressbar,
       radiobutton,
       select,
       selectbutton,
+      tag,
+      textarea,
       toast,
       togglebutton,
       virtualscroller,

@@ -9,8 +9,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminTrunkDto } from '../../src/shared/admin-api.js';
 import type { Page as ListPage } from '../../src/shared/api.js';
+import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import {
   apiAs,
+  DEMO_TRUNKS,
   DEMO_USERS,
   type DialerServer,
   VIEWPORTS,
@@ -26,16 +28,24 @@ const { admin, agent1 } = DEMO_USERS;
 let server: DialerServer;
 let browser: Browser;
 let context: BrowserContext;
+/** The Telnyx API (a local server speaking its documented shapes), linked to the demo's Telnyx trunks. */
+let telnyx: FakeTelnyx;
 
 beforeAll(async () => {
   ensureWebBuild();
-  server = await startDialerServer();
+  telnyx = await startFakeTelnyx({
+    connectionIds: DEMO_TRUNKS.flatMap((t) => (t.telnyxConnectionId ? [t.telnyxConnectionId] : [])),
+    numbers: 12,
+    unassignedNumbers: 1,
+  });
+  server = await startDialerServer({ TELNYX_API_KEY: telnyx.apiKey, TELNYX_BASE_URL: telnyx.baseUrl });
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await telnyx?.close();
 });
 
 afterEach(async () => {
@@ -71,6 +81,7 @@ const ADMIN_PAGES = [
   { path: '/admin/connections', name: 'connections', ready: 'trunks-table' },
   { path: '/admin/numbers', name: 'numbers', ready: 'numbers-table' },
   { path: '/admin/users', name: 'users', ready: 'users-table' },
+  { path: '/admin/telnyx', name: 'telnyx', ready: 'runs-table' },
 ] as const;
 
 describe('who may enter the admin console', () => {
@@ -322,6 +333,87 @@ describe('users', () => {
     await expect.poll(() => row.textContent()).toContain('Suspended');
     expect(await second.me()).toBe(401);
     expect((await sessionOf('casey@example.com', 'second-password-2')).ok).toBe(false);
+  });
+});
+
+describe('the dialer’s connection list', () => {
+  it('filters by typing (name, region, provider, health) for an agent with many connections', async () => {
+    const api = await apiAs(server.url, admin.email, admin.password);
+    const users = await api<ListPage<{ id: string; email: string }>>('GET', '/api/admin/users?q=agent2');
+    const ownerId = users.items[0]!.id;
+    const extra: [string, string][] = [
+      ['Madrid Office', 'eu-south'],
+      ['Lisbon Office', 'eu-south'],
+      ['Denver Office', 'us-mountain'],
+      ['Austin Office', 'us-south'],
+    ];
+    for (const [name, region] of extra) {
+      await api('POST', '/api/admin/trunks', {
+        ownerId,
+        name,
+        provider: 'sip',
+        region,
+        wsServer: 'ws://127.0.0.1:5066',
+        sipUri: `sip:${name.split(' ')[0]!.toLowerCase()}@127.0.0.1`,
+      });
+    }
+    const p = await open();
+    await login(p, DEMO_USERS.agent2);
+    const combo = p.getByRole('combobox', { name: 'Connection' });
+    await expect.poll(() => combo.textContent()).toMatch(/\S/);
+    await combo.click();
+    const listbox = p.getByRole('listbox');
+    await listbox.waitFor();
+    expect(await listbox.getByRole('option').count()).toBeGreaterThan(5);
+    await p.keyboard.type('eu-south');
+    await expect
+      .poll(() =>
+        listbox.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))),
+      )
+      .toEqual(['Lisbon Office, SIP, health unknown', 'Madrid Office, SIP, health unknown']);
+    await p.waitForTimeout(300);
+    await screenshot(p, 'dialer-connection-filter-desktop', { fullPage: false });
+    await p.getByRole('searchbox').fill('degraded');
+    await expect.poll(() => listbox.textContent()).toContain('No connection matches');
+    await p.getByRole('searchbox').fill('madrid');
+    await listbox.getByRole('option', { name: /Madrid Office/ }).click();
+    await expect.poll(() => combo.textContent()).toContain('Madrid Office');
+  });
+});
+
+describe('telnyx', () => {
+  it('syncs with a live progress bar, lists the run, explains the drift and pushes an assignment to Telnyx', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/telnyx');
+    await p.getByTestId('drift').getByText('No sync has finished yet').waitFor();
+
+    telnyx.setDelay(250); // slow enough to see the progress
+    await p.getByTestId('sync-now').click();
+    await p.getByTestId('sync-progress').waitFor();
+    await screenshot(p, 'admin-telnyx-progress-desktop', { fullPage: false });
+    telnyx.setDelay(0);
+    await p.getByTestId('sync-progress').waitFor({ state: 'detached', timeout: 30_000 });
+    const runs = p.getByTestId('runs-table');
+    await expect.poll(() => runs.getByRole('row').nth(1).textContent()).toContain('Succeeded');
+    // The demo's Telnyx trunks hold numbers this Telnyx account does not have: drift, each kind explained.
+    await p.getByTestId('drift-table').waitFor();
+    expect(await p.getByTestId('drift').textContent()).toContain('Number not at Telnyx');
+
+    // Telnyx now routes one of Telnyx US East's numbers to another connection.
+    const [usEast, other] = DEMO_TRUNKS.flatMap((t) => (t.telnyxConnectionId ? [t.telnyxConnectionId] : []));
+    const moved = telnyx.numbersOf(usEast!)[0]!;
+    telnyx.moveNumber(moved.id, other!);
+    await p.getByTestId('sync-now').click();
+    const driftTable = p.getByTestId('drift-table');
+    const row = driftTable.getByRole('row', { name: /Number on another connection at Telnyx/ });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await p.getByTestId('drift').textContent()).toContain('incoming calls ring there');
+    expect(await runs.getByRole('row').count()).toBeGreaterThanOrEqual(3);
+    await screenshot(p, 'admin-telnyx-drift-desktop');
+
+    await row.getByRole('button', { name: /Push the assignment of/ }).click();
+    await p.getByText('Pushed to Telnyx').waitFor();
+    expect(telnyx.numbers.get(moved.id)?.connection_id).toBe(usEast);
   });
 });
 

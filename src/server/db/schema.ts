@@ -232,6 +232,16 @@ export interface HealthSettingsTable {
   updated_by: string | null;
 }
 
+/** Which instance runs a periodic job now (0011): held until expires_at, renewed by its holder. */
+export interface JobLeasesTable {
+  name: string;
+  /** The instance: host, process id and a random part. */
+  holder: string;
+  expires_at: string;
+  /** When this holder took it (unchanged by renewals). */
+  acquired_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -247,6 +257,7 @@ export interface Database {
   trunk_health_samples: TrunkHealthSamplesTable;
   trunk_health_history: TrunkHealthHistoryTable;
   health_settings: HealthSettingsTable;
+  job_leases: JobLeasesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,6 +1,6 @@
 /**
  * Closes call records whose browser stopped reporting (CALL_ABANDON_TIMEOUT_SECONDS), as "abandoned".
- * Safe on several instances at once: each close is conditional on the row being unchanged.
+ * Runs on one instance at a time (job leases); even so each close is conditional on the row being unchanged.
  */
 import type { CallService } from '../services/call-service.js';
 import type { Job, JobLogger } from './scheduler.js';

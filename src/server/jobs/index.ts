@@ -3,6 +3,7 @@ import type { Services } from '../container.js';
 import { abandonedCallsJob } from './abandoned-calls-job.js';
 import { healthJob } from './health-job.js';
 import type { Metrics } from '../metrics.js';
+import { databaseJobLeases } from './job-leases.js';
 import { Scheduler, type Job, type JobLogger } from './scheduler.js';
 import { telnyxSyncJob } from './telnyx-sync-job.js';
 
@@ -31,9 +32,10 @@ export function serverJobs(services: Services, logger: JobLogger): Job[] {
 
 /** Starts the server's jobs; stop the returned scheduler on shutdown. */
 export function startJobs(services: Services, logger: JobLogger, metrics?: Metrics): Scheduler {
-  const scheduler = new Scheduler(logger, (job, outcome, seconds) =>
-    metrics?.observeJob(job, outcome, seconds),
-  );
+  const scheduler = new Scheduler(logger, {
+    onRunEnd: (job, outcome, seconds) => metrics?.observeJob(job, outcome, seconds),
+    leases: databaseJobLeases(services.jobLeases, services.clock),
+  });
   scheduler.start(serverJobs(services, logger));
   return scheduler;
 }

@@ -4,8 +4,10 @@
  * next. A failing run is logged and the job keeps its schedule. Only `serve` starts it (main.ts): the
  * CLI and tests build services without any timer.
  *
- * Work that must run once across several app instances takes its own lock inside `run` (the Telnyx sync
- * holds a PostgreSQL advisory lock); this scheduler only keeps one process from overlapping itself.
+ * Across several app instances, a job runs on one at a time: with `leases` (jobs/job-leases.ts, a row per
+ * job in the database), each tick runs the job only on the instance that holds (or can take) its lease;
+ * the others count the tick as skipped. On stop the leases are given up, so another instance takes over
+ * at its next tick; a killed instance's lease expires after two intervals.
  */
 import { Cron } from 'croner';
 
@@ -27,13 +29,31 @@ export interface JobLogger {
   error(obj: object, msg: string): void;
 }
 
+/** Who runs a job now, across instances (jobs/job-leases.ts). */
+export interface JobLeases {
+  /** True when this instance holds `job`'s lease for `ttlMs` from now (taken or renewed). */
+  acquire(job: string, ttlMs: number): Promise<boolean>;
+  release(job: string): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  onRunEnd?: (job: string, outcome: JobOutcome, seconds: number) => void;
+  leases?: JobLeases;
+}
+
+/** A lease outlives two intervals (and a few seconds of a late tick) so its holder keeps it by renewing. */
+export function leaseTtlMs(everySeconds: number): number {
+  return (everySeconds * 2 + 5) * 1000;
+}
+
 export class Scheduler {
   private readonly crons: Cron[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly names: string[] = [];
 
   constructor(
     private readonly logger: JobLogger,
-    private readonly onRunEnd?: (job: string, outcome: JobOutcome, seconds: number) => void,
+    private readonly options: SchedulerOptions = {},
   ) {}
 
   /** Schedules each job; the first run comes `everySeconds` (at most one second late) after this call. */
@@ -41,10 +61,11 @@ export class Scheduler {
     for (const job of jobs) {
       const cron = new Cron(
         '* * * * * *',
-        { name: job.name, interval: Math.max(1, Math.round(job.everySeconds)), protect: true, unref: true },
+        { interval: Math.max(1, Math.round(job.everySeconds)), protect: true, unref: true },
         () => this.track(job),
       );
       this.crons.push(cron);
+      this.names.push(job.name);
     }
   }
 
@@ -52,20 +73,37 @@ export class Scheduler {
   async stop(): Promise<void> {
     for (const cron of this.crons.splice(0)) cron.stop();
     await Promise.allSettled([...this.running]);
+    const { leases } = this.options;
+    if (leases) {
+      await Promise.allSettled(
+        this.names.splice(0).map((name) =>
+          leases.release(name).catch((err: unknown) => {
+            this.logger.warn({ job: name, err }, 'job lease not released (it expires by itself)');
+          }),
+        ),
+      );
+    }
+  }
+
+  /** The job's run, when this instance holds its lease (or there are no leases); else 'skipped'. */
+  private async runOnce(job: Job): Promise<void | 'skipped'> {
+    const { leases } = this.options;
+    if (leases && !(await leases.acquire(job.name, leaseTtlMs(job.everySeconds)))) return 'skipped';
+    return job.run();
   }
 
   private track(job: Job): Promise<void> {
     const started = performance.now();
-    const p = job.run().then(
+    const p = this.runOnce(job).then(
       (result) =>
-        this.onRunEnd?.(
+        this.options.onRunEnd?.(
           job.name,
           result === 'skipped' ? 'skipped' : 'success',
           (performance.now() - started) / 1000,
         ),
       (err: unknown) => {
         this.logger.error({ job: job.name, err }, 'job failed');
-        this.onRunEnd?.(job.name, 'failure', (performance.now() - started) / 1000);
+        this.options.onRunEnd?.(job.name, 'failure', (performance.now() - started) / 1000);
       },
     );
     this.running.add(p);

@@ -14,6 +14,7 @@
  * Bulk work (a CSV import of assignments, health state writes) is one `run`: all or nothing.
  */
 import type { Db } from '../db/database.js';
+import { AnalyticsRepository } from './analytics-repository.js';
 import { AssignmentRepository } from './assignment-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { CallRepository } from './call-repository.js';
@@ -41,6 +42,8 @@ export interface Repositories {
   assignments: RepositoryOf<AssignmentRepository>;
   audit: RepositoryOf<AuditRepository>;
   calls: RepositoryOf<CallRepository>;
+  /** Read-only aggregates over calls (the KPIs). */
+  analytics: RepositoryOf<AnalyticsRepository>;
   revisions: RepositoryOf<DataRevisionRepository>;
   telnyxLinks: RepositoryOf<TelnyxLinkRepository>;
   telnyxSync: RepositoryOf<TelnyxSyncRepository>;
@@ -59,6 +62,7 @@ export function createRepositories(db: Db): Repositories {
     assignments: new AssignmentRepository(db),
     audit: new AuditRepository(db),
     calls: new CallRepository(db),
+    analytics: new AnalyticsRepository(db),
     revisions: new DataRevisionRepository(db),
     telnyxLinks: new TelnyxLinkRepository(db),
     telnyxSync: new TelnyxSyncRepository(db),

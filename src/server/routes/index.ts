@@ -8,6 +8,7 @@ import type { Services } from '../container.js';
 import type { Metrics } from '../metrics.js';
 import { authRoutes } from './auth-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { analyticsRoutes } from './analytics-routes.js';
 import { connectionRoutes } from './connection-routes.js';
 import { callRoutes } from './call-routes.js';
 import { eventRoutes } from './event-routes.js';
@@ -26,6 +27,7 @@ export async function registerRoutes(
   connectionRoutes(app, services);
   await adminRoutes(app, services);
   callRoutes(app, services);
+  analyticsRoutes(app, services);
   telnyxRoutes(app, services.telnyx);
   trunkHealthRoutes(app, services);
   eventRoutes(app, services);

@@ -16,6 +16,7 @@ import type {
   UpdateUserRequest,
 } from '../../shared/admin-api.js';
 import type { Page, UserDto } from '../../shared/api.js';
+import type { DriftReportDto, PushTelnyxResultDto, SyncRunDto, SyncStartedDto } from '../../shared/telnyx.js';
 import { api, type ApiClient } from './client.js';
 
 /** Query parameters of an admin list: filters, `page`, `pageSize`, `sort`; empty values are left out. */
@@ -51,6 +52,20 @@ export function adminApi(client: ApiClient = api) {
       '/admin/assignments',
       client,
     ),
+    telnyx: {
+      startSync: (): Promise<SyncStartedDto> =>
+        client.request('POST', '/admin/sync/telnyx', { body: {}, timeoutMs: WRITE_TIMEOUT_MS }),
+      runs: (limit = 10): Promise<{ runs: SyncRunDto[] }> =>
+        client.request('GET', '/admin/sync/runs', { query: { limit }, timeoutMs: LIST_TIMEOUT_MS }),
+      run: (id: string): Promise<SyncRunDto> => client.request('GET', path('/admin/sync/runs', id)),
+      drift: (): Promise<DriftReportDto> =>
+        client.request('GET', '/admin/sync/drift', { timeoutMs: LIST_TIMEOUT_MS }),
+      push: (assignmentId: string): Promise<PushTelnyxResultDto> =>
+        client.request('POST', `${path('/admin/assignments', assignmentId)}/push-telnyx`, {
+          body: {},
+          timeoutMs: WRITE_TIMEOUT_MS,
+        }),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 /** Words the admin console shows for domain values (only the admin chunk imports this file). */
 import type { UserRole, UserStatus } from '../../shared/domain.js';
+import type { DriftKind, SyncRunStatus } from '../../shared/telnyx.js';
 
 export const USER_ROLE_TEXT: Record<UserRole, string> = { admin: 'Administrator', agent: 'Agent' };
 
@@ -7,4 +8,45 @@ export const USER_STATUS_TEXT: Record<UserStatus, string> = {
   active: 'Active',
   inactive: 'Inactive',
   suspended: 'Suspended',
+};
+
+export const SYNC_STATUS_TEXT: Record<SyncRunStatus, string> = {
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  interrupted: 'Interrupted',
+};
+
+/** Each kind of drift: a short title and what it means for calls. */
+export const DRIFT_TEXT: Record<DriftKind, { title: string; meaning: string }> = {
+  number_on_other_connection: {
+    title: 'Number on another connection at Telnyx',
+    meaning:
+      'Telnyx routes the number to a different connection than the one it is assigned to here: ' +
+      'incoming calls ring there. Push the assignment to Telnyx, or reassign it here.',
+  },
+  number_unassigned_at_telnyx: {
+    title: 'Number not routed at Telnyx',
+    meaning:
+      'The number is assigned to a Telnyx connection here but has no connection at Telnyx: incoming ' +
+      'calls to it fail. Push the assignment to Telnyx.',
+  },
+  number_only_local: {
+    title: 'Number not at Telnyx',
+    meaning:
+      'The number is assigned to a Telnyx connection here but Telnyx does not have it (never had, or ' +
+      'released): calls from it as caller ID may be refused. Check the number at Telnyx or unassign it.',
+  },
+  connection_inactive_at_telnyx: {
+    title: 'Connection inactive at Telnyx',
+    meaning:
+      'The connection is active here but inactive at Telnyx: agents cannot register or call through it. ' +
+      'Activate it at Telnyx or set it inactive here.',
+  },
+  connection_missing_at_telnyx: {
+    title: 'Connection gone from Telnyx',
+    meaning:
+      'The connection no longer exists at Telnyx: agents cannot use it. Delete it here or link it to ' +
+      'another Telnyx connection.',
+  },
 };

@@ -146,6 +146,7 @@ export function fakeRepositories(s: FakeStore): Repositories {
         return Promise.resolve();
       },
     }),
+    analytics: fake('analytics', {}),
     revisions: fake('revisions', {}),
     telnyxLinks: fake('telnyxLinks', {}),
     telnyxSync: fake('telnyxSync', {}),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it on a fresh machine:
-#   1. installs what the tests need from Debian's packages (chromium, kamailio, rtpengine, sipp),
+#   1. installs what the tests need from Debian's packages (chromium, kamailio, rtpengine, sipp, haproxy for
+#      test/server/cluster.test.ts: two compiled instances behind HAProxy on one PostgreSQL),
 #   2. finds PostgreSQL on 127.0.0.1:5432 (starts the local cluster if it is installed but stopped),
 #   3. builds the web app (the browser tests drive the production build); the server tier's global setup
 #      builds the server and CLI (dist/node) when stale, for the tests that run the compiled `dialer`,

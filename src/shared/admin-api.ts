@@ -34,6 +34,8 @@ export interface AdminTrunkDto {
   region: string | null;
   location: string | null;
   channelLimit: number | null;
+  /** May place calls to emergency numbers (see ConnectionDto.emergencyCalls). */
+  emergencyCalls: boolean;
   notes: string | null;
   health: ConnectionHealthDto;
   missingAtTelnyxAt: string | null;

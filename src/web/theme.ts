@@ -25,6 +25,7 @@ import tag from '@primeuix/themes/aura/tag';
 import textarea from '@primeuix/themes/aura/textarea';
 import toast from '@primeuix/themes/aura/toast';
 import togglebutton from '@primeuix/themes/aura/togglebutton';
+import toggleswitch from '@primeuix/themes/aura/toggleswitch';
 import virtualscroller from '@primeuix/themes/aura/virtualscroller';
 
 const emerald = Object.fromEntries(
@@ -54,6 +55,7 @@ export const DialerTheme = definePreset(
       textarea,
       toast,
       togglebutton,
+      toggleswitch,
       virtualscroller,
     },
   },

@@ -286,6 +286,50 @@ async function sessionOf(
   };
 }
 
+describe('assignments', () => {
+  it('changes a type, explains a refusal, and assigns from the number’s side', async () => {
+    const p = await open();
+    await login(p, admin, '/admin/connections');
+    const table = p.getByTestId('trunks-table');
+    await table.getByRole('button', { name: 'Assignments of Telnyx US East' }).click();
+    const dialog = p.getByTestId('assignments');
+    const rows = dialog.getByTestId('assignments-table');
+    await rows.getByRole('row', { name: /\+1 212 555 0111/ }).waitFor();
+
+    // A second active primary is refused, with the server's reason.
+    await rows.getByRole('combobox', { name: 'Type of +1 212 555 0111' }).click();
+    await p.getByRole('option', { name: 'Primary' }).click();
+    await expect
+      .poll(() => p.getByTestId('assignments-error').textContent())
+      .toContain('already has an active primary number');
+    await screenshot(p, 'admin-assignments-refused-desktop', { fullPage: false });
+    // Allowed: make it backup.
+    await rows.getByRole('combobox', { name: 'Type of +1 212 555 0111' }).click();
+    await p.getByRole('option', { name: 'Backup' }).click();
+    await expect
+      .poll(() => rows.getByRole('combobox', { name: 'Type of +1 212 555 0111' }).textContent())
+      .toBe('Backup');
+    await expect.poll(() => p.getByTestId('assignments-error').count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await p.goto('/admin/numbers');
+    const numbers = p.getByTestId('numbers-table');
+    await numbers.getByRole('button', { name: 'Assignments of +13125550103' }).click();
+    await dialog.locator('.p-datatable-mask').waitFor({ state: 'detached' });
+    await dialog.getByRole('combobox', { name: 'Add to a connection' }).click();
+    await p.getByRole('option', { name: 'Telnyx US East' }).click();
+    await dialog.getByRole('combobox', { name: 'As' }).click();
+    await p.getByRole('option', { name: 'Backup' }).click();
+    await p.getByTestId('assign-add').click();
+    await rows.getByRole('row', { name: /Telnyx US East/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect
+      .poll(() => numbers.getByRole('row', { name: /\+1 312 555 0103/ }).textContent())
+      .toContain('Telnyx US East');
+  });
+});
+
 describe('users', () => {
   it('creates a user, resets their password and suspends them, each ending their sessions', async () => {
     const p = await open();

@@ -24,7 +24,7 @@ import {
   type AgentPage,
   type CallingWorld,
 } from './calling-world.js';
-import { screenshot, VIEWPORTS } from './harness.js';
+import { apiAs, DEMO_USERS, screenshot, VIEWPORTS } from './harness.js';
 
 let world: CallingWorld;
 const agents: AgentPage[] = [];
@@ -284,6 +284,57 @@ describe('calling from the page', () => {
       sip_code: 200,
     });
     expect(sipp.output).toContain(`Call-ID: ${row.sip_call_id}`);
+  });
+
+  it('an emergency number: warned and refused (but recorded) where not allowed, placed once the admin allows it', async () => {
+    const { page } = await agent('agent1');
+    await waitRegistered(page);
+    await page.getByLabel('Number to call').fill('911');
+    await poll(() => page.getByTestId('dial-preview').textContent()).toContain('Emergency number 911');
+    const warning = page.getByTestId('emergency-warning');
+    expect(await warning.textContent()).toContain(
+      'Chicago Office SIP is not allowed to place emergency calls',
+    );
+    await screenshot(page, 'calling-emergency-refused-desktop', { fullPage: false });
+    await page.setViewportSize(VIEWPORTS.phone);
+    await screenshot(page, 'calling-emergency-refused-phone', { fullPage: false });
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.getByTestId('call-button').click();
+    await poll(() => page.getByRole('alert').filter({ hasText: 'Call not placed' }).count()).toBeGreaterThan(
+      0,
+    );
+    expect(
+      await page.getByRole('alert').filter({ hasText: 'Call not placed' }).first().textContent(),
+    ).toContain('is not allowed to place emergency calls, so 911 was not dialled');
+    expect(await page.getByTestId('call-panel').count()).toBe(0);
+    const refused = (await callsOf(world.userId.agent1)).find((c) => c.remote_number === '911');
+    expect(refused).toMatchObject({
+      is_emergency: 1,
+      outcome: 'failed',
+      ended_by: 'system',
+      sip_call_id: null,
+    });
+
+    // The admin allows the trunk: the same number goes out (the lab has no emergency service: 404).
+    const admin = await apiAs(world.server.url, DEMO_USERS.admin.email, DEMO_USERS.admin.password);
+    const trunkId = await world.trunkId('Chicago Office SIP');
+    await admin('PATCH', `/api/admin/trunks/${trunkId}`, { emergencyCalls: true });
+    try {
+      await page.reload();
+      await waitRegistered(page);
+      await page.getByLabel('Number to call').fill('911');
+      await poll(() => page.getByTestId('dial-preview').textContent()).toContain('Emergency number 911');
+      expect(await page.getByTestId('emergency-warning').count()).toBe(0);
+      await page.getByTestId('call-button').click();
+      await poll(() => callState(page)).toBe('ended');
+      expect(await page.getByTestId('call-state').textContent()).toContain('404');
+      const placed = (await callsOf(world.userId.agent1)).filter((c) => c.remote_number === '911');
+      expect(placed).toHaveLength(2);
+      expect(placed[0]).toMatchObject({ is_emergency: 1, sip_code: 404 });
+      expect(placed[0]!.sip_call_id).not.toBeNull();
+    } finally {
+      await admin('PATCH', `/api/admin/trunks/${trunkId}`, { emergencyCalls: false });
+    }
   });
 
   it('a wrong password says so; a connection without credentials registers with the defaults; no socket leaks', async () => {

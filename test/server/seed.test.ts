@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/server/container.js';
-import { DEMO_USERS, seedDemo } from '../../src/server/seed/demo-seed.js';
+import { DEMO_USERS, seedDemo, seedDemoCalls } from '../../src/server/seed/demo-seed.js';
 import { plainTestHasher } from '../support/app.js';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -132,5 +132,38 @@ describe.each(DATABASE_KINDS)('demo seed (%s)', (kind) => {
       .executeTakeFirstOrThrow();
     expect(telnyx.ws_server).toBeNull();
     await seedDemo(services); // back to the defaults for any later test
+  });
+  it('writes a deterministic 90-day call history once, which History and Analytics show', async () => {
+    const written = await seedDemoCalls(services);
+    expect(written).toBeGreaterThan(1500);
+    const calls = await services.db.selectFrom('calls').selectAll().orderBy('id').execute();
+    expect(calls).toHaveLength(written);
+    expect(await seedDemoCalls(services)).toBe(0); // idempotent
+    expect(await services.db.selectFrom('calls').select('id').execute()).toHaveLength(written);
+    const days = new Set(calls.map((c) => c.started_at.slice(0, 10)));
+    expect(days.size).toBeGreaterThanOrEqual(85);
+    expect(new Set(calls.map((c) => c.outcome))).toEqual(
+      new Set(['answered', 'busy', 'no_answer', 'rejected', 'cancelled', 'failed']),
+    );
+    expect(new Set(calls.map((c) => c.direction))).toEqual(new Set(['outbound', 'inbound']));
+    expect(calls.every((c) => Date.parse(c.ended_at!) < Date.now())).toBe(true);
+
+    const agent1 = await services.repos.users.findByEmail(DEMO_USERS.agent1.email);
+    const actor = { id: agent1!.id, role: 'agent' };
+    const history = await services.calls.list(actor, {}, 1, 10);
+    expect(history.total).toBeGreaterThan(500);
+    const kpis = await services.analytics.kpis(actor, { tz: 'UTC', by: 'connection' });
+    const byName = new Map(kpis.rows.map((r) => [r.name, r]));
+    const chicago = byName.get('Chicago Office SIP')!;
+    const degraded = byName.get('Telnyx US East')!;
+    expect(chicago.calls).toBeGreaterThan(100);
+    // The degraded trunk is visibly worse: lower NER and MOS, longer PDD.
+    expect(degraded.ner!).toBeLessThan(chicago.ner!);
+    expect(degraded.mosAvg!).toBeLessThan(chicago.mosAvg!);
+    expect(degraded.pddMsMedian!).toBeGreaterThan(chicago.pddMsMedian!);
+    const quality = await services.analytics.quality(actor, { tz: 'UTC' });
+    expect(quality.bands.filter((b) => b.calls > 0).length).toBeGreaterThanOrEqual(4);
+    const destinations = await services.analytics.destinations(actor, { tz: 'UTC' });
+    expect(destinations.rows.length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -40,6 +40,11 @@ export function printSeedResult(output: Output, result: SeedDemoResult, logins: 
   return true;
 }
 
+/** One line when the demo call history was written (nothing when it was already there). */
+export function printDemoCalls(output: Output, written: number): void {
+  if (written > 0) output.out(`Demo call history written: ${written} calls over the last 90 days.`);
+}
+
 export function registerSeedCommand(program: Command, output: Output): void {
   program
     .command('seed')
@@ -51,7 +56,7 @@ export function registerSeedCommand(program: Command, output: Output): void {
     .action(async (opts: { sipWsServer?: string; sipDomain?: string }) => {
       const config = loadConfig();
       refuseDemoInProduction(config);
-      const { formatDemoLogins, seedDemo } = await import('../../server/seed/demo-seed.js');
+      const { formatDemoLogins, seedDemo, seedDemoCalls } = await import('../../server/seed/demo-seed.js');
       await withContext(
         async (ctx) => {
           output.out(`Seeding ${describeDatabase(ctx.config)}`);
@@ -60,6 +65,7 @@ export function registerSeedCommand(program: Command, output: Output): void {
             sipDomain: opts.sipDomain,
           });
           printSeedResult(output, result, formatDemoLogins());
+          printDemoCalls(output, await seedDemoCalls(ctx.services));
         },
         { config },
       );

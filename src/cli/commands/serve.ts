@@ -3,7 +3,7 @@ import { loadConfig } from '../../server/config.js';
 import { describeDatabase } from '../context.js';
 import { installGracefulShutdown } from '../graceful-shutdown.js';
 import type { Output } from '../output.js';
-import { printSeedResult, refuseDemoInProduction } from './seed.js';
+import { printDemoCalls, printSeedResult, refuseDemoInProduction } from './seed.js';
 
 export function registerServeCommand(program: Command, output: Output): void {
   program
@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command, output: Output): void {
       const config = loadConfig();
       const withDemo = Boolean(opts.seedDemo || config.seedDemo);
       if (withDemo) refuseDemoInProduction(config);
-      const [{ startServer }, { seedDemo, formatDemoLogins }] = await Promise.all([
+      const [{ startServer }, { seedDemo, seedDemoCalls, formatDemoLogins }] = await Promise.all([
         import('../../server/main.js'),
         import('../../server/seed/demo-seed.js'),
       ]);
@@ -28,6 +28,7 @@ export function registerServeCommand(program: Command, output: Output): void {
       if (withDemo) {
         const result = await seedDemo(server.services);
         const printed = printSeedResult(output, result, formatDemoLogins());
+        printDemoCalls(output, await seedDemoCalls(server.services));
         output.out(
           `Open ${server.url} and log in with one of the demo accounts ${printed ? 'above' : '(listed in the README)'}.`,
         );

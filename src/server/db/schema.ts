@@ -65,6 +65,8 @@ export interface SipTrunksTable {
   telnyx_active: number | null;
   /** The sync run that last saw this connection at Telnyx (0002_telnyx). */
   telnyx_seen_run_id: string | null;
+  /** 1 = may place calls to emergency numbers (admin's choice; 0009_emergency_calls). */
+  emergency_calls: Generated<number>;
 }
 
 export interface PhoneNumbersTable {

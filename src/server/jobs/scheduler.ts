@@ -10,6 +10,7 @@
  * at its next tick; a killed instance's lease expires after two intervals.
  */
 import { Cron } from 'croner';
+import { isDatabaseUnavailable } from '../repositories/db-errors.js';
 
 export interface Job {
   /** For logs, e.g. "abandoned-calls". */
@@ -102,7 +103,13 @@ export class Scheduler {
           (performance.now() - started) / 1000,
         ),
       (err: unknown) => {
-        this.logger.error({ job: job.name, err }, 'job failed');
+        // An outage is the operator's database alert, not a bug: one warning line per tick, no stack.
+        if (isDatabaseUnavailable(err))
+          this.logger.warn(
+            { job: job.name, err: (err as Error).message },
+            'job failed: database unavailable',
+          );
+        else this.logger.error({ job: job.name, err }, 'job failed');
         this.options.onRunEnd?.(job.name, 'failure', (performance.now() - started) / 1000);
       },
     );

@@ -40,6 +40,7 @@ const VIEW_COLUMNS = [
   'region',
   'location',
   'channel_limit',
+  'emergency_calls',
   'notes',
   'health_status',
   'health_checked_at',

@@ -21,6 +21,7 @@ import {
 } from './demo-data.js';
 
 export { DEMO_USERS, DEMO_SIP_DOMAIN, DEMO_SIP_WS_SERVER } from './demo-data.js';
+export { seedDemoCalls } from './demo-calls.js';
 export type { DemoUser, DemoUserKey } from './demo-data.js';
 
 export interface SeedDemoOptions {

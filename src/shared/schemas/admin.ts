@@ -98,6 +98,8 @@ const trunkFields = {
   region: optionalText(100),
   location: optionalText(200),
   channelLimit: int().min(0).max(100_000).nullable().optional(),
+  /** May place calls to emergency numbers (only where the trunk has an emergency service and address). */
+  emergencyCalls: bool().optional(),
   notes: optionalText(2000),
 };
 export const createTrunkBody = z.strictObject(trunkFields);

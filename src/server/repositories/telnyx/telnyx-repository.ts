@@ -39,6 +39,8 @@ export interface TelnyxPhoneNumber {
   country: string | null;
   numberType: string | null;
   connectionId: string | null;
+  /** Telnyx routes emergency calls from this number (it has an emergency address). */
+  emergencyEnabled: boolean;
   purchasedAt: string | null;
   createdAt: string | null;
   updatedAt: string | null;
@@ -121,6 +123,7 @@ function toNumber(p: SdkNumber): TelnyxPhoneNumber {
     country: p.country_iso_alpha2 ?? null,
     numberType: p.phone_number_type ?? null,
     connectionId: p.connection_id ? String(p.connection_id) : null,
+    emergencyEnabled: p.emergency_enabled === true,
     purchasedAt: p.purchased_at ?? null,
     createdAt: p.created_at ?? null,
     updatedAt: p.updated_at ?? null,

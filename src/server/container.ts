@@ -29,6 +29,7 @@ import { SipProbeRepository } from './repositories/health/sip-probe.js';
 import { createEventBus, type LiveEventBus } from './repositories/live-events.js';
 import { HEALTH_ROUND_LOCK_KEY, SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AdminConsoleService } from './services/admin-console-service.js';
 import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
@@ -100,6 +101,8 @@ export interface Services {
     trunks: TrunkService;
     numbers: PhoneNumberService;
     assignments: AssignmentService;
+    /** Audit log page, filter dropdowns, a trunk's delete impact, Telnyx status. */
+    console: AdminConsoleService;
   };
   /** Telnyx API, fallback list, sync + drift, login tokens, push (each answers TELNYX_NOT_CONFIGURED without a key). */
   telnyx: TelnyxServices;
@@ -189,6 +192,7 @@ export function createServices(deps: ServiceDeps): Services {
       trunks: new TrunkService(repos, transaction, cipher),
       numbers: new PhoneNumberService(repos, transaction, config.defaultCountry),
       assignments: new AssignmentService(repos, transaction),
+      console: new AdminConsoleService(repos, telnyx.sync, config),
     },
     telnyx,
     calls: new CallService(repos, transaction, clock, {

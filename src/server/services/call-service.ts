@@ -56,6 +56,8 @@ export interface CallQuery {
 
 export interface CallServiceOptions {
   abandonTimeoutMs: number;
+  /** Told once when a call reaches its final outcome (trunk health counts calls failed on the trunk). */
+  onCallEnded?: (call: CallDto) => Promise<void>;
 }
 
 const SWEEP_BATCH = 500;
@@ -239,7 +241,11 @@ export class CallService {
         outcome: after.outcome,
       });
     }
-    return toCallDto(await this.ownCall(actor, id));
+    const updated = toCallDto(await this.ownCall(actor, id));
+    if (current.outcome === 'in_progress' && updated.outcome !== 'in_progress') {
+      await this.options.onCallEnded?.(updated);
+    }
+    return updated;
   }
 
   async heartbeat(actor: Actor, id: string): Promise<CallHeartbeatDto> {

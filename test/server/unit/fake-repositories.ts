@@ -168,6 +168,7 @@ export function fakeRepositories(s: FakeStore): Repositories {
     telnyxSync: fake('telnyxSync', {}),
     syncRuns: fake('syncRuns', {}),
     telnyxDrift: fake('telnyxDrift', {}),
+    health: fake('health', {}),
   };
 }
 

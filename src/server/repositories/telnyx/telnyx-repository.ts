@@ -60,6 +60,14 @@ export interface TelnyxCredential {
   expired: boolean;
 }
 
+/** check_registration_status of a credential connection, with how long the API took to answer. */
+export interface TelnyxRegistrationStatus {
+  /** 'Registered', 'Not Registered', 'Failed', 'Expired', 'Unregistered', 'Not Applicable'. */
+  status: string | null;
+  lastRegistration: string | null;
+  latencyMs: number;
+}
+
 export const TELNYX_MAX_PAGE_SIZE = 250;
 
 /** What a missing API key looks like to every Telnyx feature. */
@@ -335,6 +343,23 @@ export class TelnyxRepository {
       const sdk = await this.sdk();
       const token = await sdk.telephonyCredentials.createToken(credentialId);
       return String(token).trim();
+    } catch (err) {
+      if (isSdkNotFound(err)) return null;
+      throw this.translate(err);
+    }
+  }
+
+  /** The live SIP registration status of a credential connection; null when Telnyx has no such connection. */
+  async registrationStatus(connectionId: string): Promise<TelnyxRegistrationStatus | null> {
+    const started = performance.now();
+    try {
+      const sdk = await this.sdk();
+      const res = await sdk.credentialConnections.actions.checkRegistrationStatus(connectionId);
+      return {
+        status: res.data?.status ?? null,
+        lastRegistration: res.data?.last_registration ?? null,
+        latencyMs: Math.round(performance.now() - started),
+      };
     } catch (err) {
       if (isSdkNotFound(err)) return null;
       throw this.translate(err);

@@ -38,14 +38,14 @@ describe.each(DATABASE_KINDS)('job leases (%s)', (kind) => {
     expect(race.filter(Boolean)).toHaveLength(1);
     const [winner, loser] = race[0] ? ['A', 'B'] : ['B', 'A'];
     expect(await a.holderOf('job', at(1))).toBe(winner);
-    expect(await b.acquire('job', loser!, at(5), at(15))).toBe(false); // held
-    expect(await a.acquire('job', winner!, at(5), at(15))).toBe(true); // renewed by its holder
-    expect(await b.acquire('job', loser!, at(14), at(24))).toBe(false); // still held after the renewal
-    expect(await b.acquire('job', loser!, at(15), at(25))).toBe(true); // expired: taken over
+    expect(await b.acquire('job', loser, at(5), at(15))).toBe(false); // held
+    expect(await a.acquire('job', winner, at(5), at(15))).toBe(true); // renewed by its holder
+    expect(await b.acquire('job', loser, at(14), at(24))).toBe(false); // still held after the renewal
+    expect(await b.acquire('job', loser, at(15), at(25))).toBe(true); // expired: taken over
     expect(await a.holderOf('job', at(16))).toBe(loser);
-    await a.release('job', winner!); // not the holder any more: changes nothing
+    await a.release('job', winner); // not the holder any more: changes nothing
     expect(await a.holderOf('job', at(16))).toBe(loser);
-    await b.release('job', loser!);
+    await b.release('job', loser);
     expect(await a.holderOf('job', at(16))).toBeNull();
   });
 

@@ -5,6 +5,9 @@
  *    Target <= 10 s. Each sync runs in its own child process with the fake in another, so the memory
  *    figures are the sync's alone: peak RSS and heap, heap sampled at every page (flat = no growth with
  *    pages), and the same at 2,500 numbers to show the peak does not grow with the account.
+ *    Beside each sync, in the same process and run, the bare official SDK pages through the same account
+ *    (connections, then numbers, 250 a page, doing nothing with them): the sync's time over that time is
+ *    its overhead (issue 13's targets: a first sync <= 1.3x, a sync with nothing to change <= 1.5x).
  * 2. The dialer list, database source vs Telnyx source, through the real HTTP API (agent with 5 trunks
  *    x 20 numbers): p50/p99 of sequential requests.
  *
@@ -41,6 +44,10 @@ interface SyncMeasure {
   baselineRssMb: number;
   peakHeapMb: number;
   baselineHeapMb: number;
+  /** The bare SDK paging through the same account (best of the runs around the syncs). */
+  sdkMs: number;
+  firstVsSdk: number;
+  secondVsSdk: number;
   /** heapUsed (MB) after each page of the first run. */
   heapPerPageMb: number[];
 }
@@ -71,6 +78,20 @@ async function child(): Promise<void> {
     handle.db,
     handle.kind,
   );
+  const { default: Telnyx } = await import('telnyx');
+  const sdk = new Telnyx({ apiKey: BENCH_TELNYX_KEY, baseURL: BENCH_TELNYX_URL, timeout: 10_000 });
+  /** The bare SDK reading every page of both lists, as fast as the API serves them. */
+  const bareSdk = async (): Promise<number> => {
+    const t = performance.now();
+    let n = 0;
+    for await (const page of (await sdk.credentialConnections.list({ 'page[size]': 250 })).iterPages())
+      n += page.data.length;
+    for await (const page of (await sdk.phoneNumbers.list({ 'page[size]': 250 })).iterPages())
+      n += page.data.length;
+    if (n < Number(BENCH_NUMBERS)) throw new Error(`bare SDK read only ${n} items`);
+    return performance.now() - t;
+  };
+  const sdkRuns = [await bareSdk()];
   const mem = { rss: 0, heap: 0 };
   const sample = (): void => {
     const m = process.memoryUsage();
@@ -89,10 +110,12 @@ async function child(): Promise<void> {
     },
   });
   const firstMs = performance.now() - t0;
+  clearInterval(timer);
+  sdkRuns.push(await bareSdk());
   t0 = performance.now();
   const second = await telnyx.sync.run();
   const secondMs = performance.now() - t0;
-  clearInterval(timer);
+  sdkRuns.push(await bareSdk());
   sample();
   if (first.status !== 'succeeded' || second.status !== 'succeeded') {
     throw new Error(`sync failed: ${JSON.stringify([first.errors, second.errors])}`);
@@ -102,6 +125,9 @@ async function child(): Promise<void> {
     numbers: Number(BENCH_NUMBERS),
     firstRunMs: Math.round(firstMs),
     secondRunMs: Math.round(secondMs),
+    sdkMs: Math.round(Math.min(...sdkRuns)),
+    firstVsSdk: Math.round((firstMs / Math.min(...sdkRuns)) * 100) / 100,
+    secondVsSdk: Math.round((secondMs / Math.min(...sdkRuns)) * 100) / 100,
     firstRunCounts: first.counts,
     secondRunCreatedOrUpdated:
       c.connections.created +
@@ -246,14 +272,14 @@ export async function run(): Promise<Record<string, unknown>> {
   const md: string[] = [
     '## Telnyx',
     '',
-    '| database | numbers | first sync | second sync (no changes) | peak RSS | peak heap | heap per page (min–max) |',
-    '|---|---|---|---|---|---|---|',
+    '| database | numbers | bare SDK | first sync (x SDK) | second sync, no changes (x SDK) | peak RSS | peak heap | heap per page (min–max) |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const [kind, rows] of Object.entries(sync)) {
     for (const r of rows) {
       const h = r.heapPerPageMb;
       md.push(
-        `| ${kind} | ${r.numbers} | ${(r.firstRunMs / 1000).toFixed(2)} s | ${(r.secondRunMs / 1000).toFixed(2)} s (${r.secondRunCreatedOrUpdated} writes) | ${r.peakRssMb} MB | ${r.peakHeapMb} MB | ${Math.min(...h)}–${Math.max(...h)} MB |`,
+        `| ${kind} | ${r.numbers} | ${(r.sdkMs / 1000).toFixed(2)} s | ${(r.firstRunMs / 1000).toFixed(2)} s (${r.firstVsSdk}x) | ${(r.secondRunMs / 1000).toFixed(2)} s (${r.secondVsSdk}x, ${r.secondRunCreatedOrUpdated} writes) | ${r.peakRssMb} MB | ${r.peakHeapMb} MB | ${Math.min(...h)}–${Math.max(...h)} MB |`,
       );
     }
   }
@@ -278,6 +304,8 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const [kind, rows] of Object.entries(sync)) {
     const big = rows.at(-1)!;
     summary[`${kind}Sync10kMs`] = big.firstRunMs;
+    summary[`${kind}Sync10kVsSdk`] = big.firstVsSdk;
+    summary[`${kind}NoChangeSync10kVsSdk`] = big.secondVsSdk;
     summary[`${kind}PeakRssMb`] = big.peakRssMb;
   }
   summary.listLatency = lists;

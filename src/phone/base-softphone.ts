@@ -156,7 +156,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     if (!this.registration || this.regState.status !== 'registered') {
       throw new PhoneErrorException(PhoneErrorCode.NotRegistered, notRegisteredMessage(this.regState));
     }
-    if (!isE164(opts.destination)) {
+    const emergencyCode = opts.emergency === true && /^\d{2,6}$/.test(opts.destination);
+    if (!emergencyCode && !isE164(opts.destination)) {
       throw new PhoneErrorException(
         PhoneErrorCode.InvalidNumber,
         `The destination ${opts.destination} is not a valid number.`,

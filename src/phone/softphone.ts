@@ -58,8 +58,10 @@ export interface Call {
 }
 
 export interface DialOptions {
-  /** E.164, e.g. +13125550100. */
+  /** E.164, e.g. +13125550100; with `emergency`, the short code as dialled (911, 112, 999). */
   destination: string;
+  /** The destination is an emergency number (the server has checked this connection may call it). */
+  emergency?: boolean;
   /** E.164 caller ID chosen from the connection's assigned numbers. */
   callerId: string;
   /** Optional display name sent with the caller ID. */

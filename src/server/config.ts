@@ -52,6 +52,9 @@ const schema = z.object({
   SERVE_SOURCE_MAPS: bool.optional(),
   CONNECTIONS_CACHE: z.enum(['on', 'off']).default('on'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
+  HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
+  HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  HEALTH_SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** PostgreSQL only: connections per instance (several instances share the server's max_connections). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** How long a request waits for a database connection (opening one, or a free one in the pool). */
@@ -123,6 +126,8 @@ export interface Config {
   connectionsCache: boolean;
   /** On SIGTERM/SIGINT, how long requests in flight may take before their connections are closed. */
   shutdownGraceMs: number;
+  /** Trunk health probes: every N seconds (0 = off), at most `concurrency` at once; samples kept N days. */
+  health: { intervalSeconds: number; concurrency: number; retentionDays: number };
   /** Bearer token for GET /api/metrics (undefined: only an admin session may read it). */
   metricsToken: string | undefined;
 }
@@ -256,6 +261,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serveSourceMaps: e.SERVE_SOURCE_MAPS ?? e.NODE_ENV !== 'production',
     connectionsCache: e.CONNECTIONS_CACHE === 'on',
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    health: {
+      intervalSeconds: e.HEALTH_CHECK_INTERVAL_SECONDS,
+      concurrency: e.HEALTH_CHECK_CONCURRENCY,
+      retentionDays: e.HEALTH_SAMPLE_RETENTION_DAYS,
+    },
     metricsToken: e.METRICS_TOKEN,
   });
 }

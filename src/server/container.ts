@@ -25,13 +25,18 @@ import {
 } from './repositories/index.js';
 import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
-import { SyncLock } from './repositories/telnyx/sync-lock.js';
+import { SipProbeRepository } from './repositories/health/sip-probe.js';
+import { createEventBus, type LiveEventBus } from './repositories/live-events.js';
+import { HEALTH_ROUND_LOCK_KEY, SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
+import { AdminConsoleService } from './services/admin-console-service.js';
 import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { CallService } from './services/call-service.js';
+import { HealthService } from './services/health/health-service.js';
+import { LiveStreamHub } from './services/live-stream.js';
 import { ConnectionsService, type TelnyxConnectionsSource } from './services/connections-service.js';
 import { PhoneNumberService } from './services/phone-number-service.js';
 import { ReadinessService } from './services/readiness-service.js';
@@ -54,6 +59,8 @@ export interface ServiceOverrides {
   telnyxConnections?: TelnyxConnectionsSource | null;
   /** Login-token issuer of Telnyx trunks; default the Telnyx token service; null = login/password only. */
   telnyxTokens?: TelnyxRegistrationIssuer | null;
+  /** SIP probes (tests give DNS answers). */
+  sipProbes?: SipProbeRepository;
 }
 
 export interface ServiceDeps {
@@ -94,11 +101,21 @@ export interface Services {
     trunks: TrunkService;
     numbers: PhoneNumberService;
     assignments: AssignmentService;
+    /** Audit log page, filter dropdowns, a trunk's delete impact, Telnyx status. */
+    console: AdminConsoleService;
   };
   /** Telnyx API, fallback list, sync + drift, login tokens, push (each answers TELNYX_NOT_CONFIGURED without a key). */
   telnyx: TelnyxServices;
   /** Call records (history, export, stats, the abandoned-call sweep that jobs/ runs). */
   calls: CallService;
+  /** Trunk health: probes, rules, live check, passive signals, history. */
+  health: HealthService;
+  /** Single flight of the health round across instances (PostgreSQL advisory lock). */
+  healthLock: SyncLock;
+  /** Live events to open pages (LISTEN/NOTIFY on PostgreSQL; connects on first subscriber). */
+  events: LiveEventBus;
+  /** The browsers connected to GET /api/events (heartbeat starts with the first one). */
+  liveStream: LiveStreamHub;
   /** KPIs, trends, heatmap, destinations, quality and failure causes over the call records. */
   analytics: AnalyticsService;
 }
@@ -126,6 +143,21 @@ export function createServices(deps: ServiceDeps): Services {
       ...(overrides.telnyxApi ? { api: overrides.telnyxApi } : {}),
       ...(overrides.telnyxMaxRetries !== undefined ? { maxRetries: overrides.telnyxMaxRetries } : {}),
     },
+  });
+  const events = createEventBus(
+    db,
+    databaseKind,
+    config.database.kind === 'postgres' ? config.database.url : undefined,
+  );
+  const health = new HealthService({
+    repos,
+    transaction,
+    probes: overrides.sipProbes ?? new SipProbeRepository(),
+    telnyx: telnyx.api,
+    cipher,
+    config,
+    clock,
+    events,
   });
   const databaseHealth = new DatabaseHealthRepository(db, databaseKind, deps.poolStats);
   return {
@@ -160,9 +192,17 @@ export function createServices(deps: ServiceDeps): Services {
       trunks: new TrunkService(repos, transaction, cipher),
       numbers: new PhoneNumberService(repos, transaction, config.defaultCountry),
       assignments: new AssignmentService(repos, transaction),
+      console: new AdminConsoleService(repos, telnyx.sync, config),
     },
     telnyx,
-    calls: new CallService(repos, transaction, clock, { abandonTimeoutMs: config.callAbandonTimeoutMs }),
+    calls: new CallService(repos, transaction, clock, {
+      abandonTimeoutMs: config.callAbandonTimeoutMs,
+      onCallEnded: (call) => health.recordCallOutcome(call),
+    }),
+    health,
+    healthLock: new SyncLock(db, databaseKind, HEALTH_ROUND_LOCK_KEY),
+    events,
+    liveStream: new LiveStreamHub(events),
     analytics: new AnalyticsService(repos.analytics, clock),
   };
 }

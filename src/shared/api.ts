@@ -76,6 +76,11 @@ export interface ConnectionDto {
   notes: string | null;
   health: ConnectionHealthDto;
   hasCredentials: boolean;
+  /**
+   * The admin lets this connection place calls to emergency numbers (911, 112, …). A caller ID with the
+   * capability "emergency" (a Telnyx number with emergency_enabled) may place them too.
+   */
+  emergencyCalls: boolean;
   telnyxConnectionId: string | null;
   activatedAt: string | null;
   numbers: AssignedNumberDto[];

@@ -29,6 +29,26 @@ export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 export const NUMBER_TYPES = ['local', 'toll_free', 'mobile', 'national', 'shared_cost', 'unknown'] as const;
 export type NumberType = (typeof NUMBER_TYPES)[number];
 
+/** What one bulk request (or one CSV import) does to each number it names. */
+export const BULK_OPERATIONS = ['assign', 'unassign', 'reassign', 'change_type'] as const;
+export type BulkOperation = (typeof BULK_OPERATIONS)[number];
+
+/** The most numbers one bulk request or CSV import works on (one transaction). */
+export const BULK_MAX_NUMBERS = 100_000;
+
+/** The most ids a bulk request may list explicitly (more: use a filter). */
+export const BULK_MAX_IDS = 10_000;
+
+/** The largest CSV file the import reads (413 above it): 100,000 rows of a long line each. */
+export const CSV_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+
+/** The columns of an assignments CSV (import and export), in this order, as its header line. */
+export const ASSIGNMENT_CSV_COLUMNS = ['number', 'connection', 'type', 'action'] as const;
+
+/** The `action` of a CSV row. */
+export const CSV_ACTIONS = ['assign', 'unassign'] as const;
+export type CsvAction = (typeof CSV_ACTIONS)[number];
+
 export const DTMF_MODES = ['rfc2833', 'info'] as const;
 /** rfc2833 = RFC 4733 telephone-event in RTP; info = SIP INFO. */
 export type DtmfMode = (typeof DTMF_MODES)[number];

@@ -24,7 +24,7 @@ import {
   type AgentPage,
   type CallingWorld,
 } from './calling-world.js';
-import { screenshot, VIEWPORTS } from './harness.js';
+import { apiAs, DEMO_USERS, screenshot, VIEWPORTS } from './harness.js';
 
 let world: CallingWorld;
 const agents: AgentPage[] = [];
@@ -284,6 +284,122 @@ describe('calling from the page', () => {
       sip_code: 200,
     });
     expect(sipp.output).toContain(`Call-ID: ${row.sip_call_id}`);
+  });
+
+  it('rings in a background tab: a desktop notification and a ringtone autoplay rules do not block', async () => {
+    const { page, context } = await agent('agent1');
+    await context.grantPermissions(['microphone', 'notifications'], { origin: world.server.url });
+    await page.addInitScript(() => {
+      const w = window as unknown as { __notes: { title: string; body: string }[]; __tones: string[] };
+      w.__notes = [];
+      w.__tones = [];
+      const Real = window.Notification;
+      class Spy extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          w.__notes.push({ title, body: options?.body ?? '' });
+        }
+      }
+      Object.defineProperty(Spy, 'permission', { get: () => Real.permission });
+      window.Notification = Spy;
+      const start = OscillatorNode.prototype.start;
+      OscillatorNode.prototype.start = function (this: OscillatorNode, when?: number) {
+        w.__tones.push(`${this.context.state} hidden=${document.hidden}`);
+        start.call(this, when);
+      };
+    });
+    await page.reload();
+    await waitRegistered(page);
+    await page.getByLabel('Number to call').click(); // the agent used the page once, then went elsewhere
+    // Headless Chromium keeps every tab visible: emulate the agent switching to another tab.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (h ? 'hidden' : 'visible'),
+        });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+
+    const carrier = sippCall({
+      lab: world.lab,
+      from: PSTN_USER.username,
+      password: PSTN_USER.password,
+      to: '+13125550100',
+      holdMs: 300,
+      rtpEcho: true,
+      extraHeaders: ['P-Asserted-Identity: <sip:+12025550177@carrier.test;user=phone>'],
+    });
+    type Seen = { notes: { title: string; body: string }[]; tones: string[] };
+    const seen = (): Promise<Seen> =>
+      page.evaluate(() => {
+        const w = window as unknown as { __notes: Seen['notes']; __tones: string[] };
+        return { notes: w.__notes, tones: w.__tones };
+      });
+    await poll(async () => (await seen()).notes).toEqual([
+      { title: 'Incoming call', body: '+12025550177 is calling' },
+    ]);
+    await poll(async () => (await seen()).tones.length).toBeGreaterThan(0);
+    expect((await seen()).tones[0]).toBe('running hidden=true'); // playing, not suspended by autoplay rules
+
+    await setHidden(false);
+    await page.getByTestId('incoming-answer').click();
+    const sipp = await carrier; // answered, then the carrier hangs up
+    expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
+    await poll(() => callState(page)).toBe('ended');
+  });
+
+  it('an emergency number: warned and refused (but recorded) where not allowed, placed once the admin allows it', async () => {
+    const { page } = await agent('agent1');
+    await waitRegistered(page);
+    await page.getByLabel('Number to call').fill('911');
+    await poll(() => page.getByTestId('dial-preview').textContent()).toContain('Emergency number 911');
+    const warning = page.getByTestId('emergency-warning');
+    expect(await warning.textContent()).toContain(
+      'Chicago Office SIP is not allowed to place emergency calls',
+    );
+    await screenshot(page, 'calling-emergency-refused-desktop', { fullPage: false });
+    await page.setViewportSize(VIEWPORTS.phone);
+    await screenshot(page, 'calling-emergency-refused-phone', { fullPage: false });
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.getByTestId('call-button').click();
+    await poll(() => page.getByRole('alert').filter({ hasText: 'Call not placed' }).count()).toBeGreaterThan(
+      0,
+    );
+    expect(
+      await page.getByRole('alert').filter({ hasText: 'Call not placed' }).first().textContent(),
+    ).toContain('is not allowed to place emergency calls, so 911 was not dialled');
+    expect(await page.getByTestId('call-panel').count()).toBe(0);
+    const refused = (await callsOf(world.userId.agent1)).find((c) => c.remote_number === '911');
+    expect(refused).toMatchObject({
+      is_emergency: 1,
+      outcome: 'failed',
+      ended_by: 'system',
+      sip_call_id: null,
+    });
+
+    // The admin allows the trunk: the same number goes out (the lab has no emergency service: 404).
+    const admin = await apiAs(world.server.url, DEMO_USERS.admin.email, DEMO_USERS.admin.password);
+    const trunkId = await world.trunkId('Chicago Office SIP');
+    await admin('PATCH', `/api/admin/trunks/${trunkId}`, { emergencyCalls: true });
+    try {
+      await page.reload();
+      await waitRegistered(page);
+      await page.getByLabel('Number to call').fill('911');
+      await poll(() => page.getByTestId('dial-preview').textContent()).toContain('Emergency number 911');
+      expect(await page.getByTestId('emergency-warning').count()).toBe(0);
+      await page.getByTestId('call-button').click();
+      await poll(() => callState(page)).toBe('ended');
+      expect(await page.getByTestId('call-state').textContent()).toContain('404');
+      const placed = (await callsOf(world.userId.agent1)).filter((c) => c.remote_number === '911');
+      expect(placed).toHaveLength(2);
+      expect(placed[0]).toMatchObject({ is_emergency: 1, sip_code: 404 });
+      expect(placed[0]!.sip_call_id).not.toBeNull();
+    } finally {
+      await admin('PATCH', `/api/admin/trunks/${trunkId}`, { emergencyCalls: false });
+    }
   });
 
   it('a wrong password says so; a connection without credentials registers with the defaults; no socket leaks', async () => {

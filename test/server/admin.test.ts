@@ -448,10 +448,10 @@ describe.each(DATABASE_KINDS)('admin API (%s)', (kind) => {
   it('lists the audit log, newest first, filtered', async () => {
     const res = await admin.get('/api/admin/audit?entityType=trunk&limit=5');
     expect(res.status).toBe(200);
-    expect(res.json.length).toBeGreaterThan(0);
-    expect(res.json.length).toBeLessThanOrEqual(5);
-    expect(res.json.every((e: { entityType: string }) => e.entityType === 'trunk')).toBe(true);
-    expect(res.json[0]).toHaveProperty('createdAt');
+    expect(res.json.items.length).toBeGreaterThan(0);
+    expect(res.json.items.length).toBeLessThanOrEqual(5);
+    expect(res.json.items.every((e: { entityType: string }) => e.entityType === 'trunk')).toBe(true);
+    expect(res.json.items[0]).toHaveProperty('createdAt');
     expect((await agent.get('/api/admin/audit')).status).toBe(403);
   });
 

@@ -11,7 +11,7 @@ import { plainTestHasher } from './app.js';
 export const PASSWORD = 'user-pass-123';
 
 /** Columns added after 0001_initial: written only when a test sets them, so the fixtures also fill a first-version database. */
-const LATER_TRUNK_COLUMNS = ['telnyx_active', 'telnyx_seen_run_id'] as const;
+const LATER_TRUNK_COLUMNS = ['telnyx_active', 'telnyx_seen_run_id', 'emergency_calls'] as const;
 const LATER_NUMBER_COLUMNS = ['telnyx_connection_id', 'telnyx_seen_run_id'] as const;
 
 function withoutUnsetLaterColumns<R extends object>(row: R, given: object, later: readonly string[]): R {
@@ -50,6 +50,7 @@ export async function addTrunk(
     owner_id: ownerId,
     name: `Trunk ${uniq()}`,
     provider: 'sip',
+    emergency_calls: 0,
     connection_type: 'credential',
     status: 'active',
     telnyx_connection_id: null,

@@ -64,6 +64,7 @@ export function aConnection(id: string, overrides: Partial<ConnectionDto> = {}):
     region: 'us-central',
     location: 'Chicago, IL',
     channelLimit: 10,
+    emergencyCalls: false,
     settings: { codecs: ['opus', 'PCMU'], dtmfMode: 'rfc2833' },
     notes: null,
     health: { status: 'up', checkedAt: '2026-01-01T00:00:00.000Z', latencyMs: 12, message: null },

@@ -65,6 +65,8 @@ export interface SipTrunksTable {
   telnyx_active: number | null;
   /** The sync run that last saw this connection at Telnyx (0002_telnyx). */
   telnyx_seen_run_id: string | null;
+  /** 1 = may place calls to emergency numbers (admin's choice; 0009_emergency_calls). */
+  emergency_calls: Generated<number>;
 }
 
 export interface PhoneNumbersTable {
@@ -190,6 +192,48 @@ export interface LoginThrottleTable {
   locked_until: string | null;
 }
 
+/** The health rules' counters per trunk (0008). */
+export interface TrunkHealthStateTable {
+  trunk_id: string;
+  fail_streak: number;
+  ok_streak: number;
+  /** Plain-words reason of a refused registration; only a successful registration clears it. */
+  registration_refused: string | null;
+  updated_at: string;
+}
+
+/** Every health observation: probe, live check, browser registration, failed call (0008). */
+export interface TrunkHealthSamplesTable {
+  id: string;
+  trunk_id: string;
+  checked_at: string;
+  /** 0/1 */
+  ok: number;
+  latency_ms: number | null;
+  source: string;
+  reason: string | null;
+}
+
+/** Each change of a trunk's health state (0008). */
+export interface TrunkHealthHistoryTable {
+  id: string;
+  trunk_id: string;
+  status: string;
+  previous_status: string;
+  reason: string;
+  source: string;
+  latency_ms: number | null;
+  created_at: string;
+}
+
+/** The admin-editable health thresholds, one row 'default' holding JSON (0008). */
+export interface HealthSettingsTable {
+  id: string;
+  thresholds: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 /** Which instance runs a periodic job now (0011): held until expires_at, renewed by its holder. */
 export interface JobLeasesTable {
   name: string;
@@ -211,6 +255,10 @@ export interface Database {
   sync_runs: SyncRunsTable;
   login_throttle: LoginThrottleTable;
   data_revisions: DataRevisionsTable;
+  trunk_health_state: TrunkHealthStateTable;
+  trunk_health_samples: TrunkHealthSamplesTable;
+  trunk_health_history: TrunkHealthHistoryTable;
+  health_settings: HealthSettingsTable;
   job_leases: JobLeasesTable;
 }
 

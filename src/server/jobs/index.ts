@@ -1,9 +1,7 @@
-/**
- * Every periodic job of the server, on one scheduler. Started by `serve` only (main.ts); add the coming
- * health probes here as one more job.
- */
+/** Every periodic job of the server, on one scheduler. Started by `serve` only (main.ts). */
 import type { Services } from '../container.js';
 import { abandonedCallsJob } from './abandoned-calls-job.js';
+import { healthJob } from './health-job.js';
 import type { Metrics } from '../metrics.js';
 import { databaseJobLeases } from './job-leases.js';
 import { Scheduler, type Job, type JobLogger } from './scheduler.js';
@@ -19,6 +17,13 @@ export function serverJobs(services: Services, logger: JobLogger): Job[] {
     telnyxSyncJob({
       sync: services.telnyx.sync,
       intervalMinutes: services.config.telnyx.syncIntervalMinutes,
+      logger,
+    }),
+    healthJob({
+      health: services.health,
+      lock: services.healthLock,
+      intervalSeconds: services.config.health.intervalSeconds,
+      retentionDays: services.config.health.retentionDays,
       logger,
     }),
   ];

@@ -7,7 +7,17 @@ import { sql, type Insertable, type Updateable } from 'kysely';
 import { databaseKindOf, type Db } from '../db/database.js';
 import type { AssignmentRow, TrunkPhoneNumbersTable } from '../db/schema.js';
 import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
-import { fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
+import type { AssignmentSortField } from '../../shared/schemas/admin.js';
+import {
+  anyColumnContains,
+  chunked,
+  fetchPage,
+  orderBySort,
+  type PageRequest,
+  type PageResult,
+  type SortColumn,
+  type SortRequest,
+} from './query-helpers.js';
 
 /** One actively assigned number, as the connections list shows it. */
 export interface ConnectionNumberRow {
@@ -37,6 +47,26 @@ export interface AssignmentFilters {
   ownerId?: string;
   assignmentType?: string;
   isActive?: boolean;
+  /** Digits in the number, or text in the trunk's name. */
+  q?: string;
+  sort?: SortRequest<AssignmentSortField>;
+}
+
+const SORT_COLUMNS: Record<AssignmentSortField, SortColumn> = {
+  number: { column: 'pn.number' },
+  connection: { column: 't.name' },
+  assignmentType: { column: 'type_order' },
+  assignedAt: { column: 'tpn.assigned_at' },
+  lastUsedAt: { column: 'tpn.last_used_at', nullable: true },
+};
+
+/** What a bulk plan needs of one assignment. */
+export interface BulkAssignmentRow {
+  id: string;
+  trunk_id: string;
+  phone_number_id: string;
+  assignment_type: string;
+  is_active: number;
 }
 
 /** An assignment with its number and trunk name, for admin lists. */
@@ -198,16 +228,31 @@ export class AssignmentRepository {
     if (filters.ownerId) q = q.where('t.owner_id', '=', filters.ownerId);
     if (filters.assignmentType) q = q.where('tpn.assignment_type', '=', filters.assignmentType);
     if (filters.isActive !== undefined) q = q.where('tpn.is_active', '=', filters.isActive ? 1 : 0);
+    const text = filters.q;
+    if (text) {
+      q = q.where((eb) =>
+        eb.or([
+          anyColumnContains(eb, ['pn.number'], text, { caseSensitive: true }),
+          anyColumnContains(eb, ['t.name'], text),
+        ]),
+      );
+    }
     return fetchPage(
       q,
-      (f) =>
-        f
-          .selectAll('tpn')
-          .select(VIEW_EXTRA_COLUMNS)
-          .orderBy('t.name')
-          .orderBy('tpn.trunk_id')
-          .orderBy(TYPE_ORDER)
-          .orderBy('pn.number'),
+      (f) => {
+        const rows = f.selectAll('tpn').select(VIEW_EXTRA_COLUMNS);
+        if (!filters.sort) {
+          // By trunk, then primary, secondary, backup, then number: how the dialer lists them.
+          return rows.orderBy('t.name').orderBy('tpn.trunk_id').orderBy(TYPE_ORDER).orderBy('pn.number');
+        }
+        return orderBySort(
+          rows.select(TYPE_ORDER.as('type_order')),
+          SORT_COLUMNS,
+          filters.sort,
+          filters.sort,
+          'tpn.id',
+        );
+      },
       page,
     );
   }
@@ -228,6 +273,71 @@ export class AssignmentRepository {
   async delete(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('trunk_phone_numbers').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- Bulk assignment (BulkAssignmentService): reads of the plan's state and set-based writes ----
+
+  /** Every assignment (active or not) of these numbers, with the trunk's name. */
+  async listForNumbers(phoneNumberIds: string[]): Promise<BulkAssignmentRow[]> {
+    const out: BulkAssignmentRow[] = [];
+    for (const part of chunked([...new Set(phoneNumberIds)])) {
+      out.push(
+        ...(await this.db
+          .selectFrom('trunk_phone_numbers as tpn')
+          .select(['tpn.id', 'tpn.trunk_id', 'tpn.phone_number_id', 'tpn.assignment_type', 'tpn.is_active'])
+          .where('tpn.phone_number_id', 'in', part)
+          .execute()),
+      );
+    }
+    return out;
+  }
+
+  /** trunk id -> phone number id of its active primary, for every trunk that has one. */
+  async activePrimaries(): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('trunk_phone_numbers')
+      .select(['trunk_id', 'phone_number_id'])
+      .where('is_active', '=', 1)
+      .where('assignment_type', '=', 'primary')
+      .execute();
+    return new Map(rows.map((r) => [r.trunk_id, r.phone_number_id]));
+  }
+
+  /** Ends these assignments (kept as inactive rows: their history and last use stay). */
+  async deactivateMany(ids: string[], at: string): Promise<void> {
+    for (const part of chunked(ids)) {
+      await this.db
+        .updateTable('trunk_phone_numbers')
+        .set({ is_active: 0, updated_at: at })
+        .where('id', 'in', part)
+        .execute();
+    }
+  }
+
+  /** Sets the type of these assignments; `reactivate` also makes them active again, assigned now. */
+  async setTypeMany(ids: string[], type: string, at: string, reactivate = false): Promise<void> {
+    for (const part of chunked(ids)) {
+      await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+        this.db
+          .updateTable('trunk_phone_numbers')
+          .set(
+            reactivate
+              ? { assignment_type: type, is_active: 1, assigned_at: at, updated_at: at }
+              : { assignment_type: type, updated_at: at },
+          )
+          .where('id', 'in', part)
+          .execute(),
+      );
+    }
+  }
+
+  /** Inserts many assignments, a few hundred rows per statement. */
+  async insertMany(rows: Insertable<TrunkPhoneNumbersTable>[]): Promise<void> {
+    for (const part of chunked(rows, 200)) {
+      await writeOrExplain(CONSTRAINT_MESSAGES, () =>
+        this.db.insertInto('trunk_phone_numbers').values(part).execute(),
+      );
+    }
   }
 
   /** Records that a call used this assignment's number as caller ID. */

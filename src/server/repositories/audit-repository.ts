@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { nowIso, parseJson } from '../db/json.js';
+import { fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
 export interface AuditEntry {
   actorId: string | null;
@@ -14,6 +15,16 @@ export interface AuditEntry {
   entityType: string;
   entityId: string | null;
   details?: Record<string, unknown>;
+}
+
+export interface AuditFilters {
+  actorId?: string;
+  entityType?: string;
+  entityId?: string;
+  action?: string;
+  fromIso?: string;
+  toExclusiveIso?: string;
+  direction?: 'asc' | 'desc';
 }
 
 export interface AuditRecord extends Required<AuditEntry> {
@@ -75,6 +86,63 @@ export class AuditRepository {
       details: parseJson<Record<string, unknown>>(r.details, {}),
       createdAt: r.created_at,
     }));
+  }
+
+  /**
+   * One page of the log, newest first (or oldest first), with the actor's email, for the admin console.
+   * Each filter has an index that leads with it and ends with created_at (migration 0007).
+   */
+  async listPage(
+    filters: AuditFilters,
+    page: PageRequest,
+  ): Promise<PageResult<AuditRecord & { actorEmail: string | null }>> {
+    let q = this.db.selectFrom('audit_log as l');
+    if (filters.actorId) q = q.where('l.actor_id', '=', filters.actorId);
+    if (filters.entityType) q = q.where('l.entity_type', '=', filters.entityType);
+    if (filters.entityId) q = q.where('l.entity_id', '=', filters.entityId);
+    if (filters.action) q = q.where('l.action', '=', filters.action);
+    if (filters.fromIso) q = q.where('l.created_at', '>=', filters.fromIso);
+    if (filters.toExclusiveIso) q = q.where('l.created_at', '<', filters.toExclusiveIso);
+    const direction = filters.direction ?? 'desc';
+    const result = await fetchPage(
+      q,
+      (f) =>
+        f
+          .leftJoin('users as u', 'u.id', 'l.actor_id')
+          .selectAll('l')
+          .select('u.email as actor_email')
+          .orderBy('l.created_at', direction)
+          .orderBy('l.id', direction),
+      page,
+    );
+    return {
+      total: result.total,
+      rows: result.rows.map((r) => ({
+        id: r.id,
+        actorId: r.actor_id,
+        actorEmail: r.actor_email,
+        action: r.action,
+        entityType: r.entity_type,
+        entityId: r.entity_id,
+        details: parseJson<Record<string, unknown>>(r.details, {}),
+        createdAt: r.created_at,
+      })),
+    };
+  }
+
+  /** The distinct actions and entity types in the log (filter dropdowns), at most `limit` each. */
+  async facets(limit: number): Promise<{ actions: string[]; entityTypes: string[] }> {
+    const [actions, types] = await Promise.all([
+      this.db.selectFrom('audit_log').select('action').distinct().orderBy('action').limit(limit).execute(),
+      this.db
+        .selectFrom('audit_log')
+        .select('entity_type')
+        .distinct()
+        .orderBy('entity_type')
+        .limit(limit)
+        .execute(),
+    ]);
+    return { actions: actions.map((r) => r.action), entityTypes: types.map((r) => r.entity_type) };
   }
 
   async count(): Promise<number> {

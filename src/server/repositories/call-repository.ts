@@ -33,6 +33,9 @@ export interface TrunkForCall {
   name: string;
   owner_id: string;
   status: string;
+  provider: string;
+  /** 1 = the admin lets this trunk place emergency calls. */
+  emergency_calls: number;
 }
 
 export interface AssignmentForCall {
@@ -40,6 +43,10 @@ export interface AssignmentForCall {
   phone_number_id: string;
   number: string;
   is_active: number;
+  /** The number's country (ISO 3166-1), when known. */
+  country: string | null;
+  /** JSON array text, e.g. '["voice","emergency"]'. */
+  capabilities: string;
 }
 
 export interface CallAggregateRow {
@@ -67,7 +74,7 @@ export class CallRepository {
   findTrunk(trunkId: string): Promise<TrunkForCall | undefined> {
     return this.db
       .selectFrom('sip_trunks')
-      .select(['id', 'name', 'owner_id', 'status'])
+      .select(['id', 'name', 'owner_id', 'status', 'provider', 'emergency_calls'])
       .where('id', '=', trunkId)
       .executeTakeFirst();
   }
@@ -80,7 +87,14 @@ export class CallRepository {
     let q = this.db
       .selectFrom('trunk_phone_numbers as a')
       .innerJoin('phone_numbers as n', 'n.id', 'a.phone_number_id')
-      .select(['a.id as assignment_id', 'n.id as phone_number_id', 'n.number', 'a.is_active'])
+      .select([
+        'a.id as assignment_id',
+        'n.id as phone_number_id',
+        'n.number',
+        'a.is_active',
+        'n.country',
+        'n.capabilities',
+      ])
       .where('a.trunk_id', '=', trunkId);
     q =
       'phoneNumberId' in number

@@ -19,6 +19,7 @@ import { AssignmentRepository } from './assignment-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { CallRepository } from './call-repository.js';
 import { DataRevisionRepository } from './data-revision-repository.js';
+import { HealthRepository } from './health/health-repository.js';
 import { LoginThrottleRepository } from './login-throttle-repository.js';
 import { PhoneNumberRepository } from './phone-number-repository.js';
 import { SessionRepository } from './session-repository.js';
@@ -48,6 +49,7 @@ export interface Repositories {
   telnyxSync: RepositoryOf<TelnyxSyncRepository>;
   syncRuns: RepositoryOf<SyncRunRepository>;
   telnyxDrift: RepositoryOf<TelnyxDriftRepository>;
+  health: RepositoryOf<HealthRepository>;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -66,6 +68,7 @@ export function createRepositories(db: Db): Repositories {
     telnyxSync: new TelnyxSyncRepository(db),
     syncRuns: new SyncRunRepository(db),
     telnyxDrift: new TelnyxDriftRepository(db),
+    health: new HealthRepository(db),
   };
 }
 

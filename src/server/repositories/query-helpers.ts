@@ -68,3 +68,39 @@ export function chunked<T>(items: readonly T[], size = IN_LIST_CHUNK): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** A parsed `?sort=` (schemas/admin.ts). */
+export interface SortRequest<F extends string = string> {
+  field: F;
+  direction: 'asc' | 'desc';
+}
+
+/** How one sortable field reads in SQL: its column, and whether it may be null. */
+export interface SortColumn {
+  column: string;
+  /** Nulls sort last in both directions, the same on SQLite and PostgreSQL. */
+  nullable?: boolean;
+  /** Unique: no tie-break needed (and none added, so its index alone serves the order). */
+  unique?: boolean;
+}
+
+/**
+ * Orders `q` by the requested field (or `fallback`), then by `tiebreak` (a unique column), so a page
+ * boundary never splits rows that compare equal. Columns come from the repository's own map, never
+ * from the request's text.
+ */
+export function orderBySort<DB, TB extends keyof DB, O, F extends string>(
+  q: SelectQueryBuilder<DB, TB, O>,
+  columns: Record<F, SortColumn>,
+  sort: SortRequest<F> | undefined,
+  fallback: SortRequest<F>,
+  tiebreak: string,
+): SelectQueryBuilder<DB, TB, O> {
+  const { field, direction } = sort ?? fallback;
+  const { column, nullable, unique } = columns[field];
+  const ref = sql.ref(column);
+  let ordered = q;
+  if (nullable) ordered = ordered.orderBy(sql`case when ${ref} is null then 1 else 0 end`);
+  ordered = ordered.orderBy(sql`${ref}`, direction);
+  return unique ? ordered : ordered.orderBy(sql`${sql.ref(tiebreak)}`, direction);
+}

@@ -7,7 +7,16 @@ import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { SipTrunkRow, SipTrunksTable } from '../db/schema.js';
 import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
-import { anyColumnContains, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
+import type { TrunkSortField } from '../../shared/schemas/admin.js';
+import {
+  anyColumnContains,
+  fetchPage,
+  orderBySort,
+  type PageRequest,
+  type PageResult,
+  type SortColumn,
+  type SortRequest,
+} from './query-helpers.js';
 
 /** A trunk as every reader except registration sees it: no password envelope, a 0/1 flag instead. */
 export type TrunkView = Omit<SipTrunkRow, 'sip_password_enc' | 'telnyx_active' | 'telnyx_seen_run_id'> & {
@@ -19,9 +28,31 @@ export interface TrunkFilters {
   status?: string;
   provider?: string;
   connectionType?: string;
-  /** Case-insensitive match on name, SIP URI or user name. */
+  health?: string;
+  region?: string;
+  location?: string;
+  /** Channel limit range, inclusive (a trunk without a limit matches no range). */
+  capacityMin?: number;
+  capacityMax?: number;
+  /** Case-insensitive match on name, display name, SIP URI, user name, region or location. */
   q?: string;
+  sort?: SortRequest<TrunkSortField>;
 }
+
+const SORT_COLUMNS: Record<TrunkSortField, SortColumn> = {
+  name: { column: 'name' },
+  provider: { column: 'provider' },
+  connectionType: { column: 'connection_type' },
+  status: { column: 'status' },
+  health: { column: 'health_status' },
+  region: { column: 'region', nullable: true },
+  location: { column: 'location', nullable: true },
+  channelLimit: { column: 'channel_limit', nullable: true },
+  createdAt: { column: 'created_at' },
+  updatedAt: { column: 'updated_at' },
+};
+
+const TEXT_COLUMNS = ['name', 'display_name', 'sip_uri', 'sip_username', 'region', 'location'];
 
 const VIEW_COLUMNS = [
   'id',
@@ -40,6 +71,7 @@ const VIEW_COLUMNS = [
   'region',
   'location',
   'channel_limit',
+  'emergency_calls',
   'notes',
   'health_status',
   'health_checked_at',
@@ -122,11 +154,23 @@ export class TrunkRepository {
     if (filters.status) q = q.where('status', '=', filters.status);
     if (filters.provider) q = q.where('provider', '=', filters.provider);
     if (filters.connectionType) q = q.where('connection_type', '=', filters.connectionType);
+    if (filters.health) q = q.where('health_status', '=', filters.health);
+    if (filters.region) q = q.where('region', '=', filters.region);
+    if (filters.location) q = q.where('location', '=', filters.location);
+    if (filters.capacityMin !== undefined) q = q.where('channel_limit', '>=', filters.capacityMin);
+    if (filters.capacityMax !== undefined) q = q.where('channel_limit', '<=', filters.capacityMax);
     const text = filters.q;
-    if (text) q = q.where((eb) => anyColumnContains(eb, ['name', 'sip_uri', 'sip_username'], text));
+    if (text) q = q.where((eb) => anyColumnContains(eb, TEXT_COLUMNS, text));
     return fetchPage(
       q,
-      (f) => f.select(VIEW_COLUMNS).select(hasPassword).orderBy('name').orderBy('id'),
+      (f) =>
+        orderBySort(
+          f.select(VIEW_COLUMNS).select(hasPassword),
+          SORT_COLUMNS,
+          filters.sort,
+          { field: 'name', direction: 'asc' },
+          'id',
+        ),
       page,
     );
   }
@@ -145,6 +189,101 @@ export class TrunkRepository {
   async delete(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('sip_trunks').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Distinct values for the filter dropdowns, sorted, at most `limit` each (one more tells "truncated"). */
+  async facets(limit: number): Promise<{
+    providers: string[];
+    connectionTypes: string[];
+    regions: string[];
+    locations: string[];
+    owners: { id: string; email: string; name: string }[];
+    capacity: { min: number | null; max: number | null };
+  }> {
+    const distinct = async (column: 'provider' | 'connection_type' | 'region' | 'location') => {
+      const rows = await this.db
+        .selectFrom('sip_trunks')
+        .select(column)
+        .distinct()
+        .where(column, 'is not', null)
+        .orderBy(column)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => String(r[column]));
+    };
+    const [providers, connectionTypes, regions, locations, owners, capacity] = await Promise.all([
+      distinct('provider'),
+      distinct('connection_type'),
+      distinct('region'),
+      distinct('location'),
+      this.db
+        .selectFrom('users as u')
+        .select(['u.id', 'u.email', 'u.name'])
+        .where('u.id', 'in', (eb) => eb.selectFrom('sip_trunks').select('owner_id'))
+        .orderBy('u.email')
+        .limit(limit)
+        .execute(),
+      this.db
+        .selectFrom('sip_trunks')
+        .select((eb) => [eb.fn.min('channel_limit').as('min'), eb.fn.max('channel_limit').as('max')])
+        .executeTakeFirstOrThrow(),
+    ]);
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return {
+      providers,
+      connectionTypes,
+      regions,
+      locations,
+      owners,
+      capacity: { min: num(capacity.min), max: num(capacity.max) },
+    };
+  }
+
+  /** Active and inactive assignments, a few active numbers and the calls of one trunk (before deleting it). */
+  async impact(
+    id: string,
+    sample: number,
+  ): Promise<{
+    active: number;
+    inactive: number;
+    sampleNumbers: string[];
+    calls: number;
+  }> {
+    const [counts, numbers, calls] = await Promise.all([
+      this.db
+        .selectFrom('trunk_phone_numbers')
+        .select(['is_active', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('trunk_id', '=', id)
+        .groupBy('is_active')
+        .execute(),
+      this.db
+        .selectFrom('trunk_phone_numbers as tpn')
+        .innerJoin('phone_numbers as pn', 'pn.id', 'tpn.phone_number_id')
+        .select('pn.number')
+        .where('tpn.trunk_id', '=', id)
+        .where('tpn.is_active', '=', 1)
+        .orderBy(sql`case tpn.assignment_type when 'primary' then 0 when 'secondary' then 1 else 2 end`)
+        .orderBy('pn.number')
+        .limit(sample)
+        .execute(),
+      this.db
+        .selectFrom('calls')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('trunk_id', '=', id)
+        .executeTakeFirstOrThrow(),
+    ]);
+    const count = (active: number) => Number(counts.find((c) => Number(c.is_active) === active)?.n ?? 0);
+    return {
+      active: count(1),
+      inactive: count(0),
+      sampleNumbers: numbers.map((n) => n.number),
+      calls: Number(calls.n),
+    };
+  }
+
+  /** Id and name of every trunk (the CSV import resolves connections by name or id). */
+  listNames(): Promise<{ id: string; name: string }[]> {
+    return this.db.selectFrom('sip_trunks').select(['id', 'name']).orderBy('name').orderBy('id').execute();
   }
 
   async countForOwner(ownerId: string): Promise<number> {

@@ -4,7 +4,16 @@ import type { Db } from '../db/database.js';
 import { nowIso } from '../db/json.js';
 import type { UserRow, UserUpdate } from '../db/schema.js';
 import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
-import { anyColumnContains, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
+import type { UserSortField } from '../../shared/schemas/admin.js';
+import {
+  anyColumnContains,
+  fetchPage,
+  orderBySort,
+  type PageRequest,
+  type PageResult,
+  type SortColumn,
+  type SortRequest,
+} from './query-helpers.js';
 
 export interface NewUser {
   email: string;
@@ -20,7 +29,17 @@ export interface UserFilters {
   status?: string;
   /** Case-insensitive text in the email or the name; `%` and `_` match themselves. */
   q?: string;
+  sort?: SortRequest<UserSortField>;
 }
+
+const SORT_COLUMNS: Record<UserSortField, SortColumn> = {
+  email: { column: 'email', unique: true },
+  name: { column: 'name' },
+  role: { column: 'role' },
+  status: { column: 'status' },
+  createdAt: { column: 'created_at' },
+  lastLoginAt: { column: 'last_login_at', nullable: true },
+};
 
 const CONSTRAINT_MESSAGES: ConstraintMessages = {
   unique: [[['email'], 'A user with this email already exists.']],
@@ -52,7 +71,23 @@ export class UserRepository {
     if (filters.status) q = q.where('status', '=', filters.status);
     const text = filters.q;
     if (text) q = q.where((eb) => anyColumnContains(eb, ['email', 'name'], text));
-    return fetchPage(q, (f) => f.selectAll().orderBy('email'), page);
+    return fetchPage(
+      q,
+      (f) =>
+        orderBySort(f.selectAll(), SORT_COLUMNS, filters.sort, { field: 'email', direction: 'asc' }, 'id'),
+      page,
+    );
+  }
+
+  /** How many active admins there are, leaving out `exceptId` (the last-admin rule). */
+  async countActiveAdmins(exceptId?: string): Promise<number> {
+    let q = this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active');
+    if (exceptId) q = q.where('id', '!=', exceptId);
+    return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
   /** True when the user exists, is active and is an admin. */

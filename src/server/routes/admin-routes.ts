@@ -17,6 +17,7 @@ import {
   listNumbersQuery,
   listTrunksQuery,
   listUsersQuery,
+  resetPasswordBody,
   updateAssignmentBody,
   updateNumberBody,
   updateTrunkBody,
@@ -68,6 +69,15 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
       return reply.status(204).send();
     },
   );
+  // An admin sets a new password; the user's open sessions end.
+  api.post(
+    '/users/:id/password',
+    { schema: { params: idParams, body: resetPasswordBody }, config: { access: 'admin' } },
+    async (request, reply) => {
+      await users.resetPassword(request.params.id, request.body.password, actor(request));
+      return reply.status(204).send();
+    },
+  );
   // What this user sees in the dialer (same list and shape as their GET /api/connections).
   api.get(
     '/users/:id/connections',
@@ -98,6 +108,10 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
     '/trunks/:id',
     { schema: { params: idParams, body: updateTrunkBody }, config: { access: 'admin' } },
     (request) => trunks.update(request.params.id, request.body, actor(request)),
+  );
+  // What deleting the trunk takes with it (the confirmation dialog).
+  api.get('/trunks/:id/impact', { schema: { params: idParams }, config: { access: 'admin' } }, (request) =>
+    services.admin.console.trunkImpact(request.params.id),
   );
   api.delete(
     '/trunks/:id',
@@ -176,8 +190,14 @@ function registerAdminRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  // Audit log: newest first (every admin write and every registration hand-out).
+  // Audit log: a page, newest first (every admin write and every registration hand-out).
   api.get('/audit', { schema: { querystring: listAuditQuery }, config: { access: 'admin' } }, (request) =>
-    services.repos.audit.list(request.query),
+    services.admin.console.audit(request.query),
   );
+
+  // The values of the filter dropdowns (providers, regions, countries, area codes, audit actions…).
+  api.get('/facets', { config: { access: 'admin' } }, () => services.admin.console.facets());
+
+  // Whether Telnyx is configured, the sync in progress (its progress: GET /sync/runs/:id) and the last run.
+  api.get('/telnyx/status', { config: { access: 'admin' } }, () => services.admin.console.telnyxStatus());
 }

@@ -11,8 +11,10 @@ import { adminRoutes } from './admin-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
 import { connectionRoutes } from './connection-routes.js';
 import { callRoutes } from './call-routes.js';
+import { eventRoutes } from './event-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { telnyxRoutes } from './telnyx-routes.js';
+import { trunkHealthRoutes } from './trunk-health-routes.js';
 
 export async function registerRoutes(
   app: FastifyInstance,
@@ -27,4 +29,6 @@ export async function registerRoutes(
   callRoutes(app, services);
   analyticsRoutes(app, services);
   telnyxRoutes(app, services.telnyx);
+  trunkHealthRoutes(app, services);
+  eventRoutes(app, services);
 }

@@ -7,7 +7,6 @@
 import type {
   AssignmentType,
   ConnectionType,
-  HealthStatus,
   NumberType,
   Provider,
   TrunkSettings,
@@ -70,13 +69,6 @@ export interface DemoTrunk {
   location: string;
   channelLimit: number;
   notes: string;
-  /** Health is written when the trunk is created; afterwards the health monitor owns it. */
-  health: {
-    status: HealthStatus;
-    latencyMs: number | null;
-    message: string | null;
-    minutesAgo: number | null;
-  };
   assignments: DemoAssignment[];
 }
 
@@ -170,7 +162,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'Chicago, IL',
     channelLimit: 10,
     notes: 'Main line of the Chicago office. Demo trunk: its WebSocket server is not reachable.',
-    health: { status: 'up', latencyMs: 18, message: 'OPTIONS 200 OK', minutesAgo: 2 },
     assignments: [
       {
         number: '+13125550100',
@@ -201,7 +192,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'Ashburn, VA',
     channelLimit: 25,
     notes: 'Outbound campaigns. Demo connection id: sync against a real account flags it as missing.',
-    health: { status: 'degraded', latencyMs: 240, message: 'High latency on registration', minutesAgo: 5 },
     assignments: [
       { number: '+12125550110', type: 'primary', active: true, lastUsedAt: '2026-01-06T10:30:00.000Z' },
       { number: '+12125550111', type: 'secondary', active: true },
@@ -224,7 +214,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'San Jose, CA',
     channelLimit: 5,
     notes: 'Pending: waiting for the carrier to finish provisioning. Hidden from the dialer.',
-    health: { status: 'unknown', latencyMs: null, message: null, minutesAgo: null },
     assignments: [],
   },
   {
@@ -243,7 +232,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'London, UK',
     channelLimit: 4,
     notes: 'Inactive: replaced by Telnyx EU. Hidden from the dialer.',
-    health: { status: 'down', latencyMs: null, message: 'No answer to OPTIONS', minutesAgo: 60 },
     assignments: [{ number: '+442079460131', type: 'primary', active: true }],
   },
   {
@@ -262,12 +250,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'Amsterdam, NL',
     channelLimit: 15,
     notes: 'European customers.',
-    health: {
-      status: 'down',
-      latencyMs: null,
-      message: 'Registration failed: 503 Service Unavailable',
-      minutesAgo: 1,
-    },
     assignments: [{ number: '+442079460130', type: 'primary', active: true }],
   },
   {
@@ -286,7 +268,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'San Francisco, CA',
     channelLimit: 2,
     notes: 'Overflow trunk with no numbers yet: the dialer explains why it cannot call.',
-    health: { status: 'unknown', latencyMs: null, message: null, minutesAgo: null },
     assignments: [],
   },
   {
@@ -307,7 +288,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'Boston, MA',
     channelLimit: 3,
     notes: 'Being set up: no Telnyx connection id or credentials yet, and only a secondary number.',
-    health: { status: 'unknown', latencyMs: null, message: null, minutesAgo: null },
     assignments: [{ number: '+16175550151', type: 'secondary', active: true }],
   },
   {
@@ -326,7 +306,6 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     location: 'San Francisco, CA',
     channelLimit: 1,
     notes: 'A healthy, complete trunk: the diagnostic finds nothing wrong here.',
-    health: { status: 'up', latencyMs: 12, message: 'OPTIONS 200 OK', minutesAgo: 3 },
     assignments: [
       { number: '+14155550140', type: 'primary', active: true },
       { number: '+14155550141', type: 'backup', active: true },

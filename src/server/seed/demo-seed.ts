@@ -267,13 +267,11 @@ async function upsertTrunk(
       name: t.name,
       ...wanted,
       sip_password_enc: t.password ? services.cipher.encrypt(t.password) : null,
-      health_status: t.health.status,
-      health_checked_at:
-        t.health.minutesAgo === null
-          ? null
-          : new Date(ctx.now.getTime() - t.health.minutesAgo * 60_000).toISOString(),
-      health_latency_ms: t.health.latencyMs,
-      health_message: t.health.message,
+      // Never probed yet: the health job measures it (no invented values).
+      health_status: 'unknown',
+      health_checked_at: null,
+      health_latency_ms: null,
+      health_message: null,
       activated_at: t.status === 'active' ? '2025-11-02T09:00:00.000Z' : null,
       created_at: nowIso,
       updated_at: nowIso,

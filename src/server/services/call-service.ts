@@ -24,6 +24,8 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import type { CallRow } from '../db/schema.js';
+import { callerCountry, isEmergencyNumber, mayPlaceEmergencyCalls } from '../../shared/emergency-numbers.js';
+import { parseJson } from '../db/json.js';
 import type { CallFilter, CallListRow } from '../repositories/call-repository.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { Clock } from '../clock.js';
@@ -54,6 +56,8 @@ export interface CallQuery {
 
 export interface CallServiceOptions {
   abandonTimeoutMs: number;
+  /** Told once when a call reaches its final outcome (trunk health counts calls failed on the trunk). */
+  onCallEnded?: (call: CallDto) => Promise<void>;
 }
 
 const SWEEP_BATCH = 500;
@@ -93,6 +97,7 @@ export class CallService {
     let phoneNumberId: string | null = null;
     let callerNumber: string | null = input.callerNumber ?? null;
     let touchAssignmentId: string | null = null;
+    let emergency: { allowed: boolean } | null = null;
     const wanted = input.phoneNumberId
       ? { phoneNumberId: input.phoneNumberId }
       : input.callerNumber
@@ -124,6 +129,15 @@ export class CallService {
       phoneNumberId = a.phone_number_id;
       callerNumber = a.number;
       touchAssignmentId = a.assignment_id;
+      if (isEmergencyNumber(input.remoteNumber, callerCountry(a))) {
+        const caps = parseJson<unknown>(a.capabilities, []);
+        emergency = {
+          allowed: mayPlaceEmergencyCalls(
+            trunk.emergency_calls === 1,
+            Array.isArray(caps) ? caps.filter((c): c is string => typeof c === 'string') : [],
+          ),
+        };
+      }
     } else if (wanted) {
       // Inbound: the number that was called. Link it when it is one of this trunk's numbers; keep the
       // text either way (a call that reached us is worth recording even if the assignment changed).
@@ -174,12 +188,27 @@ export class CallService {
       ended_by: null,
       interruptions: 0,
       caller_verification: input.direction === 'inbound' ? (input.callerVerification ?? null) : null,
-      is_emergency: 0,
+      is_emergency: emergency ? 1 : 0,
       retry_of_call_id: retryOf,
       last_seen_at: now,
       created_at: now,
       updated_at: now,
     };
+    if (emergency && !emergency.allowed) {
+      // Refused, and recorded: an emergency number dialled where it may not go is worth knowing about.
+      const message = `Connection "${trunk.name}" is not allowed to place emergency calls, so ${input.remoteNumber} was not dialled. Call emergency services from another phone.`;
+      await this.calls.insert({
+        ...row,
+        outcome: 'failed',
+        ended_at: now,
+        ended_by: 'system',
+        hangup_cause: 'Emergency calls not allowed on this connection',
+      });
+      throw new DomainError(ErrorCode.EmergencyNotAllowed, message, {
+        connectionId: trunk.id,
+        callId: row.id,
+      });
+    }
     // The record and the caller ID's last use: both or neither.
     await this.transaction.run(async ({ calls, assignments }) => {
       await calls.insert(row);
@@ -212,7 +241,11 @@ export class CallService {
         outcome: after.outcome,
       });
     }
-    return toCallDto(await this.ownCall(actor, id));
+    const updated = toCallDto(await this.ownCall(actor, id));
+    if (current.outcome === 'in_progress' && updated.outcome !== 'in_progress') {
+      await this.options.onCallEnded?.(updated);
+    }
+    return updated;
   }
 
   async heartbeat(actor: Actor, id: string): Promise<CallHeartbeatDto> {

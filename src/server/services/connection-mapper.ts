@@ -53,6 +53,7 @@ export function toConnectionDto(t: TrunkView, numbers: AssignedNumberDto[]): Con
     notes: t.notes,
     health: healthOf(t),
     hasCredentials: hasCredentials(t),
+    emergencyCalls: t.emergency_calls === 1,
     telnyxConnectionId: t.telnyx_connection_id,
     activatedAt: t.activated_at,
     numbers,

@@ -58,6 +58,8 @@ export function toTelnyxConnectionDto(
     region: c.anchorsite,
     location: null,
     channelLimit: c.channelLimit,
+    // Not known from the Telnyx connection; its numbers' emergency_enabled decides per caller ID.
+    emergencyCalls: false,
     settings: settingsFromTelnyx(c),
     notes: null,
     health: { status: 'unknown', checkedAt: null, latencyMs: null, message: null },

@@ -1,6 +1,7 @@
 /**
  * Imports Telnyx credential connections (as trunks), phone numbers and each number's connection (as an
- * active assignment), page by page, one transaction per page: a run killed at any point leaves a
+ * active assignment), page by page, one transaction per page, the next page read from the API while the
+ * current one is written (so a sync takes about as long as paging through the API): a run killed at any point leaves a
  * consistent database, and the next run completes the import (pages already in are simply unchanged).
  * Nothing is deleted: what Telnyx no longer has gets missing_at_telnyx_at, at the end of a complete run.
  *
@@ -45,6 +46,29 @@ export interface StartedSync {
 }
 
 const HEARTBEAT_MS = 10_000;
+
+/**
+ * `pages`, with the next page's request already under way while the caller works on the current one (one
+ * page ahead, never more: memory stays one page). A failed read-ahead is rethrown when its turn comes.
+ */
+export async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = pages[Symbol.asyncIterator]();
+  let next = it.next();
+  next.catch(() => undefined); // rethrown below, in order
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = it.next();
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    // The consumer stopped early (or a write failed): let the source close its request.
+    await next.catch(() => undefined);
+    await it.return?.(undefined);
+  }
+}
 
 /**
  * Runs started by this process (any service instance), to tell our own live runs from crashed ones
@@ -159,8 +183,13 @@ export class TelnyxSyncService {
     const beat = setInterval(() => void this.runs.heartbeat(runId).catch(() => undefined), HEARTBEAT_MS);
     beat.unref();
     try {
-      for await (const page of this.telnyx.connectionPages()) {
+      // What Telnyx has in this run, kept in memory (ids only), so that nothing is written for rows that
+      // did not change: the missing ones are found at the end by difference.
+      const seenConnections = new Set<string>();
+      const seenNumbers = new Set<string>();
+      for await (const page of readAhead(this.telnyx.connectionPages())) {
         connectionPages = page.totalPages;
+        for (const c of page.items) seenConnections.add(c.id);
         const now = nowIso();
         await this.transaction.run(async ({ telnyxSync, syncRuns }) => {
           await telnyxSync.applyConnections(runId, page.items, ownerId, counts.connections, now);
@@ -170,8 +199,9 @@ export class TelnyxSyncService {
         report('connections');
       }
       const trunkByConnection = await this.repos.telnyxSync.trunkIdsByConnection();
-      for await (const page of this.telnyx.phoneNumberPages()) {
+      for await (const page of readAhead(this.telnyx.phoneNumberPages())) {
         numberPages = page.totalPages;
+        for (const n of page.items) seenNumbers.add(n.id);
         const now = nowIso();
         await this.transaction.run(async ({ telnyxSync, syncRuns }) => {
           await telnyxSync.applyNumbers(runId, page.items, trunkByConnection, ownerId, counts, now);
@@ -182,8 +212,8 @@ export class TelnyxSyncService {
       }
       // Only a complete run knows what Telnyx no longer has.
       const now = nowIso();
-      counts.connections.missing = await this.repos.telnyxSync.markMissingConnections(runId, now);
-      counts.numbers.missing = await this.repos.telnyxSync.markMissingNumbers(runId, now);
+      counts.connections.missing = await this.repos.telnyxSync.markMissingConnections(seenConnections, now);
+      counts.numbers.missing = await this.repos.telnyxSync.markMissingNumbers(seenNumbers, now);
       counts.drift = (await this.repos.telnyxDrift.items()).length;
       report('finishing');
       await this.runs.finish(runId, 'succeeded', { pagesDone, pagesTotal: total(), counts, errors });

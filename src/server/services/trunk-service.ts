@@ -71,6 +71,7 @@ export class TrunkService extends AdminReads<TrunkFilters, TrunkView, AdminTrunk
         region: input.region ?? null,
         location: input.location ?? null,
         channel_limit: input.channelLimit ?? null,
+        emergency_calls: input.emergencyCalls ? 1 : 0,
         notes: input.notes ?? null,
         // Health details, Telnyx state and "missing at Telnyx" start empty (the columns' null default).
         health_status: 'unknown',
@@ -102,6 +103,10 @@ export class TrunkService extends AdminReads<TrunkFilters, TrunkView, AdminTrunk
         await requireOwner(users, input.ownerId);
         patch.owner_id = input.ownerId;
         changed.push('ownerId');
+      }
+      if (input.emergencyCalls !== undefined) {
+        patch.emergency_calls = input.emergencyCalls ? 1 : 0;
+        changed.push('emergencyCalls');
       }
       if (input.settings !== undefined) {
         patch.settings = JSON.stringify(input.settings);

@@ -66,6 +66,10 @@ export class UserAdminService extends AdminReads<UserFilters, UserRow, UserDto> 
     return this.transaction.run(async ({ users, sessions, audit }) => {
       const current = await users.findById(id);
       if (!current) throw new NotFoundError('User');
+      const losesAdmin =
+        (input.role !== undefined && input.role !== 'admin') ||
+        (input.status !== undefined && input.status !== 'active');
+      if (losesAdmin) await this.keepOneAdmin(users, current, 'demote or deactivate');
       const patch: UserUpdate = {};
       const changed: string[] = [];
       if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
@@ -106,6 +110,7 @@ export class UserAdminService extends AdminReads<UserFilters, UserRow, UserDto> 
     await this.transaction.run(async ({ users, trunks: trunkRepo, audit }) => {
       const current = await users.findById(id);
       if (!current) throw new NotFoundError('User');
+      await this.keepOneAdmin(users, current, 'delete');
       const trunks = await trunkRepo.countForOwner(id);
       if (trunks > 0) {
         throw new ConflictError(
@@ -121,6 +126,40 @@ export class UserAdminService extends AdminReads<UserFilters, UserRow, UserDto> 
         details: { email: current.email },
       });
     });
+  }
+
+  /** Sets a new password chosen by an admin; the user's open sessions end (audited, never the password). */
+  async resetPassword(id: string, password: string, actorId: ActorId): Promise<void> {
+    const passwordHash = await this.hasher.hash(password);
+    await this.transaction.run(async ({ users, sessions, audit }) => {
+      const row = await users.update(id, { password_hash: passwordHash });
+      if (!row) throw new NotFoundError('User');
+      await sessions.deleteForUser(id);
+      await audit.record({
+        actorId,
+        action: 'user.password_reset',
+        entityType: 'user',
+        entityId: id,
+        details: { email: row.email, sessionsEnded: true },
+      });
+    });
+  }
+
+  /**
+   * The team keeps at least one active admin: demoting, deactivating or deleting the last one is a 409
+   * (nobody could manage the team any more). Checked inside the writing transaction.
+   */
+  private async keepOneAdmin(
+    users: Pick<Repositories['users'], 'countActiveAdmins'>,
+    user: UserRow,
+    what: string,
+  ): Promise<void> {
+    if (user.role !== 'admin' || user.status !== 'active') return;
+    if ((await users.countActiveAdmins(user.id)) === 0) {
+      throw new ConflictError(
+        `${user.email} is the last active administrator; you cannot ${what} them. Make another user an active administrator first.`,
+      );
+    }
   }
 
   private checkCountry(country: string): void {

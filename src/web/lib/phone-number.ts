@@ -12,13 +12,18 @@ import {
   validatePhoneNumberLength,
 } from 'libphonenumber-js/min';
 import { phoneTextProblem } from '../../shared/phone-number.js';
+import { isEmergencyNumber } from '../../shared/emergency-numbers.js';
 
 export type Destination =
   | { kind: 'empty'; message: string }
   /** Could still become a valid number with more digits. */
   | { kind: 'incomplete'; message: string }
   | { kind: 'invalid'; message: string }
-  | { kind: 'valid'; e164: string; formatted: string; country: string | null };
+  /**
+   * A number to call. `e164` is E.164, except for an emergency number (`emergency: true`), which is
+   * dialled as the short code it is (911, 112, 999, …).
+   */
+  | { kind: 'valid'; e164: string; formatted: string; country: string | null; emergency?: true };
 
 /** Keypad tones: allowed in the field (a paste may carry them), never part of the number. */
 const TONES = /[*#]/;
@@ -46,9 +51,26 @@ export function countryName(country: string): string {
   }
 }
 
-/** Normalises the dial field to E.164 with the user's default country, or says why it cannot. */
-export function parseDestination(input: string, defaultCountry: string): Destination {
+/**
+ * Normalises the dial field to E.164 with the user's default country, or says why it cannot. An
+ * emergency number of `emergencyCountry` (the caller ID's country; default: the user's) stays short.
+ */
+export function parseDestination(
+  input: string,
+  defaultCountry: string,
+  emergencyCountry: string | null = defaultCountry,
+): Destination {
   const text = input.trim();
+  if (isEmergencyNumber(text, emergencyCountry) && !text.startsWith('+')) {
+    const digits = text.replace(/\D/g, '');
+    return {
+      kind: 'valid',
+      e164: digits,
+      formatted: `${digits} (emergency)`,
+      country: emergencyCountry,
+      emergency: true,
+    };
+  }
   if (!/[0-9]/.test(text) && !TONES.test(text) && !/[a-z]/i.test(text)) {
     return { kind: 'empty', message: 'Enter the number to call.' };
   }

@@ -147,7 +147,11 @@ export const useCallStore = defineStore('call', () => {
    * Place a call: open the record (the server checks the caller ID belongs to the connection), then
    * send the INVITE. Throws the server's ApiError or the phone's PhoneError for the page to show.
    */
-  async function dial(destination: string, callerId: AssignedNumberDto): Promise<void> {
+  async function dial(
+    destination: string,
+    callerId: AssignedNumberDto,
+    options: { emergency?: boolean } = {},
+  ): Promise<void> {
     const softphone = phone.softphone;
     const connectionId = softphone?.connectionId;
     if (!softphone || !connectionId) throw new Error('The phone is not connected.');
@@ -179,7 +183,7 @@ export const useCallStore = defineStore('call', () => {
       }
       let call: Call;
       try {
-        call = softphone.call({ destination, callerId: callerId.number });
+        call = softphone.call({ destination, callerId: callerId.number, emergency: options.emergency });
       } catch (err) {
         current.value = null;
         await records.closeUnplaced(record.id, 'failed', (err as Error).message);

@@ -2,6 +2,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { cleanPastedNumber, parseDestination, regionLabel } from '../lib/phone-number.js';
+import { callerCountry } from '../../shared/emergency-numbers.js';
+import { useConnectionsStore } from './connections.js';
 import { useSessionStore } from './session.js';
 
 export const DIAL_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
@@ -17,7 +19,15 @@ export const useDialerStore = defineStore('dialer', () => {
   const touched = ref(false);
 
   const defaultCountry = computed(() => session.defaultCountry);
-  const destination = computed(() => parseDestination(input.value, defaultCountry.value));
+  const connections = useConnectionsStore();
+  /** Emergency numbers are those of the caller ID's country (a UK number dials 999, a US one 911). */
+  const emergencyCountry = computed(() => {
+    const callerId = connections.callerId;
+    return (callerId && callerCountry(callerId)) ?? defaultCountry.value;
+  });
+  const destination = computed(() =>
+    parseDestination(input.value, defaultCountry.value, emergencyCountry.value),
+  );
   const countryHint = computed(() => regionLabel(defaultCountry.value));
   /**
    * Flag shown as you type: an invalid number at once; a too-short or missing one only once the agent

@@ -10,6 +10,10 @@
  * - Errors: any non-2xx JSON body is kept as `error`; Telnyx's is `{ errors: [{ code, title, detail }] }`.
  *   The SDK retries 408/409/429/5xx and connection errors itself (honours `retry-after`).
  * - `POST /telephony_credentials/:id/token` sends `Accept: text/plain` and gets a bare JWT (201).
+ * - `POST /credential_connections/:id/actions/check_registration_status` answers
+ *   `{ data: { record_type: 'registration_status', status, sip_username, ip_address, port, transport,
+ *   user_agent, last_registration } }`, status one of 'Not Applicable', 'Not Registered', 'Failed',
+ *   'Expired', 'Registered', 'Unregistered' (a new connection here is 'Not Registered').
  *
  * The state is mutable through the returned handle so tests can make Telnyx drift from the database,
  * rate-limit, slow down, fail or go away altogether.
@@ -52,6 +56,9 @@ export interface FakePhoneNumber {
   created_at: string;
   updated_at: string;
 }
+
+export type FakeRegistrationStatus =
+  'Not Applicable' | 'Not Registered' | 'Failed' | 'Expired' | 'Registered' | 'Unregistered';
 
 export interface FakeCredential {
   id: string;
@@ -119,6 +126,8 @@ export interface FakeTelnyx {
   // Mutations a test uses to make Telnyx differ from the database.
   moveNumber(numberId: string, connectionId: string | null): void;
   setConnectionActive(connectionId: string, active: boolean): void;
+  /** What check_registration_status answers for the connection (default 'Not Registered'). */
+  setRegistrationStatus(connectionId: string, status: FakeRegistrationStatus): void;
   deleteNumber(numberId: string): void;
   deleteConnection(connectionId: string): void;
   addConnection(partial?: Partial<FakeConnection>): FakeConnection;
@@ -149,6 +158,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
   const tokenTtl = options.tokenTtlSeconds ?? 3600;
   const jwtSecret = crypto.randomBytes(32);
   const connections = new Map<string, FakeConnection>();
+  const registrationStatus = new Map<string, FakeRegistrationStatus>();
   const numbers = new Map<string, FakePhoneNumber>();
   const credentials = new Map<string, FakeCredential>();
   const requests: RecordedRequest[] = [];
@@ -301,6 +311,30 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     if (method === 'GET' && (m = path.match(/^\/v2\/credential_connections\/([^/]+)$/))) {
       const c = connections.get(decodeURIComponent(m[1]!));
       return c ? { status: 200, json: { data: publicConnection(c) } } : notFound('credential connection');
+    }
+    if (
+      method === 'POST' &&
+      (m = path.match(/^\/v2\/credential_connections\/([^/]+)\/actions\/check_registration_status$/))
+    ) {
+      const c = connections.get(decodeURIComponent(m[1]!));
+      if (!c) return notFound('credential connection');
+      const status = registrationStatus.get(c.id) ?? 'Not Registered';
+      const registered = status === 'Registered';
+      return {
+        status: 200,
+        json: {
+          data: {
+            record_type: 'registration_status',
+            status,
+            sip_username: c.user_name,
+            ip_address: registered ? '192.0.2.10' : null,
+            port: registered ? 5060 : null,
+            transport: registered ? 'UDP' : null,
+            user_agent: registered ? 'Dialer test' : null,
+            last_registration: registered ? new Date().toISOString() : null,
+          },
+        },
+      };
     }
     if (method === 'GET' && path === '/v2/phone_numbers') {
       let list = [...numbers.values()];
@@ -557,6 +591,10 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       if (!c) throw new Error(`fake telnyx: no connection ${id}`);
       c.active = active;
       touch(c);
+    },
+    setRegistrationStatus: (id, status) => {
+      if (!connections.has(id)) throw new Error(`fake telnyx: no connection ${id}`);
+      registrationStatus.set(id, status);
     },
     deleteNumber: (id) => {
       numbers.delete(id);

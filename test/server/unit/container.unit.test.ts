@@ -19,7 +19,8 @@ describe('createServices', () => {
     // Spies, not the active-handle list: an unref'd timer is not listed there but still fires.
     const timers = [vi.spyOn(globalThis, 'setTimeout'), vi.spyOn(globalThis, 'setInterval')];
     const services = createServices({ config: database.config, db: database.handle.db });
-    // The jobs exist, for serve to start: the abandoned-call sweep and, with a key and an interval, the sync.
+    // The jobs exist, for serve to start: the abandoned-call sweep, with a key and an interval the sync,
+    // and the trunk health round (HEALTH_CHECK_INTERVAL_SECONDS, default 30).
     const jobs = serverJobs(services, {
       info: () => undefined,
       warn: () => undefined,
@@ -28,6 +29,7 @@ describe('createServices', () => {
     expect(jobs.map((j) => [j.name, j.everySeconds])).toEqual([
       ['abandoned-calls', 30],
       ['telnyx-sync', 300],
+      ['trunk-health', 30],
     ]);
     for (const spy of timers) expect(spy).not.toHaveBeenCalled();
   });

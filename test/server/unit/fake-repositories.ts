@@ -125,7 +125,16 @@ export function fakeRepositories(s: FakeStore): Repositories {
     calls: fake('calls', {
       findTrunk: (id) => {
         const t = s.trunks.find((x) => x.id === id);
-        return Promise.resolve(t && { id: t.id, name: t.name, owner_id: t.owner_id, status: t.status });
+        return Promise.resolve(
+          t && {
+            id: t.id,
+            name: t.name,
+            owner_id: t.owner_id,
+            status: t.status,
+            provider: t.provider,
+            emergency_calls: t.emergency_calls,
+          },
+        );
       },
       findAssignment: (trunkId, wanted) => {
         const numbers = s.numbers.filter((n) =>
@@ -137,7 +146,14 @@ export function fakeRepositories(s: FakeStore): Repositories {
         const n = a && s.numbers.find((x) => x.id === a.phone_number_id)!;
         return Promise.resolve(
           a && n
-            ? { assignment_id: a.id, phone_number_id: n.id, number: n.number, is_active: a.is_active }
+            ? {
+                assignment_id: a.id,
+                phone_number_id: n.id,
+                number: n.number,
+                is_active: a.is_active,
+                country: n.country,
+                capabilities: n.capabilities,
+              }
             : undefined,
         );
       },
@@ -152,6 +168,7 @@ export function fakeRepositories(s: FakeStore): Repositories {
     telnyxSync: fake('telnyxSync', {}),
     syncRuns: fake('syncRuns', {}),
     telnyxDrift: fake('telnyxDrift', {}),
+    health: fake('health', {}),
   };
 }
 
@@ -197,6 +214,7 @@ export function aTrunk(ownerId: string, o: Partial<SipTrunkRow> = {}): SipTrunkR
     owner_id: ownerId,
     name: `Trunk ${seq}`,
     provider: 'sip',
+    emergency_calls: 0,
     connection_type: 'credential',
     status: 'active',
     telnyx_connection_id: null,

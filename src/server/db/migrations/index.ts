@@ -5,6 +5,9 @@ import * as m0003 from './0003_connections_indexes.js';
 import * as m0004 from './0004_connections_revision.js';
 import * as m0005 from './0005_login_throttle.js';
 import * as m0006 from './0006_call_signalling.js';
+import * as m0007 from './0007_admin_indexes.js';
+import * as m0008 from './0008_trunk_health.js';
+import * as m0009 from './0009_emergency_calls.js';
 import * as m0011 from './0011_job_leases.js';
 
 /**
@@ -18,6 +21,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_connections_revision': m0004,
   '0005_login_throttle': m0005,
   '0006_call_signalling': m0006,
+  '0007_admin_indexes': m0007,
+  '0008_trunk_health': m0008,
+  '0009_emergency_calls': m0009,
   '0011_job_leases': m0011,
 };
 

@@ -9,6 +9,8 @@ import type { DatabaseKind, Db } from '../../db/database.js';
 
 /** Arbitrary, fixed: "dialer telnyx sync". */
 export const TELNYX_SYNC_LOCK_KEY = 4_711_001;
+/** Arbitrary, fixed: "dialer health round" (the same lock, another key: jobs/health-job.ts). */
+export const HEALTH_ROUND_LOCK_KEY = 4_711_002;
 
 export type ReleaseLock = () => Promise<void>;
 
@@ -18,6 +20,7 @@ export class SyncLock {
   constructor(
     private readonly db: Db,
     private readonly kind: DatabaseKind,
+    private readonly key: number = TELNYX_SYNC_LOCK_KEY,
   ) {}
 
   /** The release function, or null when another run holds the lock. */
@@ -39,14 +42,14 @@ export class SyncLock {
       .execute(async (conn) => {
         const res = await sql<{
           ok: boolean;
-        }>`select pg_try_advisory_lock(${TELNYX_SYNC_LOCK_KEY}) as ok`.execute(conn);
+        }>`select pg_try_advisory_lock(${this.key}) as ok`.execute(conn);
         if (!res.rows[0]?.ok) {
           settle(false);
           return;
         }
         settle(true);
         await released;
-        await sql`select pg_advisory_unlock(${TELNYX_SYNC_LOCK_KEY})`.execute(conn);
+        await sql`select pg_advisory_unlock(${this.key})`.execute(conn);
       })
       .catch((err: unknown) => {
         settle(false);

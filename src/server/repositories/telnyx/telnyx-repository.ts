@@ -39,6 +39,8 @@ export interface TelnyxPhoneNumber {
   country: string | null;
   numberType: string | null;
   connectionId: string | null;
+  /** Telnyx routes emergency calls from this number (it has an emergency address). */
+  emergencyEnabled: boolean;
   purchasedAt: string | null;
   createdAt: string | null;
   updatedAt: string | null;
@@ -56,6 +58,14 @@ export interface TelnyxCredential {
   name: string | null;
   connectionId: string | null;
   expired: boolean;
+}
+
+/** check_registration_status of a credential connection, with how long the API took to answer. */
+export interface TelnyxRegistrationStatus {
+  /** 'Registered', 'Not Registered', 'Failed', 'Expired', 'Unregistered', 'Not Applicable'. */
+  status: string | null;
+  lastRegistration: string | null;
+  latencyMs: number;
 }
 
 export const TELNYX_MAX_PAGE_SIZE = 250;
@@ -113,6 +123,7 @@ function toNumber(p: SdkNumber): TelnyxPhoneNumber {
     country: p.country_iso_alpha2 ?? null,
     numberType: p.phone_number_type ?? null,
     connectionId: p.connection_id ? String(p.connection_id) : null,
+    emergencyEnabled: p.emergency_enabled === true,
     purchasedAt: p.purchased_at ?? null,
     createdAt: p.created_at ?? null,
     updatedAt: p.updated_at ?? null,
@@ -332,6 +343,23 @@ export class TelnyxRepository {
       const sdk = await this.sdk();
       const token = await sdk.telephonyCredentials.createToken(credentialId);
       return String(token).trim();
+    } catch (err) {
+      if (isSdkNotFound(err)) return null;
+      throw this.translate(err);
+    }
+  }
+
+  /** The live SIP registration status of a credential connection; null when Telnyx has no such connection. */
+  async registrationStatus(connectionId: string): Promise<TelnyxRegistrationStatus | null> {
+    const started = performance.now();
+    try {
+      const sdk = await this.sdk();
+      const res = await sdk.credentialConnections.actions.checkRegistrationStatus(connectionId);
+      return {
+        status: res.data?.status ?? null,
+        lastRegistration: res.data?.last_registration ?? null,
+        latencyMs: Math.round(performance.now() - started),
+      };
     } catch (err) {
       if (isSdkNotFound(err)) return null;
       throw this.translate(err);

@@ -14,7 +14,10 @@ import crypto from 'node:crypto';
 import type { SyncCounts } from '../../../shared/telnyx.js';
 import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
+import { parseJson } from '../../db/json.js';
+import { EMERGENCY_CAPABILITY } from '../../../shared/emergency-numbers.js';
 import type { AssignmentRow, PhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
+import { chunked } from '../query-helpers.js';
 import {
   numberStatusFromTelnyx,
   numberTypeFromTelnyx,
@@ -68,6 +71,7 @@ export class TelnyxSyncRepository {
           health_latency_ms: null,
           health_message: null,
           missing_at_telnyx_at: null,
+          emergency_calls: 0,
           activated_at: c.active ? now : null,
           created_at: now,
           updated_at: now,
@@ -102,11 +106,6 @@ export class TelnyxSyncRepository {
       }
     }
     if (inserts.length) await this.db.insertInto('sip_trunks').values(inserts).execute();
-    await this.db
-      .updateTable('sip_trunks')
-      .set({ telnyx_seen_run_id: runId })
-      .where('telnyx_connection_id', 'in', ids)
-      .execute();
   }
 
   /** Telnyx connection id -> local trunk id, for every linked trunk. */
@@ -167,7 +166,7 @@ export class TelnyxSyncRepository {
           city: null,
           region: null,
           carrier: 'Telnyx',
-          capabilities: '["voice"]',
+          capabilities: JSON.stringify(n.emergencyEnabled ? ['voice', EMERGENCY_CAPABILITY] : ['voice']),
           monthly_rate: null,
           metadata: '{}',
           created_at: now,
@@ -180,11 +179,15 @@ export class TelnyxSyncRepository {
         continue;
       }
       phoneIdByTelnyxId.set(n.id, row.id);
-      const changed = (Object.keys(desired) as (keyof typeof desired)[]).some((k) => row[k] !== desired[k]);
+      // Only the "emergency" capability follows Telnyx's emergency_enabled; the others are the admin's.
+      const capabilities = withEmergency(row.capabilities, n.emergencyEnabled);
+      const changed =
+        capabilities !== row.capabilities ||
+        (Object.keys(desired) as (keyof typeof desired)[]).some((k) => row[k] !== desired[k]);
       if (changed) {
         await this.db
           .updateTable('phone_numbers')
-          .set({ ...desired, updated_at: now, telnyx_seen_run_id: runId })
+          .set({ ...desired, capabilities, updated_at: now, telnyx_seen_run_id: runId })
           .where('id', '=', row.id)
           .execute();
         counts.numbers.updated++;
@@ -193,11 +196,6 @@ export class TelnyxSyncRepository {
       }
     }
     if (inserts.length) await this.db.insertInto('phone_numbers').values(inserts).execute();
-    await this.db
-      .updateTable('phone_numbers')
-      .set({ telnyx_seen_run_id: runId })
-      .where('telnyx_number_id', 'in', ids)
-      .execute();
 
     await this.applyAssignments(items, phoneIdByTelnyxId, trunkByConnection, counts.assignments, now);
   }
@@ -284,26 +282,55 @@ export class TelnyxSyncRepository {
     if (inserts.length) await this.db.insertInto('trunk_phone_numbers').values(inserts).execute();
   }
 
-  /** Marks linked trunks Telnyx no longer has (not seen in this complete run). Returns how many. */
-  async markMissingConnections(runId: string, now: string): Promise<number> {
-    const r = await this.db
-      .updateTable('sip_trunks')
-      .set({ missing_at_telnyx_at: now, updated_at: now })
+  /**
+   * Marks linked trunks Telnyx no longer has: not among `seen` (every connection id of this complete
+   * run). Returns how many. Rows that are still there are not written (a sync with nothing to change
+   * writes no row).
+   */
+  async markMissingConnections(seen: ReadonlySet<string>, now: string): Promise<number> {
+    const linked = await this.db
+      .selectFrom('sip_trunks')
+      .select(['id', 'telnyx_connection_id'])
       .where('telnyx_connection_id', 'is not', null)
       .where('missing_at_telnyx_at', 'is', null)
-      .where((eb) => eb.or([eb('telnyx_seen_run_id', 'is', null), eb('telnyx_seen_run_id', '!=', runId)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+      .execute();
+    const gone = linked.filter((r) => !seen.has(r.telnyx_connection_id!)).map((r) => r.id);
+    for (const ids of chunked(gone)) {
+      await this.db
+        .updateTable('sip_trunks')
+        .set({ missing_at_telnyx_at: now, updated_at: now })
+        .where('id', 'in', ids)
+        .execute();
+    }
+    return gone.length;
   }
 
-  async markMissingNumbers(runId: string, now: string): Promise<number> {
-    const r = await this.db
-      .updateTable('phone_numbers')
-      .set({ missing_at_telnyx_at: now, updated_at: now })
+  /** The same for numbers: linked numbers whose Telnyx id is not among `seen`. */
+  async markMissingNumbers(seen: ReadonlySet<string>, now: string): Promise<number> {
+    const linked = await this.db
+      .selectFrom('phone_numbers')
+      .select(['id', 'telnyx_number_id'])
       .where('telnyx_number_id', 'is not', null)
       .where('missing_at_telnyx_at', 'is', null)
-      .where((eb) => eb.or([eb('telnyx_seen_run_id', 'is', null), eb('telnyx_seen_run_id', '!=', runId)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+      .execute();
+    const gone = linked.filter((r) => !seen.has(r.telnyx_number_id!)).map((r) => r.id);
+    for (const ids of chunked(gone)) {
+      await this.db
+        .updateTable('phone_numbers')
+        .set({ missing_at_telnyx_at: now, updated_at: now })
+        .where('id', 'in', ids)
+        .execute();
+    }
+    return gone.length;
   }
+}
+
+/** A capabilities JSON array with "emergency" added or removed; the same text when nothing changes. */
+function withEmergency(capabilities: string, enabled: boolean): string {
+  const parsed = parseJson<unknown>(capabilities, []);
+  const list = Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : [];
+  if (list.includes(EMERGENCY_CAPABILITY) === enabled) return capabilities;
+  return JSON.stringify(
+    enabled ? [...list, EMERGENCY_CAPABILITY] : list.filter((c) => c !== EMERGENCY_CAPABILITY),
+  );
 }

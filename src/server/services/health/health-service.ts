@@ -1,0 +1,551 @@
+/**
+ * Measured trunk health: probes every active connection (the periodic job, `dialer health check`), an
+ * admin's live check of one connection, and the passive signals (a browser's registration, a call that
+ * failed on the trunk). Each observation goes through the rules (health-rules.ts); the result is stored
+ * (state, sample, history on change) and published as a live event.
+ */
+import pMap from 'p-map';
+import type { ConnectionHealthDto } from '../../../shared/api.js';
+import type { HealthStatus } from '../../../shared/domain.js';
+import { NotFoundError } from '../../../shared/errors.js';
+import {
+  DEFAULT_HEALTH_THRESHOLDS,
+  trunkFailureReason,
+  type ConnectionHealthReportDto,
+  type HealthCheckItemDto,
+  type HealthSettingsDto,
+  type HealthThresholds,
+  type LiveEvent,
+  type ProbeCheckDto,
+  type TrunkTestResultDto,
+} from '../../../shared/health.js';
+import type { HealthThresholdsBody, RegistrationReportBody } from '../../../shared/schemas/health.js';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { CredentialCipher } from '../../repositories/credential-cipher.js';
+import type { HealthTrunk, HealthWrite } from '../../repositories/health/health-repository.js';
+import {
+  isTarget,
+  registrationRefusal,
+  type ProbeAnswer,
+  type SipProbeRepository,
+} from '../../repositories/health/sip-probe.js';
+import type { Repositories, UnitOfWork } from '../../repositories/index.js';
+import type { LiveEventBus } from '../../repositories/live-events.js';
+import type { TelnyxRepository } from '../../repositories/telnyx/telnyx-repository.js';
+import { sipUriFor } from '../registration-service.js';
+import {
+  applyObservation,
+  INITIAL_RULE_STATE,
+  latencyStats,
+  type Observation,
+  type RuleState,
+} from './health-rules.js';
+
+export interface HealthServiceDeps {
+  repos: Pick<Repositories, 'health' | 'trunks' | 'audit'>;
+  transaction: UnitOfWork;
+  probes: SipProbeRepository;
+  telnyx: Pick<TelnyxRepository, 'configured' | 'registrationStatus'>;
+  cipher: CredentialCipher;
+  config: Pick<Config, 'defaultSip' | 'health'>;
+  clock: Clock;
+  events: LiveEventBus;
+}
+
+interface Measured {
+  obs: Observation;
+  checks: ProbeCheckDto[];
+}
+
+const TELNYX_WORDS: Record<string, string> = {
+  'Not Registered': 'Telnyx: not registered',
+  Unregistered: 'Telnyx: not registered',
+  Failed: 'Telnyx: registration failed',
+  Expired: 'Telnyx: registration expired',
+};
+
+function toCheck(a: ProbeAnswer): ProbeCheckDto {
+  return {
+    target: a.target,
+    ok: a.ok,
+    latencyMs: a.latencyMs,
+    detail: a.detail,
+    ...(a.skipped ? { skipped: true } : {}),
+  };
+}
+
+function ruleStateOf(t: HealthTrunk): RuleState {
+  return {
+    status: t.health_status as HealthStatus,
+    failStreak: t.fail_streak ?? INITIAL_RULE_STATE.failStreak,
+    okStreak: t.ok_streak ?? INITIAL_RULE_STATE.okStreak,
+    registrationRefused: t.registration_refused,
+  };
+}
+
+export class HealthService {
+  constructor(private readonly deps: HealthServiceDeps) {}
+
+  async settings(): Promise<HealthSettingsDto> {
+    const row = await this.deps.repos.health.settings();
+    if (!row) return { thresholds: { ...DEFAULT_HEALTH_THRESHOLDS }, updatedAt: null, updatedBy: null };
+    let stored: Partial<HealthThresholds> = {};
+    try {
+      stored = JSON.parse(row.thresholds) as Partial<HealthThresholds>;
+    } catch {
+      stored = {};
+    }
+    return {
+      thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, ...stored },
+      updatedAt: row.updated_at,
+      updatedBy: row.updated_by,
+    };
+  }
+
+  async thresholds(): Promise<HealthThresholds> {
+    return (await this.settings()).thresholds;
+  }
+
+  /** The admin changes the rules: stored and audited together. */
+  async updateThresholds(actorId: string, patch: HealthThresholdsBody): Promise<HealthSettingsDto> {
+    const before = await this.thresholds();
+    const after: HealthThresholds = { ...before };
+    for (const [k, v] of Object.entries(patch) as [keyof HealthThresholds, number | undefined][]) {
+      if (v !== undefined) after[k] = v;
+    }
+    const changed = Object.fromEntries(
+      (Object.keys(after) as (keyof HealthThresholds)[])
+        .filter((k) => after[k] !== before[k])
+        .map((k) => [k, { from: before[k], to: after[k] }]),
+    );
+    const at = this.deps.clock.now().toISOString();
+    await this.deps.transaction.run(async (r) => {
+      await r.health.saveSettings(JSON.stringify(after), at, actorId);
+      await r.audit.record({
+        actorId,
+        action: 'health.thresholds_update',
+        entityType: 'health_settings',
+        entityId: 'default',
+        details: { changed },
+      });
+    });
+    return this.settings();
+  }
+
+  /**
+   * Probes now: every active connection, or the one given (active or not). Returns every connection
+   * asked about with its state after the probe.
+   */
+  async checkAll(options: { connectionId?: string } = {}): Promise<HealthCheckItemDto[]> {
+    const t = await this.thresholds();
+    const trunks = options.connectionId
+      ? await this.deps.repos.health.listTrunks({ ids: [options.connectionId] })
+      : await this.deps.repos.health.listTrunks({ activeOnly: true });
+    if (options.connectionId && trunks.length === 0) throw new NotFoundError('Connection');
+    const measured = await pMap(trunks, async (trunk) => ({ trunk, m: await this.measure(trunk, t) }), {
+      concurrency: this.deps.config.health.concurrency,
+    });
+    const after = await this.applyAll(
+      measured.map(({ trunk, m }) => ({ trunk, obs: m.obs })),
+      t,
+    );
+    return trunks.map((trunk) => {
+      const h = after.get(trunk.id)!;
+      return {
+        connectionId: trunk.id,
+        name: trunk.name,
+        state: h.status,
+        latencyMs: h.latencyMs,
+        checkedAt: h.checkedAt,
+        reason: h.message,
+        active: trunk.status === 'active',
+      };
+    });
+  }
+
+  /** Newest probe time of any connection (so that several instances run one round per interval). */
+  async lastRoundAt(): Promise<string | null> {
+    const trunks = await this.deps.repos.health.listTrunks({ activeOnly: true });
+    let newest: string | null = null;
+    for (const t of trunks)
+      if (t.health_checked_at && (!newest || t.health_checked_at > newest)) newest = t.health_checked_at;
+    return newest;
+  }
+
+  async pruneSamples(retentionDays: number): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
+    return this.deps.repos.health.pruneSamples(before);
+  }
+
+  /** An admin's live check: reachability and a registration with the connection's credentials. */
+  async liveCheck(trunkId: string): Promise<TrunkTestResultDto> {
+    const [trunk] = await this.deps.repos.health.listTrunks({ ids: [trunkId] });
+    if (!trunk) throw new NotFoundError('Connection');
+    const t = await this.thresholds();
+    const measured = await this.measure(trunk, t);
+    const registration = await this.registerCheck(trunk, t);
+    let obs: Observation = { ...measured.obs, source: 'live-check' };
+    if (registration.attempted && !registration.ok && registration.refused) {
+      obs = { ...obs, ok: false, refused: true, reason: registration.detail };
+    } else if (registration.attempted && registration.ok) {
+      obs = { ...obs, registered: true };
+    }
+    const health = (await this.applyAll([{ trunk, obs }], t)).get(trunk.id)!;
+    const probed = measured.checks.filter((c) => !c.skipped);
+    const reachable = probed.length > 0 && probed.every((c) => c.ok);
+    const summary = !reachable
+      ? `Not reachable: ${measured.obs.reason}.`
+      : registration.attempted
+        ? registration.ok
+          ? `Reachable and registered with its credentials (${registration.detail}).`
+          : `Reachable, but ${registration.detail}.`
+        : `Reachable. ${registration.detail}.`;
+    return {
+      connectionId: trunk.id,
+      reachable,
+      latencyMs: measured.obs.latencyMs,
+      checks: measured.checks,
+      registration: { attempted: registration.attempted, ok: registration.ok, detail: registration.detail },
+      health,
+      summary,
+    };
+  }
+
+  /** A browser reports how its registration went (its own connection only). */
+  async reportRegistration(
+    userId: string,
+    trunkId: string,
+    report: RegistrationReportBody,
+  ): Promise<ConnectionHealthDto> {
+    const owned = await this.deps.repos.trunks.findForOwner(userId, trunkId);
+    if (!owned) throw new NotFoundError('Connection');
+    const [trunk] = await this.deps.repos.health.listTrunks({ ids: [trunkId] });
+    if (!trunk) throw new NotFoundError('Connection');
+    let obs: Observation;
+    if (report.ok) {
+      obs = {
+        ok: true,
+        latencyMs: null,
+        reason: 'a browser registered',
+        source: 'registration',
+        registered: true,
+      };
+    } else if (report.statusCode === 401 || report.statusCode === 403 || report.statusCode === 407) {
+      obs = {
+        ok: false,
+        latencyMs: null,
+        reason: registrationRefusal(report.statusCode),
+        source: 'registration',
+        refused: true,
+      };
+    } else if (report.statusCode) {
+      obs = {
+        ok: false,
+        latencyMs: null,
+        reason: registrationRefusal(report.statusCode),
+        source: 'registration',
+      };
+    } else {
+      const cause = report.cause ?? 'unknown cause';
+      const words = /connection/i.test(cause)
+        ? 'a browser could not reach the WebSocket server'
+        : /timeout/i.test(cause)
+          ? 'a browser got no answer to its registration'
+          : `a browser could not register (${cause})`;
+      obs = { ok: false, latencyMs: null, reason: words, source: 'registration' };
+    }
+    const t = await this.thresholds();
+    return (await this.applyAll([{ trunk, obs }], t)).get(trunk.id)!;
+  }
+
+  /** A call that failed because of its trunk counts as a failed observation. Never throws. */
+  async recordCallOutcome(call: {
+    connectionId: string | null;
+    outcome: string;
+    sipCode: number | null;
+    hangupCause: string | null;
+  }): Promise<void> {
+    const reason = call.connectionId ? trunkFailureReason(call) : null;
+    if (!reason || !call.connectionId) return;
+    try {
+      const [trunk] = await this.deps.repos.health.listTrunks({ ids: [call.connectionId] });
+      if (!trunk) return;
+      const t = await this.thresholds();
+      await this.applyAll([{ trunk, obs: { ok: false, latencyMs: null, reason, source: 'call' } }], t);
+    } catch {
+      // Health is a side effect of the call record: the record itself is already stored.
+    }
+  }
+
+  /** State changes and latency over the last `hours` of one connection (the caller checked access). */
+  async report(trunkId: string, hours: number): Promise<ConnectionHealthReportDto> {
+    const [trunk] = await this.deps.repos.health.listTrunks({ ids: [trunkId] });
+    if (!trunk) throw new NotFoundError('Connection');
+    const t = await this.thresholds();
+    const since = new Date(this.deps.clock.now().getTime() - hours * 3_600_000).toISOString();
+    const [history, samples, latencies] = await Promise.all([
+      this.deps.repos.health.history(trunkId, since),
+      this.deps.repos.health.samples(trunkId, since),
+      this.deps.repos.health.recentLatencies([trunkId], t.latencyWindow),
+    ]);
+    return {
+      connectionId: trunk.id,
+      name: trunk.name,
+      health: {
+        status: trunk.health_status as HealthStatus,
+        checkedAt: trunk.health_checked_at,
+        latencyMs: trunk.health_latency_ms,
+        message: trunk.health_message,
+      },
+      latency: latencyStats(latencies.get(trunkId) ?? []),
+      thresholds: t,
+      changes: history.map((h) => ({
+        id: h.id,
+        connectionId: h.trunk_id,
+        status: h.status as HealthStatus,
+        previousStatus: h.previous_status as HealthStatus,
+        reason: h.reason,
+        source: h.source as ConnectionHealthReportDto['changes'][number]['source'],
+        latencyMs: h.latency_ms,
+        at: h.created_at,
+      })),
+      samples: samples.map((s) => ({
+        at: s.checked_at,
+        ok: s.ok === 1,
+        latencyMs: s.latency_ms,
+        source: s.source as ConnectionHealthReportDto['samples'][number]['source'],
+        reason: s.reason,
+      })),
+    };
+  }
+
+  /** Whether `userId` owns the connection (the caller's access rule for reports). */
+  async ownsConnection(userId: string, trunkId: string): Promise<boolean> {
+    return (await this.deps.repos.trunks.findForOwner(userId, trunkId)) !== undefined;
+  }
+
+  private async measure(trunk: HealthTrunk, t: HealthThresholds): Promise<Measured> {
+    return trunk.provider === 'telnyx' ? this.measureTelnyx(trunk) : this.measureSip(trunk, t);
+  }
+
+  private async measureSip(trunk: HealthTrunk, t: HealthThresholds): Promise<Measured> {
+    const { probes, config } = this.deps;
+    const wsServer = trunk.ws_server ?? config.defaultSip.wsServer;
+    const sipUri = trunk.sip_uri ?? config.defaultSip.sipUri;
+    const pending: Promise<ProbeAnswer>[] = [];
+    if (wsServer) {
+      const target = probes.wsTarget(wsServer);
+      pending.push(isTarget(target) ? probes.options(target, t.probeTimeoutMs) : Promise.resolve(target));
+    }
+    if (sipUri) {
+      pending.push(
+        probes
+          .sipTarget(sipUri)
+          .then((target) => (isTarget(target) ? probes.options(target, t.probeTimeoutMs) : target)),
+      );
+    }
+    const answers = await Promise.all(pending);
+    const checks = answers.map(toCheck);
+    const measured = answers.filter((a) => !a.skipped);
+    if (measured.length === 0) {
+      const why = answers.map((a) => a.detail).join('; ');
+      return {
+        obs: {
+          ok: false,
+          latencyMs: null,
+          unmeasurable: true,
+          source: 'probe',
+          reason: why ? `nothing to probe: ${why}` : 'nothing to probe: no WebSocket server or SIP URI',
+        },
+        checks,
+      };
+    }
+    const failed = measured.find((a) => !a.ok);
+    const primary = measured[0]!; // the WebSocket server when there is one: what browsers use
+    if (failed) {
+      const reason = failed.detail.includes(failed.target)
+        ? failed.detail
+        : `${failed.detail} (${failed.target})`;
+      return { obs: { ok: false, latencyMs: null, source: 'probe', reason }, checks };
+    }
+    return {
+      obs: { ok: true, latencyMs: primary.latencyMs, source: 'probe', reason: primary.detail },
+      checks,
+    };
+  }
+
+  private async measureTelnyx(trunk: HealthTrunk): Promise<Measured> {
+    const target = 'Telnyx API';
+    const unmeasurable = (reason: string): Measured => ({
+      obs: { ok: false, latencyMs: null, unmeasurable: true, source: 'probe', reason },
+      checks: [{ target, ok: false, latencyMs: null, detail: reason }],
+    });
+    if (!this.deps.telnyx.configured) return unmeasurable('Telnyx API is not configured');
+    if (!trunk.telnyx_connection_id) return unmeasurable('not linked to a Telnyx connection');
+    try {
+      const status = await this.deps.telnyx.registrationStatus(trunk.telnyx_connection_id);
+      if (!status) {
+        const reason = 'Telnyx: no such connection at Telnyx';
+        return {
+          obs: { ok: false, latencyMs: null, source: 'probe', reason },
+          checks: [{ target, ok: false, latencyMs: null, detail: reason }],
+        };
+      }
+      const words = status.status ? TELNYX_WORDS[status.status] : undefined;
+      if (words) {
+        return {
+          obs: { ok: false, latencyMs: null, source: 'probe', reason: words },
+          checks: [
+            {
+              target,
+              ok: true,
+              latencyMs: status.latencyMs,
+              detail: `API answered in ${status.latencyMs} ms: ${words}`,
+            },
+          ],
+        };
+      }
+      const reason =
+        status.status === 'Registered'
+          ? `Telnyx: registered (API answered in ${status.latencyMs} ms)`
+          : `Telnyx API answered in ${status.latencyMs} ms (registration ${status.status ?? 'not reported'})`;
+      return {
+        obs: { ok: true, latencyMs: status.latencyMs, source: 'probe', reason },
+        checks: [{ target, ok: true, latencyMs: status.latencyMs, detail: reason }],
+      };
+    } catch (err) {
+      const reason = `Telnyx API unreachable: ${err instanceof Error ? err.message : String(err)}`;
+      return {
+        obs: { ok: false, latencyMs: null, source: 'probe', reason },
+        checks: [{ target, ok: false, latencyMs: null, detail: reason }],
+      };
+    }
+  }
+
+  /** REGISTER with the connection's credentials (sip), or Telnyx's registration status (telnyx). */
+  private async registerCheck(
+    trunk: HealthTrunk,
+    t: HealthThresholds,
+  ): Promise<{ attempted: boolean; ok: boolean; refused: boolean; detail: string }> {
+    if (trunk.provider === 'telnyx') {
+      return {
+        attempted: false,
+        ok: false,
+        refused: false,
+        detail:
+          'Telnyx connections register from the browser with a login token; the API reports their status',
+      };
+    }
+    const secret = await this.deps.repos.trunks.findSecret(trunk.id);
+    const d = this.deps.config.defaultSip;
+    let username: string | undefined;
+    let password: string | undefined;
+    let domain = secret?.sip_uri ?? d.sipUri;
+    if (secret?.sip_username && secret.sip_password_enc) {
+      username = secret.sip_username;
+      try {
+        password = this.deps.cipher.decrypt(secret.sip_password_enc);
+      } catch {
+        return {
+          attempted: false,
+          ok: false,
+          refused: false,
+          detail: 'its stored password cannot be decrypted (was CREDENTIALS_KEY changed?)',
+        };
+      }
+    } else if (d.username && d.password) {
+      username = d.username;
+      password = d.password;
+      domain = d.sipUri ?? domain;
+    }
+    const wsServer = secret?.ws_server ?? d.wsServer;
+    if (!username || !password)
+      return {
+        attempted: false,
+        ok: false,
+        refused: false,
+        detail: 'it has no SIP credentials to register with',
+      };
+    if (!wsServer || !domain)
+      return {
+        attempted: false,
+        ok: false,
+        refused: false,
+        detail: 'it has no WebSocket server or SIP URI to register to',
+      };
+    const target = this.deps.probes.wsTarget(wsServer);
+    if (!isTarget(target)) return { attempted: false, ok: false, refused: false, detail: target.detail };
+    const r = await this.deps.probes.register(
+      target,
+      { aor: sipUriFor(username, domain), username, password },
+      t.probeTimeoutMs,
+    );
+    const refused =
+      r.statusCode === 401 || r.statusCode === 403 || r.statusCode === 407 || r.statusCode === 404;
+    return { attempted: true, ok: r.ok, refused, detail: r.detail };
+  }
+
+  /** Applies one observation per trunk, stores everything in one transaction, publishes the results. */
+  private async applyAll(
+    items: { trunk: HealthTrunk; obs: Observation }[],
+    t: HealthThresholds,
+  ): Promise<Map<string, ConnectionHealthDto>> {
+    const now = this.deps.clock.now();
+    const at = now.toISOString();
+    const ids = items.map((i) => i.trunk.id);
+    const since = new Date(now.getTime() - t.answerRateWindowMinutes * 60_000).toISOString();
+    const [latencies, calls] = await Promise.all([
+      this.deps.repos.health.recentLatencies(ids, t.latencyWindow),
+      this.deps.repos.health.callCounts(ids, since),
+    ]);
+    const writes: HealthWrite[] = [];
+    const events: LiveEvent[] = [];
+    const out = new Map<string, ConnectionHealthDto>();
+    for (const { trunk, obs } of items) {
+      const window = latencies.get(trunk.id) ?? [];
+      const withThis =
+        obs.ok && obs.latencyMs !== null ? [obs.latencyMs, ...window].slice(0, t.latencyWindow) : window;
+      const prev = ruleStateOf(trunk);
+      const result = applyObservation(
+        prev,
+        obs,
+        { latency: latencyStats(withThis), calls: calls.get(trunk.id) ?? { attempts: 0, answered: 0 } },
+        t,
+      );
+      const latencyMs = obs.ok ? obs.latencyMs : null;
+      writes.push({
+        trunkId: trunk.id,
+        at,
+        ok: obs.ok,
+        latencyMs,
+        source: obs.source,
+        observation: obs.reason,
+        status: result.next.status,
+        previousStatus: prev.status,
+        reason: result.reason,
+        failStreak: result.next.failStreak,
+        okStreak: result.next.okStreak,
+        registrationRefused: result.next.registrationRefused,
+        keepSample: !obs.unmeasurable,
+      });
+      const health: ConnectionHealthDto = {
+        status: result.next.status,
+        checkedAt: at,
+        latencyMs,
+        message: result.reason,
+      };
+      out.set(trunk.id, health);
+      events.push({
+        type: 'connection.health',
+        connectionId: trunk.id,
+        ownerId: trunk.owner_id,
+        health,
+        ...(result.changed ? { previousStatus: prev.status } : {}),
+      });
+    }
+    await this.deps.transaction.run((r) => r.health.apply(writes));
+    await this.deps.events.publish(events);
+    return out;
+  }
+}

@@ -33,6 +33,27 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     method?: string;
     workers?: number;
+    /** Requests per second from all connections (open loop: latencies corrected for coordinated omission). */
+    overallRate?: number;
+    timeout?: number;
+    initialContext?: Record<string, unknown>;
+    /** One sequence per connection, repeated. */
+    requests?: {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (
+        request: { method: string; path: string; headers: Record<string, string>; body?: string },
+        context: Record<string, unknown>,
+      ) => { method: string; path: string; headers: Record<string, string>; body?: string };
+      onResponse?: (
+        status: number,
+        body: string,
+        context: Record<string, unknown>,
+        headers: Record<string, string | string[]>,
+      ) => void;
+    }[];
   }
   /** The running instance (callback form): emits 'response' for every answer with its time in ms. */
   export interface Instance {

@@ -11,6 +11,7 @@ import { registerReportCommands } from './commands/report.js';
 import { registerSeedCommand } from './commands/seed.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSyncCommands } from './commands/sync.js';
+import { registerHealthCommands } from './commands/health.js';
 import { registerTestSipTrunkCommand } from './commands/test-sip-trunk.js';
 import { registerUserCommands } from './commands/user.js';
 import { CommandFailed, ExitCode, UsageError } from './errors.js';
@@ -29,6 +30,7 @@ export function createProgram(output: Output = consoleOutput): Command {
   registerTestSipTrunkCommand(program, output);
   registerSyncCommands(program, { output });
   registerBackupCommand(program, output);
+  registerHealthCommands(program, output);
   registerReportCommands(program, output);
   // Usage mistakes at any depth (`dialer sync telnyx --bogus`) must reach reportError, not exit(1).
   const override = (command: Command): void => {

@@ -32,6 +32,8 @@ import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.j
 import { AdminConsoleService } from './services/admin-console-service.js';
 import { AnalyticsService } from './services/analytics-service.js';
 import { AssignmentService } from './services/assignment-service.js';
+import { AssignmentImportService } from './services/assignment-import-service.js';
+import { BulkAssignmentService } from './services/bulk-assignment-service.js';
 import { AuthService } from './services/auth-service.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { CallService } from './services/call-service.js';
@@ -101,6 +103,10 @@ export interface Services {
     trunks: TrunkService;
     numbers: PhoneNumberService;
     assignments: AssignmentService;
+    /** Bulk assign / unassign / reassign / change type: one request, one transaction. */
+    bulk: BulkAssignmentService;
+    /** CSV import (through the bulk plan) and export of assignments. */
+    importer: AssignmentImportService;
     /** Audit log page, filter dropdowns, a trunk's delete impact, Telnyx status. */
     console: AdminConsoleService;
   };
@@ -192,6 +198,8 @@ export function createServices(deps: ServiceDeps): Services {
       trunks: new TrunkService(repos, transaction, cipher),
       numbers: new PhoneNumberService(repos, transaction, config.defaultCountry),
       assignments: new AssignmentService(repos, transaction),
+      bulk: new BulkAssignmentService(transaction),
+      importer: new AssignmentImportService(repos, transaction, config.defaultCountry),
       console: new AdminConsoleService(repos, telnyx.sync, config),
     },
     telnyx,

@@ -79,6 +79,12 @@ export function createAppRouter(): Router {
             component: () => import('./views/admin/AdminTelnyxView.vue'),
             meta: { title: 'Admin · Telnyx' },
           },
+          {
+            path: 'audit',
+            name: 'admin-audit',
+            component: () => import('./views/admin/AdminAuditView.vue'),
+            meta: { title: 'Admin · Audit log' },
+          },
         ],
       },
       {

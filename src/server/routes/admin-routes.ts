@@ -24,12 +24,19 @@ import {
   updateUserBody,
 } from '../../shared/schemas/admin.js';
 import { idParams } from '../../shared/schemas/common.js';
+import { assignmentBulkRoutes } from './assignment-bulk-routes.js';
 
 export async function adminRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await app.register(
     (instance, _opts, done) => {
       registerAdminRoutes(instance, services);
       done();
+    },
+    { prefix: '/admin' },
+  );
+  await app.register(
+    async (instance) => {
+      await assignmentBulkRoutes(instance, services);
     },
     { prefix: '/admin' },
   );

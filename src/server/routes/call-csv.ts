@@ -59,3 +59,11 @@ export function callsToCsv(rows: AsyncIterable<CallListRow>): Readable {
   // A failed read (database gone mid-export) destroys the response instead of ending it as if complete.
   return pipeline(Readable.from(records()), csv, () => undefined);
 }
+
+/**
+ * Records (the first one the header) as a CSV stream with the same guard and escaping as the call
+ * export (the admin's assignments export).
+ */
+export function csvStream(records: AsyncIterable<(string | number | null)[]>): Readable {
+  return pipeline(Readable.from(records), stringify(CSV_OPTIONS), () => undefined);
+}

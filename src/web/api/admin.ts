@@ -40,6 +40,23 @@ function collection<T, C, U>(base: string, client: ApiClient) {
   };
 }
 
+/** One audit log entry (actorEmail only where the server adds it). Details never hold a secret. */
+export interface AuditEntry {
+  id: string;
+  actorId: string | null;
+  actorEmail?: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** The audit log answers a page (or, from an older server, the newest entries as a plain list). */
+function auditPage(answer: Page<AuditEntry> | AuditEntry[], size: number): Page<AuditEntry> {
+  return Array.isArray(answer) ? { items: answer, total: answer.length, page: 1, pageSize: size } : answer;
+}
+
 export function adminApi(client: ApiClient = api) {
   return {
     users: collection<UserDto, CreateUserRequest, UpdateUserRequest>('/admin/users', client),
@@ -52,6 +69,15 @@ export function adminApi(client: ApiClient = api) {
       '/admin/assignments',
       client,
     ),
+    audit: async (query: ListQuery, signal?: AbortSignal): Promise<Page<AuditEntry>> => {
+      const size = Number(query.limit ?? 100);
+      const answer = await client.request<Page<AuditEntry> | AuditEntry[]>('GET', '/admin/audit', {
+        query,
+        signal,
+        timeoutMs: LIST_TIMEOUT_MS,
+      });
+      return auditPage(answer, size);
+    },
     telnyx: {
       startSync: (): Promise<SyncStartedDto> =>
         client.request('POST', '/admin/sync/telnyx', { body: {}, timeoutMs: WRITE_TIMEOUT_MS }),

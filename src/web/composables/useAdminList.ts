@@ -21,7 +21,13 @@ const TYPING_DELAY_MS = 250;
 export function useAdminList<T, F extends Record<string, FilterValue>>(
   fetchPage: (query: ListQuery, signal: AbortSignal) => Promise<Page<T>>,
   initialFilters: F,
-  options: { pageSize?: number; sort?: SortState | null; typed?: (keyof F)[] } = {},
+  options: {
+    pageSize?: number;
+    sort?: SortState | null;
+    typed?: (keyof F)[];
+    /** How the page is asked for (default `page` and `pageSize`). */
+    pageQuery?: (page: number, pageSize: number) => ListQuery;
+  } = {},
 ) {
   const filters = reactive({ ...initialFilters }) as F;
   const page = ref(1);
@@ -55,7 +61,8 @@ export function useAdminList<T, F extends Record<string, FilterValue>>(
     controller = mine;
     loading.value = true;
     try {
-      const query: ListQuery = { ...filterQuery(), page: page.value, pageSize: pageSize.value };
+      const paging = options.pageQuery ?? ((p: number, size: number) => ({ page: p, pageSize: size }));
+      const query: ListQuery = { ...filterQuery(), ...paging(page.value, pageSize.value) };
       if (sort.value) query.sort = `${sort.value.order === 'desc' ? '-' : ''}${sort.value.field}`;
       const next = await fetchPage(query, mine.signal);
       if (controller !== mine) return;

@@ -50,3 +50,41 @@ export const DRIFT_TEXT: Record<DriftKind, { title: string; meaning: string }> =
       'another Telnyx connection.',
   },
 };
+
+export const AUDIT_ENTITY_TEXT: Record<string, string> = {
+  user: 'User',
+  trunk: 'Connection',
+  phone_number: 'Phone number',
+  assignment: 'Assignment',
+  trunk_phone_number: 'Assignment (Telnyx push)',
+};
+
+export const AUDIT_ACTION_TEXT: Record<string, string> = {
+  'user.create': 'User created',
+  'user.update': 'User changed',
+  'user.delete': 'User deleted',
+  'trunk.create': 'Connection created',
+  'trunk.update': 'Connection changed',
+  'trunk.delete': 'Connection deleted',
+  'phone_number.create': 'Number created',
+  'phone_number.update': 'Number changed',
+  'phone_number.delete': 'Number deleted',
+  'assignment.create': 'Number assigned',
+  'assignment.update': 'Assignment changed',
+  'assignment.delete': 'Assignment removed',
+  'assignment.push_telnyx': 'Assignment pushed to Telnyx',
+  'connection.registration': 'Credentials handed to the phone',
+  'auth.login_throttled': 'Logins throttled',
+};
+
+/** An entry's details as "key: value" lines (lists joined, objects as compact JSON). */
+export function auditDetails(details: Record<string, unknown>): { key: string; value: string }[] {
+  return Object.entries(details).map(([key, value]) => ({
+    key,
+    value: Array.isArray(value)
+      ? value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')
+      : value !== null && typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value),
+  }));
+}

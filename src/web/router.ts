@@ -87,6 +87,12 @@ export function createAppRouter(): Router {
           },
         ],
       },
+      {
+        path: '/analytics',
+        name: 'analytics',
+        component: () => import('./views/AnalyticsView.vue'),
+        meta: { title: 'Analytics' },
+      },
       { path: '/:pathMatch(.*)*', redirect: '/' },
     ],
   });

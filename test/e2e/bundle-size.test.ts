@@ -70,6 +70,12 @@ describe('bundle size', () => {
       const pageBytes = sum(page);
       // The SIP SDKs are never part of the page itself.
       expect([...page].join(' ')).not.toMatch(/jssip|telnyx/i);
+      // The charting library (ECharts) is loaded by the Analytics route only, never by the dialer.
+      for (const file of page)
+        expect(fs.readFileSync(path.join(outDir, file), 'utf8'), file).not.toContain('echarts_instance_');
+      const analyticsKey = Object.keys(manifest).find((k) => k.endsWith('views/AnalyticsView.vue'));
+      expect(analyticsKey).toBeDefined();
+      expect(page.has(manifest[analyticsKey!]!.file)).toBe(false);
 
       const providers = Object.entries(ADAPTERS).map(([provider, suffix]) => {
         const key = Object.keys(manifest).find((k) => k.endsWith(suffix));

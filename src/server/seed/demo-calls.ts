@@ -123,7 +123,9 @@ export function demoCallRows(
           : null;
         const number = t.numbers[Math.floor(rand() * t.numbers.length)]!;
         const prefix = p.destinations[Math.floor(rand() * p.destinations.length)]!;
-        const remote = prefix + String(Math.floor(rand() * 10_000)).padStart(12 - prefix.length + 1, '0');
+        // E.164 lengths: 11 digits in the NANP (+1), 12 for the other destinations here.
+        const digits = (prefix.startsWith('+1') ? 12 : 13) - prefix.length;
+        const remote = prefix + String(Math.floor(rand() * 10 ** digits)).padStart(digits, '0');
         rows.push({
           id: `demo-call-${String(rows.length).padStart(5, '0')}`,
           user_id: t.userId,

@@ -32,6 +32,30 @@ let page: Page;
 beforeAll(async () => {
   ensureWebBuild();
   server = await startDialerServer();
+  // The demo seed no longer invents health; record what the health job would have measured, so the page
+  // shows a measured state for each demo connection.
+  const checkedAt = new Date(Date.now() - 60_000).toISOString();
+  const db = server.database.handle.db;
+  await db
+    .updateTable('sip_trunks')
+    .set({
+      health_status: 'up',
+      health_latency_ms: 18,
+      health_checked_at: checkedAt,
+      health_message: 'OPTIONS 200 OK',
+    })
+    .where('name', '=', 'Chicago Office SIP')
+    .execute();
+  await db
+    .updateTable('sip_trunks')
+    .set({
+      health_status: 'degraded',
+      health_latency_ms: 420,
+      health_checked_at: checkedAt,
+      health_message: 'slow answers',
+    })
+    .where('name', '=', 'Telnyx US East')
+    .execute();
   browser = await launchBrowser();
 });
 

@@ -17,6 +17,8 @@ export class CommandFailed extends Error {
   constructor(
     message: string,
     readonly exitCode: number = ExitCode.Problem,
+    /** A stable code for `--json` callers (a domain error's code, when one caused it). */
+    readonly code: string = 'FAILED',
   ) {
     super(message);
     this.name = 'CommandFailed';

@@ -4,6 +4,7 @@
  * configuration error (see errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { DomainError } from '../shared/errors.js';
 import { ConfigError } from '../server/config.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -17,12 +18,22 @@ import { registerUserCommands } from './commands/user.js';
 import { CommandFailed, ExitCode, UsageError } from './errors.js';
 import { consoleOutput, type Output } from './output.js';
 
-export function createProgram(output: Output = consoleOutput): Command {
+/** The command line asks for JSON: its errors are JSON too (`--json` before a `--` only). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+export function createProgram(output: Output = consoleOutput, options: { json?: boolean } = {}): Command {
   const program = new Command('dialer')
     .description('Dialer: a self-hosted browser dialer for teams that own their SIP trunks')
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(options.json ? false : '(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      // With --json, reportError prints commander's complaint as the JSON error instead.
+      writeErr: (s) => (options.json ? undefined : process.stderr.write(s)),
+    });
   registerServeCommand(program, output);
   registerMigrateCommand(program, output);
   registerSeedCommand(program, output);
@@ -41,8 +52,35 @@ export function createProgram(output: Output = consoleOutput): Command {
   return program;
 }
 
+/** An error as the one JSON document a `--json` caller reads: `{ "error": { code, message, details? } }`. */
+function errorJson(err: unknown): { code: string; message: string; details?: unknown } {
+  if (err instanceof CommanderError) return { code: 'USAGE', message: err.message.replace(/^error: /, '') };
+  if (err instanceof ConfigError) {
+    return { code: 'CONFIG_INVALID', message: 'The configuration is invalid', details: err.problems };
+  }
+  if (err instanceof UsageError) return { code: 'USAGE', message: err.message };
+  if (err instanceof CommandFailed) return { code: err.code, message: err.message.replace(/^error: /, '') };
+  if (err instanceof DomainError) return { code: err.code, message: err.message };
+  return { code: 'FAILED', message: err instanceof Error ? err.message : String(err) };
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  if (err instanceof ConfigError || err instanceof UsageError) return ExitCode.Usage;
+  if (err instanceof CommandFailed) return err.exitCode;
+  return ExitCode.Problem;
+}
+
 /** Maps an error to its message and exit code; no stack traces for errors the user can fix. */
-export function reportError(err: unknown, output: Output = consoleOutput): number {
+export function reportError(
+  err: unknown,
+  output: Output = consoleOutput,
+  options: { json?: boolean } = {},
+): number {
+  if (options.json && !(err instanceof CommanderError && err.exitCode === 0)) {
+    output.out(JSON.stringify({ error: errorJson(err) }, null, 2));
+    return exitCodeOf(err);
+  }
   if (err instanceof CommanderError) {
     // Commander already printed its message (or the help text).
     return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
@@ -73,11 +111,12 @@ export function reportError(err: unknown, output: Output = consoleOutput): numbe
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
+  const json = wantsJson(argv);
   try {
-    await createProgram().parseAsync(argv);
+    await createProgram(consoleOutput, { json }).parseAsync(argv);
     return Number(process.exitCode ?? ExitCode.Ok);
   } catch (err) {
-    return reportError(err);
+    return reportError(err, consoleOutput, { json });
   }
 }
 

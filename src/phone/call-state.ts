@@ -183,7 +183,14 @@ export type RegistrationState =
   | { status: 'unregistered' }
   | { status: 'registering' }
   | { status: 'registered' }
-  | { status: 'failed'; reason: string; sipCode: number | null }
+  | {
+      status: 'failed';
+      /** Plain words for anyone ("Cannot reach the phone server."). */
+      reason: string;
+      sipCode: number | null;
+      /** The operator's detail (server address, WebSocket close code, provider text): admins and logs only. */
+      detail?: string;
+    }
   | { status: 'reconnecting'; attempt: number; nextRetryInMs: number };
 export type RegistrationStatus = RegistrationState['status'];
 

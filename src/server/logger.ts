@@ -36,6 +36,29 @@ export function wantsPrettyLogs(
   return config.env !== 'production' && stdout.isTTY === true;
 }
 
+interface RequestLogFields {
+  reqId?: unknown;
+  req?: { method?: unknown; url?: unknown };
+  res?: { statusCode?: unknown };
+  responseTime?: unknown;
+}
+
+/**
+ * On a terminal, Fastify's request logs as one short line each ("GET /api/health (req-2)", "200 in 23 ms
+ * (req-2)") instead of a dozen lines of request fields per request; other lines keep their message and
+ * print their extra fields (an error's stack) below it.
+ */
+export function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const { reqId, req, res, responseTime } = log as RequestLogFields;
+  const id = typeof reqId === 'string' ? ` (${reqId})` : '';
+  if (req && typeof req.method === 'string') return `${req.method} ${String(req.url)}${id}`;
+  if (res && typeof res.statusCode === 'number') {
+    return `${res.statusCode} in ${Math.round(Number(responseTime))} ms${id}`;
+  }
+  const message = log[messageKey];
+  return typeof message === 'string' ? message : '';
+}
+
 /**
  * Fastify's logger: level, redaction of secrets, and where lines go. Without `stream`, lines go to stdout,
  * pretty-printed when {@link wantsPrettyLogs}; `pretty` forces the choice (tests). Redaction happens before
@@ -54,7 +77,8 @@ export function createLoggerOptions(
         sync: stream === undefined,
         colorize: stream === undefined,
         translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname',
+        ignore: 'pid,hostname,reqId,req,res,responseTime',
+        messageFormat: prettyMessage,
       })
     : stream;
   return {

@@ -59,6 +59,19 @@ export function httpStatusFor(code: ErrorCode): number {
   return STATUS[code];
 }
 
+/**
+ * What everyone but an admin is told for errors whose message is written for the operator (env var
+ * names, upstream status codes, hosts): plain words and whom to ask. Admins and the log get the full
+ * message; the server's error handler picks by the reader's role.
+ */
+export const AGENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  TELNYX_NOT_CONFIGURED:
+    'Telnyx is not set up on this server yet. Ask your admin to connect the team’s Telnyx account.',
+  TELNYX_UNAVAILABLE:
+    'Telnyx is not answering right now. Try again in a moment; if it keeps happening, tell your admin.',
+  TELNYX_ERROR: 'Telnyx refused the request. Ask your admin to check the Telnyx settings.',
+};
+
 /** Body of every error response: `{ error: { code, message, details? } }`. */
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };

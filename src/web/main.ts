@@ -5,6 +5,7 @@ import { createApp } from 'vue';
 import 'primeicons/primeicons.css';
 import App from './App.vue';
 import { api } from './api/client.js';
+import { letEscapeCloseDialogs } from './lib/dialog-escape.js';
 import { createAppRouter } from './router.js';
 import { useSessionStore } from './stores/session.js';
 import './styles/app.css';
@@ -36,4 +37,5 @@ api.onSessionLost(() => {
   });
 });
 
+letEscapeCloseDialogs(document);
 app.mount('#app');

@@ -53,14 +53,10 @@ describe('jssip mapping', () => {
     expect(causeFromJsSip(jssip)).toBe(ours);
   });
 
-  it('explains registration failures plainly', () => {
-    expect(registrationFailureText('Authentication Error', 401)).toBe(
-      'Wrong SIP user name or password (401).',
-    );
-    expect(registrationFailureText('Rejected', 403)).toBe('Wrong SIP user name or password (403).');
-    expect(registrationFailureText('Not Found', 404)).toBe(
-      'The SIP user does not exist on this server (404).',
-    );
+  it('explains registration failures plainly (the SIP code travels beside the words, for admins)', () => {
+    expect(registrationFailureText('Authentication Error', 401)).toBe('Wrong SIP user name or password.');
+    expect(registrationFailureText('Rejected', 403)).toBe('Wrong SIP user name or password.');
+    expect(registrationFailureText('Not Found', 404)).toBe('The SIP user does not exist on this server.');
     expect(registrationFailureText('Request Timeout', null)).toMatch(/did not answer/);
   });
 });

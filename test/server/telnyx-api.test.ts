@@ -193,7 +193,12 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
       const res = await agent.get('/api/connections?source=telnyx');
       expect(res.status).toBe(502);
       expect(res.json.error.code).toBe('TELNYX_UNAVAILABLE');
-      expect(res.json.error.message).toMatch(/Telnyx API cannot be reached/);
+      // The agent is told in plain words; the admin gets the transport's detail.
+      expect(res.json.error.message).toBe(
+        'Telnyx is not answering right now. Try again in a moment; if it keeps happening, tell your admin.',
+      );
+      const forAdmin = await admin.get('/api/connections?source=telnyx');
+      expect(forAdmin.json.error.message).toMatch(/Telnyx API cannot be reached/);
       const db = await agent.get('/api/connections');
       expect(db.status).toBe(200);
       expect(db.json.count).toBe(1);
@@ -204,7 +209,7 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     }
     fake.setDelay(1_000);
     try {
-      const res = await agent.get('/api/connections?source=telnyx');
+      const res = await admin.get('/api/connections?source=telnyx');
       expect(res.status).toBe(502);
       expect(res.json.error).toMatchObject({
         code: 'TELNYX_UNAVAILABLE',

@@ -276,8 +276,10 @@ describe('usePhoneStore', () => {
     const phone = usePhoneStore();
     phone.attach(fake as never);
     expect(phone.registrationLabel).toBe('Registering…');
-    listeners.get('registrationState')?.({ status: 'failed', reason: 'Wrong password', sipCode: 403 });
-    expect(phone.problem).toBe('Phone registration failed: Wrong password (SIP 403).');
+    listeners.get('registrationState')?.({ status: 'failed', reason: 'Wrong password.', sipCode: 403 });
+    expect(phone.problem).toBe(
+      'Phone registration failed: Wrong password. Ask your admin to check this connection’s SIP user name and password.',
+    );
     listeners.get('registrationState')?.({ status: 'registered' });
     expect(phone.problem).toBeNull();
     phone.detach();

@@ -50,7 +50,8 @@ async function withTelnyx<T>(
 }
 
 function failOnDomain(err: unknown): never {
-  if (err instanceof DomainError) throw new CommandFailed(`error: ${err.message}`, ExitCode.Problem);
+  if (err instanceof DomainError)
+    throw new CommandFailed(`error: ${err.message}`, ExitCode.Problem, err.code);
   throw err;
 }
 
@@ -117,7 +118,10 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps | O
           if (run.counts.drift > 0) output.out('Run `dialer sync drift` to see the differences.');
         }
         if (run.status !== 'succeeded') {
-          throw new CommandFailed(`The sync ${run.status}: ${run.errors.at(-1)?.message ?? 'unknown error'}`);
+          const why = `The sync ${run.status}: ${run.errors.at(-1)?.message ?? 'unknown error'}`;
+          // With --json the run printed above is the whole answer (status and errors in it): one document.
+          if (opts.json) process.exitCode = ExitCode.Problem;
+          else throw new CommandFailed(why);
         }
       });
     });
@@ -140,12 +144,19 @@ export function registerSyncCommands(program: Command, deps: SyncCommandDeps | O
     .command('runs')
     .description('The latest Telnyx sync runs')
     .option('--limit <n>', 'how many', '10')
-    .action(async (opts: { limit: string }) => {
+    .option('--json', 'print the runs as JSON (newest first)')
+    .action(async (opts: { limit: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError('--limit must be a positive whole number');
       await withTelnyx(d, async (telnyx) => {
-        for (const r of await telnyx.sync.listRuns(limit)) {
+        const runs = await telnyx.sync.listRuns(limit);
+        if (opts.json) {
+          output.out(JSON.stringify(runs, null, 2));
+          return;
+        }
+        if (runs.length === 0) output.out('No sync runs yet. Start one with `dialer sync telnyx`.');
+        for (const r of runs) {
           output.out(
             `${r.startedAt}  ${r.id}  ${r.status.padEnd(11)} ${r.pagesDone}/${r.pagesTotal ?? '?'} pages` +
               (r.errors.length ? `  (${r.errors.at(-1)?.message})` : ''),

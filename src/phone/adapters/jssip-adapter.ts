@@ -112,8 +112,9 @@ export class JsSipSoftphone extends BaseSoftphone {
         // Never reached the server: retrying forever would leave the user staring at "registering".
         this.setRegistrationState({
           status: 'failed',
-          reason: `Cannot reach the phone server ${reg.wsServer}${e.code ? ` (WebSocket ${e.code})` : ''}.`,
+          reason: 'Cannot reach the phone server.',
           sipCode: null,
+          detail: `${reg.wsServer}${e.code ? `, WebSocket close code ${e.code}` : ''}`,
         });
         void this.stopUa();
         return;

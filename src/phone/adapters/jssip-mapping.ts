@@ -62,12 +62,13 @@ export function causeFromJsSip(cause: string): EndCause {
   }
 }
 
+/** Plain words for a refused registration; the SIP code travels beside it (`sipCode`), for admins. */
 export function registrationFailureText(cause: string | undefined, code: number | null): string {
   if (code === 401 || code === 403 || cause === 'Authentication Error') {
-    return `Wrong SIP user name or password${code ? ` (${code})` : ''}.`;
+    return 'Wrong SIP user name or password.';
   }
-  if (code === 404) return 'The SIP user does not exist on this server (404).';
-  if (cause === 'Request Timeout') return 'The SIP server did not answer the registration (timeout).';
+  if (code === 404) return 'The SIP user does not exist on this server.';
+  if (cause === 'Request Timeout') return 'The SIP server did not answer the registration.';
   if (cause === 'Connection Error') return 'The connection to the SIP server failed.';
-  return `Registration refused${code ? ` (${code})` : ''}: ${cause ?? 'unknown reason'}.`;
+  return 'The SIP server refused the registration.';
 }

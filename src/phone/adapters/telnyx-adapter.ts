@@ -115,8 +115,9 @@ export class TelnyxSoftphone extends BaseSoftphone {
         if (!this.everReady && this.registrationState.status === 'registering') {
           this.setRegistrationState({
             status: 'failed',
-            reason: `Telnyx refused the login: ${message}`,
+            reason: 'Telnyx refused the login.',
             sipCode: null,
+            detail: message,
           });
           void this.stopClient();
           return;
@@ -154,8 +155,9 @@ export class TelnyxSoftphone extends BaseSoftphone {
         if (!this.everReady && this.registrationState.status === 'registering') {
           this.setRegistrationState({
             status: 'failed',
-            reason: `Cannot reach the Telnyx WebRTC server${reg.rtcHost ? ` ${reg.rtcHost}` : ''}.`,
+            reason: 'Cannot reach the Telnyx WebRTC server.',
             sipCode: null,
+            ...(reg.rtcHost ? { detail: reg.rtcHost } : {}),
           });
           void this.stopClient();
         }

@@ -9,7 +9,13 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, ErrorCode, httpStatusFor, type ApiErrorBody } from '../../shared/errors.js';
+import {
+  AGENT_MESSAGES,
+  DomainError,
+  ErrorCode,
+  httpStatusFor,
+  type ApiErrorBody,
+} from '../../shared/errors.js';
 import { isDatabaseUnavailable } from '../repositories/db-errors.js';
 
 /** What a client is told while the database cannot answer (the cause goes to the log only). */
@@ -84,6 +90,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
       const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
       if (err.code === ErrorCode.RateLimited && typeof retryAfter === 'number')
         void reply.header('retry-after', String(retryAfter));
+      const plain = request.auth?.user.role === 'admin' ? undefined : AGENT_MESSAGES[err.code];
+      if (plain !== undefined) {
+        // The operator's detail (env var, upstream answer) goes to the log, not to an agent's screen.
+        request.log.warn({ code: err.code, detail: err.message }, 'error answered in plain words');
+        return reply.status(httpStatusFor(err.code)).send(body(err.code, plain));
+      }
       return reply.status(httpStatusFor(err.code)).send(body(err.code, err.message, err.details));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {

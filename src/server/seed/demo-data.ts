@@ -161,7 +161,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-central',
     location: 'Chicago, IL',
     channelLimit: 10,
-    notes: 'Main line of the Chicago office. Demo trunk: its WebSocket server is not reachable.',
+    notes: 'Main line of the Chicago office. Use it for US calls; the secondary number is for callbacks.',
     assignments: [
       {
         number: '+13125550100',
@@ -191,7 +191,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-east',
     location: 'Ashburn, VA',
     channelLimit: 25,
-    notes: 'Outbound campaigns. Demo connection id: sync against a real account flags it as missing.',
+    notes: 'Outbound campaigns for East Coast customers. The toll-free number is for callbacks only.',
     assignments: [
       { number: '+12125550110', type: 'primary', active: true, lastUsedAt: '2026-01-06T10:30:00.000Z' },
       { number: '+12125550111', type: 'secondary', active: true },
@@ -213,7 +213,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-west',
     location: 'San Jose, CA',
     channelLimit: 5,
-    notes: 'Pending: waiting for the carrier to finish provisioning. Hidden from the dialer.',
+    notes: 'Waiting for the carrier to finish provisioning; not in use yet.',
     assignments: [],
   },
   {
@@ -231,7 +231,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'eu-west',
     location: 'London, UK',
     channelLimit: 4,
-    notes: 'Inactive: replaced by Telnyx EU. Hidden from the dialer.',
+    notes: 'Replaced by Telnyx EU; kept for its call history.',
     assignments: [{ number: '+442079460131', type: 'primary', active: true }],
   },
   {
@@ -249,7 +249,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'eu-west',
     location: 'Amsterdam, NL',
     channelLimit: 15,
-    notes: 'European customers.',
+    notes: 'European customers. Mind their local business hours.',
     assignments: [{ number: '+442079460130', type: 'primary', active: true }],
   },
   {
@@ -267,7 +267,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-west',
     location: 'San Francisco, CA',
     channelLimit: 2,
-    notes: 'Overflow trunk with no numbers yet: the dialer explains why it cannot call.',
+    notes: 'Overflow for the San Francisco team when the main line is busy. Numbers are on order.',
     assignments: [],
   },
   {
@@ -287,7 +287,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-east',
     location: 'Boston, MA',
     channelLimit: 3,
-    notes: 'Being set up: no Telnyx connection id or credentials yet, and only a secondary number.',
+    notes: 'New line for the Boston team, still being set up.',
     assignments: [{ number: '+16175550151', type: 'secondary', active: true }],
   },
   {
@@ -305,7 +305,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-west',
     location: 'San Francisco, CA',
     channelLimit: 1,
-    notes: 'A healthy, complete trunk: the diagnostic finds nothing wrong here.',
+    notes: 'For trying out calls before they go to the team.',
     assignments: [
       { number: '+14155550140', type: 'primary', active: true },
       { number: '+14155550141', type: 'backup', active: true },

@@ -19,8 +19,9 @@
 import { LRUCache } from 'lru-cache';
 import type { ConnectionDto, ConnectionListDto, ConnectionSource } from '../../shared/api.js';
 import type { UserRole } from '../../shared/domain.js';
-import { DomainError, ErrorCode, NotFoundError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import type { Repositories } from '../repositories/index.js';
+import { telnyxNotConfigured } from '../repositories/telnyx/telnyx-repository.js';
 import { groupNumbersByTrunk, toConnectionDto, toConnectionJson } from './connection-mapper.js';
 
 /** Who is asking: any object with the user's id (a UserDto, a session's user, the CLI's user row). */
@@ -119,10 +120,7 @@ export class ConnectionsService {
     if (source === 'database') return this.listForUser(user);
     const telnyx = this.telnyxSource;
     if (!telnyx) {
-      throw new DomainError(
-        ErrorCode.TelnyxNotConfigured,
-        'Telnyx API is not configured: set TELNYX_API_KEY',
-      );
+      throw telnyxNotConfigured();
     }
     return telnyx.list(user);
   }

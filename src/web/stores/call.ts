@@ -47,6 +47,9 @@ export interface CallView {
   recordError: string | null;
 }
 
+/** How long an ended call's summary stays before the dial pad returns (the call stays in History). */
+export const ENDED_CALL_SHOWN_MS = 6000;
+
 export const useCallStore = defineStore('call', () => {
   const phone = usePhoneStore();
   const current = ref<CallView | null>(null);
@@ -56,6 +59,7 @@ export const useCallStore = defineStore('call', () => {
   /** The phone's Call behind {@link current} (null while a dial is still opening its record). */
   let currentCall: Call | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
+  let endedTimer: ReturnType<typeof setTimeout> | null = null;
   /** Hang up pressed while the record was being opened: do not send the INVITE. */
   let dialAborted = false;
   const records = new CallRecordSync({
@@ -133,6 +137,7 @@ export const useCallStore = defineStore('call', () => {
     else {
       now.value = Date.now();
       closeCallNotification(call.id);
+      dismissLater(call.id);
     }
     records.stateChanged(call);
   }
@@ -226,8 +231,24 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /** Clear an ended call from the screen. */
+  /** Back to the dial pad: the ended call's summary goes (it is in History); a live call stays. */
   function dismiss(): void {
+    if (endedTimer !== null) clearTimeout(endedTimer);
+    endedTimer = null;
     if (current.value?.state === 'ended') current.value = null;
+  }
+
+  /**
+   * The ended call gives way to the dial pad by itself, so the next call is one step away; unless its
+   * record could not be saved: then the panel is the only place that says so, and it waits for the agent.
+   */
+  function dismissLater(callId: string): void {
+    if (endedTimer !== null) clearTimeout(endedTimer);
+    endedTimer = setTimeout(() => {
+      endedTimer = null;
+      const c = current.value;
+      if (c?.id === callId && c.state === 'ended' && !c.recordError) current.value = null;
+    }, ENDED_CALL_SHOWN_MS);
   }
 
   return {

@@ -13,6 +13,7 @@ import type {
 } from '../../shared/api.js';
 import { compareAssignmentType } from '../../shared/domain.js';
 import { ApiError, api } from '../api/client.js';
+import { defaultConnection } from '../lib/default-connection.js';
 
 /** The Telnyx API is slow at times; the page gives up on it after this long and says so. */
 export const TELNYX_TIMEOUT_MS = 5000;
@@ -67,11 +68,14 @@ export const useConnectionsStore = defineStore('connections', () => {
       : null;
   }
 
-  /** Keeps the current choices when they still exist in a fresh list; otherwise picks the first ones. */
+  /**
+   * Keeps the current choices when they still exist in a fresh list; otherwise picks the connection an
+   * agent can call from at once (lib/default-connection.ts) and its first number.
+   */
   function reconcileSelection(): void {
     const keep = connections.value.find((c) => c.id === selectedId.value);
     if (!keep) {
-      selectConnection(connections.value[0]?.id ?? null);
+      selectConnection(defaultConnection(connections.value)?.id ?? null);
       return;
     }
     if (!keep.numbers.some((n) => n.phoneNumberId === selectedCallerId.value)) {

@@ -19,6 +19,8 @@ import {
 } from '../../phone/index.js';
 import { ApiError, api } from '../api/client.js';
 import { loadAudioDevices } from '../lib/audio-preferences.js';
+import { registrationFailureText } from '../lib/registration-text.js';
+import { useSessionStore } from './session.js';
 
 export const NOT_CONNECTED_REASON = 'choose a connection to register the phone';
 
@@ -26,6 +28,9 @@ export const NOT_CONNECTED_REASON = 'choose a connection to register the phone';
 const isQuiet = (line: LineState): boolean => line === 'ready' || line === 'idle';
 
 export const usePhoneStore = defineStore('phone', () => {
+  /** Who reads the phone's messages: agents get plain words, admins the operator's detail too. */
+  const session = useSessionStore();
+  const reader = computed(() => session.user?.role ?? null);
   /** null = no softphone (no connection selected, or its registration could not be fetched). */
   const softphone = shallowRef<Softphone | null>(null);
   const registration = ref<RegistrationState>({ status: 'unregistered' });
@@ -73,7 +78,7 @@ export const usePhoneStore = defineStore('phone', () => {
   const registrationDetail = computed<string | null>(() => {
     if (setupError.value) return setupError.value;
     const state = registration.value;
-    if (state.status === 'failed') return failureText(state.reason, state.sipCode);
+    if (state.status === 'failed') return registrationFailureText(state, reader.value);
     if (state.status === 'reconnecting') return `next try within ${Math.ceil(state.nextRetryInMs / 1000)} s`;
     return null;
   });
@@ -92,7 +97,7 @@ export const usePhoneStore = defineStore('phone', () => {
       case 'registering':
         return 'Phone is still registering with the selected connection.';
       case 'failed':
-        return `Phone registration failed: ${failureText(state.reason, state.sipCode)}.`;
+        return `Phone registration failed: ${registrationFailureText(state, reader.value)}`;
       case 'reconnecting':
         return `Phone lost its connection and is reconnecting (attempt ${state.attempt}).`;
     }
@@ -105,6 +110,8 @@ export const usePhoneStore = defineStore('phone', () => {
     lineState.value = source.lineState;
     const offs = [
       source.on('registrationState', (state) => {
+        // The whole story for whoever reads the browser's console; the page words it for its reader.
+        if (state.status === 'failed') console.warn('phone registration failed', state);
         registration.value = state;
         lineState.value = source.lineState;
       }),
@@ -216,12 +223,6 @@ export const usePhoneStore = defineStore('phone', () => {
     disconnect,
   };
 });
-
-/** "Wrong password (SIP 403)"; the code is not repeated when the reason already gives it. */
-function failureText(reason: string, sipCode: number | null): string {
-  const text = reason.replace(/\.$/, '');
-  return sipCode && !text.includes(String(sipCode)) ? `${text} (SIP ${sipCode})` : text;
-}
 
 function withStop(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;

@@ -56,6 +56,23 @@ function ruleStateOf(t: HealthTrunk): RuleState {
   };
 }
 
+/**
+ * The displayed state (sip_trunks) is rewritten only when it says something new, so that a quiet round
+ * does not bump the connections list's revision (and so empty every per-user list cache) each interval.
+ * Numbers in the reason ("in 18 ms") do not count; the stored last check is refreshed at least this often.
+ * Open pages get every observation live (events), so what they show is as fresh as the last round.
+ */
+export const DISPLAY_REFRESH_MS = 5 * 60_000;
+
+const withoutNumbers = (text: string | null): string => (text ?? '').replace(/\d+(\.\d+)?/g, '#');
+
+function displayChanged(trunk: HealthTrunk, status: string, reason: string, now: Date): boolean {
+  if (trunk.health_status !== status) return true;
+  if (withoutNumbers(trunk.health_message) !== withoutNumbers(reason)) return true;
+  const checked = trunk.health_checked_at ? Date.parse(trunk.health_checked_at) : NaN;
+  return !(now.getTime() - checked < DISPLAY_REFRESH_MS);
+}
+
 export class HealthService {
   private readonly measurer: TrunkMeasurer;
 
@@ -142,15 +159,6 @@ export class HealthService {
         active: trunk.status === 'active',
       };
     });
-  }
-
-  /** Newest probe time of any connection (so that several instances run one round per interval). */
-  async lastRoundAt(): Promise<string | null> {
-    const trunks = await this.deps.repos.health.listTrunks({ activeOnly: true });
-    let newest: string | null = null;
-    for (const t of trunks)
-      if (t.health_checked_at && (!newest || t.health_checked_at > newest)) newest = t.health_checked_at;
-    return newest;
   }
 
   async pruneSamples(retentionDays: number): Promise<number> {
@@ -347,6 +355,7 @@ export class HealthService {
         okStreak: result.next.okStreak,
         registrationRefused: result.next.registrationRefused,
         keepSample: !obs.unmeasurable,
+        display: displayChanged(trunk, result.next.status, result.reason, now),
       });
       const health: ConnectionHealthDto = {
         status: result.next.status,

@@ -1,14 +1,14 @@
 /**
- * A throw-away SIP lab for tests: Kamailio (UDP/TCP + SIP over WebSocket, digest auth, in-memory
- * registrar), optionally rtpengine (WebRTC <-> plain RTP), and SIPp helpers.
+ * A SIP server on 127.0.0.1: Kamailio (UDP/TCP + SIP over WebSocket, digest auth, in-memory registrar)
+ * and, optionally, rtpengine (WebRTC <-> plain RTP). The demo phone system (`dialer demo-phone`) runs one
+ * on the port the demo trunks use; the tests' SIP lab (test/lab) runs one per test file on free ports.
  *
- * Everything listens on 127.0.0.1 on free ports; every process runs in the foreground as a child of
- * the test process, in its own process group, and is SIGKILLed when the Node process exits.
- * See test/lab/README.md.
+ * Every process runs in the foreground as a child of this Node process, in its own process group, and is
+ * SIGKILLed when Node exits (processes.ts). Its configuration (with the users' passwords) lives in a
+ * private temp dir (0700) that stop() removes.
  */
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateKamailioConfig } from './kamailio-config.js';
@@ -20,31 +20,36 @@ import {
   spawnManaged,
   which,
   type Managed,
-} from './proc.js';
+} from './processes.js';
 
-export { generateKamailioConfig } from './kamailio-config.js';
-export { freePort } from './proc.js';
-
-export interface LabUser {
+export interface SipAccount {
   username: string;
   password: string;
 }
 
-export interface SipLabOptions {
-  users: LabUser[];
+export interface SipServerOptions {
+  users: SipAccount[];
   /** SIP domain (realm) of the users. Default 'dialer.test'. */
   domain?: string;
   /** Start rtpengine and bridge WebRTC <-> plain RTP when exactly one side is a WebSocket client. */
   withRtpengine?: boolean;
   /** E.164 number (e.g. '+15551230001') -> username. INVITE sip:+15551230001@domain reaches that user. */
   aliases?: Record<string, string>;
+  /** E.164 number -> SIP URI of a peer that answers it without registering (the demo's echo number). */
+  peers?: Record<string, string>;
+  /** WebSocket port. Default: a free one. */
+  wsPort?: number;
+  /** UDP and TCP SIP port. Default: a free one. */
+  sipPort?: number;
+  /** Prefix of the temp dir's name (`pgrep -f PREFIX` finds leftovers). Default 'sip-server-'. */
+  dirPrefix?: string;
   /** Kamailio log level (debug=). Default 2; 3 = debug. */
   kamailioDebug?: number;
   /** Max time to wait for the processes to answer. Default 10 s. */
   startTimeoutMs?: number;
 }
 
-export interface SipLab {
+export interface SipServer {
   domain: string;
   /** ws://127.0.0.1:PORT — SIP over WebSocket (RFC 7118), for JsSIP in the browser. */
   wsUrl: string;
@@ -55,8 +60,8 @@ export interface SipLab {
   sipUri: string;
   /** rtpengine's ng control port, when started. */
   rtpengineNgPort?: number;
-  users: LabUser[];
-  /** Temp dir of this lab (config, runtime files, SIPp scenarios). Removed by stop(). */
+  users: SipAccount[];
+  /** Temp dir of this server (config, runtime files, SIPp scenarios). Removed by stop(). */
   dir: string;
   /** Stop Kamailio then start it again with the same config and ports (registrations are lost). */
   restartKamailio(): Promise<void>;
@@ -71,13 +76,15 @@ export interface SipLab {
   timings: { kamailioMs: number; rtpengineMs: number; totalMs: number };
 }
 
-const LAB_PACKAGES: Record<string, string> = {
+/** The Debian package that brings each tool. */
+export const SIP_TOOL_PACKAGES = {
   kamailio: 'kamailio',
   'kamailio-websocket-modules': 'kamailio-websocket-modules',
   rtpengine: 'rtpengine-daemon',
   sipp: 'sip-tester',
-  chromium: 'chromium',
-};
+} as const;
+
+export type SipTool = keyof typeof SIP_TOOL_PACKAGES;
 
 function kamailioModuleDirs(): string[] {
   const out: string[] = [];
@@ -92,27 +99,16 @@ function kamailioModuleDirs(): string[] {
   return out;
 }
 
-/**
- * Which lab tools are missing: any of 'kamailio', 'kamailio-websocket-modules', 'rtpengine', 'sipp',
- * 'chromium'. Empty when everything is there. `labToolsHint()` turns it into a message.
- */
-export function findMissingLabTools(): string[] {
-  const missing: string[] = [];
+/** Which of Kamailio (with its WebSocket module), rtpengine and SIPp are not installed. */
+export function findMissingSipTools(): SipTool[] {
+  const missing: SipTool[] = [];
   if (!which('kamailio')) missing.push('kamailio');
   else if (!kamailioModuleDirs().some((d) => existsSync(path.join(d, 'websocket.so')))) {
     missing.push('kamailio-websocket-modules');
   }
   if (!which('rtpengine')) missing.push('rtpengine');
   if (!which('sipp')) missing.push('sipp');
-  if (!existsSync('/usr/bin/chromium') && !which('chromium')) missing.push('chromium');
   return missing;
-}
-
-/** A human message for missing tools, or '' when none are missing. */
-export function labToolsHint(missing = findMissingLabTools()): string {
-  if (missing.length === 0) return '';
-  const pkgs = [...new Set(missing.map((m) => LAB_PACKAGES[m] ?? m))];
-  return `SIP lab tools missing: ${missing.join(', ')}. Install with: bash test/lab/install-lab-deps.sh (Debian packages: ${pkgs.join(' ')})`;
 }
 
 class LogBuffer {
@@ -192,21 +188,26 @@ async function waitUntil(
   }
 }
 
-export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
-  const missing = findMissingLabTools().filter(
-    (m) => m !== 'chromium' && m !== 'sipp' && (opts.withRtpengine || m !== 'rtpengine'),
+/** Starts Kamailio (and rtpengine when asked); rejects with the logs when a part does not come up. */
+export async function startSipServer(opts: SipServerOptions): Promise<SipServer> {
+  const missing = findMissingSipTools().filter(
+    (m) => m !== 'sipp' && (opts.withRtpengine || m !== 'rtpengine'),
   );
-  if (missing.length > 0) throw new Error(labToolsHint(missing));
+  if (missing.length > 0) {
+    const pkgs = missing.map((m) => SIP_TOOL_PACKAGES[m]).join(' ');
+    throw new Error(`Not installed: ${missing.join(', ')} (Debian packages: ${pkgs})`);
+  }
 
   const t0 = Date.now();
   const domain = opts.domain ?? 'dialer.test';
   const startTimeout = opts.startTimeoutMs ?? 10_000;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-lab-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), opts.dirPrefix ?? 'sip-server-'));
   const unregisterDir = registerTempDir(dir);
   const log = new LogBuffer();
   const logs = (): string => log.toString();
 
-  const [sipPort, wsPort] = [await freePort(), await freePort()];
+  const sipPort = opts.sipPort ?? (await freePort());
+  const wsPort = opts.wsPort ?? (await freePort());
   const timings = { kamailioMs: 0, rtpengineMs: 0, totalMs: 0 };
 
   let rtpengine: Managed | undefined;
@@ -264,9 +265,11 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
         wsPort,
         users: opts.users,
         aliases: opts.aliases,
+        peers: opts.peers,
         rtpengineNgPort,
         debugLevel: opts.kamailioDebug,
       }),
+      { mode: 0o600 }, // the users' passwords are in it
     );
     const modDir = kamailioModuleDirs().find((d) => existsSync(path.join(d, 'websocket.so')));
 
@@ -308,7 +311,7 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
     await startKamailio();
     timings.totalMs = Date.now() - t0;
 
-    const lab: SipLab = {
+    const server: SipServer = {
       domain,
       wsUrl: `ws://127.0.0.1:${wsPort}`,
       wsPort,
@@ -333,7 +336,7 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
         unregisterDir();
       },
     };
-    return lab;
+    return server;
   } catch (err) {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
@@ -341,5 +344,3 @@ export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
     throw err;
   }
 }
-
-export { runSippUas, sippRegister, sippCall, type SippResult, type SippUasHandle } from './sipp.js';

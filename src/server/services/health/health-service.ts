@@ -6,6 +6,7 @@
  */
 import pMap from 'p-map';
 import type { ConnectionHealthDto } from '../../../shared/api.js';
+import { DEMO_PHONE_NOT_RUNNING, isDemoPhoneServer } from '../../../shared/demo-phone.js';
 import type { HealthStatus } from '../../../shared/domain.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import {
@@ -249,7 +250,9 @@ export class HealthService {
     } else {
       const cause = report.cause ?? 'unknown cause';
       const words = /connection/i.test(cause)
-        ? 'a browser could not reach the WebSocket server'
+        ? isDemoPhoneServer(trunk.ws_server)
+          ? DEMO_PHONE_NOT_RUNNING
+          : 'a browser could not reach the WebSocket server'
         : /timeout/i.test(cause)
           ? 'a browser got no answer to its registration'
           : `a browser could not register (${cause})`;
@@ -364,9 +367,13 @@ export class HealthService {
     const failed = measured.find((a) => !a.ok);
     const primary = measured[0]!; // the WebSocket server when there is one: what browsers use
     if (failed) {
-      const reason = failed.detail.includes(failed.target)
-        ? failed.detail
-        : `${failed.detail} (${failed.target})`;
+      // The demo trunks' server is the demo phone system: say what to run rather than "connection refused".
+      const demoPhoneDown = isDemoPhoneServer(wsServer) && !answers[0]!.ok;
+      const reason = demoPhoneDown
+        ? DEMO_PHONE_NOT_RUNNING
+        : failed.detail.includes(failed.target)
+          ? failed.detail
+          : `${failed.detail} (${failed.target})`;
       return { obs: { ok: false, latencyMs: null, source: 'probe', reason }, checks };
     }
     return {

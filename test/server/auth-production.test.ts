@@ -4,7 +4,7 @@
  * session expiry and its sliding refresh on the server, with the clock set by the test; a state-changing
  * request without the CSRF header; the session cookie marked Secure in production.
  */
-import { hash as argon2Hash, Algorithm } from '@node-rs/argon2';
+import { hash as argon2Hash, type Algorithm } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/server/clock.js';
 import { argon2Hasher } from '../../src/server/repositories/password-hasher.js';
@@ -13,6 +13,9 @@ import { DATABASE_KINDS } from '../support/databases.js';
 
 const PASSWORD = 'correct-horse-battery';
 const CURRENT_PARAMS = '$argon2id$v=19$m=19456,t=2,p=1$';
+// @node-rs/argon2's Algorithm is a const enum, which isolatedModules cannot read: its documented values.
+const ARGON2I = 1 as Algorithm;
+const ARGON2ID = 2 as Algorithm;
 
 /** A clock the test moves by hand. */
 function manualClock(start: string): Clock & { advance(ms: number): void } {
@@ -59,8 +62,8 @@ describe.each(DATABASE_KINDS)('auth with the production hasher and clock (%s)', 
   });
 
   it('upgrades an outdated hash on the next successful login, and only then', async () => {
-    const weak = await argon2Hash(PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 4096, timeCost: 1 });
-    const legacy = await argon2Hash(PASSWORD, { algorithm: Algorithm.Argon2i });
+    const weak = await argon2Hash(PASSWORD, { algorithm: ARGON2ID, memoryCost: 4096, timeCost: 1 });
+    const legacy = await argon2Hash(PASSWORD, { algorithm: ARGON2I });
     await createUser('weak@example.com', weak);
     await createUser('legacy@example.com', legacy);
 

@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { DomainError } from '../shared/errors.js';
 import { ConfigError } from '../server/config.js';
+import { registerAssignCommands } from './commands/assign.js';
 import { registerBackupCommand } from './commands/backup.js';
+import { registerDemoPhoneCommand } from './commands/demo-phone.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerSeedCommand } from './commands/seed.js';
@@ -43,6 +45,8 @@ export function createProgram(output: Output = consoleOutput, options: { json?: 
   registerBackupCommand(program, output);
   registerHealthCommands(program, output);
   registerReportCommands(program, output);
+  registerAssignCommands(program, output);
+  registerDemoPhoneCommand(program, output);
   // Usage mistakes at any depth (`dialer sync telnyx --bogus`) must reach reportError, not exit(1).
   const override = (command: Command): void => {
     command.exitOverride();

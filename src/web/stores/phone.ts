@@ -10,6 +10,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { ConnectionDto, RegistrationDto } from '../../shared/api.js';
+import { DEMO_PHONE_NOT_RUNNING, isDemoPhoneServer } from '../../shared/demo-phone.js';
 import {
   PhoneErrorCode,
   createSoftphone,
@@ -41,6 +42,8 @@ export const usePhoneStore = defineStore('phone', () => {
   const preparing = ref(false);
   /** The server refused the registration (no credentials, Telnyx unavailable, ...): its message. */
   const setupError = ref<string | null>(null);
+  /** The connection's server is the demo phone system (`npm run demo:phone`), which may not be running. */
+  const demoPhone = ref(false);
   /** Unsubscribes this store from the followed softphone's events. */
   let unfollow: (() => void) | null = null;
   /** The softphone connect() created, with what it was created for; teardown() destroys it. */
@@ -78,7 +81,7 @@ export const usePhoneStore = defineStore('phone', () => {
   const registrationDetail = computed<string | null>(() => {
     if (setupError.value) return setupError.value;
     const state = registration.value;
-    if (state.status === 'failed') return registrationFailureText(state, reader.value);
+    if (state.status === 'failed') return failedText(state);
     if (state.status === 'reconnecting') return `next try within ${Math.ceil(state.nextRetryInMs / 1000)} s`;
     return null;
   });
@@ -97,11 +100,17 @@ export const usePhoneStore = defineStore('phone', () => {
       case 'registering':
         return 'Phone is still registering with the selected connection.';
       case 'failed':
-        return `Phone registration failed: ${registrationFailureText(state, reader.value)}`;
+        return `Phone registration failed: ${withStop(failedText(state))}`;
       case 'reconnecting':
         return `Phone lost its connection and is reconnecting (attempt ${state.attempt}).`;
     }
   });
+
+  /** Why a registration failed; for the demo phone system's address, that it is not running. */
+  function failedText(state: Extract<RegistrationState, { status: 'failed' }>): string {
+    if (state.sipCode === null && demoPhone.value) return DEMO_PHONE_NOT_RUNNING;
+    return registrationFailureText(state, reader.value);
+  }
 
   /** Follow a softphone's events (the real one from connect(), or a fake in tests). */
   function attach(source: Softphone): void {
@@ -167,6 +176,7 @@ export const usePhoneStore = defineStore('phone', () => {
     tokenRefreshDue = false;
     setupError.value = null;
     fallback.value = false;
+    demoPhone.value = false;
     preparing.value = connection !== null;
     await teardown();
     if (!connection || gen !== generation) return;
@@ -196,6 +206,7 @@ export const usePhoneStore = defineStore('phone', () => {
     owned = { softphone: phone, connection, userId };
     preparing.value = false;
     fallback.value = reg.fallback;
+    demoPhone.value = reg.provider === 'sip' && isDemoPhoneServer(reg.wsServer);
     attach(phone);
     const devices = loadAudioDevices(userId);
     if (devices) await phone.setAudioDevices(devices).catch(() => undefined);

@@ -133,6 +133,25 @@ describe('pressing Call when something is missing', () => {
 
 describe('messages for the person reading them', () => {
   const OPERATOR_DETAIL = /\b1006\b|wss?:\/\/|WebSocket|TELNYX_|[A-Z]{3,}_[A-Z]{3,}|\)\.\)|\(\(/;
+  // A phone server that cannot be reached (not the demo phone system's address, which has its own message).
+  const trunks = ['Chicago Office SIP', 'Admin Test Line'];
+  const setWsServer = (wsServer: string | null) =>
+    server.database.handle.db
+      .updateTable('sip_trunks')
+      .set({ ws_server: wsServer })
+      .where('name', 'in', trunks)
+      .execute();
+  let original: string | null = null;
+  beforeAll(async () => {
+    const row = await server.database.handle.db
+      .selectFrom('sip_trunks')
+      .select('ws_server')
+      .where('name', '=', trunks[0]!)
+      .executeTakeFirstOrThrow();
+    original = row.ws_server;
+    await setWsServer('ws://127.0.0.1:9');
+  });
+  afterAll(() => setWsServer(original));
 
   it('an agent reads plain words and whom to ask, never env vars, addresses or close codes', async () => {
     const page = await open(agent1);

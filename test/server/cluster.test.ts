@@ -31,14 +31,13 @@ async function call(
   session: Session | null,
   body?: unknown,
   extra: Record<string, string> = {},
-): Promise<{ status: number; json: unknown; text: string; ms: number }> {
+): Promise<{ status: number; json: unknown; text: string }> {
   const headers: Record<string, string> = { ...extra };
   if (session) {
     headers.cookie = session.cookie;
     headers['x-csrf-token'] = session.csrf;
   }
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const started = performance.now();
   const res = await fetch(base + path, {
     method,
     headers,
@@ -52,7 +51,7 @@ async function call(
   } catch {
     json = undefined;
   }
-  return { status: res.status, json, text, ms: performance.now() - started };
+  return { status: res.status, json, text };
 }
 
 async function login(base: string, email: string): Promise<Session> {
@@ -192,7 +191,6 @@ describe.runIf(DATABASE_KINDS.includes('postgres'))(
           const res = await call(cluster.url, 'GET', '/api/connections', session);
           expect(res.status, res.text).toBe(503);
           expect((res.json as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE');
-          expect(res.ms).toBeLessThan(5000);
         }
         for (const instance of live) {
           const ready = await call(instance.url, 'GET', '/api/ready', null);

@@ -23,7 +23,7 @@ import type { DatabaseKind } from '../src/server/db/database.js';
 import { migrateToLatest, openDatabase } from '../src/server/db/database.js';
 import { loadConfig } from '../src/server/config.js';
 import { UserRepository } from '../src/server/repositories/user-repository.js';
-import { createTelnyxServices } from '../src/server/services/telnyx-services.js';
+import { createTelnyxServices } from '../src/server/telnyx-wiring.js';
 import { closeTestApp } from '../test/fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx } from '../test/fakes/telnyx-api/server.js';
 import { createPgDatabase, DATABASE_KINDS } from '../test/support/databases.js';

@@ -43,7 +43,8 @@ import { ConnectionsService, type TelnyxConnectionsSource } from './services/con
 import { PhoneNumberService } from './services/phone-number-service.js';
 import { ReadinessService } from './services/readiness-service.js';
 import { RegistrationService, type TelnyxRegistrationIssuer } from './services/registration-service.js';
-import { buildTelnyxServices, type TelnyxServices } from './services/telnyx-services.js';
+import type { TelnyxServices } from './services/telnyx-services.js';
+import { buildTelnyxServices } from './telnyx-wiring.js';
 import { TrunkService } from './services/trunk-service.js';
 import { UserAdminService } from './services/user-admin-service.js';
 

@@ -9,7 +9,7 @@ import { telnyxSyncJob } from '../../src/server/jobs/telnyx-sync-job.js';
 import type { Repositories } from '../../src/server/repositories/index.js';
 import { TelnyxRepository } from '../../src/server/repositories/telnyx/telnyx-repository.js';
 import { UserRepository } from '../../src/server/repositories/user-repository.js';
-import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
+import { createTelnyxServices } from '../../src/server/telnyx-wiring.js';
 import { jwtExpiry, TelnyxTokenService } from '../../src/server/services/telnyx-token-service.js';
 import type { SipTrunkRow } from '../../src/server/db/schema.js';
 import { closeThenDrop } from '../fakes/telnyx-api/helpers.js';

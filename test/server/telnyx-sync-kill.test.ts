@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncRunDto } from '../../src/shared/telnyx.js';
 import { UserRepository } from '../../src/server/repositories/user-repository.js';
-import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
+import { createTelnyxServices } from '../../src/server/telnyx-wiring.js';
 import { closeThenDrop, countRows, expectConsistent } from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { cliEnv, exited, spawnDialer } from '../support/cli.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserRepository } from '../../src/server/repositories/user-repository.js';
 import { readAhead } from '../../src/server/services/telnyx-sync-service.js';
-import { createTelnyxServices } from '../../src/server/services/telnyx-services.js';
+import { createTelnyxServices } from '../../src/server/telnyx-wiring.js';
 import { closeThenDrop } from '../fakes/telnyx-api/helpers.js';
 import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';

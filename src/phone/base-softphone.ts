@@ -3,12 +3,11 @@
  * ringtone and the remote audio element. Adapters implement only the provider-specific `do*` hooks.
  *
  * A little over 400 lines because it is the whole Softphone contract in one place (public API, the
- * hooks, the CallOwner side every Call calls back into), in sections; the remote audio element
+ * hooks, the CallOwner side every Call calls back into), in sections; quality sampling (quality-monitor.ts), the remote audio element
  * (remote-audio.ts), the state machines (call-state.ts) and the helpers (phone-helpers.ts) are apart.
  */
 import type { Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
-import { isE164 } from '../shared/value-rules.js';
 import {
   canChangeRegistration,
   lineStateOf,
@@ -22,7 +21,8 @@ import { CallImpl, type CallInit, type CallOwner } from './call.js';
 import { TypedEmitter } from './emitter.js';
 import { PhoneErrorCode, PhoneErrorException } from './errors.js';
 import { consoleLogger, type PhoneLogger } from './logger.js';
-import { EMPTY_QUALITY, qualityOf, type CallQuality } from './quality.js';
+import type { CallQuality } from './quality.js';
+import { QualityMonitor, type StatsSource } from './quality-monitor.js';
 import { RemoteAudio } from './remote-audio.js';
 import { createRingtone, type Ringtone } from './ringtone.js';
 import {
@@ -34,14 +34,17 @@ import {
   type SoftphoneEvents,
   type SoftphoneOptions,
 } from './softphone.js';
-import { definedOnly, errorMessage, notRegisteredMessage, sameRegistration } from './phone-helpers.js';
+import {
+  assertDialableNumbers,
+  definedOnly,
+  errorMessage,
+  newCallId,
+  notRegisteredMessage,
+  sameRegistration,
+} from './phone-helpers.js';
 
 export { errorMessage } from './phone-helpers.js';
-
-/** Anything with getStats(): the RTCPeerConnection of a call, or a fake. */
-export interface StatsSource {
-  getStats(): Promise<unknown>;
-}
+export type { StatsSource } from './quality-monitor.js';
 
 export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implements Softphone, CallOwner {
   abstract readonly provider: Provider | 'fake';
@@ -54,9 +57,10 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   private regState: RegistrationState = { status: 'unregistered' };
   private readonly calls = new Map<string, CallImpl>();
   private current: CallImpl | null = null;
-  private qualityTimer: ReturnType<typeof setInterval> | null = null;
-  private readonly lastQuality = new Map<string, CallQuality>();
-  private readonly finalSamples = new Map<string, Promise<CallQuality>>();
+  private readonly quality = new QualityMonitor((callId) => {
+    const call = this.calls.get(callId);
+    return call ? this.statsSource(call) : undefined;
+  });
   private ringtone: Ringtone | null = null;
   private readonly remoteAudio: RemoteAudio;
 
@@ -156,19 +160,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     if (!this.registration || this.regState.status !== 'registered') {
       throw new PhoneErrorException(PhoneErrorCode.NotRegistered, notRegisteredMessage(this.regState));
     }
-    const emergencyCode = opts.emergency === true && /^\d{2,6}$/.test(opts.destination);
-    if (!emergencyCode && !isE164(opts.destination)) {
-      throw new PhoneErrorException(
-        PhoneErrorCode.InvalidNumber,
-        `The destination ${opts.destination} is not a valid number.`,
-      );
-    }
-    if (!isE164(opts.callerId)) {
-      throw new PhoneErrorException(
-        PhoneErrorCode.InvalidNumber,
-        `The caller ID ${opts.callerId} is not a valid number.`,
-      );
-    }
+    assertDialableNumbers(opts);
     if (this.current?.live) {
       throw new PhoneErrorException(
         PhoneErrorCode.BusyLine,
@@ -220,7 +212,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     }
     const answered = call.state === 'active' || call.state === 'held';
     // getStats() is called now, before the provider closes the peer connection: the final sample.
-    if (answered) this.finalSamples.set(call.id, this.qualityOfCall(call.id));
+    if (answered) this.quality.captureFinal(call.id);
     this.doHangup(call);
     this.endCall(call, {
       cause: answered ? 'normal' : 'cancelled',
@@ -283,7 +275,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       await this.unregister();
     } finally {
       this.destroyed = true;
-      this.stopQualityTimer();
+      this.quality.stop();
       this.stopRinging();
       this.remoteAudio.release();
       this.removeAllListeners();
@@ -313,7 +305,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     for (const [id, c] of this.calls) {
       if (c.live) continue;
       this.calls.delete(id);
-      this.lastQuality.delete(id);
+      this.quality.forget(id);
     }
     this.calls.set(call.id, call);
     this.current = call;
@@ -373,8 +365,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   }
 
   protected newCallId(): string {
-    const c = globalThis.crypto as Crypto | undefined;
-    return c?.randomUUID ? c.randomUUID() : `call-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+    return newCallId();
   }
 
   // ---- CallOwner ----------------------------------------------------------------------------------
@@ -383,26 +374,24 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
    * Fresh stats while the peer connection is open; once it is closed (call ended), the last good
    * sample, so the call record still gets MOS/jitter/loss.
    */
-  async qualityOfCall(callId: string): Promise<CallQuality> {
-    const call = this.calls.get(callId);
-    if (!call) return { ...EMPTY_QUALITY };
-    const q = await qualityOf(this.statsSource(call));
-    if (q.bytesReceived > 0 || q.bytesSent > 0) {
-      this.lastQuality.set(callId, q);
-      return q;
-    }
-    return this.lastQuality.get(callId) ?? q;
+  qualityOfCall(callId: string): Promise<CallQuality> {
+    return this.quality.sample(callId);
   }
 
   onCallStateChanged(call: CallImpl, previous: CallState): void {
     if (call.state !== 'ringing' || call.direction !== 'inbound') this.stopRinging();
-    if (call.state === 'active' && previous !== 'held') this.startQualityTimer(call);
+    if (call.state === 'active' && previous !== 'held') {
+      this.quality.start(
+        call.id,
+        this.options.qualityIntervalMs ?? 2000,
+        () => call.live,
+        (quality) => this.emit('callQuality', { call, quality }),
+      );
+    }
     if (call.state === 'ended') {
-      this.stopQualityTimer();
-      const final = this.finalSamples.get(call.id) ?? this.qualityOfCall(call.id);
-      this.finalSamples.delete(call.id);
-      void final.then((quality) => {
-        if (quality.bytesReceived > 0 || quality.bytesSent > 0) this.emit('callQuality', { call, quality });
+      this.quality.stop();
+      void this.quality.final(call.id).then((quality) => {
+        if (quality) this.emit('callQuality', { call, quality });
       });
     }
     this.emit('callState', { call, state: call.state, previous });
@@ -419,21 +408,6 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   private assertAlive(): void {
     if (this.destroyed)
       throw new PhoneErrorException(PhoneErrorCode.Destroyed, 'This phone was shut down; create a new one.');
-  }
-
-  private startQualityTimer(call: CallImpl): void {
-    this.stopQualityTimer();
-    const every = this.options.qualityIntervalMs ?? 2000;
-    if (every <= 0) return;
-    this.qualityTimer = setInterval(() => {
-      if (!call.live) return;
-      void this.qualityOfCall(call.id).then((quality) => this.emit('callQuality', { call, quality }));
-    }, every);
-  }
-
-  private stopQualityTimer(): void {
-    if (this.qualityTimer !== null) clearInterval(this.qualityTimer);
-    this.qualityTimer = null;
   }
 
   private startRinging(): void {

@@ -1,6 +1,11 @@
-/** Small helpers of the base softphone and the adapters: messages, device ids, numbers from SIP users. */
+/**
+ * Small helpers of the base softphone and the adapters: messages, device ids, numbers from SIP users,
+ * the dialled numbers' check, call ids.
+ */
+import { isE164 } from '../shared/value-rules.js';
 import type { RegistrationState } from './call-state.js';
-import type { AudioDevices } from './softphone.js';
+import { PhoneErrorCode, PhoneErrorException } from './errors.js';
+import type { AudioDevices, DialOptions } from './softphone.js';
 
 export function sameRegistration(a: RegistrationState, b: RegistrationState): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -60,4 +65,28 @@ export function verificationOfHeaders(
     if (v === 'no-tn-validation') return 'not_verified';
   }
   return null;
+}
+
+/** Destination and caller ID in E.164 (an emergency short code such as 911 only when the call says so). */
+export function assertDialableNumbers(
+  opts: Pick<DialOptions, 'destination' | 'callerId' | 'emergency'>,
+): void {
+  const emergencyCode = opts.emergency === true && /^\d{2,6}$/.test(opts.destination);
+  if (!emergencyCode && !isE164(opts.destination)) {
+    throw new PhoneErrorException(
+      PhoneErrorCode.InvalidNumber,
+      `The destination ${opts.destination} is not a valid number.`,
+    );
+  }
+  if (!isE164(opts.callerId)) {
+    throw new PhoneErrorException(
+      PhoneErrorCode.InvalidNumber,
+      `The caller ID ${opts.callerId} is not a valid number.`,
+    );
+  }
+}
+
+export function newCallId(): string {
+  const c = globalThis.crypto as Crypto | undefined;
+  return c?.randomUUID ? c.randomUUID() : `call-${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }

@@ -7,7 +7,8 @@
  * Over 400 lines on purpose: it is the one place where JsSIP's UA and session events (transport,
  * registration, progress, accepted/confirmed, ended/failed, ICE gathering, re-INVITEs for hold) meet
  * the phone's state machines, and those handlers only make sense read together. Everything that can be
- * said without JsSIP objects lives in jssip-mapping.ts (pure, unit-tested).
+ * said without JsSIP objects lives in jssip-mapping.ts (pure, unit-tested); the microphone opened ahead
+ * of a call in warm-microphone.ts.
  */
 import * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
@@ -25,8 +26,10 @@ import {
   callerOfInvite,
   causeFromJsSip,
   registrationFailureText,
+  sipCodeOfJsSipCause,
   sipDomain,
 } from './jssip-mapping.js';
+import { stopStream, WarmMicrophone } from './warm-microphone.js';
 
 /** Seconds between reconnection attempts (JsSIP doubles a random interval up to the max). */
 const RECOVERY_MIN_S = 1;
@@ -44,15 +47,12 @@ interface Leg {
   ownStream?: MediaStream;
 }
 
-/** How long a microphone opened by prepareMedia() waits for its call. */
-const WARM_STREAM_MS = 5_000;
-
 export class JsSipSoftphone extends BaseSoftphone {
   readonly provider = 'sip' as const;
   private ua: JsSIP.UA | null = null;
   private reg: SipRegistrationDto | null = null;
   private readonly legs = new Map<string, Leg>();
-  private warm: { stream: MediaStream; timer: ReturnType<typeof setTimeout> } | null = null;
+  private readonly warm = new WarmMicrophone();
   private everConnected = false;
   private reconnectAttempt = 0;
 
@@ -157,7 +157,7 @@ export class JsSipSoftphone extends BaseSoftphone {
   }
 
   protected async doUnregister(): Promise<void> {
-    this.releaseWarmStream();
+    this.warm.release();
     await this.stopUa();
     this.reg = null;
   }
@@ -168,7 +168,7 @@ export class JsSipSoftphone extends BaseSoftphone {
     const domain = sipDomain(reg.sipUri);
     const extraHeaders: string[] = [];
     if (reg.sendPAssertedIdentity) extraHeaders.push(`P-Asserted-Identity: <sip:${opts.callerId}@${domain}>`);
-    const stream = this.takeWarmStream();
+    const stream = this.warm.take();
     const session = ua.call(`sip:${opts.destination}@${domain}`, {
       ...(stream ? { mediaStream: stream } : { mediaConstraints: this.mediaConstraints() }),
       pcConfig: { iceServers: reg.iceServers },
@@ -183,25 +183,12 @@ export class JsSipSoftphone extends BaseSoftphone {
   override async prepareMedia(): Promise<void> {
     if (typeof navigator === 'undefined' || !navigator.mediaDevices?.getUserMedia) return;
     const stream = await navigator.mediaDevices.getUserMedia(this.mediaConstraints());
-    this.releaseWarmStream();
     if (this.destroyed) {
+      this.warm.release();
       stopStream(stream);
       return;
     }
-    this.warm = { stream, timer: setTimeout(() => this.releaseWarmStream(), WARM_STREAM_MS) };
-  }
-
-  private takeWarmStream(): MediaStream | null {
-    const warm = this.warm;
-    if (!warm) return null;
-    clearTimeout(warm.timer);
-    this.warm = null;
-    return warm.stream.getAudioTracks().some((t) => t.readyState === 'live') ? warm.stream : null;
-  }
-
-  private releaseWarmStream(): void {
-    const stream = this.takeWarmStream();
-    if (stream) stopStream(stream);
+    this.warm.keep(stream);
   }
 
   protected doAnswer(call: CallImpl): Promise<void> {
@@ -468,15 +455,4 @@ export class JsSipSoftphone extends BaseSoftphone {
     emitter.removeAllListeners();
     uaCount--;
   }
-}
-
-/** A failure without a final response (the caller's CANCEL, no answer to the INVITE): its code per RFC 3261. */
-function sipCodeOfJsSipCause(reason: string): number | null {
-  if (reason === 'Canceled') return 487;
-  if (reason === 'Request Timeout' || reason === 'No Answer') return 408;
-  return null;
-}
-
-function stopStream(stream: MediaStream): void {
-  for (const t of stream.getTracks()) t.stop();
 }

@@ -71,3 +71,10 @@ export function registrationFailureText(cause: string | undefined, code: number 
   if (cause === 'Connection Error') return 'The connection to the SIP server failed.';
   return `Registration refused${code ? ` (${code})` : ''}: ${cause ?? 'unknown reason'}.`;
 }
+
+/** A failure without a final response (the caller's CANCEL, no answer to the INVITE): its code per RFC 3261. */
+export function sipCodeOfJsSipCause(reason: string): number | null {
+  if (reason === 'Canceled') return 487;
+  if (reason === 'Request Timeout' || reason === 'No Answer') return 408;
+  return null;
+}

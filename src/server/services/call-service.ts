@@ -30,6 +30,7 @@ import type { CallFilter, CallListRow } from '../repositories/call-repository.js
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { Clock } from '../clock.js';
 import { figures, toCallDto } from './call-mapper.js';
+import { callPatch, durationSeconds } from './call-patch.js';
 
 export interface Actor {
   id: string;
@@ -61,11 +62,6 @@ export interface CallServiceOptions {
 }
 
 const SWEEP_BATCH = 500;
-
-function durationSeconds(answeredAt: string | null, endedAt: string | null): number | null {
-  if (!answeredAt || !endedAt) return null;
-  return Math.max(0, Math.round((Date.parse(endedAt) - Date.parse(answeredAt)) / 1000));
-}
 
 export class CallService {
   private readonly calls: Repositories['calls'];
@@ -219,7 +215,7 @@ export class CallService {
 
   async update(actor: Actor, id: string, input: UpdateCallInput): Promise<CallDto> {
     const current = await this.ownCall(actor, id);
-    const patch = this.patchFor(current, input);
+    const patch = callPatch(current, input, this.now());
     if (current.outcome !== 'in_progress') {
       if (Object.keys(patch).every((k) => patch[k as keyof typeof patch] === current[k as keyof CallRow])) {
         return toCallDto(current); // an exact retry of the final update
@@ -337,65 +333,6 @@ export class CallService {
     const row = await this.calls.findById(id);
     if (!row || row.user_id !== actor.id) throw new NotFoundError('Call');
     return row;
-  }
-
-  private patchFor(current: CallRow, input: UpdateCallInput): Partial<CallRow> {
-    const patch: Partial<CallRow> = {};
-    if (input.outcome !== undefined) patch.outcome = input.outcome;
-    if (input.answeredAt !== undefined) patch.answered_at = input.answeredAt;
-    if (input.endedAt !== undefined) patch.ended_at = input.endedAt;
-    if (input.hangupCause !== undefined) patch.hangup_cause = input.hangupCause;
-    if (input.sipCode !== undefined) patch.sip_code = input.sipCode;
-    if (input.sipCallId !== undefined) patch.sip_call_id = input.sipCallId;
-    if (input.inviteAt !== undefined) patch.invite_at = input.inviteAt;
-    if (input.progressAt !== undefined) patch.progress_at = input.progressAt;
-    if (input.endedBy !== undefined) patch.ended_by = input.endedBy;
-    // A count that only goes up: a late or repeated report never lowers it.
-    if (input.interruptions !== undefined && input.interruptions > current.interruptions) {
-      patch.interruptions = input.interruptions;
-    }
-    if (input.callerVerification !== undefined) patch.caller_verification = input.callerVerification;
-    if (input.quality !== undefined) {
-      const q = input.quality;
-      if (q === null)
-        Object.assign(patch, { mos: null, jitter_ms: null, packet_loss_pct: null, rtt_ms: null });
-      else {
-        if (q.mos !== undefined) patch.mos = q.mos;
-        if (q.jitterMs !== undefined) patch.jitter_ms = q.jitterMs;
-        if (q.packetLossPct !== undefined) patch.packet_loss_pct = q.packetLossPct;
-        if (q.rttMs !== undefined) patch.rtt_ms = q.rttMs;
-      }
-    }
-
-    const outcome = patch.outcome ?? current.outcome;
-    const answeredAt = patch.answered_at !== undefined ? patch.answered_at : current.answered_at;
-    let endedAt = patch.ended_at !== undefined ? patch.ended_at : current.ended_at;
-    if (outcome === 'in_progress' && current.outcome !== 'in_progress') {
-      throw new ConflictError(`This call has already ended (${current.outcome}) and cannot be reopened.`, {
-        outcome: current.outcome,
-      });
-    }
-    if (outcome === 'in_progress' && patch.ended_at) {
-      throw new ValidationError(
-        'endedAt needs the call\'s final outcome (e.g. "answered", "busy", "no_answer").',
-      );
-    }
-    if (outcome !== 'in_progress' && !endedAt) {
-      endedAt = this.now().toISOString(); // a final outcome ends the call now unless told otherwise
-      patch.ended_at = endedAt;
-    }
-    if (outcome === 'answered' && !answeredAt) {
-      throw new ValidationError(
-        'A call with outcome "answered" needs answeredAt (when the far end answered).',
-      );
-    }
-    if (answeredAt && endedAt && Date.parse(endedAt) < Date.parse(answeredAt)) {
-      throw new ValidationError('endedAt cannot be before answeredAt.');
-    }
-    if (patch.answered_at !== undefined || patch.ended_at !== undefined) {
-      patch.duration_seconds = durationSeconds(answeredAt, endedAt);
-    }
-    return patch;
   }
 
   private filterFor(actor: Actor, q: CallQuery): CallFilter {

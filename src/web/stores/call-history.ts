@@ -73,7 +73,11 @@ export const useCallHistoryStore = defineStore('callHistory', () => {
     loading.value = true;
     error.value = null;
     try {
-      const answer = await api.listCalls({ ...filterQuery.value, page: page.value, pageSize: pageSize.value });
+      const answer = await api.listCalls({
+        ...filterQuery.value,
+        page: page.value,
+        pageSize: pageSize.value,
+      });
       if (mine !== seq) return;
       result.value = answer;
     } catch (err) {

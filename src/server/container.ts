@@ -27,7 +27,7 @@ import { JobLeaseRepository } from './repositories/job-lease-repository.js';
 import { argon2Hasher, type PasswordHasher } from './repositories/password-hasher.js';
 import { SipProbeRepository } from './repositories/health/sip-probe.js';
 import { createEventBus, type LiveEventBus } from './repositories/live-events.js';
-import { HEALTH_ROUND_LOCK_KEY, SyncLock } from './repositories/telnyx/sync-lock.js';
+import { SyncLock } from './repositories/telnyx/sync-lock.js';
 import type { TelnyxRepository } from './repositories/telnyx/telnyx-repository.js';
 import { AdminConsoleService } from './services/admin-console-service.js';
 import { AnalyticsService } from './services/analytics-service.js';
@@ -117,8 +117,6 @@ export interface Services {
   calls: CallService;
   /** Trunk health: probes, rules, live check, passive signals, history. */
   health: HealthService;
-  /** Single flight of the health round across instances (PostgreSQL advisory lock). */
-  healthLock: SyncLock;
   /** Live events to open pages (LISTEN/NOTIFY on PostgreSQL; connects on first subscriber). */
   events: LiveEventBus;
   /** The browsers connected to GET /api/events (heartbeat starts with the first one). */
@@ -209,7 +207,6 @@ export function createServices(deps: ServiceDeps): Services {
       onCallEnded: (call) => health.recordCallOutcome(call),
     }),
     health,
-    healthLock: new SyncLock(db, databaseKind, HEALTH_ROUND_LOCK_KEY),
     events,
     liveStream: new LiveStreamHub(events),
     analytics: new AnalyticsService(repos.analytics, clock),

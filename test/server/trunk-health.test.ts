@@ -97,6 +97,23 @@ describe.each(DATABASE_KINDS)('trunk health (%s)', (kind) => {
     expect(row?.health.status).toBe('up');
   });
 
+  it('a round that changes nothing leaves the connections list (and its cache) alone; the page still hears it', async () => {
+    const id = (await addTrunk(t.services, agentId, { ws_server: lab.wsUrl, sip_uri: 'dialer.test' })).id;
+    expect((await state(id)).state).toBe('up');
+    const before = await t.services.repos.revisions.connections();
+    const events = await openEvents(t.baseUrl, agent.cookie);
+    try {
+      const again = await state(id);
+      expect(again.state).toBe('up');
+      expect(await t.services.repos.revisions.connections()).toBe(before);
+      // The live event carries this round's check.
+      const heard = await events.waitFor((e) => e.data.includes(id));
+      expect(JSON.parse(heard.data).health.checkedAt).toBe(again.checkedAt);
+    } finally {
+      events.close();
+    }
+  });
+
   it('no answer within the timeout reads as such', async () => {
     const silent = await import('node:dgram').then((d) => d.createSocket('udp4'));
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));

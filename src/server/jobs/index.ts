@@ -21,7 +21,6 @@ export function serverJobs(services: Services, logger: JobLogger): Job[] {
     }),
     healthJob({
       health: services.health,
-      lock: services.healthLock,
       intervalSeconds: services.config.health.intervalSeconds,
       retentionDays: services.config.health.retentionDays,
       logger,

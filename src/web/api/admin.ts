@@ -4,6 +4,12 @@
  */
 import type {
   AdminAssignmentDto,
+  AdminFacetsDto,
+  BulkAssignmentRequest,
+  BulkAssignmentResultDto,
+  CsvImportReportDto,
+  TelnyxStatusDto,
+  TrunkImpactDto,
   AdminPhoneNumberDto,
   AdminTrunkDto,
   CreateAssignmentRequest,
@@ -16,6 +22,7 @@ import type {
   UpdateUserRequest,
 } from '../../shared/admin-api.js';
 import type { Page, UserDto } from '../../shared/api.js';
+import type { TrunkTestResultDto } from '../../shared/health.js';
 import type { DriftReportDto, PushTelnyxResultDto, SyncRunDto, SyncStartedDto } from '../../shared/telnyx.js';
 import { api, type ApiClient } from './client.js';
 
@@ -24,6 +31,8 @@ export type ListQuery = Record<string, string | number | undefined | null>;
 
 const LIST_TIMEOUT_MS = 15_000;
 const WRITE_TIMEOUT_MS = 20_000;
+/** A bulk change or a CSV import of up to 10,000 numbers, on a busy server. */
+const BULK_TIMEOUT_MS = 60_000;
 const path = (base: string, id: string) => `${base}/${encodeURIComponent(id)}`;
 
 /** One admin collection: list, get, create, update, delete. */
@@ -69,6 +78,25 @@ export function adminApi(client: ApiClient = api) {
       '/admin/assignments',
       client,
     ),
+    /** Assign, unassign, reassign or change the type of many numbers in one transaction (or a dry run). */
+    bulk: (body: BulkAssignmentRequest): Promise<BulkAssignmentResultDto> =>
+      client.request('POST', '/admin/assignments/bulk', { body, timeoutMs: BULK_TIMEOUT_MS }),
+    /** Check (dryRun) or apply a CSV file of assignments; problems come back as the report. */
+    importCsv: (file: Blob, dryRun: boolean): Promise<CsvImportReportDto> =>
+      client.request('POST', '/admin/assignments/import', {
+        query: { dryRun: String(dryRun) },
+        rawBody: { contentType: 'text/csv', data: file },
+        timeoutMs: BULK_TIMEOUT_MS,
+      }),
+    /** Link that downloads the active assignments of the numbers a filter matches, as CSV. */
+    exportCsvUrl: (query: ListQuery): string => client.url('/admin/assignments/export.csv', query),
+    trunkImpact: (id: string): Promise<TrunkImpactDto> =>
+      client.request('GET', `${path('/admin/trunks', id)}/impact`, { timeoutMs: LIST_TIMEOUT_MS }),
+    /** Probe the connection now and register with its credentials (can take several seconds). */
+    testTrunk: (id: string): Promise<TrunkTestResultDto> =>
+      client.request('POST', `${path('/admin/trunks', id)}/test`, { body: {}, timeoutMs: BULK_TIMEOUT_MS }),
+    facets: (): Promise<AdminFacetsDto> =>
+      client.request('GET', '/admin/facets', { timeoutMs: LIST_TIMEOUT_MS }),
     audit: async (query: ListQuery, signal?: AbortSignal): Promise<Page<AuditEntry>> => {
       const size = Number(query.limit ?? 100);
       const answer = await client.request<Page<AuditEntry> | AuditEntry[]>('GET', '/admin/audit', {
@@ -79,6 +107,8 @@ export function adminApi(client: ApiClient = api) {
       return auditPage(answer, size);
     },
     telnyx: {
+      status: (): Promise<TelnyxStatusDto> =>
+        client.request('GET', '/admin/telnyx/status', { timeoutMs: LIST_TIMEOUT_MS }),
       startSync: (): Promise<SyncStartedDto> =>
         client.request('POST', '/admin/sync/telnyx', { body: {}, timeoutMs: WRITE_TIMEOUT_MS }),
       runs: (limit = 10): Promise<{ runs: SyncRunDto[] }> =>

@@ -45,6 +45,8 @@ export type { CallListQuery };
 export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
   body?: unknown;
+  /** A body sent as it is (a file), with its content type, instead of `body` as JSON. */
+  rawBody?: { contentType: string; data: Blob | string };
   /** Abort and throw a TIMEOUT ApiError after this many milliseconds. */
   timeoutMs?: number;
   /** The message of that TIMEOUT error. */
@@ -85,10 +87,16 @@ export class ApiClient {
     return () => this.sessionLostListeners.delete(listener);
   }
 
+  /** The address of an API path with its query (for links the browser follows itself: downloads). */
+  url(path: string, query?: RequestOptions['query']): string {
+    return this.baseUrl + path + queryString(query);
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = this.baseUrl + path + queryString(options.query);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.rawBody) headers['content-type'] = options.rawBody.contentType;
     if (WRITE_METHODS.has(method) && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
 
     // The platform's timeout signal, combined with the caller's own: either one aborts the request.
@@ -101,7 +109,8 @@ export class ApiClient {
         method,
         headers,
         credentials: 'same-origin',
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body:
+          options.rawBody?.data ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         signal: AbortSignal.any(signals),
       });
     } catch (err) {

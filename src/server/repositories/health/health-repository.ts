@@ -42,7 +42,12 @@ export interface HealthWrite {
   registrationRefused: string | null;
   /** Stored as a sample (false for observations that carry no measurement, e.g. "nothing to probe"). */
   keepSample: boolean;
+  /** Rewrite the displayed state (sip_trunks): it changed, or the stored one is getting old. */
+  display: boolean;
 }
+
+/** Rows per multi-row statement (7 columns: well under SQLite's and PostgreSQL's parameter limits). */
+const WRITE_BATCH = 500;
 
 export interface HealthHistoryRow {
   id: string;
@@ -155,65 +160,81 @@ export class HealthRepository {
     return out;
   }
 
-  /** Writes the observations: counters, samples, the displayed state, and a history row per change. */
+  /**
+   * Writes the observations, a few statements per batch: counters and samples always; the displayed
+   * state (sip_trunks' health columns, which GET /api/connections shows and whose triggers bump the
+   * connections list's revision) only when `display` is set; a history row per state change.
+   */
   async apply(writes: HealthWrite[]): Promise<void> {
-    for (const w of writes) {
+    for (let i = 0; i < writes.length; i += WRITE_BATCH) {
+      const batch = writes.slice(i, i + WRITE_BATCH);
       await this.db
         .insertInto('trunk_health_state')
-        .values({
-          trunk_id: w.trunkId,
-          fail_streak: w.failStreak,
-          ok_streak: w.okStreak,
-          registration_refused: w.registrationRefused,
-          updated_at: w.at,
-        })
-        .onConflict((oc) =>
-          oc.column('trunk_id').doUpdateSet({
+        .values(
+          batch.map((w) => ({
+            trunk_id: w.trunkId,
             fail_streak: w.failStreak,
             ok_streak: w.okStreak,
             registration_refused: w.registrationRefused,
             updated_at: w.at,
-          }),
+          })),
+        )
+        .onConflict((oc) =>
+          oc.column('trunk_id').doUpdateSet((eb) => ({
+            fail_streak: eb.ref('excluded.fail_streak'),
+            ok_streak: eb.ref('excluded.ok_streak'),
+            registration_refused: eb.ref('excluded.registration_refused'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
         )
         .execute();
-      if (w.keepSample) {
+      const samples = batch.filter((w) => w.keepSample);
+      if (samples.length > 0) {
         await this.db
           .insertInto('trunk_health_samples')
-          .values({
-            id: crypto.randomUUID(),
-            trunk_id: w.trunkId,
-            checked_at: w.at,
-            ok: w.ok ? 1 : 0,
-            latency_ms: w.latencyMs,
-            source: w.source,
-            reason: w.observation,
-          })
+          .values(
+            samples.map((w) => ({
+              id: crypto.randomUUID(),
+              trunk_id: w.trunkId,
+              checked_at: w.at,
+              ok: w.ok ? 1 : 0,
+              latency_ms: w.latencyMs,
+              source: w.source,
+              reason: w.observation,
+            })),
+          )
           .execute();
       }
-      await this.db
-        .updateTable('sip_trunks')
-        .set({
-          health_status: w.status,
-          health_checked_at: w.at,
-          health_message: w.reason,
-          // A failure keeps the last measured latency out of the badge: it no longer answers.
-          health_latency_ms: w.ok ? w.latencyMs : null,
-        })
-        .where('id', '=', w.trunkId)
-        .execute();
-      if (w.status !== w.previousStatus) {
+      for (const w of batch) {
+        if (!w.display) continue;
+        await this.db
+          .updateTable('sip_trunks')
+          .set({
+            health_status: w.status,
+            health_checked_at: w.at,
+            health_message: w.reason,
+            // A failure keeps the last measured latency out of the badge: it no longer answers.
+            health_latency_ms: w.ok ? w.latencyMs : null,
+          })
+          .where('id', '=', w.trunkId)
+          .execute();
+      }
+      const changes = batch.filter((w) => w.status !== w.previousStatus);
+      if (changes.length > 0) {
         await this.db
           .insertInto('trunk_health_history')
-          .values({
-            id: crypto.randomUUID(),
-            trunk_id: w.trunkId,
-            status: w.status,
-            previous_status: w.previousStatus,
-            reason: w.reason,
-            source: w.source,
-            latency_ms: w.latencyMs,
-            created_at: w.at,
-          })
+          .values(
+            changes.map((w) => ({
+              id: crypto.randomUUID(),
+              trunk_id: w.trunkId,
+              status: w.status,
+              previous_status: w.previousStatus,
+              reason: w.reason,
+              source: w.source,
+              latency_ms: w.latencyMs,
+              created_at: w.at,
+            })),
+          )
           .execute();
       }
     }

@@ -9,8 +9,6 @@ import type { DatabaseKind, Db } from '../../db/database.js';
 
 /** Arbitrary, fixed: "dialer telnyx sync". */
 export const TELNYX_SYNC_LOCK_KEY = 4_711_001;
-/** Arbitrary, fixed: "dialer health round" (the same lock, another key: jobs/health-job.ts). */
-export const HEALTH_ROUND_LOCK_KEY = 4_711_002;
 
 export type ReleaseLock = () => Promise<void>;
 

@@ -16,7 +16,6 @@ import {
   type HealthSettingsDto,
   type HealthThresholds,
   type LiveEvent,
-  type ProbeCheckDto,
   type TrunkTestResultDto,
 } from '../../../shared/health.js';
 import type { HealthThresholdsBody, RegistrationReportBody } from '../../../shared/schemas/health.js';
@@ -24,16 +23,10 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { CredentialCipher } from '../../repositories/credential-cipher.js';
 import type { HealthTrunk, HealthWrite } from '../../repositories/health/health-repository.js';
-import {
-  isTarget,
-  registrationRefusal,
-  type ProbeAnswer,
-  type SipProbeRepository,
-} from '../../repositories/health/sip-probe.js';
+import { registrationRefusal, type SipProbeRepository } from '../../repositories/health/sip-probe.js';
 import type { Repositories, UnitOfWork } from '../../repositories/index.js';
 import type { LiveEventBus } from '../../repositories/live-events.js';
 import type { TelnyxRepository } from '../../repositories/telnyx/telnyx-repository.js';
-import { sipUriFor } from '../registration-service.js';
 import {
   applyObservation,
   INITIAL_RULE_STATE,
@@ -41,6 +34,7 @@ import {
   type Observation,
   type RuleState,
 } from './health-rules.js';
+import { TrunkMeasurer } from './trunk-measurer.js';
 
 export interface HealthServiceDeps {
   repos: Pick<Repositories, 'health' | 'trunks' | 'audit'>;
@@ -53,28 +47,6 @@ export interface HealthServiceDeps {
   events: LiveEventBus;
 }
 
-interface Measured {
-  obs: Observation;
-  checks: ProbeCheckDto[];
-}
-
-const TELNYX_WORDS: Record<string, string> = {
-  'Not Registered': 'Telnyx: not registered',
-  Unregistered: 'Telnyx: not registered',
-  Failed: 'Telnyx: registration failed',
-  Expired: 'Telnyx: registration expired',
-};
-
-function toCheck(a: ProbeAnswer): ProbeCheckDto {
-  return {
-    target: a.target,
-    ok: a.ok,
-    latencyMs: a.latencyMs,
-    detail: a.detail,
-    ...(a.skipped ? { skipped: true } : {}),
-  };
-}
-
 function ruleStateOf(t: HealthTrunk): RuleState {
   return {
     status: t.health_status as HealthStatus,
@@ -84,8 +56,29 @@ function ruleStateOf(t: HealthTrunk): RuleState {
   };
 }
 
+/**
+ * The displayed state (sip_trunks) is rewritten only when it says something new, so that a quiet round
+ * does not bump the connections list's revision (and so empty every per-user list cache) each interval.
+ * Numbers in the reason ("in 18 ms") do not count; the stored last check is refreshed at least this often.
+ * Open pages get every observation live (events), so what they show is as fresh as the last round.
+ */
+export const DISPLAY_REFRESH_MS = 5 * 60_000;
+
+const withoutNumbers = (text: string | null): string => (text ?? '').replace(/\d+(\.\d+)?/g, '#');
+
+function displayChanged(trunk: HealthTrunk, status: string, reason: string, now: Date): boolean {
+  if (trunk.health_status !== status) return true;
+  if (withoutNumbers(trunk.health_message) !== withoutNumbers(reason)) return true;
+  const checked = trunk.health_checked_at ? Date.parse(trunk.health_checked_at) : NaN;
+  return !(now.getTime() - checked < DISPLAY_REFRESH_MS);
+}
+
 export class HealthService {
-  constructor(private readonly deps: HealthServiceDeps) {}
+  private readonly measurer: TrunkMeasurer;
+
+  constructor(private readonly deps: HealthServiceDeps) {
+    this.measurer = new TrunkMeasurer({ ...deps, trunks: deps.repos.trunks });
+  }
 
   async settings(): Promise<HealthSettingsDto> {
     const row = await this.deps.repos.health.settings();
@@ -143,9 +136,13 @@ export class HealthService {
       ? await this.deps.repos.health.listTrunks({ ids: [options.connectionId] })
       : await this.deps.repos.health.listTrunks({ activeOnly: true });
     if (options.connectionId && trunks.length === 0) throw new NotFoundError('Connection');
-    const measured = await pMap(trunks, async (trunk) => ({ trunk, m: await this.measure(trunk, t) }), {
-      concurrency: this.deps.config.health.concurrency,
-    });
+    const measured = await pMap(
+      trunks,
+      async (trunk) => ({ trunk, m: await this.measurer.measure(trunk, t) }),
+      {
+        concurrency: this.deps.config.health.concurrency,
+      },
+    );
     const after = await this.applyAll(
       measured.map(({ trunk, m }) => ({ trunk, obs: m.obs })),
       t,
@@ -164,15 +161,6 @@ export class HealthService {
     });
   }
 
-  /** Newest probe time of any connection (so that several instances run one round per interval). */
-  async lastRoundAt(): Promise<string | null> {
-    const trunks = await this.deps.repos.health.listTrunks({ activeOnly: true });
-    let newest: string | null = null;
-    for (const t of trunks)
-      if (t.health_checked_at && (!newest || t.health_checked_at > newest)) newest = t.health_checked_at;
-    return newest;
-  }
-
   async pruneSamples(retentionDays: number): Promise<number> {
     const before = new Date(this.deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
     return this.deps.repos.health.pruneSamples(before);
@@ -183,8 +171,8 @@ export class HealthService {
     const [trunk] = await this.deps.repos.health.listTrunks({ ids: [trunkId] });
     if (!trunk) throw new NotFoundError('Connection');
     const t = await this.thresholds();
-    const measured = await this.measure(trunk, t);
-    const registration = await this.registerCheck(trunk, t);
+    const measured = await this.measurer.measure(trunk, t);
+    const registration = await this.measurer.registerCheck(trunk, t);
     let obs: Observation = { ...measured.obs, source: 'live-check' };
     if (registration.attempted && !registration.ok && registration.refused) {
       obs = { ...obs, ok: false, refused: true, reason: registration.detail };
@@ -325,167 +313,6 @@ export class HealthService {
     return (await this.deps.repos.trunks.findForOwner(userId, trunkId)) !== undefined;
   }
 
-  private async measure(trunk: HealthTrunk, t: HealthThresholds): Promise<Measured> {
-    return trunk.provider === 'telnyx' ? this.measureTelnyx(trunk) : this.measureSip(trunk, t);
-  }
-
-  private async measureSip(trunk: HealthTrunk, t: HealthThresholds): Promise<Measured> {
-    const { probes, config } = this.deps;
-    const wsServer = trunk.ws_server ?? config.defaultSip.wsServer;
-    const sipUri = trunk.sip_uri ?? config.defaultSip.sipUri;
-    const pending: Promise<ProbeAnswer>[] = [];
-    if (wsServer) {
-      const target = probes.wsTarget(wsServer);
-      pending.push(isTarget(target) ? probes.options(target, t.probeTimeoutMs) : Promise.resolve(target));
-    }
-    if (sipUri) {
-      pending.push(
-        probes
-          .sipTarget(sipUri)
-          .then((target) => (isTarget(target) ? probes.options(target, t.probeTimeoutMs) : target)),
-      );
-    }
-    const answers = await Promise.all(pending);
-    const checks = answers.map(toCheck);
-    const measured = answers.filter((a) => !a.skipped);
-    if (measured.length === 0) {
-      const why = answers.map((a) => a.detail).join('; ');
-      return {
-        obs: {
-          ok: false,
-          latencyMs: null,
-          unmeasurable: true,
-          source: 'probe',
-          reason: why ? `nothing to probe: ${why}` : 'nothing to probe: no WebSocket server or SIP URI',
-        },
-        checks,
-      };
-    }
-    const failed = measured.find((a) => !a.ok);
-    const primary = measured[0]!; // the WebSocket server when there is one: what browsers use
-    if (failed) {
-      const reason = failed.detail.includes(failed.target)
-        ? failed.detail
-        : `${failed.detail} (${failed.target})`;
-      return { obs: { ok: false, latencyMs: null, source: 'probe', reason }, checks };
-    }
-    return {
-      obs: { ok: true, latencyMs: primary.latencyMs, source: 'probe', reason: primary.detail },
-      checks,
-    };
-  }
-
-  private async measureTelnyx(trunk: HealthTrunk): Promise<Measured> {
-    const target = 'Telnyx API';
-    const unmeasurable = (reason: string): Measured => ({
-      obs: { ok: false, latencyMs: null, unmeasurable: true, source: 'probe', reason },
-      checks: [{ target, ok: false, latencyMs: null, detail: reason }],
-    });
-    if (!this.deps.telnyx.configured) return unmeasurable('Telnyx API is not configured');
-    if (!trunk.telnyx_connection_id) return unmeasurable('not linked to a Telnyx connection');
-    try {
-      const status = await this.deps.telnyx.registrationStatus(trunk.telnyx_connection_id);
-      if (!status) {
-        const reason = 'Telnyx: no such connection at Telnyx';
-        return {
-          obs: { ok: false, latencyMs: null, source: 'probe', reason },
-          checks: [{ target, ok: false, latencyMs: null, detail: reason }],
-        };
-      }
-      const words = status.status ? TELNYX_WORDS[status.status] : undefined;
-      if (words) {
-        return {
-          obs: { ok: false, latencyMs: null, source: 'probe', reason: words },
-          checks: [
-            {
-              target,
-              ok: true,
-              latencyMs: status.latencyMs,
-              detail: `API answered in ${status.latencyMs} ms: ${words}`,
-            },
-          ],
-        };
-      }
-      const reason =
-        status.status === 'Registered'
-          ? `Telnyx: registered (API answered in ${status.latencyMs} ms)`
-          : `Telnyx API answered in ${status.latencyMs} ms (registration ${status.status ?? 'not reported'})`;
-      return {
-        obs: { ok: true, latencyMs: status.latencyMs, source: 'probe', reason },
-        checks: [{ target, ok: true, latencyMs: status.latencyMs, detail: reason }],
-      };
-    } catch (err) {
-      const reason = `Telnyx API unreachable: ${err instanceof Error ? err.message : String(err)}`;
-      return {
-        obs: { ok: false, latencyMs: null, source: 'probe', reason },
-        checks: [{ target, ok: false, latencyMs: null, detail: reason }],
-      };
-    }
-  }
-
-  /** REGISTER with the connection's credentials (sip), or Telnyx's registration status (telnyx). */
-  private async registerCheck(
-    trunk: HealthTrunk,
-    t: HealthThresholds,
-  ): Promise<{ attempted: boolean; ok: boolean; refused: boolean; detail: string }> {
-    if (trunk.provider === 'telnyx') {
-      return {
-        attempted: false,
-        ok: false,
-        refused: false,
-        detail:
-          'Telnyx connections register from the browser with a login token; the API reports their status',
-      };
-    }
-    const secret = await this.deps.repos.trunks.findSecret(trunk.id);
-    const d = this.deps.config.defaultSip;
-    let username: string | undefined;
-    let password: string | undefined;
-    let domain = secret?.sip_uri ?? d.sipUri;
-    if (secret?.sip_username && secret.sip_password_enc) {
-      username = secret.sip_username;
-      try {
-        password = this.deps.cipher.decrypt(secret.sip_password_enc);
-      } catch {
-        return {
-          attempted: false,
-          ok: false,
-          refused: false,
-          detail: 'its stored password cannot be decrypted (was CREDENTIALS_KEY changed?)',
-        };
-      }
-    } else if (d.username && d.password) {
-      username = d.username;
-      password = d.password;
-      domain = d.sipUri ?? domain;
-    }
-    const wsServer = secret?.ws_server ?? d.wsServer;
-    if (!username || !password)
-      return {
-        attempted: false,
-        ok: false,
-        refused: false,
-        detail: 'it has no SIP credentials to register with',
-      };
-    if (!wsServer || !domain)
-      return {
-        attempted: false,
-        ok: false,
-        refused: false,
-        detail: 'it has no WebSocket server or SIP URI to register to',
-      };
-    const target = this.deps.probes.wsTarget(wsServer);
-    if (!isTarget(target)) return { attempted: false, ok: false, refused: false, detail: target.detail };
-    const r = await this.deps.probes.register(
-      target,
-      { aor: sipUriFor(username, domain), username, password },
-      t.probeTimeoutMs,
-    );
-    const refused =
-      r.statusCode === 401 || r.statusCode === 403 || r.statusCode === 407 || r.statusCode === 404;
-    return { attempted: true, ok: r.ok, refused, detail: r.detail };
-  }
-
   /** Applies one observation per trunk, stores everything in one transaction, publishes the results. */
   private async applyAll(
     items: { trunk: HealthTrunk; obs: Observation }[],
@@ -528,6 +355,7 @@ export class HealthService {
         okStreak: result.next.okStreak,
         registrationRefused: result.next.registrationRefused,
         keepSample: !obs.unmeasurable,
+        display: displayChanged(trunk, result.next.status, result.reason, now),
       });
       const health: ConnectionHealthDto = {
         status: result.next.status,

@@ -236,7 +236,7 @@ export class HealthService {
       };
     } else {
       const cause = report.cause ?? 'unknown cause';
-      const words = /connection/i.test(cause)
+      const words = /connection|cannot reach|websocket/i.test(cause)
         ? 'a browser could not reach the WebSocket server'
         : /timeout/i.test(cause)
           ? 'a browser got no answer to its registration'

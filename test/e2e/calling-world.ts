@@ -60,7 +60,13 @@ export async function startCallingWorld(): Promise<CallingWorld> {
     startFakeTelnyx({ connections: 0, numbers: 0, unassignedNumbers: 0 }),
     startFakeTelnyxRtc(),
   ]);
-  telnyxApi.addConnection({ id: TELNYX_CONNECTION_ID, connection_name: 'Telnyx US East' });
+  // Telnyx sends a credential connection's password in full (accounts created before 2026-09-08): the
+  // same one the demo stores for its trunk, so the page-level leak check has a real password to look for.
+  telnyxApi.addConnection({
+    id: TELNYX_CONNECTION_ID,
+    connection_name: 'Telnyx US East',
+    password: TELNYX_SIP_PASSWORD,
+  });
   const server = await startDialerServer({
     DEFAULT_SIP_WS_SERVER: lab.wsUrl,
     DEFAULT_SIP_URI: lab.domain,

@@ -525,8 +525,36 @@ describe('calling from the page', () => {
       { timeout: 5000 }, // the record waits up to 1.5 s for a last quality sample first
     ).toBe('answered');
 
+    // The list live from Telnyx, which sends the connection's password in full.
+    await page.getByRole('button', { name: 'Telnyx API' }).click();
+    await poll(() => page.getByTestId('source-status').textContent()).toMatch(
+      /Telnyx API: 1 connection, loaded at/,
+    );
+    expect(
+      world.telnyxApi.responses.some(
+        (r) => r.path.startsWith('/v2/credential_connections') && r.body.includes(TELNYX_SIP_PASSWORD),
+      ),
+    ).toBe(true);
+    await page.getByRole('button', { name: 'Database', exact: true }).click();
+    await poll(() => page.getByTestId('source-status').textContent()).toMatch(
+      /Database: \d+ connections, loaded at/,
+    );
+
     await page.waitForTimeout(300); // let the last response bodies arrive
-    expect(bodies.length).toBeGreaterThan(5);
+    // The bodies looked at include every answer that could carry the password: both connection lists
+    // (the live one built from Telnyx's object) and the registration answer.
+    const seen = (path: RegExp) =>
+      bodies.some(
+        (b) =>
+          path.test(new URL(b.url).pathname + new URL(b.url).search) && b.body.includes('Telnyx US East'),
+      );
+    expect(seen(/^\/api\/connections\?source=database$/)).toBe(true);
+    expect(seen(/^\/api\/connections\?source=telnyx$/)).toBe(true);
+    expect(
+      bodies.some(
+        (b) => /\/api\/connections\/[^/]+\/registration$/.test(b.url) && b.body.includes('loginToken'),
+      ),
+    ).toBe(true);
     const leaks = bodies.filter((b) => b.body.includes(TELNYX_SIP_PASSWORD)).map((b) => b.url);
     expect(leaks).toEqual([]);
   });

@@ -1,14 +1,19 @@
 /**
  * SIP passwords never leave the server except in the registration answer to the trunk's owner. Seeds
- * trunks with distinctive passwords (through the admin API and straight into the database), exercises
- * every GET route of the route table as an admin and as an agent plus the admin writes and their errors,
- * then greps every response body and every log line (at LOG_LEVEL=debug) for the passwords.
+ * trunks with distinctive passwords (through the admin API and straight into the database), links one to a
+ * credential connection of the local Telnyx API that sends its password in full (as Telnyx documents for
+ * accounts created before 2026-09-08), exercises every GET route of the route table as an admin and as an
+ * agent, a Telnyx sync, the live Telnyx lists, the admin writes and their errors, then greps every response
+ * body and every log line (at LOG_LEVEL=debug) for the passwords. Each check first proves it had something
+ * to find: the password really arrived from Telnyx, and the bodies include the Telnyx-backed answers.
  */
 import crypto from 'node:crypto';
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.js';
 import { createServices } from '../../src/server/container.js';
+import { closeTestApp, waitForRun } from '../fakes/telnyx-api/helpers.js';
+import { startFakeTelnyx, type FakeTelnyx } from '../fakes/telnyx-api/server.js';
 import { plainTestHasher, startTestApp, type Client, type TestApp } from '../support/app.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
 import { addNumber, addTrunk, addUser, assign, PASSWORD } from '../support/dialer-fixtures.js';
@@ -46,13 +51,29 @@ async function routeTable(kind: TestApp['kind']): Promise<{ method: string; url:
 
 describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
   let t: TestApp;
+  let fake: FakeTelnyx;
   let admin: Client;
   let agent: Client;
   const registrationBodies = new Set<string>();
+  /** 200 answers that carry the Telnyx connection's data (so the leak check saw what Telnyx sent). */
+  const telnyxBackedBodies: string[] = [];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = await startTestApp(kind, { env: { LOG_LEVEL: 'debug', LOGIN_RATE_LIMIT: '1000' } });
+    fake = await startFakeTelnyx({ connections: 0, numbers: 0, unassignedNumbers: 0 });
+    const connection = fake.addConnection({
+      connection_name: 'Leak Check Connection',
+      password: SECRETS.telnyx,
+    });
+    fake.addNumber({ connection_id: connection.id });
+    t = await startTestApp(kind, {
+      env: {
+        LOG_LEVEL: 'debug',
+        LOGIN_RATE_LIMIT: '1000',
+        TELNYX_API_KEY: fake.apiKey,
+        TELNYX_BASE_URL: fake.baseUrl,
+      },
+    });
     const s = t.services;
     ids.admin = (await addUser(s, { email: 'admin@example.com', role: 'admin' })).id;
     ids.agent = (await addUser(s, { email: 'agent@example.com' })).id;
@@ -61,7 +82,12 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
 
     ids.seeded = (await addTrunk(s, ids.agent, { name: 'Seeded', password: SECRETS.seeded })).id;
     ids.telnyx = (
-      await addTrunk(s, ids.agent, { name: 'Telnyx', provider: 'telnyx', password: SECRETS.telnyx })
+      await addTrunk(s, ids.agent, {
+        name: 'Telnyx',
+        provider: 'telnyx',
+        password: SECRETS.telnyx,
+        telnyx_connection_id: connection.id,
+      })
     ).id;
     const viaApi = await admin.post('/api/admin/trunks', {
       ownerId: ids.agent,
@@ -77,7 +103,10 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
     ids.number = (await addNumber(s)).id;
     ids.assignment = (await assign(s, ids.seeded, ids.number, 'primary')).id;
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    if (t) await closeTestApp(t);
+    await fake?.close();
+  });
 
   it('exercises every GET route, the admin writes and their errors, and registration', async () => {
     const candidates = [
@@ -102,9 +131,25 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
           : [r.url];
         for (const url of urls) await client.get(url);
       }
-      await client.get('/api/connections?source=telnyx');
       await client.get(`/api/admin/trunks?ownerId=${ids.agent}`);
+      // The answers built from what Telnyx sent (the connection object, password included).
+      for (const url of ['/api/connections?source=telnyx', '/api/telnyx/telnyx-connections']) {
+        const res = await client.get(url);
+        expect(res.status, res.text).toBe(200);
+        if (res.text.includes('Leak Check Connection')) telnyxBackedBodies.push(res.text);
+      }
     }
+    // A sync reads every connection (with its password) and writes what it keeps to the database.
+    const started = await admin.post('/api/admin/sync/telnyx');
+    expect(started.status, started.text).toBe(202);
+    const run = await waitForRun(admin, started.json.runId as string);
+    expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+    for (const url of [`/api/admin/sync/runs/${run.id}`, '/api/admin/sync/runs', '/api/admin/sync/drift']) {
+      expect((await admin.get(url)).status).toBe(200);
+    }
+    const trunks = await admin.get('/api/admin/trunks?q=Leak');
+    expect(trunks.status).toBe(200);
+    if (trunks.text.includes('Leak Check Connection')) telnyxBackedBodies.push(trunks.text);
 
     // Writes carrying passwords, successful and failing.
     await admin.patch(`/api/admin/trunks/${ids.viaApi}`, { password: SECRETS.updated, notes: 'rotated' });
@@ -152,6 +197,11 @@ describe.each(DATABASE_KINDS)('secrets stay secret (%s)', (kind) => {
   });
 
   it('finds no password in any response body except the registration answers', () => {
+    // There was something to leak: Telnyx sent the connection's password in full ...
+    expect(fake.responses.some((r) => r.body.includes(SECRETS.telnyx))).toBe(true);
+    // ... and the bodies searched include the answers built from what it sent (both lists, both users).
+    expect(telnyxBackedBodies.length).toBeGreaterThanOrEqual(4);
+    for (const body of telnyxBackedBodies) expect(t.responses).toContain(body);
     expect(t.responses.length).toBeGreaterThan(100);
     const leaks = t.responses
       .filter((body) => !registrationBodies.has(body))

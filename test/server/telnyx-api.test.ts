@@ -165,7 +165,14 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     expect(x.numbers.map((n) => n.phoneNumberId)).toEqual(d.numbers.map((n) => n.phoneNumberId));
     expect(x.numbers[0]!.assignmentType).toBe('primary');
     expect(x.numbers.slice(1).every((n) => n.assignmentType === 'secondary')).toBe(true);
-    expect(JSON.stringify(txList)).not.toContain(fake.connections.get(connIds[0]!)!.password);
+    // Telnyx sent the connection's SIP password in full; the live list built from it does not carry it.
+    const sipPassword = fake.connections.get(connIds[0]!)!.password;
+    expect(sipPassword).not.toBe('********');
+    expect(
+      fake.responses.some((r) => r.path === '/v2/credential_connections' && r.body.includes(sipPassword)),
+    ).toBe(true);
+    expect(x.name).toBe(fake.connections.get(connIds[0]!)!.connection_name);
+    expect(fromTelnyx.text).not.toContain(sipPassword);
 
     // The seed's path answers the same.
     const seedPath = await agent.get('/api/telnyx/telnyx-connections');
@@ -180,7 +187,7 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
 
   it('retries 429s (code 10011) through the SDK and still answers', async () => {
     fake.resetRequests();
-    fake.rateLimitNext(2, 0);
+    fake.rateLimitNext(2);
     const res = await agent.get('/api/connections?source=telnyx');
     expect(res.status, res.text).toBe(200);
     expect(res.json.count).toBe(1);
@@ -416,8 +423,16 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     expect(restored.telnyx_credential_id).not.toBe(credential.id);
     expect(fake.credentials.has(restored.telnyx_credential_id!)).toBe(true);
 
-    // No response carried the connection's SIP password or the credential's.
-    const secrets = [fake.connections.get(connIds[0]!)!.password, credential.sip_password];
+    // No response carried the connection's SIP password or the credentials' (which Telnyx did send: the
+    // connection lists and each credential's creation answer), the registration answers included.
+    const replacement = fake.credentials.get(restored.telnyx_credential_id!)!;
+    const secrets = [
+      fake.connections.get(connIds[0]!)!.password,
+      credential.sip_password,
+      replacement.sip_password,
+    ];
+    expect(fake.responses.some((r) => r.body.includes(replacement.sip_password))).toBe(true);
+    for (const answer of [r1, r2, r3]) expect(t.responses).toContain(answer.text);
     for (const body of t.responses) for (const s of secrets) expect(body).not.toContain(s);
 
     // Tokens turned off for the trunk: login/password (here the configured default, as the trunk has none).

@@ -61,6 +61,21 @@ describe('TelnyxRepository', () => {
     expect(fake.requests.at(-1)!.query['filter[connection_id]']).toBe(first!.id);
   });
 
+  it('sends only query parameters Telnyx documents (it ignores the others, which would widen a filtered list)', async () => {
+    fake.resetRequests();
+    const [first] = await repo.listAllConnections();
+    const mine = await repo.listAllNumbers(first!.id);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((n) => n.connectionId === first!.id)).toBe(true);
+    await repo.getConnection(first!.id);
+    await repo.registrationStatus(first!.id);
+    const cred = await repo.createCredential(first!.id, 'params-check');
+    await repo.getCredential(cred.id);
+    await repo.createToken(cred.id);
+    expect(fake.requests.length).toBeGreaterThanOrEqual(6);
+    expect(fake.requests.filter((r) => r.ignored.length > 0).map((r) => [r.path, r.ignored])).toEqual([]);
+  });
+
   it('translates a wrong key into TELNYX_ERROR with Telnyx’s own detail, without retrying', async () => {
     const bad = new TelnyxRepository({ apiKey: 'wrong', baseUrl: fake.baseUrl, timeoutMs: 1_000 });
     fake.resetRequests();
@@ -73,15 +88,21 @@ describe('TelnyxRepository', () => {
   });
 
   it('lets the SDK retry 429 (code 10011) and 5xx, and says so when retries run out', async () => {
-    fake.rateLimitNext(2, 0);
+    fake.rateLimitNext(2);
     expect(await repo.listAllConnections()).toHaveLength(3);
     fake.failNext(1, 502);
     expect(await repo.listAllConnections()).toHaveLength(3);
-    fake.rateLimitNext(3, 0);
+    fake.rateLimitNext(3, 42);
     const err = await domainError(repo.listAllConnections());
     expect(err.code).toBe('TELNYX_UNAVAILABLE');
-    expect(err.message).toMatch(/rate limit reached: You have exceeded the rate limit/);
-    expect(err.details).toMatchObject({ status: 429, telnyxCode: '10011' });
+    // Telnyx's documented 429 body and its x-ratelimit-reset header, in plain words.
+    expect(err.message).toBe(
+      'Telnyx API rate limit reached: You have exceeded the maximum number of allowed requests. Try again in 42 s.',
+    );
+    expect(err.details).toMatchObject({ status: 429, telnyxCode: '10011', retryAfterSeconds: 42 });
+    const limited = fake.responses.at(-1)!;
+    expect(limited.status).toBe(429);
+    expect(limited.headers).toMatchObject({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '42' });
   });
 
   it('turns timeouts and a dead server into TELNYX_UNAVAILABLE with a plain message', async () => {

@@ -8,7 +8,21 @@
  *   brackets); answers `{ data: [...], meta: { page_number, page_size, total_pages, total_results } }`;
  *   the SDK asks for the next page while `page_number < total_pages` and the page is not empty.
  * - Errors: any non-2xx JSON body is kept as `error`; Telnyx's is `{ errors: [{ code, title, detail }] }`.
- *   The SDK retries 408/409/429/5xx and connection errors itself (honours `retry-after`).
+ *   The SDK retries 408/409/429/5xx and connection errors itself (honours `retry-after`, which Telnyx does
+ *   not document; without it the SDK backs off on its own).
+ *
+ * What Telnyx documents and this server does the same way (developers.telnyx.com, API fundamentals):
+ * - Rate limits: every answer carries `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-reset`
+ *   (seconds until the window resets); past the limit, 429 with
+ *   `{ errors: [{ code: '10011', title: 'Too many requests', detail: 'You have exceeded the maximum number
+ *   of allowed requests.' }] }`.
+ * - Query parameters Telnyx does not know are ignored, not refused (an unwrapped `national_destination_code`
+ *   returns unfiltered numbers: team-telnyx/telnyx-node#289). Only the documented filters filter here too;
+ *   the others are recorded in `RecordedRequest.ignored`, so a test can prove the app sends none that the
+ *   real API would silently ignore (a widened list).
+ * - A credential connection carries its SIP `password` in full (the SDK's type: masked as `********` only
+ *   for accounts created on or after 2026-09-08; `maskPasswords` gives that behaviour). Every answer body
+ *   is kept in `responses`, so a leak check can prove the password really reached the app.
  * - `POST /telephony_credentials/:id/token` sends `Accept: text/plain` and gets a bare JWT (201).
  * - `POST /credential_connections/:id/actions/check_registration_status` answers
  *   `{ data: { record_type: 'registration_status', status, sip_username, ip_address, port, transport,
@@ -89,6 +103,10 @@ export interface FakeTelnyxOptions {
   unassignedNumbers?: number;
   /** Token lifetime in seconds. Default 3600. */
   tokenTtlSeconds?: number;
+  /** Answer `password: '********'` as Telnyx does for accounts created on or after 2026-09-08. Default false. */
+  maskPasswords?: boolean;
+  /** Requests allowed per window before 429 (default 10,000 per 60 s: tests hit it only on purpose). */
+  rateLimit?: { limit: number; windowSeconds: number };
   port?: number;
 }
 
@@ -99,6 +117,17 @@ export interface RecordedRequest {
   authorization: string | undefined;
   accept: string | undefined;
   body: unknown;
+  /** Query parameters Telnyx does not document for this endpoint: ignored, as the real API does. */
+  ignored: string[];
+}
+
+export interface RecordedResponse {
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string>;
+  /** The body exactly as sent. */
+  body: string;
 }
 
 export interface FakeTelnyx {
@@ -111,9 +140,11 @@ export interface FakeTelnyx {
   readonly credentials: Map<string, FakeCredential>;
   /** Every request received (cleared by `resetRequests`). */
   readonly requests: RecordedRequest[];
+  /** Every answer sent, body included (cleared by `resetRequests`). */
+  readonly responses: RecordedResponse[];
   resetRequests(): void;
-  /** Answer the next `n` requests with 429 / code 10011. */
-  rateLimitNext(n: number, retryAfterSeconds?: number): void;
+  /** Answer the next `n` requests with 429 / code 10011, the window resetting in `resetSeconds` (default 1). */
+  rateLimitNext(n: number, resetSeconds?: number): void;
   /** Answer the next `n` requests with this status (default 500) and a Telnyx error body. */
   failNext(n: number, status?: number): void;
   /** Delay every answer by `ms` (0 = off). */
@@ -140,6 +171,47 @@ export interface FakeTelnyx {
 const MAX_PAGE_SIZE = 250;
 const DEFAULT_PAGE_SIZE = 20;
 
+/** Query parameters each list endpoint documents (the SDK's *ListParams types); anything else is ignored. */
+const PAGING = ['page[number]', 'page[size]'];
+const DOCUMENTED_QUERY: Record<string, string[]> = {
+  '/v2/credential_connections': [
+    ...PAGING,
+    'sort',
+    'filter[connection_name][contains]',
+    'filter[fqdn]',
+    'filter[outbound_voice_profile_id]',
+  ],
+  '/v2/phone_numbers': [
+    ...PAGING,
+    'sort',
+    'handle_messaging_profile_error',
+    'filter[billing_group_id]',
+    'filter[connection_id]',
+    'filter[country_iso_alpha2]',
+    'filter[customer_reference]',
+    'filter[emergency_address_id]',
+    'filter[number_type][eq]',
+    'filter[phone_number]',
+    'filter[source]',
+    'filter[status]',
+    'filter[tag]',
+    'filter[voice.connection_name][contains]',
+    'filter[voice.connection_name][starts_with]',
+    'filter[voice.connection_name][ends_with]',
+    'filter[voice.connection_name][eq]',
+    'filter[voice.usage_payment_method]',
+    'filter[without_tags]',
+  ],
+  '/v2/telephony_credentials': [
+    ...PAGING,
+    'filter[name]',
+    'filter[resource_id]',
+    'filter[sip_username]',
+    'filter[status]',
+    'filter[tag]',
+  ],
+};
+
 function isoAt(offsetSeconds: number): string {
   return new Date(Date.UTC(2025, 0, 1) + offsetSeconds * 1000).toISOString();
 }
@@ -162,9 +234,12 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
   const numbers = new Map<string, FakePhoneNumber>();
   const credentials = new Map<string, FakeCredential>();
   const requests: RecordedRequest[] = [];
+  const responses: RecordedResponse[] = [];
+  const limit = options.rateLimit ?? { limit: 10_000, windowSeconds: 60 };
+  let window = { startedAt: Date.now(), used: 0 };
   let seq = 0;
   let rateLimited = 0;
-  let retryAfter = 0;
+  let forcedResetSeconds = 1;
   let failing = 0;
   let failStatus = 500;
   let delayMs = 0;
@@ -295,14 +370,13 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     };
   };
 
-  const publicConnection = (c: FakeConnection): FakeConnection => ({ ...c, password: '********' });
+  const publicConnection = (c: FakeConnection): FakeConnection =>
+    options.maskPasswords ? { ...c, password: '********' } : c;
 
   const route = (method: string, path: string, query: Record<string, string>, body: unknown): Answer => {
     let m: RegExpMatchArray | null;
     if (method === 'GET' && path === '/v2/credential_connections') {
       let list = [...connections.values()];
-      const id = query['filter[id]'];
-      if (id) list = list.filter((c) => c.id === id);
       const contains = query['filter[connection_name][contains]'];
       if (contains)
         list = list.filter((c) => c.connection_name.toLowerCase().includes(contains.toLowerCase()));
@@ -476,6 +550,9 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
           body = raw;
         }
       }
+      const documented = DOCUMENTED_QUERY[url.pathname] ?? [];
+      const ignored = Object.keys(query).filter((k) => !documented.includes(k));
+      for (const k of ignored) delete query[k];
       requests.push({
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -483,18 +560,34 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         authorization: req.headers.authorization,
         accept: req.headers.accept,
         body,
+        ignored,
       });
-      const answer = (a: Answer): void => {
+      const now = Date.now();
+      if (now - window.startedAt >= limit.windowSeconds * 1000) window = { startedAt: now, used: 0 };
+      window.used++;
+      const windowResetSeconds = Math.max(
+        1,
+        Math.ceil((window.startedAt + limit.windowSeconds * 1000 - now) / 1000),
+      );
+      const rateHeaders = (forced: boolean): Record<string, string> => ({
+        'x-ratelimit-limit': String(limit.limit),
+        'x-ratelimit-remaining': forced ? '0' : String(Math.max(0, limit.limit - window.used)),
+        'x-ratelimit-reset': String(forced ? forcedResetSeconds : windowResetSeconds),
+      });
+      const answer = (a: Answer, forcedLimit = false): void => {
         const send = (): void => {
           if (res.destroyed) return;
-          const headers: Record<string, string> = { ...(a.headers ?? {}) };
-          if (a.text !== undefined) {
-            headers['content-type'] = 'text/plain; charset=utf-8';
-            res.writeHead(a.status, headers).end(a.text);
-          } else {
-            headers['content-type'] = 'application/json';
-            res.writeHead(a.status, headers).end(JSON.stringify(a.json ?? {}));
-          }
+          const headers: Record<string, string> = { ...rateHeaders(forcedLimit), ...(a.headers ?? {}) };
+          const text = a.text ?? JSON.stringify(a.json ?? {});
+          headers['content-type'] = a.text !== undefined ? 'text/plain; charset=utf-8' : 'application/json';
+          responses.push({
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            status: a.status,
+            headers,
+            body: text,
+          });
+          res.writeHead(a.status, headers).end(text);
         };
         if (delayMs > 0) setTimeout(send, delayMs);
         else send();
@@ -510,17 +603,20 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         });
         return;
       }
-      if (rateLimited > 0) {
-        rateLimited--;
-        answer({
-          status: 429,
-          json: errorBody(
-            '10011',
-            'Too many requests',
-            'You have exceeded the rate limit. Please slow down.',
-          ),
-          headers: retryAfter > 0 ? { 'retry-after': String(retryAfter) } : {},
-        });
+      const overLimit = window.used > limit.limit;
+      if (rateLimited > 0 || overLimit) {
+        if (!overLimit) rateLimited--;
+        answer(
+          {
+            status: 429,
+            json: errorBody(
+              '10011',
+              'Too many requests',
+              'You have exceeded the maximum number of allowed requests.',
+            ),
+          },
+          !overLimit,
+        );
         return;
       }
       if (failing > 0) {
@@ -564,12 +660,14 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     numbers,
     credentials,
     requests,
+    responses,
     resetRequests: () => {
       requests.length = 0;
+      responses.length = 0;
     },
-    rateLimitNext: (n, retryAfterSeconds = 0) => {
+    rateLimitNext: (n, resetSeconds = 1) => {
       rateLimited = n;
-      retryAfter = retryAfterSeconds;
+      forcedResetSeconds = resetSeconds;
     },
     failNext: (n, status = 500) => {
       failing = n;

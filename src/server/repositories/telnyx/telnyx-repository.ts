@@ -196,10 +196,14 @@ export class TelnyxRepository {
         });
       }
       if (status === 429) {
-        return new DomainError(ErrorCode.TelnyxUnavailable, `Telnyx API rate limit reached: ${detail}`, {
-          status,
-          telnyxCode: first?.code ?? null,
-        });
+        // Telnyx documents x-ratelimit-reset (seconds until the window resets) on every answer.
+        const reset = Number((err.headers as Headers | undefined)?.get('x-ratelimit-reset') ?? NaN);
+        const resetSeconds = Number.isFinite(reset) && reset > 0 ? Math.ceil(reset) : null;
+        return new DomainError(
+          ErrorCode.TelnyxUnavailable,
+          `Telnyx API rate limit reached: ${detail}${resetSeconds ? ` Try again in ${resetSeconds} s.` : ''}`,
+          { status, telnyxCode: first?.code ?? null, retryAfterSeconds: resetSeconds },
+        );
       }
       if (status >= 500) {
         return new DomainError(ErrorCode.TelnyxUnavailable, `Telnyx API failed (${status}): ${detail}`, {

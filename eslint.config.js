@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * Lint enforces the architecture, not only style: dependencies point one way
- * (web -> phone -> shared, server -> shared, cli -> server -> shared), shared code imports neither
- * Node nor the DOM, and the server never imports web or phone code.
+ * (web -> phone -> shared, server -> shared, cli -> server -> shared, cli -> demo-phone -> shared), shared
+ * code imports neither Node nor the DOM, the server never imports web or phone code, and the demo phone
+ * system (a local Kamailio for trying calls) is a tool the CLI starts, never part of the server.
  */
 import js from '@eslint/js';
 import globals from 'globals';
@@ -92,6 +93,30 @@ export default tseslint.config(
     rules: banImports(
       ['**/web/**', '**/phone/**', 'vue', 'pinia', 'jssip', '@telnyx/webrtc'],
       'the server never imports browser code',
+    ),
+  },
+  {
+    files: ['src/server/**/*.ts'],
+    rules: banImports(
+      [
+        '**/web/**',
+        '**/phone/**',
+        '**/demo-phone/**',
+        '**/cli/**',
+        'vue',
+        'pinia',
+        'jssip',
+        '@telnyx/webrtc',
+      ],
+      'the server never imports browser code, the CLI, or the demo phone system (a tool the CLI starts)',
+    ),
+  },
+  {
+    files: ['src/demo-phone/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: banImports(
+      ['**/server/**', '**/web/**', '**/phone/**', '**/cli/**', 'vue', 'pinia', 'jssip', '@telnyx/webrtc'],
+      'the demo phone system depends only on Node and shared code; the CLI hands it the demo data',
     ),
   },
   {

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../server/config.js';
 import { registerBackupCommand } from './commands/backup.js';
+import { registerDemoPhoneCommand } from './commands/demo-phone.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerSeedCommand } from './commands/seed.js';
@@ -32,6 +33,7 @@ export function createProgram(output: Output = consoleOutput): Command {
   registerBackupCommand(program, output);
   registerHealthCommands(program, output);
   registerReportCommands(program, output);
+  registerDemoPhoneCommand(program, output);
   // Usage mistakes at any depth (`dialer sync telnyx --bogus`) must reach reportError, not exit(1).
   const override = (command: Command): void => {
     command.exitOverride();

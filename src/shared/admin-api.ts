@@ -289,7 +289,7 @@ export interface TrunkImpactDto {
   assignments: { active: number; inactive: number };
   /** A few of the actively assigned numbers, for the dialog (E.164, primary first). */
   sampleNumbers: string[];
-  /** Call records that used the trunk: kept, with their connection cleared. */
+  /** Call records that used the trunk: kept; while there are any, the trunk cannot be deleted (deactivate it). */
   calls: { count: number; kept: true };
   /** The phone numbers themselves are kept (only their assignment goes). */
   numbersKept: true;

@@ -5,6 +5,7 @@
  * events, without a reload.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PHONE_NOT_RUNNING } from '../../src/shared/demo-phone.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_USERS,
@@ -82,11 +83,9 @@ describe('live health', () => {
     const report = await server.services.health.report(chicago, 1);
     expect(report.samples.find((s) => s.source === 'registration')).toMatchObject({
       ok: false,
-      reason: 'a browser could not reach the WebSocket server',
+      reason: DEMO_PHONE_NOT_RUNNING,
     });
-    await expect
-      .poll(() => healthRow(p).textContent())
-      .toContain('a browser could not reach the WebSocket server');
+    await expect.poll(() => healthRow(p).textContent()).toContain(DEMO_PHONE_NOT_RUNNING);
 
     const same = await markDocument(p);
     // Another browser with the wrong password: the server turns the connection down for everyone.

@@ -14,7 +14,7 @@ import {
   startSipLab,
   type SipLab,
 } from './sip-lab.js';
-import { udpPortBound } from './proc.js';
+import { udpPortBound } from '../../src/demo-phone/processes.js';
 
 const USERS = [
   { username: 'alice', password: 'alice-secret' },

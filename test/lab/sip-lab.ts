@@ -1,95 +1,30 @@
 /**
- * A throw-away SIP lab for tests: Kamailio (UDP/TCP + SIP over WebSocket, digest auth, in-memory
- * registrar), optionally rtpengine (WebRTC <-> plain RTP), and SIPp helpers.
- *
- * Everything listens on 127.0.0.1 on free ports; every process runs in the foreground as a child of
- * the test process, in its own process group, and is SIGKILLed when the Node process exits.
- * See test/lab/README.md.
+ * A throw-away SIP lab for tests: the demo phone system's SIP server (src/demo-phone: Kamailio with
+ * WebSocket and digest auth, optionally rtpengine) on free ports, plus SIPp helpers and a check for the
+ * tools the tests need (the demo phone's, and Chromium). See test/lab/README.md.
  */
-import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { generateKamailioConfig } from './kamailio-config.js';
+import { existsSync } from 'node:fs';
 import {
-  freePort,
-  freePortBlock,
-  registerTempDir,
-  sleep,
-  spawnManaged,
-  which,
-  type Managed,
-} from './proc.js';
+  findMissingSipTools,
+  SIP_TOOL_PACKAGES,
+  startSipServer,
+  type SipAccount,
+  type SipServer,
+  type SipServerOptions,
+} from '../../src/demo-phone/sip-server.js';
+import { which } from '../../src/demo-phone/processes.js';
 
-export { generateKamailioConfig } from './kamailio-config.js';
-export { freePort } from './proc.js';
+export { generateKamailioConfig } from '../../src/demo-phone/kamailio-config.js';
+export { freePort } from '../../src/demo-phone/processes.js';
+export { runSippUas, sippRegister, sippCall, type SippResult, type SippUasHandle } from './sipp.js';
 
-export interface LabUser {
-  username: string;
-  password: string;
-}
+export type LabUser = SipAccount;
+export type SipLab = SipServer;
+export type SipLabOptions = Omit<SipServerOptions, 'wsPort' | 'sipPort' | 'dirPrefix'>;
 
-export interface SipLabOptions {
-  users: LabUser[];
-  /** SIP domain (realm) of the users. Default 'dialer.test'. */
-  domain?: string;
-  /** Start rtpengine and bridge WebRTC <-> plain RTP when exactly one side is a WebSocket client. */
-  withRtpengine?: boolean;
-  /** E.164 number (e.g. '+15551230001') -> username. INVITE sip:+15551230001@domain reaches that user. */
-  aliases?: Record<string, string>;
-  /** Kamailio log level (debug=). Default 2; 3 = debug. */
-  kamailioDebug?: number;
-  /** Max time to wait for the processes to answer. Default 10 s. */
-  startTimeoutMs?: number;
-}
-
-export interface SipLab {
-  domain: string;
-  /** ws://127.0.0.1:PORT — SIP over WebSocket (RFC 7118), for JsSIP in the browser. */
-  wsUrl: string;
-  wsPort: number;
-  /** Kamailio UDP and TCP port on 127.0.0.1. */
-  sipUdpPort: number;
-  /** 'sip:127.0.0.1:PORT' — handy as an outbound proxy / SIPp remote. */
-  sipUri: string;
-  /** rtpengine's ng control port, when started. */
-  rtpengineNgPort?: number;
-  users: LabUser[];
-  /** Temp dir of this lab (config, runtime files, SIPp scenarios). Removed by stop(). */
-  dir: string;
-  /** Stop Kamailio then start it again with the same config and ports (registrations are lost). */
-  restartKamailio(): Promise<void>;
-  /** Stop only Kamailio (e.g. to test client reconnection); startKamailio() brings it back. */
-  stopKamailio(): Promise<void>;
-  startKamailio(): Promise<void>;
-  /** Kills everything it started, removes the temp dir. Idempotent. */
-  stop(): Promise<void>;
-  /** Collected kamailio/rtpengine/sipp output, for debugging failures. */
-  logs(): string;
-  /** Milliseconds the last start of each part took. */
-  timings: { kamailioMs: number; rtpengineMs: number; totalMs: number };
-}
-
-const LAB_PACKAGES: Record<string, string> = {
-  kamailio: 'kamailio',
-  'kamailio-websocket-modules': 'kamailio-websocket-modules',
-  rtpengine: 'rtpengine-daemon',
-  sipp: 'sip-tester',
-  chromium: 'chromium',
-};
-
-function kamailioModuleDirs(): string[] {
-  const out: string[] = [];
-  for (const base of ['/usr/lib', '/usr/local/lib', '/usr/lib64']) {
-    if (!existsSync(base)) continue;
-    if (existsSync(path.join(base, 'kamailio/modules'))) out.push(path.join(base, 'kamailio/modules'));
-    for (const e of readdirSync(base)) {
-      const d = path.join(base, e, 'kamailio/modules');
-      if (e.includes('-linux-') && existsSync(d)) out.push(d);
-    }
-  }
-  return out;
+/** Starts Kamailio (and rtpengine when asked) on free ports, in a temp dir named sip-lab-*. */
+export function startSipLab(opts: SipLabOptions): Promise<SipLab> {
+  return startSipServer({ ...opts, dirPrefix: 'sip-lab-' });
 }
 
 /**
@@ -97,13 +32,7 @@ function kamailioModuleDirs(): string[] {
  * 'chromium'. Empty when everything is there. `labToolsHint()` turns it into a message.
  */
 export function findMissingLabTools(): string[] {
-  const missing: string[] = [];
-  if (!which('kamailio')) missing.push('kamailio');
-  else if (!kamailioModuleDirs().some((d) => existsSync(path.join(d, 'websocket.so')))) {
-    missing.push('kamailio-websocket-modules');
-  }
-  if (!which('rtpengine')) missing.push('rtpengine');
-  if (!which('sipp')) missing.push('sipp');
+  const missing: string[] = findMissingSipTools();
   if (!existsSync('/usr/bin/chromium') && !which('chromium')) missing.push('chromium');
   return missing;
 }
@@ -111,235 +40,7 @@ export function findMissingLabTools(): string[] {
 /** A human message for missing tools, or '' when none are missing. */
 export function labToolsHint(missing = findMissingLabTools()): string {
   if (missing.length === 0) return '';
-  const pkgs = [...new Set(missing.map((m) => LAB_PACKAGES[m] ?? m))];
+  const packages: Record<string, string> = { ...SIP_TOOL_PACKAGES, chromium: 'chromium' };
+  const pkgs = [...new Set(missing.map((m) => packages[m] ?? m))];
   return `SIP lab tools missing: ${missing.join(', ')}. Install with: bash test/lab/install-lab-deps.sh (Debian packages: ${pkgs.join(' ')})`;
 }
-
-class LogBuffer {
-  private parts: string[] = [];
-  private size = 0;
-  constructor(private readonly max = 4_000_000) {}
-  add(prefix: string, chunk: string): void {
-    const text = chunk
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => `[${prefix}] ${l}\n`)
-      .join('');
-    this.parts.push(text);
-    this.size += text.length;
-    while (this.size > this.max && this.parts.length > 1) this.size -= this.parts.shift()!.length;
-  }
-  toString(): string {
-    return this.parts.join('');
-  }
-}
-
-/** Send a SIP OPTIONS over UDP and wait for any reply. */
-async function sipPing(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const done = (ok: boolean): void => {
-      clearTimeout(t);
-      s.close();
-      resolve(ok);
-    };
-    const t = setTimeout(() => done(false), timeoutMs);
-    s.on('message', () => done(true));
-    s.on('error', () => done(false));
-    s.bind(0, '127.0.0.1', () => {
-      const lp = (s.address() as { port: number }).port;
-      const branch = `z9hG4bK-lab-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-      const msg =
-        `OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\n` +
-        `Via: SIP/2.0/UDP 127.0.0.1:${lp};branch=${branch};rport\r\n` +
-        `Max-Forwards: 70\r\nFrom: <sip:ping@127.0.0.1>;tag=${branch.slice(-8)}\r\nTo: <sip:127.0.0.1:${port}>\r\n` +
-        `Call-ID: ${branch}@lab\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
-      s.send(msg, port, '127.0.0.1');
-    });
-  });
-}
-
-/** rtpengine ng "ping" over UDP (bencode); true on "pong". */
-async function ngPing(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const cookie = `lab${Math.random().toString(36).slice(2, 10)}`;
-    const done = (ok: boolean): void => {
-      clearTimeout(t);
-      s.close();
-      resolve(ok);
-    };
-    const t = setTimeout(() => done(false), timeoutMs);
-    s.on('message', (m) => done(m.toString().startsWith(cookie) && m.toString().includes('pong')));
-    s.on('error', () => done(false));
-    s.send(`${cookie} d7:command4:pinge`, port, '127.0.0.1');
-  });
-}
-
-async function waitUntil(
-  what: string,
-  deadline: number,
-  probe: () => Promise<boolean>,
-  alive: () => boolean,
-  logs: () => string,
-): Promise<void> {
-  for (;;) {
-    if (!alive()) throw new Error(`${what} exited during start-up.\n--- logs ---\n${logs().slice(-6000)}`);
-    if (await probe()) return;
-    if (Date.now() > deadline)
-      throw new Error(`${what} did not come up in time.\n--- logs ---\n${logs().slice(-6000)}`);
-    await sleep(15);
-  }
-}
-
-export async function startSipLab(opts: SipLabOptions): Promise<SipLab> {
-  const missing = findMissingLabTools().filter(
-    (m) => m !== 'chromium' && m !== 'sipp' && (opts.withRtpengine || m !== 'rtpengine'),
-  );
-  if (missing.length > 0) throw new Error(labToolsHint(missing));
-
-  const t0 = Date.now();
-  const domain = opts.domain ?? 'dialer.test';
-  const startTimeout = opts.startTimeoutMs ?? 10_000;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-lab-'));
-  const unregisterDir = registerTempDir(dir);
-  const log = new LogBuffer();
-  const logs = (): string => log.toString();
-
-  const [sipPort, wsPort] = [await freePort(), await freePort()];
-  const timings = { kamailioMs: 0, rtpengineMs: 0, totalMs: 0 };
-
-  let rtpengine: Managed | undefined;
-  let rtpengineNgPort: number | undefined;
-  let kamailio: Managed | undefined;
-  let stopped = false;
-
-  const stopAll = async (): Promise<void> => {
-    await Promise.all([kamailio?.stop(), rtpengine?.stop()]);
-  };
-
-  try {
-    if (opts.withRtpengine) {
-      const tr = Date.now();
-      rtpengineNgPort = await freePort();
-      const portMin = await freePortBlock(200);
-      rtpengine = spawnManaged(
-        which('rtpengine')!,
-        [
-          '--config-file=none',
-          '--foreground',
-          '--log-stderr',
-          '--table=-1',
-          '--interface=127.0.0.1',
-          `--listen-ng=127.0.0.1:${rtpengineNgPort}`,
-          `--port-min=${portMin}`,
-          `--port-max=${portMin + 199}`,
-          '--num-threads=2',
-          '--delete-delay=0',
-          '--timeout=60',
-          '--log-level=6',
-          `--pidfile=${path.join(dir, 'rtpengine.pid')}`,
-        ],
-        (c) => log.add('rtpengine', c),
-        { cwd: dir },
-      );
-      const ng = rtpengineNgPort;
-      const rp = rtpengine;
-      await waitUntil(
-        'rtpengine',
-        Date.now() + startTimeout,
-        () => ngPing(ng, 40),
-        () => rp.isRunning(),
-        logs,
-      );
-      timings.rtpengineMs = Date.now() - tr;
-    }
-
-    const cfgPath = path.join(dir, 'kamailio.cfg');
-    writeFileSync(
-      cfgPath,
-      generateKamailioConfig({
-        domain,
-        sipPort,
-        wsPort,
-        users: opts.users,
-        aliases: opts.aliases,
-        rtpengineNgPort,
-        debugLevel: opts.kamailioDebug,
-      }),
-    );
-    const modDir = kamailioModuleDirs().find((d) => existsSync(path.join(d, 'websocket.so')));
-
-    const startKamailio = async (): Promise<void> => {
-      if (kamailio?.isRunning()) return;
-      const tk = Date.now();
-      const args = [
-        '-f',
-        cfgPath,
-        '-DD',
-        '-E',
-        '-Y',
-        dir,
-        '-P',
-        path.join(dir, 'kamailio.pid'),
-        '-w',
-        dir,
-        '-m',
-        '64',
-        '-M',
-        '8',
-      ];
-      if (modDir) args.push('-L', modDir);
-      const k = spawnManaged(which('kamailio')!, args, (c) => log.add('kamailio', c), { cwd: dir });
-      kamailio = k;
-      await waitUntil(
-        'kamailio',
-        Date.now() + startTimeout,
-        () => sipPing(sipPort, 40),
-        () => k.isRunning(),
-        logs,
-      );
-      timings.kamailioMs = Date.now() - tk;
-    };
-    const stopKamailio = async (): Promise<void> => {
-      await kamailio?.stop();
-    };
-
-    await startKamailio();
-    timings.totalMs = Date.now() - t0;
-
-    const lab: SipLab = {
-      domain,
-      wsUrl: `ws://127.0.0.1:${wsPort}`,
-      wsPort,
-      sipUdpPort: sipPort,
-      sipUri: `sip:127.0.0.1:${sipPort}`,
-      rtpengineNgPort,
-      users: opts.users,
-      dir,
-      timings,
-      logs,
-      startKamailio,
-      stopKamailio,
-      async restartKamailio() {
-        await stopKamailio();
-        await startKamailio();
-      },
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await stopAll();
-        rmSync(dir, { recursive: true, force: true });
-        unregisterDir();
-      },
-    };
-    return lab;
-  } catch (err) {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-    unregisterDir();
-    throw err;
-  }
-}
-
-export { runSippUas, sippRegister, sippCall, type SippResult, type SippUasHandle } from './sipp.js';

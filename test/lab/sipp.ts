@@ -1,26 +1,22 @@
 /**
- * SIPp helpers for the lab: REGISTER (with digest auth), a UAS that answers one call and echoes RTP,
- * and a UAC that places one call through the lab's Kamailio.
- *
- * Scenarios are generated per run into the lab's temp dir. SIPp runs in the foreground with
- * -nostdin so its exit code is meaningful (0 = every call of the scenario succeeded).
+ * SIPp for the tests' SIP lab: REGISTER (with digest auth), a UAS that answers one call and echoes RTP,
+ * and a UAC that places one call through the lab's Kamailio. The scenario pieces and the SIPp runner are
+ * the demo phone system's (src/demo-phone/sipp.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { freePort, freePortBlock, sleep, spawnManaged, udpPortBound, which } from './proc.js';
+import { freePort, freePortBlock, sleep, udpPortBound } from '../../src/demo-phone/processes.js';
+import {
+  checkToken,
+  runSipp as runSippIn,
+  scenario,
+  sdp,
+  send,
+  uasScenario,
+  type SippResult,
+  type SippRun,
+} from '../../src/demo-phone/sipp.js';
 import type { SipLab } from './sip-lab.js';
 
-export interface SippResult {
-  exitCode: number;
-  /** SIPp stdout/stderr plus the traced SIP messages (-trace_msg). */
-  output: string;
-  /** Status codes of all SIP responses SIPp received, in order. */
-  statusCodes: number[];
-  /** The last status code received (e.g. 200 for a successful REGISTER, 403 for a wrong password). */
-  finalStatus: number | null;
-  /** Local SIP port SIPp used (its Contact). */
-  localPort: number;
-}
+export type { SippResult } from '../../src/demo-phone/sipp.js';
 
 export interface SippUasHandle {
   /** Resolves once the UAS is registered and listening for the INVITE. Rejects if registration failed. */
@@ -34,27 +30,21 @@ export interface SippUasHandle {
   kill(): void;
 }
 
-const xmlText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const checkToken = (s: string, what: string): string => {
-  if (!/^[A-Za-z0-9._+-]+$/.test(s)) throw new Error(`invalid ${what} for sipp scenario: ${s}`);
-  return s;
-};
-
-function scenario(name: string, elements: string[]): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="${xmlText(name)}">
-${elements.join('\n')}
-</scenario>
-`;
+function runSipp(
+  lab: SipLab,
+  opts: {
+    name: string;
+    xml: string;
+    localPort: number;
+    mediaPort: number;
+    user?: string;
+    password?: string;
+    timeoutMs: number;
+    rtpEcho?: boolean;
+  },
+): SippRun {
+  return runSippIn({ ...opts, proxyPort: lab.sipUdpPort, parentDir: lab.dir });
 }
-
-const send = (msg: string, retrans = true): string =>
-  `  <send${retrans ? ' retrans="500"' : ''}>\n    <![CDATA[\n\n${msg
-    .trim()
-    .split('\n')
-    .map((l) => `      ${l.trim()}`)
-    .join('\n')}\n\n    ]]>\n  </send>`;
 
 function registerScenario(user: string, domain: string, expires: number): string {
   const base = (cseq: number, auth: boolean): string => `
@@ -78,55 +68,6 @@ Content-Length: 0`;
     '  <recv response="404" optional="true" next="end"/>',
     '  <recv response="403" next="end"/>',
     '  <label id="end"/>',
-  ]);
-}
-
-const sdp = (user: string): string => `
-v=0
-o=${user} 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=sip-lab
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-a=ptime:20
-a=sendrecv`;
-
-function uasScenario(user: string): string {
-  const contact = `Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`;
-  const resp = (status: string, withSdp: boolean): string => `
-SIP/2.0 ${status}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-[last_Record-Route:]
-${contact}
-${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user) : 'Content-Length: 0'}`;
-  return scenario(`uas ${user}`, [
-    '  <recv request="INVITE" crlf="true"/>',
-    send(resp('100 Trying', false).replace(';tag=[pid]SIPpTag01[call_number]', ''), false),
-    send(resp('180 Ringing', false), false),
-    '  <pause milliseconds="100"/>',
-    send(resp('200 OK', true), true),
-    '  <recv request="ACK" optional="true" rtd="true" crlf="true"/>',
-    '  <recv request="BYE"/>',
-    send(
-      `
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-${contact}
-Content-Length: 0`,
-      false,
-    ),
-    '  <pause milliseconds="500"/>',
   ]);
 }
 
@@ -198,100 +139,6 @@ Content-Length: 0`),
     els.push('  <pause milliseconds="200"/>');
   }
   return scenario(`uac ${from} -> ${to}`, els);
-}
-
-function parseStatusCodes(messages: string): number[] {
-  // received responses only: SIPp logs "... message received [n] bytes :\n\nSIP/2.0 200 OK"
-  const out: number[] = [];
-  const re = /received[^\n]*\n+SIP\/2\.0 (\d{3})/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(messages)) !== null) out.push(Number(m[1]));
-  return out;
-}
-
-interface SippRun {
-  localPort: number;
-  done: Promise<SippResult>;
-  kill(): void;
-}
-
-function runSipp(
-  lab: SipLab,
-  opts: {
-    name: string;
-    xml: string;
-    localPort: number;
-    mediaPort: number;
-    user?: string;
-    password?: string;
-    timeoutMs: number;
-    rtpEcho?: boolean;
-  },
-): SippRun {
-  const sipp = which('sipp');
-  if (!sipp)
-    throw new Error('sipp is not installed (Debian package sip-tester): bash test/lab/install-lab-deps.sh');
-  const dir = existsSync(lab.dir)
-    ? mkdtempSync(path.join(lab.dir, `sipp-${opts.name}-`))
-    : mkdtempSync('/tmp/sipp-');
-  const sf = path.join(dir, 'scenario.xml');
-  const msgFile = path.join(dir, 'messages.log');
-  const errFile = path.join(dir, 'errors.log');
-  writeFileSync(sf, opts.xml);
-  const args = [
-    `127.0.0.1:${lab.sipUdpPort}`,
-    '-sf',
-    sf,
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(opts.localPort),
-    '-mi',
-    '127.0.0.1',
-    '-mp',
-    String(opts.mediaPort),
-    '-m',
-    '1',
-    '-l',
-    '1',
-    '-nostdin',
-    '-trace_msg',
-    '-message_file',
-    msgFile,
-    '-trace_err',
-    '-error_file',
-    errFile,
-    '-timeout',
-    `${Math.max(1, Math.ceil(opts.timeoutMs / 1000))}s`,
-    '-timeout_error',
-  ];
-  if (opts.user) args.push('-au', opts.user, '-s', opts.user);
-  if (opts.password !== undefined) args.push('-ap', opts.password);
-  if (opts.rtpEcho) args.push('-rtp_echo');
-  let out = '';
-  const p = spawnManaged(
-    sipp,
-    args,
-    (c) => {
-      if (out.length < 200_000) out += c;
-    },
-    { cwd: dir },
-  );
-  const done = p.exited.then(({ code, signal }) => {
-    const read = (f: string): string => (existsSync(f) ? readFileSync(f, 'latin1') : '');
-    const messages = read(msgFile);
-    const errors = read(errFile);
-    const statusCodes = parseStatusCodes(messages);
-    const output = `$ sipp ${args.join(' ')}\n${out}\n--- messages ---\n${messages}\n--- errors ---\n${errors}`;
-    return {
-      exitCode: code ?? (signal ? 128 : -1),
-      output,
-      statusCodes,
-      finalStatus: statusCodes.length ? statusCodes[statusCodes.length - 1]! : null,
-      localPort: opts.localPort,
-    };
-  });
-  return { localPort: opts.localPort, done, kill: () => void p.stop(200) };
 }
 
 /**

@@ -251,7 +251,16 @@ describe('dialer CLI usage and configuration errors', () => {
   it('lists every command in --help', async () => {
     const res = await runCli(database, ['--help']);
     expect(res.code).toBe(0);
-    for (const command of ['serve', 'migrate', 'seed', 'user', 'test-sip-trunk', 'sync', 'backup'])
+    for (const command of [
+      'serve',
+      'migrate',
+      'seed',
+      'user',
+      'test-sip-trunk',
+      'sync',
+      'backup',
+      'demo-phone',
+    ])
       expect(res.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 

@@ -58,6 +58,24 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     const trunk = await addTrunk(services, user.id, { name: 'Kept', password: 'kept-pass' });
     const number = await addNumber(services, { number: '+13125550177' });
     await assign(services, trunk.id, number.id, 'primary');
+    const t0 = '2026-01-05T10:00:00.000Z';
+    await handle.db
+      .insertInto('calls')
+      .values({
+        id: 'call-kept',
+        user_id: user.id,
+        trunk_id: trunk.id,
+        phone_number_id: number.id,
+        caller_number: '+13125550177',
+        remote_number: '+14155550123',
+        direction: 'outbound',
+        outcome: 'answered',
+        started_at: t0,
+        last_seen_at: t0,
+        created_at: t0,
+        updated_at: t0,
+      })
+      .execute();
     // Raw rows, not the dialer's listing: today's listing reads columns a first-version database does
     // not have yet (e.g. 0009's emergency_calls).
     const rowsBefore = await handle.db.selectFrom('sip_trunks').selectAll().execute();
@@ -84,6 +102,14 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     const rowsAfter = await handle.db.selectFrom('sip_trunks').selectAll().execute();
     for (const [i, row] of rowsBefore.entries()) expect(rowsAfter[i]).toMatchObject(row);
     expect(services.cipher.decrypt(rowsAfter[0]!.sip_password_enc!)).toBe('kept-pass');
+    // 0012 rebuilt calls (SQLite) or its foreign keys (PostgreSQL): the call is kept, and now keeps its
+    // user, trunk and number from being deleted.
+    expect(
+      await handle.db.selectFrom('calls').select(['id', 'user_id', 'trunk_id', 'phone_number_id']).execute(),
+    ).toEqual([{ id: 'call-kept', user_id: user.id, trunk_id: trunk.id, phone_number_id: number.id }]);
+    await expect(handle.db.deleteFrom('users').where('id', '=', user.id).execute()).rejects.toThrow(
+      /foreign key/i,
+    );
 
     // Running it again changes nothing.
     expect(await migrateToLatest(handle.db)).toEqual([]);

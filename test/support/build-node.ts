@@ -11,7 +11,14 @@ import { nodeBuild } from '../../rolldown.config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUTPUT = path.join(ROOT, 'dist/node/cli.js');
-const INPUTS = ['src/server', 'src/shared', 'src/cli', 'rolldown.config.ts', 'package-lock.json'];
+const INPUTS = [
+  'src/server',
+  'src/shared',
+  'src/cli',
+  'src/demo-phone',
+  'rolldown.config.ts',
+  'package-lock.json',
+];
 
 /** Newest modification time under `p` (directories count too: a deleted file changes its directory). */
 function newestMtime(p: string): number {

@@ -109,6 +109,11 @@ export interface TrunkPhoneNumbersTable {
 
 export interface CallsTable {
   id: string;
+  /**
+   * Who made or took the call, on which connection, with which number as caller ID. ON DELETE RESTRICT
+   * (0012_history_outlives_accounts): a user, trunk or number that calls refer to is deactivated, never deleted.
+   * trunk_id / phone_number_id are null when the call was recorded without one.
+   */
   user_id: string;
   trunk_id: string | null;
   phone_number_id: string | null;

@@ -112,6 +112,16 @@ export class CallRepository {
     if (rows.length > 0) await this.db.insertInto('calls').values(rows).execute();
   }
 
+  /** How many call records refer to this user, trunk or number (they keep it from being deleted). */
+  async countReferencing(column: 'user_id' | 'trunk_id' | 'phone_number_id', id: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('calls')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where(column, '=', id)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   async findById(id: string): Promise<CallListRow | undefined> {
     return this.baseSelect().where('c.id', '=', id).executeTakeFirst();
   }

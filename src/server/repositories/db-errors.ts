@@ -34,7 +34,9 @@ export function constraintViolation(err: unknown): ConstraintViolation | null {
     const columns = qualified.map((q) => q.split('.').pop() ?? q);
     if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
       return { kind: 'unique', table, columns };
-    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return { kind: 'foreign_key', table: null, columns: [] };
+    // ON DELETE RESTRICT is enforced like a trigger: SQLITE_CONSTRAINT_TRIGGER, "FOREIGN KEY constraint failed".
+    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || message.startsWith('FOREIGN KEY constraint failed'))
+      return { kind: 'foreign_key', table: null, columns: [] };
     if (code === 'SQLITE_CONSTRAINT_NOTNULL') return { kind: 'not_null', table, columns };
     return { kind: 'check', table, columns };
   }
@@ -95,6 +97,24 @@ export async function writeOrExplain<T>(messages: ConstraintMessages, write: () 
     return await write();
   } catch (err) {
     translateConstraintError(err, messages);
+  }
+}
+
+/**
+ * Runs a delete; a row that others still refer to (ON DELETE RESTRICT: the call history keeps its user,
+ * trunk and number) becomes a 409 instead of a 500. Services check first and say more; this covers a call
+ * recorded between their check and the delete (another instance).
+ */
+export async function deleteOrExplain<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (constraintViolation(err)?.kind === 'foreign_key') {
+      throw new ConflictError(
+        `${what} is still referred to by the call history, so it cannot be deleted; deactivate it instead.`,
+      );
+    }
+    throw err;
   }
 }
 

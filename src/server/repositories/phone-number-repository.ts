@@ -2,7 +2,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
-import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { deleteOrExplain, writeOrExplain, type ConstraintMessages } from './db-errors.js';
 import type { NumberSortField } from '../../shared/schemas/admin.js';
 import {
   anyColumnContains,
@@ -268,7 +268,9 @@ export class PhoneNumberRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('phone_numbers').where('id', '=', id).executeTakeFirst();
+    const r = await deleteOrExplain('This number', () =>
+      this.db.deleteFrom('phone_numbers').where('id', '=', id).executeTakeFirst(),
+    );
     return Number(r.numDeletedRows) > 0;
   }
 }

@@ -6,7 +6,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { SipTrunkRow, SipTrunksTable } from '../db/schema.js';
-import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { deleteOrExplain, writeOrExplain, type ConstraintMessages } from './db-errors.js';
 import type { TrunkSortField } from '../../shared/schemas/admin.js';
 import {
   anyColumnContains,
@@ -187,7 +187,9 @@ export class TrunkRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('sip_trunks').where('id', '=', id).executeTakeFirst();
+    const r = await deleteOrExplain('This connection', () =>
+      this.db.deleteFrom('sip_trunks').where('id', '=', id).executeTakeFirst(),
+    );
     return Number(r.numDeletedRows) > 0;
   }
 

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../db/json.js';
 import type { UserRow, UserUpdate } from '../db/schema.js';
-import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
+import { deleteOrExplain, writeOrExplain, type ConstraintMessages } from './db-errors.js';
 import type { UserSortField } from '../../shared/schemas/admin.js';
 import {
   anyColumnContains,
@@ -157,7 +157,9 @@ export class UserRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    const r = await deleteOrExplain('This user', () =>
+      this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst(),
+    );
     return Number(r.numDeletedRows) > 0;
   }
 }

@@ -13,6 +13,7 @@ import type {
   TrunkStatus,
   UserRole,
 } from '../../shared/domain.js';
+import { DEMO_PHONE_WS_SERVER } from '../../shared/demo-phone.js';
 
 export interface DemoUser {
   email: string;
@@ -128,6 +129,7 @@ export const DEMO_NUMBERS: DemoNumber[] = [
   us('+14155550140', 'San Francisco', 'CA', { carrier: 'Demo SIP Co' }),
   us('+14155550141', 'San Francisco', 'CA', { carrier: 'Demo SIP Co' }),
   us('+16175550151', 'Boston', 'MA', { numberType: 'mobile', capabilities: ['voice', 'sms'] }),
+  us('+14155550143', 'San Francisco', 'CA', { carrier: 'Demo SIP Co' }),
   // In the inventory but assigned to nothing: shows up in the admin's number list only.
   us('+16175550150', 'Boston', 'MA'),
 ];
@@ -161,7 +163,7 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
     region: 'us-central',
     location: 'Chicago, IL',
     channelLimit: 10,
-    notes: 'Main line of the Chicago office. Demo trunk: its WebSocket server is not reachable.',
+    notes: 'Main line of the Chicago office.',
     assignments: [
       {
         number: '+13125550100',
@@ -272,6 +274,24 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
   },
   {
     owner: 'agent2',
+    name: 'SF Office SIP',
+    provider: 'sip',
+    connectionType: 'credential',
+    status: 'active',
+    telnyxConnectionId: null,
+    usesDemoSipServer: true,
+    username: 'agent2-sf',
+    password: 'demo-sip-agent2-sf',
+    displayName: 'Blair Agent',
+    settings: SIP_SETTINGS,
+    region: 'us-west',
+    location: 'San Francisco, CA',
+    channelLimit: 10,
+    notes: 'Main line of the San Francisco office.',
+    assignments: [{ number: '+14155550143', type: 'primary', active: true, label: 'Main' }],
+  },
+  {
+    owner: 'agent2',
     name: 'Telnyx Boston (incomplete)',
     provider: 'telnyx',
     connectionType: 'credential',
@@ -313,6 +333,39 @@ export const DEMO_TRUNKS: DemoTrunk[] = [
   },
 ];
 
-/** Defaults for the demo SIP server; not reachable in the demo, overridden by the browser-calling tests. */
-export const DEMO_SIP_WS_SERVER = 'ws://127.0.0.1:5066';
+/**
+ * The demo SIP trunks' server: the demo phone system (`npm run demo:phone`, src/demo-phone), which is
+ * not running unless started; the browser-calling tests point the trunks at their own SIP lab instead.
+ */
+export const DEMO_SIP_WS_SERVER = DEMO_PHONE_WS_SERVER;
 export const DEMO_SIP_DOMAIN = 'dialer.local';
+
+/** The demo phone system's echo number: answers every call and plays the caller's audio back. */
+export const DEMO_ECHO_NUMBER = '+13125550199';
+
+/** One account on the demo phone system: a demo trunk's SIP user and the numbers that ring it. */
+export interface DemoPhoneLine {
+  username: string;
+  password: string;
+  trunk: string;
+  owner: DemoUserKey;
+  /** The trunk is active (an inactive one can register, but no number reaches it). */
+  active: boolean;
+  /** The trunk's active numbers (none when the trunk itself is not active). */
+  numbers: string[];
+}
+
+/**
+ * Who the demo phone system registers and which numbers reach them: every demo trunk on the demo SIP
+ * server that has credentials, with the active numbers of the active ones. Demo passwords are demo data.
+ */
+export function demoPhoneLines(): DemoPhoneLine[] {
+  return DEMO_TRUNKS.filter((t) => t.usesDemoSipServer && t.username && t.password).map((t) => ({
+    username: t.username!,
+    password: t.password!,
+    trunk: t.name,
+    owner: t.owner,
+    active: t.status === 'active',
+    numbers: t.status === 'active' ? t.assignments.filter((a) => a.active).map((a) => a.number) : [],
+  }));
+}

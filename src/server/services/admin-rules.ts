@@ -1,5 +1,5 @@
 /** Checks the admin services share. */
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { AuditEntry } from '../repositories/audit-repository.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 
@@ -48,11 +48,14 @@ export async function deleteAudited<R>(
     delete(id: string): Promise<boolean>;
   },
   entry: Omit<AuditEntry, 'entityId' | 'details'> & { details: (row: R) => Record<string, unknown> },
+  /** Checked inside the transaction before the delete (throws a domain error to refuse it). */
+  guard?: (row: R, repos: Repositories) => Promise<void>,
 ): Promise<void> {
   await transaction.run(async (repos) => {
     const rows = repository(repos);
     const current = await rows.findById(id);
     if (!current) throw new NotFoundError(what);
+    await guard?.(current, repos);
     await rows.delete(id);
     await repos.audit.record({ ...entry, entityId: id, details: entry.details(current) });
   });
@@ -67,4 +70,24 @@ export function adminAudit(
   details: Record<string, unknown>,
 ): AuditEntry {
   return { actorId, action: `${entityType}.${verb}`, entityType, entityId, details };
+}
+
+/**
+ * The call history keeps who made each call, on which connection and from which number
+ * (0012_history_outlives_accounts): a user, trunk or number that calls refer to is not deleted. The 409
+ * says how many calls and what to do instead.
+ */
+export async function refuseDeleteWithHistory(
+  repos: Pick<Repositories, 'calls'>,
+  column: 'user_id' | 'trunk_id' | 'phone_number_id',
+  id: string,
+  subject: string,
+  instead: string,
+): Promise<void> {
+  const calls = await repos.calls.countReferencing(column, id);
+  if (calls === 0) return;
+  throw new ConflictError(
+    `${subject} has ${calls} call${calls === 1 ? '' : 's'} in the call history, which must keep it, so it cannot be deleted; ${instead}.`,
+    { calls },
+  );
 }

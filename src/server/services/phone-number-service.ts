@@ -14,7 +14,14 @@ import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { PhoneNumberFilters, PhoneNumberView } from '../repositories/phone-number-repository.js';
 import { toAdminPhoneNumberDto } from './admin-mappers.js';
 import { AdminReads } from './admin-reads.js';
-import { adminAudit, requireOwner, copySetFields, deleteAudited, type ActorId } from './admin-rules.js';
+import {
+  adminAudit,
+  requireOwner,
+  copySetFields,
+  deleteAudited,
+  refuseDeleteWithHistory,
+  type ActorId,
+} from './admin-rules.js';
 
 export class PhoneNumberService extends AdminReads<PhoneNumberFilters, PhoneNumberView, AdminPhoneNumberDto> {
   constructor(
@@ -117,14 +124,31 @@ export class PhoneNumberService extends AdminReads<PhoneNumberFilters, PhoneNumb
     });
   }
 
-  /** Deletes the number and (by cascade) its assignments; the audit entry says which trunk lost it. */
+  /**
+   * Deletes the number and (by cascade) its assignments; the audit entry says which trunk lost it. A number
+   * that calls used as caller ID is kept for the history: 409, release or deactivate it instead.
+   */
   delete(id: string, actorId: ActorId): Promise<void> {
-    return deleteAudited(this.transaction, id, 'Phone number', (r) => r.phoneNumbers, {
-      actorId,
-      action: 'phone_number.delete',
-      entityType: 'phone_number',
-      details: (n) => ({ number: n.number, activeTrunkId: n.active_trunk_id }),
-    });
+    return deleteAudited(
+      this.transaction,
+      id,
+      'Phone number',
+      (r) => r.phoneNumbers,
+      {
+        actorId,
+        action: 'phone_number.delete',
+        entityType: 'phone_number',
+        details: (n) => ({ number: n.number, activeTrunkId: n.active_trunk_id }),
+      },
+      (n, repos) =>
+        refuseDeleteWithHistory(
+          repos,
+          'phone_number_id',
+          n.id,
+          n.number,
+          'set its status to released or inactive instead',
+        ),
+    );
   }
 }
 

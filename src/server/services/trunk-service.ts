@@ -14,7 +14,14 @@ import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { TrunkFilters, TrunkView } from '../repositories/trunk-repository.js';
 import { toAdminTrunkDto } from './admin-mappers.js';
 import { AdminReads } from './admin-reads.js';
-import { adminAudit, requireOwner, copySetFields, deleteAudited, type ActorId } from './admin-rules.js';
+import {
+  adminAudit,
+  requireOwner,
+  copySetFields,
+  deleteAudited,
+  refuseDeleteWithHistory,
+  type ActorId,
+} from './admin-rules.js';
 
 export type { ActorId } from './admin-rules.js';
 
@@ -132,11 +139,25 @@ export class TrunkService extends AdminReads<TrunkFilters, TrunkView, AdminTrunk
   }
 
   delete(id: string, actorId: ActorId): Promise<void> {
-    return deleteAudited(this.transaction, id, 'Trunk', (r) => r.trunks, {
-      actorId,
-      action: 'trunk.delete',
-      entityType: 'trunk',
-      details: (t) => ({ name: t.name, ownerId: t.owner_id }),
-    });
+    return deleteAudited(
+      this.transaction,
+      id,
+      'Trunk',
+      (r) => r.trunks,
+      {
+        actorId,
+        action: 'trunk.delete',
+        entityType: 'trunk',
+        details: (t) => ({ name: t.name, ownerId: t.owner_id }),
+      },
+      (t, repos) =>
+        refuseDeleteWithHistory(
+          repos,
+          'trunk_id',
+          t.id,
+          `The connection “${t.name}”`,
+          'set its status to inactive instead (agents no longer see it, its calls keep it)',
+        ),
+    );
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Admin management of users. Passwords are hashed here (services.hasher) and never returned. An admin
- * cannot delete, deactivate or demote themselves (so a team cannot lock itself out by accident), and a
- * user who still owns trunks is not deleted (that would silently delete the trunks too).
+ * cannot delete, deactivate or demote themselves (so a team cannot lock itself out by accident), a user
+ * who still owns trunks is not deleted (that would silently delete the trunks too), and neither is one
+ * the call history refers to (deactivate them instead).
  */
 import type { UserDto } from '../../shared/api.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -13,7 +14,7 @@ import type { PasswordHasher } from '../repositories/password-hasher.js';
 import type { UserFilters } from '../repositories/user-repository.js';
 
 import { AdminReads } from './admin-reads.js';
-import { adminAudit, type ActorId } from './admin-rules.js';
+import { adminAudit, refuseDeleteWithHistory, type ActorId } from './admin-rules.js';
 import { toUserDto } from './user-mapper.js';
 
 export class UserAdminService extends AdminReads<UserFilters, UserRow, UserDto> {
@@ -107,10 +108,18 @@ export class UserAdminService extends AdminReads<UserFilters, UserRow, UserDto> 
   async delete(id: string, actorId: ActorId): Promise<void> {
     if (id === actorId)
       throw new ConflictError('You cannot delete your own account; ask another administrator.');
-    await this.transaction.run(async ({ users, trunks: trunkRepo, audit }) => {
+    await this.transaction.run(async (repos) => {
+      const { users, trunks: trunkRepo, audit } = repos;
       const current = await users.findById(id);
       if (!current) throw new NotFoundError('User');
       await this.keepOneAdmin(users, current, 'delete');
+      await refuseDeleteWithHistory(
+        repos,
+        'user_id',
+        id,
+        current.email,
+        'deactivate the account instead (status inactive: they can no longer sign in)',
+      );
       const trunks = await trunkRepo.countForOwner(id);
       if (trunks > 0) {
         throw new ConflictError(

@@ -10,6 +10,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { ConnectionDto, RegistrationDto } from '../../shared/api.js';
+import { DEMO_PHONE_NOT_RUNNING, isDemoPhoneServer } from '../../shared/demo-phone.js';
 import {
   PhoneErrorCode,
   createSoftphone,
@@ -36,6 +37,8 @@ export const usePhoneStore = defineStore('phone', () => {
   const preparing = ref(false);
   /** The server refused the registration (no credentials, Telnyx unavailable, ...): its message. */
   const setupError = ref<string | null>(null);
+  /** The connection's server is the demo phone system (`npm run demo:phone`), which may not be running. */
+  const demoPhone = ref(false);
   /** Unsubscribes this store from the followed softphone's events. */
   let unfollow: (() => void) | null = null;
   /** The softphone connect() created, with what it was created for; teardown() destroys it. */
@@ -73,7 +76,7 @@ export const usePhoneStore = defineStore('phone', () => {
   const registrationDetail = computed<string | null>(() => {
     if (setupError.value) return setupError.value;
     const state = registration.value;
-    if (state.status === 'failed') return failureText(state.reason, state.sipCode);
+    if (state.status === 'failed') return failedText(state);
     if (state.status === 'reconnecting') return `next try within ${Math.ceil(state.nextRetryInMs / 1000)} s`;
     return null;
   });
@@ -92,11 +95,17 @@ export const usePhoneStore = defineStore('phone', () => {
       case 'registering':
         return 'Phone is still registering with the selected connection.';
       case 'failed':
-        return `Phone registration failed: ${failureText(state.reason, state.sipCode)}.`;
+        return `Phone registration failed: ${withStop(failedText(state))}`;
       case 'reconnecting':
         return `Phone lost its connection and is reconnecting (attempt ${state.attempt}).`;
     }
   });
+
+  /** Why a registration failed; for the demo phone system's address, that it is not running. */
+  function failedText(state: { reason: string; sipCode: number | null }): string {
+    if (state.sipCode === null && demoPhone.value) return DEMO_PHONE_NOT_RUNNING;
+    return failureText(state.reason, state.sipCode);
+  }
 
   /** Follow a softphone's events (the real one from connect(), or a fake in tests). */
   function attach(source: Softphone): void {
@@ -187,6 +196,7 @@ export const usePhoneStore = defineStore('phone', () => {
     tokenRefreshDue = false;
     setupError.value = null;
     fallback.value = false;
+    demoPhone.value = false;
     preparing.value = connection !== null;
     await teardown();
     if (!connection || gen !== generation) return;
@@ -216,6 +226,7 @@ export const usePhoneStore = defineStore('phone', () => {
     owned = { softphone: phone, connection, userId };
     preparing.value = false;
     fallback.value = reg.fallback;
+    demoPhone.value = reg.provider === 'sip' && isDemoPhoneServer(reg.wsServer);
     attach(phone);
     const devices = loadAudioDevices(userId);
     if (devices) await phone.setAudioDevices(devices).catch(() => undefined);

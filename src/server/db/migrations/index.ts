@@ -9,6 +9,7 @@ import * as m0007 from './0007_admin_indexes.js';
 import * as m0008 from './0008_trunk_health.js';
 import * as m0009 from './0009_emergency_calls.js';
 import * as m0011 from './0011_job_leases.js';
+import * as m0012 from './0012_history_outlives_accounts.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_trunk_health': m0008,
   '0009_emergency_calls': m0009,
   '0011_job_leases': m0011,
+  '0012_history_outlives_accounts': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,7 @@
  */
 import pMap from 'p-map';
 import type { ConnectionHealthDto } from '../../../shared/api.js';
+import { DEMO_PHONE_NOT_RUNNING, isDemoPhoneServer } from '../../../shared/demo-phone.js';
 import type { HealthStatus } from '../../../shared/domain.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import {
@@ -237,7 +238,9 @@ export class HealthService {
     } else {
       const cause = report.cause ?? 'unknown cause';
       const words = /connection|cannot reach|websocket/i.test(cause)
-        ? 'a browser could not reach the WebSocket server'
+        ? isDemoPhoneServer(trunk.ws_server)
+          ? DEMO_PHONE_NOT_RUNNING
+          : 'a browser could not reach the WebSocket server'
         : /timeout/i.test(cause)
           ? 'a browser got no answer to its registration'
           : `a browser could not register (${cause})`;

@@ -3,6 +3,7 @@
  * URI's host (sip), the Telnyx API's registration status (telnyx), and for an admin's live check a
  * REGISTER with its credentials. Returns observations in plain words; the rules decide what they mean.
  */
+import { DEMO_PHONE_NOT_RUNNING, isDemoPhoneServer } from '../../../shared/demo-phone.js';
 import type { ProbeCheckDto, HealthThresholds } from '../../../shared/health.js';
 import type { Config } from '../../config.js';
 import type { CredentialCipher } from '../../repositories/credential-cipher.js';
@@ -92,9 +93,13 @@ export class TrunkMeasurer {
     const failed = measured.find((a) => !a.ok);
     const primary = measured[0]!; // the WebSocket server when there is one: what browsers use
     if (failed) {
-      const reason = failed.detail.includes(failed.target)
-        ? failed.detail
-        : `${failed.detail} (${failed.target})`;
+      // The demo trunks' server is the demo phone system: say what to run rather than "connection refused".
+      const demoPhoneDown = isDemoPhoneServer(wsServer) && !answers[0]!.ok;
+      const reason = demoPhoneDown
+        ? DEMO_PHONE_NOT_RUNNING
+        : failed.detail.includes(failed.target)
+          ? failed.detail
+          : `${failed.detail} (${failed.target})`;
       return { obs: { ok: false, latencyMs: null, source: 'probe', reason }, checks };
     }
     return {

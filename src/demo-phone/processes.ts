@@ -1,11 +1,15 @@
-/** Small process / port helpers shared by the lab modules. */
+/**
+ * Child processes of the demo phone system and of the test SIP lab: each runs in the foreground in its own
+ * process group, so it and everything it forks stop together; every group still alive is SIGKILLed when
+ * Node exits. Also: free ports on 127.0.0.1, and finding a program on PATH.
+ */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-/** All process groups started by the lab in this Node process; killed on exit. */
+/** All process groups started in this Node process; killed on exit. */
 const liveGroups = new Set<number>();
 /** Temp dirs to remove on exit if their owner did not (see registerTempDir). */
 const tempDirs = new Set<string>();
@@ -42,6 +46,9 @@ function installExitHook(): void {
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
+      // A command that handles the signal itself (`dialer demo-phone` stops its parts in order) is in
+      // charge; the exit hook above still kills whatever it leaves behind.
+      if (process.listenerCount(sig) > 0) return;
       killAll();
       process.kill(process.pid, sig);
     });

@@ -110,7 +110,7 @@ describe('live health', () => {
     await p.goto('/admin/connections');
     await p.getByLabel('Search', { exact: true }).fill('Chicago');
     const row = p.getByTestId('trunks-table').getByRole('row', { name: /Chicago Office SIP/ });
-    await row.waitFor();
+    await row.waitFor({ timeout: 30_000 }); // the admin chunk loads first; slow on a busy machine
     const health = row.locator('.health-badge');
     const same = await markDocument(p);
     await server.services.health.reportRegistration(agent1Id, chicago, { ok: false, statusCode: 403 });

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../server/config.js';
+import { registerAssignCommands } from './commands/assign.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerDemoPhoneCommand } from './commands/demo-phone.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -33,6 +34,7 @@ export function createProgram(output: Output = consoleOutput): Command {
   registerBackupCommand(program, output);
   registerHealthCommands(program, output);
   registerReportCommands(program, output);
+  registerAssignCommands(program, output);
   registerDemoPhoneCommand(program, output);
   // Usage mistakes at any depth (`dialer sync telnyx --bogus`) must reach reportError, not exit(1).
   const override = (command: Command): void => {

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { COUNTRY_CODE_PATTERN } from '../shared/value-rules.js';
+import { CREDENTIALS_KEY_FORMAT, parseCredentialsKey } from './repositories/credential-cipher.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -198,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.LOGIN_THROTTLE_MAX_SECONDS < e.LOGIN_THROTTLE_BASE_SECONDS) {
     problems.push('LOGIN_THROTTLE_MAX_SECONDS: must be at least LOGIN_THROTTLE_BASE_SECONDS');
+  }
+  if (e.CREDENTIALS_KEY !== undefined && !parseCredentialsKey(e.CREDENTIALS_KEY)) {
+    problems.push(`CREDENTIALS_KEY: ${CREDENTIALS_KEY_FORMAT}`);
   }
   if (e.METRICS_TOKEN !== undefined && (e.METRICS_TOKEN.length < 24 || /\s/.test(e.METRICS_TOKEN))) {
     problems.push(

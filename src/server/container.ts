@@ -182,6 +182,7 @@ export function createServices(deps: ServiceDeps): Services {
       hasher,
       config.sessionTtlMs,
       new LoginThrottle(repos.loginThrottle, config.loginThrottle, clock),
+      clock,
     ),
     connections: new ConnectionsService(repos, chosen(overrides.telnyxConnections, telnyx.connections), {
       enabled: config.connectionsCache,

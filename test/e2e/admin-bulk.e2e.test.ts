@@ -3,11 +3,12 @@
  * seeded SQLite database: bulk assignment of every number a filter matches (with a dry-run preview and
  * refusals explained), CSV import (a bad row changes nothing and is named by its line; a good file is
  * applied) and CSV export of the current filter (the downloaded file's content), and a connection's
- * Test button against an unreachable WebSocket server.
+ * Test button against the lab's Kamailio (right and wrong password) and an unreachable WebSocket server.
  */
 import fs from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSipLab, type SipLab } from '../lab/sip-lab.js';
 import type { AdminPhoneNumberDto, AdminTrunkDto } from '../../src/shared/admin-api.js';
 import type { Page as ListPage, UserDto } from '../../src/shared/api.js';
 import {
@@ -71,6 +72,8 @@ async function openAs(path: string, viewport = VIEWPORTS.desktop): Promise<Page>
   const opened = await newPage(browser, server.url, viewport);
   context = opened.context;
   const p = opened.page;
+  // Bulk requests and live checks take seconds on a busy machine; what is asserted does not depend on it.
+  p.setDefaultTimeout(30_000);
   await p.goto(`/login?redirect=${encodeURIComponent(path)}`);
   await p.getByLabel('Email').fill(admin.email);
   await p.getByLabel('Password').fill(admin.password);
@@ -212,5 +215,69 @@ describe('CSV import and export', () => {
       '+17185552000,Other Trunk,secondary,assign',
       '+17185552002,Other Trunk,backup,assign',
     ]);
+  });
+});
+
+describe('a connection’s Test button', () => {
+  let lab: SipLab;
+  beforeAll(async () => {
+    lab = await startSipLab({ users: [{ username: 'labuser', password: 'lab-secret-1' }] });
+    const owner = (await api<ListPage<UserDto>>('GET', '/api/admin/users?q=agent2')).items[0]!;
+    for (const [name, password] of [
+      ['Lab Kamailio', 'lab-secret-1'],
+      ['Lab Wrong Password', 'not-the-password'],
+    ]) {
+      await api('POST', '/api/admin/trunks', {
+        ownerId: owner.id,
+        name,
+        provider: 'sip',
+        wsServer: lab.wsUrl,
+        sipUri: lab.sipUri,
+        username: 'labuser',
+        password,
+      });
+    }
+  });
+  afterAll(() => lab?.stop());
+
+  const testOf = async (p: Page, name: string) => {
+    await p.getByLabel('Search', { exact: true }).fill(name);
+    const row = p.getByTestId('trunks-table').getByRole('row', { name: new RegExp(name) });
+    await row.getByRole('button', { name: `Test ${name}`, exact: true }).click();
+    const dialog = p.getByTestId('trunk-test');
+    await dialog.getByTestId('trunk-test-summary').waitFor({ timeout: 30_000 });
+    return dialog;
+  };
+
+  it('says reachable and registered, or in plain words what failed', async () => {
+    const p = await openAs('/admin/connections');
+    await p.getByTestId('trunks-table').getByRole('row').nth(1).waitFor();
+
+    let dialog = await testOf(p, 'Lab Kamailio');
+    expect(await dialog.getByTestId('trunk-test-summary').textContent()).toMatch(
+      /^Reachable and registered with its credentials/,
+    );
+    expect(await dialog.getByTestId('trunk-test-reachability').textContent()).toContain(lab.wsUrl);
+    await screenshot(p, 'admin-connection-test-ok-desktop', { fullPage: false });
+    await dialog.getByTestId('trunk-test-close').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    dialog = await testOf(p, 'Lab Wrong Password');
+    expect(await dialog.getByTestId('trunk-test-summary').textContent()).toBe(
+      'Reachable, but registration refused: wrong password.',
+    );
+    expect(await dialog.getByTestId('trunk-test-registration').textContent()).toContain(
+      'Failed: registration refused: wrong password',
+    );
+    await dialog.getByTestId('trunk-test-close').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    dialog = await testOf(p, 'Bulk Trunk');
+    const summary = await dialog.getByTestId('trunk-test-summary').textContent();
+    expect(summary).toMatch(/^Not reachable: /);
+    expect(summary).toContain('cannot reach ws://127.0.0.1:9 (connection refused)');
+    await screenshot(p, 'admin-connection-test-failed-desktop', { fullPage: false });
+    await p.setViewportSize(VIEWPORTS.phone);
+    await screenshot(p, 'admin-connection-test-failed-phone', { fullPage: false });
   });
 });

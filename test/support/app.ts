@@ -55,6 +55,7 @@ export interface TestResponse {
 export const plainTestHasher: PasswordHasher = {
   hash: (p) => Promise.resolve(`test$${p}`),
   verify: (h, p) => Promise.resolve(h === `test$${p}`),
+  needsRehash: (h) => !h.startsWith('test$'),
 };
 
 export interface TestAppOptions {

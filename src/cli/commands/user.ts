@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { USER_ROLES } from '../../shared/domain.js';
 import { DomainError, ValidationError } from '../../shared/errors.js';
 import { countryCode } from '../../shared/schemas/common.js';
-import { withContext } from '../context.js';
+import type { UserDto } from '../../shared/api.js';
+import { describeDatabase, withContext } from '../context.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 
@@ -29,8 +30,40 @@ interface CreateOptions {
   country?: string;
 }
 
+/** The API's largest page: `user list` reads every user page by page. */
+const LIST_PAGE_SIZE = 500;
+
 export function registerUserCommands(program: Command, output: Output): void {
   const user = program.command('user').description('Manage users');
+  user
+    .command('list')
+    .description('List every user: email, name, role, status and last login')
+    .option('--json', 'print the users as JSON (an empty list is [])')
+    .action(async (opts: { json?: boolean }) => {
+      await withContext(async ({ services, config }) => {
+        const users: UserDto[] = [];
+        for (let page = 1; ; page++) {
+          const answer = await services.admin.users.list({}, { page, pageSize: LIST_PAGE_SIZE });
+          users.push(...answer.items);
+          if (answer.items.length < LIST_PAGE_SIZE || users.length >= answer.total) break;
+        }
+        if (opts.json) {
+          output.out(JSON.stringify(users, null, 2));
+          return;
+        }
+        if (users.length === 0) {
+          output.out(
+            `There are no users in ${describeDatabase(config)}. Create one with: dialer user create`,
+          );
+          return;
+        }
+        for (const u of users) {
+          const login = u.lastLoginAt ? `last login ${u.lastLoginAt}` : 'never logged in';
+          output.out(`${u.email}  ${u.name}  ${u.role}  ${u.status}  ${login}  (id ${u.id})`);
+        }
+        output.out(`${users.length} user${users.length === 1 ? '' : 's'}.`);
+      });
+    });
   user
     .command('create')
     .description(`Create a user without prompting (password from --password or ${PASSWORD_ENV})`)

@@ -13,20 +13,33 @@ export interface CredentialCipher {
   decrypt(envelope: string): string;
 }
 
-function parseKey(text: string): Buffer {
+/** What a key must look like, in the words every refusal uses (never quoting the value: it may be a secret). */
+export const CREDENTIALS_KEY_FORMAT =
+  'must be 32 bytes, written as 64 hex characters or base64 (e.g. the output of `openssl rand -base64 32`)';
+
+/** The key's 32 bytes, or null when the text is neither 64 hex characters nor base64 of exactly 32 bytes. */
+export function parseCredentialsKey(text: string): Buffer | null {
   const trimmed = text.trim();
-  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  if (key.length !== 32) throw new Error('CREDENTIALS_KEY must be 32 bytes, as 64 hex characters or base64');
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  // Strict base64 (Buffer.from would skip stray characters and accept a mistyped key).
+  if (!/^[A-Za-z0-9+/]{43}=?$/.test(trimmed)) return null;
+  const key = Buffer.from(trimmed, 'base64');
+  return key.length === 32 ? key : null;
+}
+
+function parseKey(text: string, source: string): Buffer {
+  const key = parseCredentialsKey(text);
+  if (!key) throw new Error(`${source} ${CREDENTIALS_KEY_FORMAT}`);
   return key;
 }
 
 export function loadOrCreateKey(configured: string | undefined, dataDir: string): Buffer {
-  if (configured) return parseKey(configured);
+  if (configured) return parseKey(configured, 'CREDENTIALS_KEY');
   const file = path.join(dataDir, 'secret.key');
   ensurePrivateDir(dataDir);
   if (fs.existsSync(file)) {
     restrictFile(file); // one copied in with a looser mode is repaired on start
-    return parseKey(fs.readFileSync(file, 'utf8'));
+    return parseKey(fs.readFileSync(file, 'utf8'), `The credentials key in ${file}`);
   }
   const key = crypto.randomBytes(32);
   // 'wx' fails if another process created it first; then read theirs so both agree.
@@ -34,7 +47,7 @@ export function loadOrCreateKey(configured: string | undefined, dataDir: string)
     fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
     return key;
   } catch {
-    return parseKey(fs.readFileSync(file, 'utf8'));
+    return parseKey(fs.readFileSync(file, 'utf8'), `The credentials key in ${file}`);
   }
 }
 

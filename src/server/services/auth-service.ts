@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { SessionDto, UserDto } from '../../shared/api.js';
 import { DomainError, ErrorCode, UnauthenticatedError } from '../../shared/errors.js';
+import type { Clock } from '../clock.js';
 import type { UserRow } from '../db/schema.js';
 import type { Repositories } from '../repositories/index.js';
 import type { PasswordHasher } from '../repositories/password-hasher.js';
@@ -51,6 +52,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly sessionTtlMs: number,
     private readonly throttle: LoginThrottle,
+    private readonly clock: Clock,
   ) {
     this.users = repos.users;
     this.sessions = repos.sessions;
@@ -89,8 +91,10 @@ export class AuthService {
         ErrorCode.InvalidCredentials,
       );
     }
+    // A hash made with weaker settings than today's is replaced now that the password is known.
+    const rehashed = this.hasher.needsRehash(user.password_hash) ? await this.hasher.hash(password) : null;
     const token = crypto.randomBytes(32).toString('base64url');
-    const now = new Date();
+    const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.sessionTtlMs).toISOString();
     const csrfToken = crypto.randomBytes(24).toString('base64url');
     await this.sessions.create({
@@ -104,7 +108,11 @@ export class AuthService {
       user_agent: meta.userAgent?.slice(0, 300) ?? null,
     });
     if (meta.previousToken) await this.sessions.delete(hashToken(meta.previousToken));
-    const updated = (await this.users.update(user.id, { last_login_at: now.toISOString() })) ?? user;
+    const updated =
+      (await this.users.update(user.id, {
+        last_login_at: now.toISOString(),
+        ...(rehashed ? { password_hash: rehashed } : {}),
+      })) ?? user;
     return { token, session: { user: toUserDto(updated), csrfToken, expiresAt } };
   }
 
@@ -115,7 +123,7 @@ export class AuthService {
     const found = await this.sessions.findWithUser(id);
     if (!found) throw new UnauthenticatedError();
     const { session, user } = found;
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     if (Date.parse(session.expires_at) <= now) {
       await this.sessions.delete(id);
       throw new UnauthenticatedError(

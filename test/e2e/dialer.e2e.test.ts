@@ -56,6 +56,12 @@ beforeAll(async () => {
     })
     .where('name', '=', 'Telnyx US East')
     .execute();
+  // Every page of this suite fails to register with Chicago (nobody runs its WebSocket server) and tells
+  // the server so; keep the recorded state through those reports (live-health.e2e tests the rules' way).
+  const adminId = (
+    await db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirstOrThrow()
+  ).id;
+  await server.services.health.updateThresholds(adminId, { failuresBeforeDown: 100 });
   browser = await launchBrowser();
 });
 
@@ -236,8 +242,10 @@ describe('the dialer page', () => {
     expect(await field('channels')).toBe('10 channels');
     expect(await field('codecs')).toBe('opus, PCMU, PCMA');
     expect(await field('dtmf')).toContain('RFC 2833');
+    // Up as recorded; the latency may already be gone: this browser cannot reach the demo's WebSocket
+    // server and tells the server so (one failure of three before down), which the page hears live.
     expect(await field('health')).toContain('Up');
-    expect(await field('health')).toContain('18 ms');
+    expect(await field('health')).toMatch(/18 ms|demo phone system is not running/);
     expect(await field('last-check')).toMatch(/min ago|just now/);
     expect(await field('numbers')).toMatch(/\+1 312 555 0100.*\+1 312 555 0101.*\+1 312 555 0102/s);
     expect(await field('notes')).toContain('Main line of the Chicago office');
@@ -477,7 +485,7 @@ describe('the source toggle', () => {
     const status = p.getByTestId('source-status');
     await expect.poll(() => status.textContent()).toContain('Loading connections from Telnyx API');
     await expect
-      .poll(() => status.textContent(), { timeout: 8000 })
+      .poll(() => status.textContent(), { timeout: 30_000 }) // a guard against a hang, not a speed limit
       .toContain('Telnyx API did not answer in 5 s.');
   });
 });

@@ -3,9 +3,12 @@
  * same-origin cookies, the CSRF header on writes, a client-side timeout, and one error type.
  */
 import type { CallListQuery } from '../../shared/call-api.js';
+import type { ConnectionHealthReportDto } from '../../shared/health.js';
+import type { RegistrationReportBody } from '../../shared/schemas/health.js';
 import type {
   CallDto,
   ConnectionDto,
+  ConnectionHealthDto,
   ConnectionListDto,
   ConnectionSource,
   Page,
@@ -173,6 +176,20 @@ export class ApiClient {
   /** What the softphone needs to register the connection (used by the calling feature). */
   createRegistration(connectionId: string): Promise<RegistrationDto> {
     return this.request('POST', `/connections/${encodeURIComponent(connectionId)}/registration`);
+  }
+
+  /** How this browser's registration went: a passive health signal for the connection. */
+  reportRegistration(connectionId: string, report: RegistrationReportBody): Promise<ConnectionHealthDto> {
+    return this.request('POST', `/connections/${encodeURIComponent(connectionId)}/registration-report`, {
+      body: report,
+    });
+  }
+
+  /** A connection's health: state changes and latency over the last `hours`. */
+  connectionHealth(connectionId: string, hours: number): Promise<ConnectionHealthReportDto> {
+    return this.request('GET', `/connections/${encodeURIComponent(connectionId)}/health`, {
+      query: { hours },
+    });
   }
 
   // ── Calls ───────────────────────────────────────────────────────────────────────────────────────

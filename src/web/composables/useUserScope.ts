@@ -10,6 +10,7 @@ import { useAdminDirectoryStore } from '../stores/admin-directory.js';
 import { useCallHistoryStore } from '../stores/call-history.js';
 import { useConnectionsStore } from '../stores/connections.js';
 import { useDialerStore } from '../stores/dialer.js';
+import { useLiveEventsStore } from '../stores/live-events.js';
 import { useSessionStore } from '../stores/session.js';
 
 export function useUserScope(): void {
@@ -18,6 +19,7 @@ export function useUserScope(): void {
   const dialer = useDialerStore();
   const history = useCallHistoryStore();
   const adminDirectory = useAdminDirectoryStore();
+  const live = useLiveEventsStore();
 
   watch(
     () => session.user?.id ?? null,
@@ -27,12 +29,24 @@ export function useUserScope(): void {
         dialer.clear();
         history.reset();
         adminDirectory.reset();
+        live.reset();
       }
       // The phone needs the selected connection on every page (an agent may open /history first), and
       // loading the list as soon as the user is known overlaps it with loading the page's code.
-      if (userId) void connections.load('database');
+      if (userId) {
+        void connections.load('database');
+        live.open();
+      }
     },
     // `sync`: the previous user's data is gone before anything can render it for the next one.
     { immediate: true, flush: 'sync' },
+  );
+
+  // Live events may have been missed (the stream was reopened): read the list again.
+  watch(
+    () => live.resyncs,
+    () => {
+      if (session.user) void connections.load();
+    },
   );
 }

@@ -14,6 +14,7 @@ import type {
 import { compareAssignmentType } from '../../shared/domain.js';
 import { ApiError, api } from '../api/client.js';
 import { defaultConnection } from '../lib/default-connection.js';
+import { useLiveEventsStore } from './live-events.js';
 
 /** The Telnyx API is slow at times; the page gives up on it after this long and says so. */
 export const TELNYX_TIMEOUT_MS = 5000;
@@ -42,8 +43,14 @@ export const useConnectionsStore = defineStore('connections', () => {
   const selectedCallerId = ref<string | null>(null);
   let loadSeq = 0;
 
+  const live = useLiveEventsStore();
+  /** The loaded list, with each connection's health as the live events last told it. */
   const connections = computed<ConnectionDto[]>(() =>
-    (list.value?.connections ?? []).map((c) => ({ ...c, numbers: orderNumbers(c.numbers) })),
+    (list.value?.connections ?? []).map((c) => ({
+      ...c,
+      health: live.healthOf(c.id, c.health),
+      numbers: orderNumbers(c.numbers),
+    })),
   );
   const count = computed(() => list.value?.count ?? connections.value.length);
   const listSource = computed<ConnectionSource | null>(() => list.value?.source ?? null);

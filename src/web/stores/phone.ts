@@ -123,6 +123,7 @@ export const usePhoneStore = defineStore('phone', () => {
         if (state.status === 'failed') console.warn('phone registration failed', state);
         registration.value = state;
         lineState.value = source.lineState;
+        if (owned?.softphone === source) reportRegistration(owned.connection.id, state);
       }),
       source.on('callState', () => (lineState.value = source.lineState)),
       source.on('error', (e) => {
@@ -133,6 +134,32 @@ export const usePhoneStore = defineStore('phone', () => {
     ];
     unfollow = () => offs.forEach((off) => off());
     softphone.value = source;
+  }
+
+  /**
+   * Tells the server how registering went (a passive health signal: a refused password turns the
+   * connection down for everyone). Once per outcome per softphone: a registration that refreshes, or
+   * the same failure retried, is not news. Best effort: the phone works whether the report lands or not.
+   */
+  let reported: { softphone: Softphone; outcome: string } | null = null;
+  function reportRegistration(connectionId: string, state: RegistrationState): void {
+    if (state.status !== 'registered' && state.status !== 'failed') return;
+    const phone = owned?.softphone;
+    if (!phone) return;
+    const outcome = state.status === 'registered' ? 'ok' : `failed:${state.sipCode ?? state.reason}`;
+    if (reported?.softphone === phone && reported.outcome === outcome) return;
+    reported = { softphone: phone, outcome };
+    const report =
+      state.status === 'registered'
+        ? { ok: true }
+        : {
+            ok: false,
+            ...(state.sipCode && state.sipCode >= 100 && state.sipCode <= 699
+              ? { statusCode: state.sipCode }
+              : {}),
+            cause: state.reason.slice(0, 200),
+          };
+    void api.reportRegistration(connectionId, report).catch(() => undefined);
   }
 
   function detachSoftphone(): void {

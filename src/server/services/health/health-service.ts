@@ -237,7 +237,7 @@ export class HealthService {
       };
     } else {
       const cause = report.cause ?? 'unknown cause';
-      const words = /connection/i.test(cause)
+      const words = /connection|cannot reach|websocket/i.test(cause)
         ? isDemoPhoneServer(trunk.ws_server)
           ? DEMO_PHONE_NOT_RUNNING
           : 'a browser could not reach the WebSocket server'

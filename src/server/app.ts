@@ -81,7 +81,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     return payload;
   });
-  const metrics = options.metrics ?? new Metrics(services.databaseHealth);
+  const metrics =
+    options.metrics ?? new Metrics(services.databaseHealth, { liveStreams: services.liveStream });
   // By route pattern (never the raw URL: one series per route, whatever ids are asked for).
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');

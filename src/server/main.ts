@@ -30,7 +30,10 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     databaseKind: database.kind,
     poolStats: () => database.poolStats(),
   });
-  const metrics = new Metrics(services.databaseHealth, { processMetrics: true });
+  const metrics = new Metrics(services.databaseHealth, {
+    processMetrics: true,
+    liveStreams: services.liveStream,
+  });
   const app = await buildApp({ config, services, serveWeb: true, metrics });
   // While shutting down, every answer tells the client not to reuse its connection, so the connection of
   // a request that was in flight closes with its response instead of holding the shutdown open.

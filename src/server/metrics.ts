@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per app: request latency by route pattern, the
- * PostgreSQL pool, calls in progress, job runs by result, and (for `serve`) the process's own figures.
+ * PostgreSQL pool, calls in progress, job runs by result, live event streams open on this instance, and
+ * (for `serve`) the process's own figures.
  * Read at GET /api/metrics (routes/health-routes.ts). Figures that need the database are read at scrape
  * time; while the database is down they are left out rather than failing the scrape.
  */
@@ -16,7 +17,10 @@ export class Metrics {
   private readonly jobRuns: Counter<'job' | 'result'>;
   private readonly jobDuration: Histogram<'job'>;
 
-  constructor(database: DatabaseHealthRepository, options: { processMetrics?: boolean } = {}) {
+  constructor(
+    database: DatabaseHealthRepository,
+    options: { processMetrics?: boolean; liveStreams?: { readonly size: number } } = {},
+  ) {
     const registers = [this.registry];
     this.requestDuration = new Histogram({
       name: 'dialer_http_request_duration_seconds',
@@ -85,6 +89,18 @@ export class Metrics {
         }
       },
     });
+    const streams = options.liveStreams;
+    if (streams) {
+      // Per instance: behind a load balancer, where the browsers' event streams landed.
+      new Gauge({
+        name: 'dialer_event_streams',
+        help: 'Live event streams (GET /api/events) open on this instance',
+        registers,
+        collect() {
+          this.set(streams.size);
+        },
+      });
+    }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_' });
   }
 

@@ -111,3 +111,20 @@ export interface FailuresDto extends AnalyticsRange {
   /** Unanswered attempts, most frequent first. */
   rows: FailureRowDto[];
 }
+
+export interface AnalyticsOptionDto {
+  id: string;
+  /** Connection name, E.164 number or agent name. */
+  label: string;
+}
+
+/**
+ * What the page's filters offer: an agent's own connections and the numbers on them (or theirs);
+ * for an admin every connection, number and user. Sorted by label.
+ */
+export interface AnalyticsFilterOptionsDto {
+  connections: AnalyticsOptionDto[];
+  numbers: AnalyticsOptionDto[];
+  /** Admins only (empty for agents). */
+  agents: AnalyticsOptionDto[];
+}

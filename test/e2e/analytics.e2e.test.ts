@@ -108,6 +108,20 @@ describe('analytics page', () => {
     await p.getByTestId('an-from').fill('2020-01-01');
     await p.getByTestId('an-to').fill('2020-01-31');
     await expect.poll(() => totalCalls(p)).toBe('0');
+    // One caller-ID number, grouped per number: only that number's calls.
+    await p.getByRole('button', { name: 'Reset filters' }).click();
+    await expect.poll(async () => Number(await totalCalls(p))).toBe(before);
+    await p.getByRole('combobox', { name: 'Number' }).click();
+    await p.getByRole('option', { name: '+13125550100' }).click();
+    await p.getByRole('combobox', { name: 'Group by' }).click();
+    await p.getByRole('option', { name: 'Number' }).click();
+    await expect
+      .poll(async () => (await tableRows(p, 'kpi-table')).map((r) => r[0]))
+      .toEqual(['+13125550100']);
+    const oneNumber = Number(await totalCalls(p));
+    expect(oneNumber).toBeGreaterThan(0);
+    expect(oneNumber).toBeLessThan(before);
+    expect(Number((await tableRows(p, 'kpi-table'))[0]![1])).toBe(oneNumber);
   });
 
   it('lets an admin see everyone per agent; no serious axe violations; phone width', async () => {
@@ -120,6 +134,16 @@ describe('analytics page', () => {
     await expect
       .poll(async () => (await tableRows(p, 'kpi-table')).map((r) => r[0]).sort())
       .toEqual(['Ada Admin', 'Alex Agent', 'Blair Agent']);
+    const everyone = Number(await totalCalls(p));
+    const blairsCalls = Number((await tableRows(p, 'kpi-table')).find((r) => r[0] === 'Blair Agent')![1]);
+    // One agent: the figures are that agent's.
+    await p.getByRole('combobox', { name: 'Agent' }).click();
+    await p.getByRole('option', { name: 'Blair Agent' }).click();
+    await expect
+      .poll(async () => (await tableRows(p, 'kpi-table')).map((r) => r[0]))
+      .toEqual(['Blair Agent']);
+    await expect.poll(async () => Number(await totalCalls(p))).toBe(blairsCalls);
+    expect(blairsCalls).toBeLessThan(everyone);
     const result = await new AxeBuilder({ page: p })
       .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
       .analyze();

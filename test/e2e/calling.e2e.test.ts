@@ -77,6 +77,16 @@ async function finalCallOf(userId: string, remote: string): Promise<CallRow> {
   return row!;
 }
 
+/**
+ * A call over loopback (no loss, a few ms of delay and jitter) rates near the E-model's ceiling (4.41 for
+ * these codecs); a MOS that was never measured, defaulted or mis-scaled falls outside this band.
+ */
+function expectLoopbackMos(mos: number | null): void {
+  expect(mos).not.toBeNull();
+  expect(mos!).toBeGreaterThan(3.5);
+  expect(mos!).toBeLessThanOrEqual(4.5);
+}
+
 /** Serious or critical WCAG 2.1 AA problems axe finds on the page as it is now. */
 async function axeProblems(page: Page, name: string): Promise<string[]> {
   const result = await new AxeBuilder({ page })
@@ -104,6 +114,21 @@ async function watchStates(page: Page): Promise<() => Promise<string[]>> {
     });
   });
   return () => page.evaluate(() => (window as unknown as { __states: string[] }).__states);
+}
+
+/** Records every text the phone status shows, from now on (starting with the current one), in the page. */
+async function watchPhoneStatus(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __phoneStatus: string[] };
+    const el = document.querySelector('[data-testid="status-phone"]')!;
+    const text = (): string => (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim();
+    w.__phoneStatus = [text()];
+    new MutationObserver(() => {
+      const t = text();
+      if (w.__phoneStatus[w.__phoneStatus.length - 1] !== t) w.__phoneStatus.push(t);
+    }).observe(el, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { __phoneStatus: string[] }).__phoneStatus);
 }
 
 describe('calling from the page', () => {
@@ -195,7 +220,7 @@ describe('calling from the page', () => {
     expect(out.answered_at).not.toBeNull();
     expect(out.ended_at).not.toBeNull();
     expect(out.duration_seconds).toBeGreaterThanOrEqual(1);
-    expect(out.mos).toBeGreaterThanOrEqual(1);
+    expectLoopbackMos(out.mos);
     expect(out.jitter_ms).not.toBeNull();
     expect(out.packet_loss_pct).not.toBeNull();
     // What the call knew: the dialog's Call-ID, INVITE and first-18x times, the final code, who hung up.
@@ -212,7 +237,7 @@ describe('calling from the page', () => {
       caller_number: AGENT2_NUMBER,
     });
     expect(inb.duration_seconds).toBeGreaterThanOrEqual(1);
-    expect(inb.mos).toBeGreaterThanOrEqual(1);
+    expectLoopbackMos(inb.mos);
     // The same dialog through the proxy: one Call-ID on both records.
     expect(inb).toMatchObject({ sip_call_id: out.sip_call_id, ended_by: 'remote', sip_code: 200 });
     expect(inb.invite_at).not.toBeNull();
@@ -238,7 +263,7 @@ describe('calling from the page', () => {
       expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
       const row = await finalCallOf(world.userId.agent1, PSTN_NUMBER);
       expect(row.duration_seconds).toBeGreaterThanOrEqual(1);
-      expect(row.mos).toBeGreaterThanOrEqual(1);
+      expectLoopbackMos(row.mos);
       expect(row.caller_number).toBe('+13125550100');
     } finally {
       uas.kill();
@@ -455,21 +480,21 @@ describe('calling from the page', () => {
   it('re-registers by itself after Kamailio restarts, and the page says so', async () => {
     const { page } = await agent('agent1');
     await waitRegistered(page);
-    const seen: string[] = [];
-    const watch = setInterval(() => {
-      void phoneStatus(page)
-        .then((s) => seen.push(s))
-        .catch(() => undefined);
-    }, 50);
-    const t0 = Date.now();
-    try {
-      await world.lab.restartKamailio();
-      await poll(() => seen.some((s) => s.includes('Reconnecting')), { timeout: 5000 }).toBe(true);
-      await poll(() => phoneStatus(page), { timeout: 10_000 }).toMatch(/Phone: Registered/);
-    } finally {
-      clearInterval(watch);
-    }
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    const shown = await watchPhoneStatus(page);
+    await world.lab.restartKamailio();
+    // Every status the page showed, in order (a poll could miss a short "Reconnecting"); how long the
+    // phone takes to come back is a figure for bench/recovery.bench.ts, not a verdict here.
+    await poll(async () => (await shown()).slice(1).some((s) => /Phone: Registered/.test(s)), {
+      timeout: 30_000,
+    }).toBe(true);
+    const seen = await shown();
+    const reconnecting = seen.findIndex((s) => s.includes('Reconnecting'));
+    expect(reconnecting, seen.join(' | ')).toBeGreaterThan(0);
+    expect(seen.at(-1)).toMatch(/Phone: Registered/);
+    expect(
+      seen.slice(reconnecting).some((s) => s.includes('Registration failed')),
+      seen.join(' | '),
+    ).toBe(false);
   });
 
   it('Telnyx through the page: token login, ready, call answered, hang up; the SIP password never reaches the page', async () => {

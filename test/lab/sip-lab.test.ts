@@ -1,5 +1,5 @@
 /**
- * Proves the SIP lab with Node + SIPp only (no browser): start-up time, digest-authenticated REGISTER,
+ * Proves the SIP lab with Node + SIPp only (no browser): listeners up, digest-authenticated REGISTER,
  * a SIPp-to-SIPp call relayed by Kamailio (by username and by E.164 alias), failure codes, restart,
  * and clean shutdown.
  */
@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
   findMissingLabTools,
-  labToolsHint,
   runSippUas,
   sippCall,
   sippRegister,
+  skipWithoutLabTools,
   startSipLab,
   type SipLab,
 } from './sip-lab.js';
@@ -22,28 +22,21 @@ const USERS = [
   { username: 'carol', password: 'carol-secret' },
 ];
 
-const missing = findMissingLabTools().filter((t) => t !== 'chromium');
-if (missing.length > 0 && process.env.SIP_LAB_OPTIONAL !== '1') {
-  throw new Error(labToolsHint(missing));
-}
+const skip = skipWithoutLabTools(findMissingLabTools().filter((t) => t !== 'chromium'));
 
-describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () => {
+describe.skipIf(skip)('SIP lab (Kamailio + rtpengine + SIPp)', () => {
   let lab: SipLab;
-  let startMs = 0;
 
   beforeAll(async () => {
-    const t0 = Date.now();
     lab = await startSipLab({ users: USERS, withRtpengine: true, aliases: { '+15551230002': 'bob' } });
-    startMs = Date.now() - t0;
   }, 60_000);
 
   afterAll(async () => {
     await lab?.stop();
   });
 
-  it('starts in under 2 s with WebSocket and UDP listeners', () => {
-    console.log(`[sip-lab] start ${startMs} ms`, lab.timings);
-    expect(startMs).toBeLessThan(2000);
+  // How long it takes to start is a figure for bench/recovery.bench.ts, not a verdict.
+  it('starts with WebSocket and UDP listeners', () => {
     expect(lab.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(lab.sipUdpPort).toBeGreaterThan(0);
     expect(lab.rtpengineNgPort).toBeGreaterThan(0);
@@ -65,7 +58,6 @@ describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () 
   it('SIPp UAC (alice, registered) calls SIPp UAS (bob) through Kamailio; both exit 0', async () => {
     const uas = await runSippUas({ lab, username: 'bob', password: 'bob-secret', timeoutMs: 30_000 });
     await uas.ready;
-    const t0 = Date.now();
     const uac = await sippCall({
       lab,
       from: 'alice',
@@ -75,7 +67,6 @@ describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () 
       holdMs: 300,
     });
     const uasResult = await uas.done;
-    console.log(`[sip-lab] sipp call incl. register ${Date.now() - t0} ms`);
     expect(uac.exitCode, uac.output).toBe(0);
     expect(uac.statusCodes).toContain(407);
     expect(uac.statusCodes).toContain(180);
@@ -126,11 +117,7 @@ describe.skipIf(missing.length > 0)('SIP lab (Kamailio + rtpengine + SIPp)', () 
 
   it('restartKamailio(): same ports, registrations lost, REGISTER works again', async () => {
     const pidBefore = readFileSync(`${lab.dir}/kamailio.pid`, 'utf8').trim();
-    const t0 = Date.now();
-    await lab.restartKamailio();
-    const restartMs = Date.now() - t0;
-    console.log(`[sip-lab] restartKamailio ${restartMs} ms`);
-    expect(restartMs).toBeLessThan(5000);
+    await lab.restartKamailio(); // (its duration: bench/recovery.bench.ts)
     expect(readFileSync(`${lab.dir}/kamailio.pid`, 'utf8').trim()).not.toBe(pidBefore);
     expect(udpPortBound(lab.sipUdpPort)).toBe(true);
 

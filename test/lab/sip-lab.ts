@@ -44,3 +44,18 @@ export function labToolsHint(missing = findMissingLabTools()): string {
   const pkgs = [...new Set(missing.map((m) => packages[m] ?? m))];
   return `SIP lab tools missing: ${missing.join(', ')}. Install with: bash test/lab/install-lab-deps.sh (Debian packages: ${pkgs.join(' ')})`;
 }
+
+/**
+ * What a test file does when lab tools are missing: returns true when it may skip (with a warning), throws
+ * otherwise. In CI (`CI=true`) a missing real peer always fails the run; elsewhere it fails too unless
+ * `SIP_LAB_OPTIONAL=1` asks to skip. `missing` is what `findMissingLabTools()` found that the file needs.
+ */
+export function skipWithoutLabTools(missing: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  if (missing.length === 0) return false;
+  const hint = labToolsHint(missing);
+  if (env.CI === 'true' || env.CI === '1')
+    throw new Error(`${hint} (CI=true: a missing SIP peer fails the run)`);
+  if (env.SIP_LAB_OPTIONAL !== '1') throw new Error(`${hint}; or set SIP_LAB_OPTIONAL=1 to skip these tests`);
+  console.warn(`${hint}; skipping (SIP_LAB_OPTIONAL=1)`);
+  return true;
+}

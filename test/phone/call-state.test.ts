@@ -12,6 +12,7 @@ import {
   transition,
   type CallEventType,
   type CallState,
+  type EndCause,
   type RegistrationState,
   type RegistrationStatus,
 } from '../../src/phone/call-state.js';
@@ -134,8 +135,16 @@ describe('end causes', () => {
     [408, 'no_answer'],
     [603, 'rejected'],
     [403, 'rejected'],
+    [488, 'rejected'],
+    [606, 'rejected'],
     [487, 'cancelled'],
     [503, 'network'],
+    [504, 'network'],
+    [200, 'normal'],
+    [202, 'normal'],
+    [299, 'normal'],
+    [199, 'failed'],
+    [300, 'failed'],
     [404, 'failed'],
     [500, 'failed'],
   ] as const)('SIP %i is %s', (code, cause) => {
@@ -150,6 +159,38 @@ describe('end causes', () => {
     expect(describeEnd({ cause: 'network', sipCode: null, by: 'system', reason: null })).toBe(
       'Network problem',
     );
+  });
+
+  it('adds the SIP code only to failure codes (300 and up), and says who ended a normal call', () => {
+    const end = (cause: EndCause, sipCode: number | null, by: 'local' | 'remote' | 'system' = 'remote') =>
+      describeEnd({ cause, sipCode, by, reason: null });
+    expect(end('normal', 200, 'local')).toBe('Call ended');
+    expect(end('normal', 299)).toBe('Call ended by the other party');
+    expect(end('failed', 300)).toBe('Call failed (300)');
+    expect(end('failed', 299)).toBe('Call failed');
+    expect(end('rejected', 603)).toBe('Call rejected (603)');
+    expect(end('busy', null)).toBe('Busy');
+    expect(end('no_answer', 408)).toBe('No answer (408)');
+    expect(end('cancelled', null, 'local')).toBe('Cancelled');
+  });
+
+  it('is an InvalidTransitionError by name and code, for logs and matching', () => {
+    const err = new InvalidTransitionError('ended', 'hold');
+    expect(err.name).toBe('InvalidTransitionError');
+    expect(err.code).toBe('PHONE_INVALID_TRANSITION');
+    expect(err).toMatchObject({ from: 'ended', event: 'hold' });
+  });
+
+  it.each([
+    ['busy', 'busy'],
+    ['no_answer', 'no_answer'],
+    ['rejected', 'rejected'],
+    ['cancelled', 'cancelled'],
+    ['normal', 'cancelled'],
+    ['network', 'failed'],
+    ['failed', 'failed'],
+  ] as const)('an unanswered call that ended %s is stored as %s', (cause, outcome) => {
+    expect(outcomeOf({ cause, sipCode: null, by: 'remote', reason: null }, false)).toBe(outcome);
   });
 
   it('maps to the stored call outcome', () => {

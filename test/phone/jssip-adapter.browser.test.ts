@@ -9,17 +9,16 @@ import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { launchLabBrowser, type LabBrowser } from '../lab/browser.js';
 import {
   findMissingLabTools,
-  labToolsHint,
   runSippUas,
   sippCall,
+  skipWithoutLabTools,
   startSipLab,
   type SipLab,
 } from '../lab/sip-lab.js';
 import type { HarnessWindow } from './harness/entry.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
 
-const missing = findMissingLabTools();
-if (missing.length > 0) console.warn(labToolsHint(missing));
+const skip = skipWithoutLabTools(findMissingLabTools());
 
 const USERS = [
   { username: 'alice', password: 'alice-pw' },
@@ -93,6 +92,15 @@ async function until<T>(
   return last;
 }
 
+/** Every registration state the page's phone emitted, oldest first (recorded in the page as it happened). */
+function registrations(page: Page): Promise<{ status: string; attempt?: number }[]> {
+  return page.evaluate(() =>
+    (window as unknown as HarnessWindow).harness.log
+      .filter((l) => l.kind === 'registration')
+      .map((l) => l.data as { status: string; attempt?: number }),
+  );
+}
+
 type Info = {
   state: string;
   cause: string | null;
@@ -111,7 +119,6 @@ async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promi
   const [a, b] = await Promise.all([phonePage(), phonePage()]);
   expect(await call(a, 'register', registration('alice', aliceOver))).toEqual({ ok: true });
   expect(await call(b, 'register', registration('bob'))).toEqual({ ok: true });
-  const t0 = Date.now();
   await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
   await until(
     () => call<string | null>(b, 'incoming'),
@@ -130,12 +137,11 @@ async function connectedPair(aliceOver: Partial<SipRegistrationDto> = {}): Promi
     (c) => c?.state === 'active',
     'B active',
   );
-  console.log(`[jssip] call() to both active: ${Date.now() - t0} ms`);
   return [a, b];
 }
 
 beforeAll(async () => {
-  if (missing.length > 0) return;
+  if (skip) return;
   [lab, browser, harness] = await Promise.all([
     startSipLab({
       users: USERS,
@@ -160,7 +166,7 @@ afterEach(async () => {
   }
 });
 
-describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () => {
+describe.skipIf(skip)('sip adapter (JsSIP) against Kamailio', () => {
   it('A calls B through the proxy: audio both ways, caller ID, hold/unhold, hangup', async () => {
     const [a, b] = await connectedPair();
     expect(await call(b, 'callInfo')).toMatchObject({ remoteNumber: ALICE_NUMBER });
@@ -375,37 +381,24 @@ describe.skipIf(missing.length > 0)('sip adapter (JsSIP) against Kamailio', () =
     expect(res.message).toMatch(/Cannot reach the phone server ws:\/\/127\.0\.0\.1:9/);
   });
 
-  it('re-registers within 10 s after Kamailio restarts, keeping the call up', async () => {
+  it('re-registers by itself after Kamailio restarts, keeping the call up', async () => {
     const [a, b] = await connectedPair();
-    const t0 = Date.now();
+    const seenBefore = await Promise.all([a, b].map(async (p) => (await registrations(p)).length));
     await lab.restartKamailio();
-    await until(
-      () => call<{ status: string }>(a, 'registration'),
-      (s) => s.status === 'reconnecting',
-      'reconnecting',
-      3000,
-    );
-    await until(
-      () => call<{ status: string }>(a, 'registration'),
-      (s) => s.status === 'registered',
-      're-registered',
-      10_000,
-    );
-    await until(
-      () => call<{ status: string }>(b, 'registration'),
-      (s) => s.status === 'registered',
-      'B re-registered',
-      10_000,
-    );
-    const took = Date.now() - t0;
-    console.log(`[jssip] re-registered ${took} ms after the Kamailio restart`);
-    expect(took).toBeLessThan(10_000);
-    const regLog = await a.evaluate(() =>
-      (window as unknown as HarnessWindow).harness.log
-        .filter((l: { kind: string; data: unknown }) => l.kind === 'registration')
-        .map((l: { kind: string; data: unknown }) => l.data),
-    );
-    expect(regLog).toContainEqual(expect.objectContaining({ status: 'reconnecting', attempt: 1 }));
+    // How long this takes is a figure for bench/recovery.bench.ts. Here: what the phone reported, in order.
+    const since = (page: Page, i: number) => async () => (await registrations(page)).slice(seenBefore[i]);
+    for (const [i, page] of [a, b].entries()) {
+      await until(
+        since(page, i),
+        (log) => log.some((s) => s.status === 'registered'),
+        're-registered',
+        30_000,
+      );
+    }
+    const statuses = await since(a, 0)();
+    expect(statuses[0]).toMatchObject({ status: 'reconnecting', attempt: 1 });
+    expect(statuses.at(-1)).toMatchObject({ status: 'registered' });
+    expect(statuses.map((s) => s.status)).not.toContain('failed');
     // Media is peer to peer here, so the call survives the signalling blip.
     expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });
     const before = (await call<{ bytesReceived: number }>(a, 'quality')).bytesReceived;

@@ -248,6 +248,31 @@ describe.each(DATABASE_KINDS)('analytics (%s)', (kind) => {
     expect(outbound.json.totals).toMatchObject({ calls: 9, answered: 3, asr: 3 / 9, ner: 7 / 9 });
     const trunkTwo = await ca.get(`/api/analytics/kpis?${range}&connectionId=${ids.t2}`);
     expect(trunkTwo.json.totals).toMatchObject({ calls: 2, answered: 1 });
+    const numberTwo = await ca.get(`/api/analytics/kpis?${range}&by=number&phoneNumberId=${ids.n2}`);
+    expect(numberTwo.json.rows.map((r: { name: string }) => r.name)).toEqual(['+13125550002']);
+    expect(numberTwo.json.totals).toMatchObject({ calls: 2, answered: 1 });
+  });
+
+  it("offers as filter choices an agent's own connections and their numbers; an admin everyone's", async () => {
+    const labels = (list: { label: string }[]) => list.map((o) => o.label);
+    const agent = await ca.get('/api/analytics/filters');
+    expect(agent.status).toBe(200);
+    expect(labels(agent.json.connections)).toEqual(['Trunk one', 'Trunk two']);
+    expect(labels(agent.json.numbers)).toEqual(['+13125550001', '+13125550002']);
+    expect(agent.json.agents).toEqual([]);
+    const other = await cb.get('/api/analytics/filters');
+    expect(labels(other.json.connections)).toEqual(['Trunk B']);
+    expect(labels(other.json.numbers)).toEqual(['+13125550003']);
+    const admin = await cadmin.get('/api/analytics/filters');
+    expect(labels(admin.json.connections)).toEqual(expect.arrayContaining(['Trunk B', 'Trunk one']));
+    expect(labels(admin.json.numbers)).toHaveLength(3);
+    expect(admin.json.agents).toEqual(
+      expect.arrayContaining([
+        { id: ids.a, label: 'Agent A' },
+        { id: ids.b, label: 'Agent B' },
+      ]),
+    );
+    expect((await t.anonymous().get('/api/analytics/filters')).status).toBe(401);
   });
 
   it("counts local days in the viewer's time zone", async () => {

@@ -353,6 +353,16 @@ describe.each(DATABASE_KINDS)('Telnyx API features (%s)', (kind) => {
     const after = (await admin.get('/api/admin/sync/drift')).json as DriftReportDto;
     expect(after.byKind.number_on_other_connection).toBeUndefined();
 
+    // Pushed again: the answer says Telnyx already routed it there; the (idempotent) PATCH re-asserts it.
+    fake.resetRequests();
+    const again = await admin.post(`/api/admin/assignments/${assignment.id}/push-telnyx`);
+    expect(again.status, again.text).toBe(200);
+    expect(again.json).toMatchObject({ ok: true, telnyxConnectionId: c1, alreadyThere: true });
+    expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.body)).toEqual([
+      { connection_id: c1 },
+    ]);
+    expect(fake.numbers.get(moved.id)!.connection_id).toBe(c1);
+
     // Telnyx's own error comes back when the push fails (the trunk's connection is gone at Telnyx).
     const stale = await db
       .selectFrom('trunk_phone_numbers as a')

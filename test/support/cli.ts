@@ -103,7 +103,10 @@ function spawnOnTerminal(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 export async function startServe(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { terminal?: boolean } = {},
+  options: {
+    terminal?: boolean;
+    /** How long to wait for "listening" (default 30 s). */ startTimeoutMs?: number;
+  } = {},
 ): Promise<ServeProcess> {
   const serveEnv = { PORT: '0', ...env };
   const child = options.terminal
@@ -152,7 +155,7 @@ export async function startServe(
       waiters.add(waiter);
       void ended.then(onEnd);
     });
-  const listening = await waitForLine(/^Dialer is listening on (\S+)/);
+  const listening = await waitForLine(/^Dialer is listening on (\S+)/, options.startTimeoutMs);
   const url = /^Dialer is listening on (\S+)/.exec(listening)![1]!;
   const pid = options.terminal
     ? Number(/^dialer-pid (\d+)/.exec(await waitForLine(/^dialer-pid \d+/))![1])

@@ -67,7 +67,12 @@ export async function waitForStatus(url: string, status: number, timeoutMs = 15_
 }
 
 export async function startCluster(
-  options: { instances?: number; env?: Record<string, string> } = {},
+  options: {
+    instances?: number;
+    env?: Record<string, string>;
+    /** How long each instance may take to start (default 30 s; a bench on a busy machine waits longer). */
+    startTimeoutMs?: number;
+  } = {},
 ): Promise<Cluster> {
   haproxyBinary();
   const pg = await createPgDatabase('dialer_cluster');
@@ -124,7 +129,11 @@ export async function startCluster(
       ...options.env,
     });
     instances.push(
-      ...(await Promise.all(Array.from({ length: options.instances ?? 2 }, () => startServe([], env())))),
+      ...(await Promise.all(
+        Array.from({ length: options.instances ?? 2 }, () =>
+          startServe([], env(), { startTimeoutMs: options.startTimeoutMs }),
+        ),
+      )),
     );
     const port = await freePort();
     const haproxyLog: string[] = [];

@@ -19,6 +19,11 @@ import {
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+if (process.env.TEST_PG === '0' && (process.env.CI === 'true' || process.env.CI === '1')) {
+  // PostgreSQL is a real peer of half the suite: CI runs against it or fails, never skips it.
+  throw new Error('TEST_PG=0 is not allowed in CI (CI=true): the tests must run on PostgreSQL too');
+}
+
 export const DATABASE_KINDS: DatabaseKind[] =
   process.env.TEST_PG === '0' ? ['sqlite'] : ['sqlite', 'postgres'];
 

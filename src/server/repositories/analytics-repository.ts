@@ -275,6 +275,43 @@ export class AnalyticsRepository {
     return { counts, mosCalls, mosSum };
   }
 
+  /**
+   * The page's filter choices: for an agent (`ownerId`) the connections they own and the numbers they own
+   * or that are assigned to those connections; for an admin (null) every connection, number and user.
+   */
+  async filterOptions(ownerId: string | null): Promise<{
+    connections: { id: string; label: string }[];
+    numbers: { id: string; label: string }[];
+    agents: { id: string; label: string }[];
+  }> {
+    let trunks = this.db.selectFrom('sip_trunks').select(['id', 'name as label']);
+    let numbers = this.db.selectFrom('phone_numbers as n').select(['n.id', 'n.number as label']);
+    if (ownerId !== null) {
+      trunks = trunks.where('owner_id', '=', ownerId);
+      numbers = numbers.where((eb) =>
+        eb.or([
+          eb('n.owner_id', '=', ownerId),
+          eb.exists(
+            eb
+              .selectFrom('trunk_phone_numbers as a')
+              .innerJoin('sip_trunks as t', 't.id', 'a.trunk_id')
+              .select('a.id')
+              .whereRef('a.phone_number_id', '=', 'n.id')
+              .where('t.owner_id', '=', ownerId),
+          ),
+        ]),
+      );
+    }
+    const [c, n, a] = await Promise.all([
+      trunks.orderBy('label').orderBy('id').execute(),
+      numbers.orderBy('label').execute(),
+      ownerId === null
+        ? this.db.selectFrom('users').select(['id', 'name as label']).orderBy('label').orderBy('id').execute()
+        : Promise.resolve([]),
+    ]);
+    return { connections: c, numbers: n, agents: a };
+  }
+
   /** Unanswered attempts per SIP code and outcome (and whether they rang). */
   async failures(
     f: AnalyticsFilter,

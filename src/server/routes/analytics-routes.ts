@@ -17,6 +17,7 @@ export function analyticsRoutes(app: FastifyInstance, services: Services): void 
   };
   const signedIn = { access: 'signed-in' } as const;
 
+  api.get('/analytics/filters', { config: signedIn }, (request) => a.filterOptions(actorOf(request)));
   api.get('/analytics/kpis', { schema: { querystring: kpiQuery }, config: signedIn }, (request) =>
     a.kpis(actorOf(request), request.query),
   );

@@ -5,6 +5,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type {
+  AnalyticsFilterOptionsDto,
   DestinationsDto,
   FailuresDto,
   HeatmapDto,
@@ -81,6 +82,11 @@ export class AnalyticsService {
         direction: q.direction,
       },
     };
+  }
+
+  /** The choices of the page's filters, in the actor's scope (an agent: their own; an admin: everyone's). */
+  filterOptions(actor: Actor): Promise<AnalyticsFilterOptionsDto> {
+    return this.analytics.filterOptions(actor.role === 'admin' ? null : actor.id);
   }
 
   async kpis(actor: Actor, q: KpiQuery): Promise<KpiReportDto> {

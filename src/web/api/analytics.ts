@@ -1,5 +1,6 @@
 /** The analytics half of the API client (/api/analytics/*), used by the Analytics page. */
 import type {
+  AnalyticsFilterOptionsDto,
   DestinationsDto,
   FailuresDto,
   HeatmapDto,
@@ -15,6 +16,7 @@ export interface AnalyticsFilters {
   to?: string;
   tz: string;
   connectionId?: string;
+  phoneNumberId?: string;
   direction?: string;
   userId?: string;
 }
@@ -44,4 +46,9 @@ export function fetchAnalytics(
     quality,
     failures,
   }));
+}
+
+/** The choices of the page's filters (connections, numbers, and for admins the agents). */
+export function fetchAnalyticsFilterOptions(client: ApiClient = api) {
+  return client.request<AnalyticsFilterOptionsDto>('GET', '/analytics/filters');
 }

@@ -26,6 +26,20 @@ import {
 } from './telnyx-mapping.js';
 import type { TelnyxConnection, TelnyxPhoneNumber } from './telnyx-repository.js';
 
+/** What applyNumbers compares with Telnyx's answer (and the id it links by). */
+const COMPARED_NUMBER_COLUMNS = [
+  'id',
+  'number',
+  'country',
+  'number_type',
+  'status',
+  'telnyx_number_id',
+  'telnyx_connection_id',
+  'purchased_at',
+  'missing_at_telnyx_at',
+  'capabilities',
+] as const;
+
 export class TelnyxSyncRepository {
   constructor(private readonly db: Db) {}
 
@@ -128,9 +142,14 @@ export class TelnyxSyncRepository {
   ): Promise<void> {
     if (!items.length) return;
     const ids = items.map((n) => n.id);
+    // Only the columns compared below: a sync with nothing to change is these reads and nothing else.
     const byTelnyxId = new Map(
       (
-        await this.db.selectFrom('phone_numbers').selectAll().where('telnyx_number_id', 'in', ids).execute()
+        await this.db
+          .selectFrom('phone_numbers')
+          .select(COMPARED_NUMBER_COLUMNS)
+          .where('telnyx_number_id', 'in', ids)
+          .execute()
       ).map((r) => [r.telnyx_number_id!, r]),
     );
     // A number already entered by hand (same E.164, no or another Telnyx id) is linked, not duplicated.
@@ -138,7 +157,11 @@ export class TelnyxSyncRepository {
     const byNumber = new Map(
       unmatched.length
         ? (
-            await this.db.selectFrom('phone_numbers').selectAll().where('number', 'in', unmatched).execute()
+            await this.db
+              .selectFrom('phone_numbers')
+              .select(COMPARED_NUMBER_COLUMNS)
+              .where('number', 'in', unmatched)
+              .execute()
           ).map((r) => [r.number, r])
         : [],
     );
@@ -233,16 +256,21 @@ export class TelnyxSyncRepository {
       if (Number(r.is_active) === 1) activeByPhone.set(r.phone_number_id, r);
       byPair.set(`${r.trunk_id}|${r.phone_number_id}`, r);
     }
+    // Which trunks already have a primary matters only for numbers that get an assignment now (none, when
+    // nothing changed at Telnyx).
+    const needsAssignment = wanted.some((w) => !activeByPhone.has(w.phoneId));
     const withPrimary = new Set(
-      (
-        await this.db
-          .selectFrom('trunk_phone_numbers')
-          .select('trunk_id')
-          .where('trunk_id', 'in', trunkIds)
-          .where('is_active', '=', 1)
-          .where('assignment_type', '=', 'primary')
-          .execute()
-      ).map((r) => r.trunk_id),
+      needsAssignment
+        ? (
+            await this.db
+              .selectFrom('trunk_phone_numbers')
+              .select('trunk_id')
+              .where('trunk_id', 'in', trunkIds)
+              .where('is_active', '=', 1)
+              .where('assignment_type', '=', 'primary')
+              .execute()
+          ).map((r) => r.trunk_id)
+        : [],
     );
     const inserts: AssignmentRow[] = [];
     for (const w of wanted) {

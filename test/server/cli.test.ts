@@ -112,10 +112,21 @@ describe.each(DATABASE_KINDS)('dialer CLI (%s)', (kind) => {
     expect(agent1!.api).not.toHaveProperty('connections.2');
   });
 
-  it('exits 0 for a user whose connections are all fine', async () => {
+  it('says a connection that cannot call is a problem (probed), and exits 0 when the database checks alone pass', async () => {
+    // The admin's demo line is complete in the database, but nobody runs the demo phone server it
+    // points at: the probes say no call can be set up on it.
+    const probed = await runCli(database, [
+      'test-sip-trunk',
+      '--test-db-connections',
+      '--user',
+      DEMO_USERS.admin.email,
+    ]);
+    expect(probed.code).toBe(1);
+    expect(probed.stdout).toContain('PROBLEM: cannot call: Not reachable');
     const res = await runCli(database, [
       'test-sip-trunk',
       '--test-db-connections',
+      '--no-probe',
       '--user',
       DEMO_USERS.admin.email,
     ]);

@@ -2,10 +2,14 @@
  * `dialer test-sip-trunk --test-db-connections [--user EMAIL] [--json]`: diagnoses users' connections
  * straight from the database and the services (no HTTP session, no running server). For each user it
  * prints every trunk whatever its status, with numbers, assignment types and credential presence, the
- * problems found, and then the exact JSON GET /api/connections returns to that user.
+ * problems found, and then the exact JSON GET /api/connections returns to that user. Each connection the
+ * dialer shows is also probed as an admin's live check does (OPTIONS to its servers, a REGISTER with its
+ * credentials; the Telnyx API's registration status), so "ok" means a call can be set up on it; the
+ * result is recorded as a health observation. --no-probe leaves the network alone.
  * Exit codes: 0 nothing wrong, 1 problems found, 2 usage error (e.g. unknown user).
  */
 import type { Command } from 'commander';
+import pMap from 'p-map';
 import type { Services } from '../../server/container.js';
 import type { UserRow } from '../../server/db/schema.js';
 import {
@@ -21,6 +25,8 @@ import type { Output } from '../output.js';
 
 interface Options {
   testDbConnections?: boolean;
+  /** false with --no-probe. */
+  probe?: boolean;
   user?: string;
   json?: boolean;
 }
@@ -64,6 +70,27 @@ async function gatherTrunkFacts(services: Services, user: UserRow): Promise<Trun
   return facts;
 }
 
+/** Probes every connection the dialer shows; one that cannot call is a problem. */
+async function probeConnections(services: Services, diagnosis: UserDiagnosis): Promise<void> {
+  const shown = diagnosis.connections.filter((c) => c.shownInDialer);
+  await pMap(
+    shown,
+    async (c) => {
+      const r = await services.health.liveCheck(c.id);
+      const registered = r.registration.attempted ? r.registration.ok : null;
+      c.probe = { reachable: r.reachable, registered, summary: r.summary };
+      c.health = r.health;
+      // Nothing could be measured (no address to probe, the Telnyx API not configured): said, not judged.
+      if (!r.reachable && r.health.status === 'unknown' && registered === null)
+        c.warnings.push(`not probed: ${r.summary}`);
+      else if (!r.reachable || registered === false) c.problems.push(`cannot call: ${r.summary}`);
+    },
+    { concurrency: services.config.health.concurrency },
+  );
+  diagnosis.problemCount =
+    diagnosis.problems.length + diagnosis.connections.reduce((n, c) => n + c.problems.length, 0);
+}
+
 function ago(iso: string | null): string {
   if (!iso) return 'never checked';
   const minutes = Math.round((Date.now() - Date.parse(iso)) / 60_000);
@@ -94,6 +121,7 @@ function printConnection(output: Output, c: ConnectionDiagnosis): void {
     missing: 'missing',
   }[c.credentials];
   output.out(`      credentials: ${creds}`);
+  if (c.probe) output.out(`      probe: ${c.probe.summary}`);
   if (c.numbers.length === 0) output.out('      numbers: none');
   else {
     output.out(`      numbers (${c.numbers.filter((n) => n.active).length} active):`);
@@ -135,6 +163,7 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
     .option('--test-db-connections', 'check the connections stored in the database (the only test for now)')
     .option('--user <email>', 'only this user (default: every user)')
     .option('--json', 'print one JSON document instead of text')
+    .option('--no-probe', 'do not probe the connections over the network (database checks only)')
     .action(async (opts: Options) => {
       if (!opts.testDbConnections) {
         throw new UsageError(
@@ -166,7 +195,9 @@ export function registerTestSipTrunkCommand(program: Command, output: Output): v
             gatherTrunkFacts(services, user),
             services.connections.listForUser(user),
           ]);
-          results.push(diagnoseUser(user, facts, api, config));
+          const diagnosis = diagnoseUser(user, facts, api, config);
+          if (opts.probe !== false) await probeConnections(services, diagnosis);
+          results.push(diagnosis);
         }
         const problemCount = results.reduce((n, r) => n + r.problemCount, 0);
 

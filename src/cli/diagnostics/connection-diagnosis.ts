@@ -49,6 +49,8 @@ export interface ConnectionDiagnosis {
   numbers: { number: string; assignmentType: string; active: boolean; numberStatus: string }[];
   problems: string[];
   warnings: string[];
+  /** What the health probes found just now (the admin's live check); absent with --no-probe. */
+  probe?: { reachable: boolean; registered: boolean | null; summary: string };
 }
 
 export interface UserDiagnosis {

@@ -132,7 +132,8 @@ describe('pressing Call when something is missing', () => {
 });
 
 describe('messages for the person reading them', () => {
-  const OPERATOR_DETAIL = /\b1006\b|wss?:\/\/|WebSocket|TELNYX_|[A-Z]{3,}_[A-Z]{3,}|\)\.\)|\(\(/;
+  const OPERATOR_DETAIL =
+    /\b1006\b|wss?:\/\/|WebSocket (close code|\d)|TELNYX_|[A-Z]{3,}_[A-Z]{3,}|\)\.\)|\(\(/;
   // A phone server that cannot be reached (not the demo phone system's address, which has its own message).
   const trunks = ['Chicago Office SIP', 'Admin Test Line'];
   const setWsServer = (wsServer: string | null) =>

@@ -246,6 +246,16 @@ describe('phone width is first-class', () => {
       ]) {
         expect(await inView(page, selector), `${selector} at ${size}`).toBe(true);
       }
+      // Every page's name in the main navigation can be read as it is: none cut, none scrolled away.
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      for (const name of ['Dialer', 'History', 'Analytics']) {
+        const fits = await nav.getByRole('link', { name }).evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          const bar = el.parentElement!.getBoundingClientRect();
+          return el.scrollWidth <= el.clientWidth && r.left >= bar.left && r.right <= bar.right;
+        });
+        expect(fits, `${name} link at ${size}`).toBe(true);
+      }
       await look(page, `newcomer-dialer-${size}`, { fullPage: false });
     });
   }

@@ -21,26 +21,17 @@ interface ImportOptions {
   json?: boolean;
 }
 
-/** With --json, a failure is a JSON document on stdout too (and the message on stderr). */
-function fail(
-  output: Output,
-  json: boolean | undefined,
-  code: string,
-  message: string,
-  exitCode: number,
-): never {
-  if (json) output.out(JSON.stringify({ error: { code, message } }, null, 2));
-  throw new CommandFailed(message, exitCode);
+/** A failure with a stable code: the CLI's one error path prints it (as the JSON document with --json). */
+function fail(code: string, message: string, exitCode: number): never {
+  throw new CommandFailed(message, exitCode, code);
 }
 
-async function readCsv(output: Output, file: string, json: boolean | undefined): Promise<Buffer> {
+async function readCsv(file: string): Promise<Buffer> {
   try {
     const stat = await fs.stat(file);
-    if (!stat.isFile()) fail(output, json, 'FILE_UNREADABLE', `${file} is not a file.`, ExitCode.Usage);
+    if (!stat.isFile()) fail('FILE_UNREADABLE', `${file} is not a file.`, ExitCode.Usage);
     if (stat.size > CSV_IMPORT_MAX_BYTES) {
       fail(
-        output,
-        json,
         'PAYLOAD_TOO_LARGE',
         `${file} is ${(stat.size / 1024 / 1024).toFixed(1)} MB; at most ${CSV_IMPORT_MAX_BYTES / 1024 / 1024} MB can be imported at once. Split it.`,
         ExitCode.Usage,
@@ -50,7 +41,7 @@ async function readCsv(output: Output, file: string, json: boolean | undefined):
   } catch (err) {
     if (err instanceof CommandFailed) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    return fail(output, json, 'FILE_UNREADABLE', `${file} ${reason}.`, ExitCode.Usage);
+    return fail('FILE_UNREADABLE', `${file} ${reason}.`, ExitCode.Usage);
   }
 }
 
@@ -72,7 +63,7 @@ export function registerAssignCommands(program: Command, output: Output): void {
     .option('--dry-run', 'check the file and print what would change, writing nothing')
     .option('--json', 'print the report (or the error) as JSON')
     .action(async (file: string, opts: ImportOptions) => {
-      const csv = await readCsv(output, file, opts.json);
+      const csv = await readCsv(file);
       await withContext(async ({ services }) => {
         let report: CsvImportReportDto;
         try {

@@ -243,7 +243,7 @@ describe('calling from the page', () => {
     expect(inb.invite_at).not.toBeNull();
 
     // And the history page lists it (leaving the dialer puts the ended call's panel away).
-    await p1.getByRole('link', { name: 'History' }).click();
+    await p1.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
     await poll(() => p1.locator('main').textContent(), { timeout: 10_000 }).toContain('+1 617 555 0150');
   });
 

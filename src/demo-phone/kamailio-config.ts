@@ -10,6 +10,9 @@
  *   E.164 alias map (+15551230001 -> username), optional fixed peers (a number answered by a SIP peer that
  *   does not register, e.g. the demo's echo number);
  * - optional rtpengine bridging when exactly one side of the call is a WebSocket (WebRTC) client.
+ *
+ * Over 400 lines because it is one Kamailio script: its routes only make sense read in order, as
+ * Kamailio runs them; the generator around them is small.
  */
 
 import { randomBytes } from 'node:crypto';

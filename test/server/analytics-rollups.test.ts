@@ -230,6 +230,14 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', (kind) => {
   it('answers every question as the raw queries do, on a generated set of calls', async () => {
     const totals = await rollups.kpis(admin, { from: FROM, to: TO, tz: 'UTC', userId: 'all', by: 'total' });
     expect(totals.totals.calls).toBeGreaterThan(250); // the set is in the range, not beside it
+    const perConnection = await rollups.kpis(admin, {
+      from: FROM,
+      to: TO,
+      tz: 'UTC',
+      userId: 'all',
+      by: 'connection',
+    });
+    expect(Math.max(...perConnection.rows.map((r) => r.peakConcurrent ?? 0))).toBeGreaterThanOrEqual(3);
     await expectSameAnswers();
   });
 

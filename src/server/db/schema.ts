@@ -306,6 +306,15 @@ export interface CallRollupDestinationsTable extends RollupKeyColumns {
   talk_seconds: number | string;
 }
 
+export interface CallRollupPeaksTable {
+  /** 'q' UTC 15-minute slot, 'd' UTC day (0015). */
+  span: string;
+  bucket: string;
+  trunk_id: string;
+  /** The most of the connection's calls up at one instant in the bucket. */
+  peak: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -326,6 +335,7 @@ export interface Database {
   call_rollup_values: CallRollupValuesTable;
   call_rollup_failures: CallRollupFailuresTable;
   call_rollup_destinations: CallRollupDestinationsTable;
+  call_rollup_peaks: CallRollupPeaksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

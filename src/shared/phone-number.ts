@@ -3,7 +3,12 @@
  * E.164 with one set of rules. Plain libphonenumber-js, no Node or DOM imports, so the browser bundles
  * the same code the server validates with.
  */
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import {
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  type CountryCode,
+  type PhoneNumber,
+} from 'libphonenumber-js';
 import type { NumberType } from './domain.js';
 
 export type PhoneNumberParse =
@@ -44,12 +49,11 @@ export function isKnownCountry(country: string): boolean {
   return isSupportedCountry(country);
 }
 
-/**
- * Parses what a person typed into an E.164 number. Numbers without a leading + are read in
- * `defaultCountry`'s national format. Anything that is not a valid, dialable number gets a message that
- * says why, in words an admin understands.
- */
-export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNumberParse {
+/** What a person typed, read as a valid number, or why it is not one. */
+function readNumber(
+  input: string,
+  defaultCountry: string,
+): { ok: true; parsed: PhoneNumber } | { ok: false; message: string } {
   const text = input.trim().replace(/^tel:/i, '');
   if (text === '') return { ok: false, message: 'Enter a phone number.' };
   if (phoneTextProblem(text) !== null) {
@@ -74,6 +78,18 @@ export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNu
       message: `"${text}" is not a valid phone number${parsed.country ? ` in ${parsed.country}` : ''}: check the number of digits and the area code.`,
     };
   }
+  return { ok: true, parsed };
+}
+
+/**
+ * Parses what a person typed into an E.164 number. Numbers without a leading + are read in
+ * `defaultCountry`'s national format. Anything that is not a valid, dialable number gets a message that
+ * says why, in words an admin understands.
+ */
+export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNumberParse {
+  const read = readNumber(input, defaultCountry);
+  if (!read.ok) return read;
+  const { parsed } = read;
   const nationalDigits = parsed.nationalNumber;
   const formatted = parsed.formatInternational();
   // "+1 312 555 0100" -> the group after the country code is the area code for most number plans.
@@ -89,8 +105,20 @@ export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNu
   };
 }
 
+/**
+ * The E.164 form of what a person typed, with parsePhoneNumber's rules and messages but none of its
+ * details (type, area code, formatting): about half its cost, for the CSV import's 10,000 rows.
+ */
+export function normalisePhoneNumber(
+  input: string,
+  defaultCountry: string,
+): { ok: true; e164: string } | { ok: false; message: string } {
+  const read = readNumber(input, defaultCountry);
+  return read.ok ? { ok: true, e164: read.parsed.number } : read;
+}
+
 /** The E.164 form of `input`, or null when it is not a valid number. */
 export function toE164(input: string, defaultCountry: string): string | null {
-  const r = parsePhoneNumber(input, defaultCountry);
+  const r = normalisePhoneNumber(input, defaultCountry);
   return r.ok ? r.e164 : null;
 }

@@ -18,6 +18,7 @@ import {
   launchBrowser,
   loginAs,
   newPage,
+  pressWhenSettled,
   screenshot,
   startDialerServer,
 } from './harness.js';
@@ -299,7 +300,7 @@ describe('validation before dialing', () => {
 
     // aria-disabled, not disabled: the button stays focusable and explains itself; pressing it moves
     // focus to the reasons (newcomer.e2e covers the announcement), and the field shows its error.
-    await p.getByTestId('call-button').click({ force: true });
+    await pressWhenSettled(p, 'call-button');
     expect(await error.textContent()).toContain('Enter the number to call.');
     await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe('call-blockers');
 

@@ -139,6 +139,35 @@ export async function loginAs(page: Page, email: string, password: string): Prom
 }
 
 /**
+ * Presses a button that is aria-disabled (focusable, explains itself) the way a person would: once it has
+ * stopped moving and nothing covers it. Playwright's own checks treat aria-disabled as "not clickable", so
+ * a plain click waits forever and a forced one lands wherever the button was a moment ago: after the phone
+ * status or the caller ID arrives and the layout shifts, that is the page's <main>.
+ */
+export async function pressWhenSettled(page: Page, testId: string): Promise<void> {
+  const button = page.getByTestId(testId);
+  let last = '';
+  let sameSince = Date.now();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const state = await button.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return JSON.stringify([r.left, r.top, r.width, r.height, hit !== null && el.contains(hit)]);
+    });
+    if (state !== last) {
+      last = state;
+      sameSince = Date.now();
+    } else if (Date.now() - sameSince >= 300 && state.endsWith('true]')) {
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`${testId} did not settle uncovered: ${state}`);
+    await page.waitForTimeout(50);
+  }
+  await button.click({ force: true });
+}
+
+/**
  * Saves a screenshot; whole page by default. Pass `fullPage: false` while an overlay is open: a full-page
  * capture resizes the window, and PrimeVue closes overlays on resize.
  */

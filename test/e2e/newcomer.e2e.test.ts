@@ -20,6 +20,7 @@ import {
   VIEWPORTS,
   ensureWebBuild,
   loginAs,
+  pressWhenSettled,
   screenshot,
   startDialerServer,
 } from './harness.js';
@@ -105,7 +106,7 @@ describe('pressing Call when something is missing', () => {
   for (const size of ['desktop', 'phone'] as const) {
     it(`moves focus to the reasons, announces them and shows them on the first screen (${size})`, async () => {
       const page = await open(agent1, size);
-      await page.getByTestId('call-button').click({ force: true }); // aria-disabled: a real press
+      await pressWhenSettled(page, 'call-button');
       await expect.poll(() => focusedTestId(page)).toBe('call-blockers');
       expect(await inView(page, '[data-testid="call-blockers"]')).toBe(true);
       const announced = await page.getByTestId('call-announcement').textContent();
@@ -160,7 +161,7 @@ describe('messages for the person reading them', () => {
     const status = await phoneStatus(page).innerText();
     expect(status).toMatch(/admin/i);
     expect(status).not.toMatch(OPERATOR_DETAIL);
-    await page.getByTestId('call-button').click({ force: true }); // aria-disabled: a real press
+    await pressWhenSettled(page, 'call-button');
     expect(await page.locator('body').innerText()).not.toMatch(OPERATOR_DETAIL);
     await look(page, 'newcomer-agent-messages-desktop');
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isKnownCountry, parsePhoneNumber, toE164 } from '../../src/shared/phone-number.js';
+import {
+  isKnownCountry,
+  normalisePhoneNumber,
+  parsePhoneNumber,
+  toE164,
+} from '../../src/shared/phone-number.js';
 
 describe('shared phone-number parsing', () => {
   it('normalises national and international formats to E.164', () => {
@@ -44,6 +49,24 @@ describe('shared phone-number parsing', () => {
       const r = parsePhoneNumber(input, 'US');
       expect(r.ok, input).toBe(false);
       if (!r.ok) expect(r.message).toMatch(message);
+    }
+  });
+
+  it('normalises (the CSV import) with the same rules and messages as the full parse', () => {
+    for (const input of [
+      '(312) 555-0100',
+      '+44 20 7946 0958',
+      '',
+      '12345',
+      'call me',
+      '31+25550100',
+      '+999123',
+    ]) {
+      const full = parsePhoneNumber(input, 'US');
+      const short = normalisePhoneNumber(input, 'US');
+      expect(short, input).toEqual(
+        full.ok ? { ok: true, e164: full.e164 } : { ok: false, message: full.message },
+      );
     }
   });
 

@@ -27,7 +27,7 @@ import {
   type CsvAction,
 } from '../../shared/domain.js';
 import { ValidationError } from '../../shared/errors.js';
-import { parsePhoneNumber } from '../../shared/phone-number.js';
+import { normalisePhoneNumber } from '../../shared/phone-number.js';
 import type { NumberFilterBody } from '../../shared/schemas/admin.js';
 import { nowIso } from '../db/json.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
@@ -52,6 +52,13 @@ function quote(cell: string): string {
 /** The 1-based line of the first bytes that are not UTF-8, or null when the whole file is UTF-8. */
 function firstNonUtf8Line(file: Buffer): number | null {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  // One pass over the whole file first: only a file that is not UTF-8 is read again line by line.
+  try {
+    decoder.decode(file);
+    return null;
+  } catch {
+    // find the line below
+  }
   let line = 1;
   let start = 0;
   while (start <= file.length) {
@@ -256,7 +263,7 @@ export class AssignmentImportService {
           'invalid_row',
           `action: must be assign or unassign (found ${quote(cell('action'))}).`,
         );
-      const parsed = parsePhoneNumber(cell('number'), this.defaultCountry);
+      const parsed = normalisePhoneNumber(cell('number'), this.defaultCountry);
       if (!parsed.ok) problem('number', 'invalid_row', `number: ${parsed.message}`);
       const typeText = cell('type').toLowerCase();
       const type = ASSIGNMENT_TYPES.find((t) => t === typeText);

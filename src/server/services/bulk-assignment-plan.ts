@@ -202,8 +202,11 @@ export function planBulk(state: PlanState, inputs: PlanInput[]): Plan {
       const promote = new Map<AssignmentType, string[]>();
       const reactivate = new Map<AssignmentType, string[]>();
       const inserts: Insertable<TrunkPhoneNumbersTable>[] = [];
-      const push = (m: Map<AssignmentType, string[]>, type: AssignmentType, id: string) =>
-        m.set(type, [...(m.get(type) ?? []), id]);
+      const push = (m: Map<AssignmentType, string[]>, type: AssignmentType, id: string) => {
+        const ids = m.get(type);
+        if (ids) ids.push(id);
+        else m.set(type, [id]);
+      };
       for (const [numberId, from] of initial) {
         const to = active.get(numberId);
         if (from && (!to || to.trunkId !== from.trunkId)) deactivate.push(from.rowId!);

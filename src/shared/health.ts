@@ -73,15 +73,42 @@ export interface HealthSampleDto {
   reason: string | null;
 }
 
+/** The checks of one time slot: what the health page charts, with the same figures in its table. */
+export interface HealthBucketDto {
+  /** Start of the slot (ISO, UTC); the slot lasts the series' `bucketMinutes`. */
+  start: string;
+  checks: number;
+  failures: number;
+  /** Latency of the answered checks in the slot; null when none answered with a measurement. */
+  avgMs: number | null;
+  maxMs: number | null;
+}
+
 /** GET …/health of one connection: now, the rules' view, state changes and latency over time. */
 export interface ConnectionHealthReportDto {
   connectionId: string;
   name: string;
+  /** The window asked for: from `since` to the time of the report. */
+  hours: number;
+  since: string;
   health: ConnectionHealthDto;
   latency: LatencyStats;
   thresholds: HealthThresholds;
+  /** State changes in the window, newest first (at most 500). */
   changes: HealthChangeDto[];
+  /** The newest observations in the window, oldest first (at most 5,000). */
   samples: HealthSampleDto[];
+  /** Every observation in the window, per time slot, oldest first (empty slots included). */
+  series: { bucketMinutes: number; buckets: HealthBucketDto[] };
+}
+
+/** The slot of the health page's series: about 12 to 60 slots whatever the window. */
+export function healthBucketMinutes(hours: number): number {
+  if (hours <= 1) return 5;
+  if (hours <= 6) return 15;
+  if (hours <= 24) return 60;
+  if (hours <= 72) return 180;
+  return 360;
 }
 
 /** One check of one target (a WebSocket server, a SIP host over UDP/TCP/TLS, the Telnyx API). */

@@ -26,9 +26,13 @@
  * - **MOS**: average over calls with a MOS, and the distribution in the ITU-T G.107 (E-model) user
  *   satisfaction bands (`MOS_BANDS`).
  * - **Jitter, packet loss**: p95 by nearest rank, over calls that have the figure.
+ * - Percentiles (PDD, jitter, loss) are read from roll-ups that count calls per value truncated to two
+ *   significant digits (`valueBucket`: 1234 ms → 1200 ms, 37 ms → 37 ms, 0.537 % → 0.53 %), so a
+ *   reported percentile is at most 10 % below the exact one, and exact for values with two digits.
  * - **Minutes used**: talk seconds ÷ 60; **peak concurrent calls**: the most calls of a connection that
- *   were up at the same time (from INVITE to end; an ending frees its channel before a start at the
- *   same instant takes one), against the connection's channel limit.
+ *   were up at the same time during the range (from INVITE to end; an ending frees its channel before a
+ *   start at the same instant takes one; calls begun before the range count while up), against the
+ *   connection's channel limit: all the connection's calls, whatever the direction, number or agent filter.
  *
  * Ratios are numbers 0..1, null when their denominator is 0 (never NaN).
  */
@@ -88,6 +92,25 @@ export type MosBand = (typeof MOS_BANDS)[number]['band'];
 
 export function mosBand(mos: number): MosBand {
   return MOS_BANDS.find((b) => mos >= b.min)!.band;
+}
+
+/**
+ * A non-negative value truncated to two significant digits (the roll-ups' histogram step; the SQL twin
+ * is in src/server/repositories/analytics-rollups.ts). Below 0.1 it keeps three decimals.
+ */
+export function valueBucket(v: number): number {
+  for (const [min, step] of [
+    [100000, 10000],
+    [10000, 1000],
+    [1000, 100],
+    [100, 10],
+    [10, 1],
+    [1, 0.1],
+    [0.1, 0.01],
+  ] as const) {
+    if (v >= min) return Math.floor(v / step + 1e-9) * step;
+  }
+  return Math.floor(v * 1000 + 1e-9) / 1000;
 }
 
 /** `numerator ÷ denominator`, null when the denominator is 0. */

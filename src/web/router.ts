@@ -88,6 +88,14 @@ export function createAppRouter(): Router {
         ],
       },
       {
+        // One connection's health: admins any, agents their own (the server answers 404 otherwise).
+        // Its own chunk with the charting library, which the dialer never downloads.
+        path: '/connections/:id/health',
+        name: 'connection-health',
+        component: () => import('./views/ConnectionHealthView.vue'),
+        meta: { title: 'Connection health' },
+      },
+      {
         path: '/analytics',
         name: 'analytics',
         component: () => import('./views/AnalyticsView.vue'),

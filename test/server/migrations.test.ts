@@ -110,6 +110,12 @@ describe.each(DATABASE_KINDS)('migrations (%s)', (kind) => {
     await expect(handle.db.deleteFrom('users').where('id', '=', user.id).execute()).rejects.toThrow(
       /foreign key/i,
     );
+    // 0015 counted the existing call in the analytics roll-ups (the backfill).
+    const kpis = await services.analytics.kpis(
+      { id: user.id, role: 'agent' },
+      { from: '2026-01-05', to: '2026-01-05', tz: 'UTC', by: 'connection' },
+    );
+    expect(kpis.rows).toMatchObject([{ key: trunk.id, name: 'Kept', calls: 1 }]);
 
     // Running it again changes nothing.
     expect(await migrateToLatest(handle.db)).toEqual([]);

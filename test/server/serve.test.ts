@@ -11,7 +11,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../src/server/seed/demo-seed.js';
-import { exited, startServe, type ServeProcess } from '../support/cli.js';
+import { exited, runDialer, startServe, type ServeProcess } from '../support/cli.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -203,6 +203,24 @@ describe('dialer serve logs on a terminal', () => {
       expect(serve.lines.some((l) => l.startsWith('{'))).toBe(false);
     } finally {
       await serve.kill();
+    }
+  });
+});
+
+describe('dialer serve on a port that is taken', () => {
+  it('says so in one line with what to do, exit code 1, no stack trace', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const r = await runDialer(['serve'], serveEnv(tempDir(), { PORT: String(port), HOST: '127.0.0.1' }));
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^The port is already in use \(.*:\d+\)\. Set PORT to a free port\.$/),
+      ]);
+      expect(r.stderr + r.stdout).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 });

@@ -24,7 +24,12 @@ const QUALITY = {
 
 let phone: FakeSoftphone;
 let requests: RecordedRequest[];
-let told: { opened: [string, string | null][]; failed: [string, string][] };
+let told: {
+  opened: [string, string | null][];
+  failed: [string, string][];
+  /** Each closed call with the number of PATCHes sent by then. */
+  closed: [string, number][];
+};
 let sync: CallRecordSync;
 
 function patches(): unknown[] {
@@ -37,10 +42,11 @@ beforeEach(async () => {
     'PATCH /api/calls/rec-1': () => json(200, {}),
     'PATCH /api/calls/rec-in': () => json(200, {}),
   }));
-  told = { opened: [], failed: [] };
+  told = { opened: [], failed: [], closed: [] };
   const events: CallRecordSyncEvents = {
     recordOpened: (callId, id) => told.opened.push([callId, id]),
     recordFailed: (callId, message) => told.failed.push([callId, message]),
+    recordClosed: (callId) => told.closed.push([callId, patches().length]),
   };
   sync = new CallRecordSync(events);
   phone = new FakeSoftphone({ qualityIntervalMs: 0 });
@@ -73,6 +79,8 @@ describe('CallRecordSync', () => {
       hangupCause: 'Call ended by the other party',
       quality: { mos: 4.1, jitterMs: 3, packetLossPct: 0.5, rttMs: 40 },
     });
+    // Told once, after the final write has gone (an open History page reloads on it).
+    await vi.waitFor(() => expect(told.closed).toEqual([[call.id, 2]]));
   });
 
   it('uses the latest sample when the last one does not come in time', async () => {

@@ -127,6 +127,53 @@ describe('useCallStore', () => {
     expect(calls.current).toBeNull();
   });
 
+  it('hang-up pressed while the record is still opening: no INVITE, the record closed as cancelled', async () => {
+    let created!: (r: Response) => void;
+    ({ requests } = installFakeFetch({
+      'POST /api/calls': () => new Promise<Response>((resolve) => (created = resolve)),
+      'PATCH /api/calls/rec-1': () => json(200, {}),
+    }));
+    const calls = useCallStore();
+    const dialing = calls.dial('+16175550150', CALLER);
+    expect(calls.current?.state).toBe('dialing');
+    await calls.hangup();
+    created(json(201, { id: 'rec-1' }));
+    await dialing;
+    expect(phone.actions.filter((a) => a.type === 'invite')).toEqual([]);
+    expect(calls.current).toBeNull();
+    expect(calls.placing).toBe(false);
+    expect(writes().at(-1)).toEqual({
+      method: 'PATCH',
+      path: '/api/calls/rec-1',
+      body: { outcome: 'cancelled', endedAt: expect.any(String), hangupCause: 'Cancelled' },
+    });
+  });
+
+  it('an INVITE that throws: the page gets the phone’s words, the record is closed as failed, Call works again', async () => {
+    const calls = useCallStore();
+    const call = vi.spyOn(phone, 'call').mockImplementationOnce(() => {
+      throw new Error('The microphone is in use by another application.');
+    });
+    await expect(calls.dial('+16175550150', CALLER)).rejects.toThrow(
+      'The microphone is in use by another application.',
+    );
+    expect(calls.current).toBeNull();
+    expect(calls.placing).toBe(false);
+    expect(writes().at(-1)).toEqual({
+      method: 'PATCH',
+      path: '/api/calls/rec-1',
+      body: {
+        outcome: 'failed',
+        endedAt: expect.any(String),
+        hangupCause: 'The microphone is in use by another application.',
+      },
+    });
+    // Nothing is left half-placed: the next press dials.
+    call.mockRestore();
+    await calls.dial('+16175550150', CALLER);
+    expect(phone.actions.filter((a) => a.type === 'invite')).toHaveLength(1);
+  });
+
   it('keeps the record alive with a heartbeat every 15 s', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const calls = useCallStore();

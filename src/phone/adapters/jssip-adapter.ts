@@ -45,6 +45,10 @@ interface Leg {
   session: RTCSession;
   /** A stream we opened (prepareMedia) and JsSIP will not stop: stopped when the call ends. */
   ownStream?: MediaStream;
+  /** Microphone tracks opened by a device switch mid-call (JsSIP knows nothing of them): stopped at the end. */
+  ownTracks: MediaStreamTrack[];
+  /** The final response we sent ourselves (603 on decline): JsSIP reports a local rejection without it. */
+  sentStatus?: number;
 }
 
 export class JsSipSoftphone extends BaseSoftphone {
@@ -252,16 +256,22 @@ export class JsSipSoftphone extends BaseSoftphone {
   }
 
   protected override async doSetInputDevice(call: CallImpl, deviceId: string): Promise<void> {
-    const pc = this.legs.get(call.id)?.session.connection as RTCPeerConnection | undefined;
+    const leg = this.legs.get(call.id);
+    const pc = leg?.session.connection as RTCPeerConnection | undefined;
     const sender = pc?.getSenders().find((s) => s.track?.kind === 'audio');
-    if (!sender) return;
+    if (!leg || !sender) return;
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: audioConstraint(deviceId),
       video: false,
     });
     const [track] = stream.getAudioTracks();
-    if (!track) return;
+    // The call may have ended while the browser opened the device: nothing to carry it, so close it again.
+    if (!track || this.legs.get(call.id) !== leg) {
+      stopStream(stream);
+      return;
+    }
     track.enabled = !call.muted;
+    leg.ownTracks.push(track);
     const old = sender.track;
     await sender.replaceTrack(track);
     old?.stop();
@@ -299,7 +309,7 @@ export class JsSipSoftphone extends BaseSoftphone {
   }
 
   private track(call: CallImpl, session: RTCSession, ownStream?: MediaStream): void {
-    this.legs.set(call.id, { call, session, ownStream });
+    this.legs.set(call.id, { call, session, ownStream, ownTracks: [] });
     let iceTimer: ReturnType<typeof setTimeout> | null = null;
 
     session.on('peerconnection', ({ peerconnection }) => this.watchMedia(peerconnection));
@@ -356,10 +366,12 @@ export class JsSipSoftphone extends BaseSoftphone {
     });
     session.on('failed', (e) => {
       const reason = String(e.cause);
-      const status = (e.message as { status_code?: number } | undefined)?.status_code;
+      const originator = String(e.originator);
+      const status =
+        (e.message as { status_code?: number } | undefined)?.status_code ??
+        (originator === 'local' ? this.legs.get(call.id)?.sentStatus : undefined);
       const sipCode = typeof status === 'number' && status >= 300 ? status : sipCodeOfJsSipCause(reason);
       const cause = sipCode !== null ? causeFromSipCode(sipCode) : causeFromJsSip(reason);
-      const originator = String(e.originator);
       const by = originator === 'local' ? 'local' : originator === 'remote' ? 'remote' : 'system';
       this.finish(call, { cause, sipCode, by, reason });
       if (reason === 'User Denied Media Access') {
@@ -374,9 +386,16 @@ export class JsSipSoftphone extends BaseSoftphone {
 
   private finish(call: CallImpl, end: CallEnd): void {
     call.apply({ type: 'end', end });
-    const own = this.legs.get(call.id)?.ownStream;
-    if (own) stopStream(own);
-    this.legs.delete(call.id);
+    this.release(call.id);
+  }
+
+  /** Forget the call's leg and stop every microphone track we opened for it (the browser's mic light goes off). */
+  private release(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (!leg) return;
+    this.legs.delete(callId);
+    if (leg.ownStream) stopStream(leg.ownStream);
+    for (const track of leg.ownTracks) track.stop();
   }
 
   private watchMedia(pc: RTCPeerConnection): void {
@@ -397,12 +416,16 @@ export class JsSipSoftphone extends BaseSoftphone {
 
   private terminate(call: CallImpl, opts?: { status_code: number; reason_phrase: string }): void {
     const leg = this.legs.get(call.id);
-    this.legs.delete(call.id);
-    if (!leg || leg.session.isEnded()) return;
+    if (!leg) return;
+    // JsSIP ends the session synchronously inside terminate() ('failed' or 'ended' -> finish()); the leg
+    // stays until then so those handlers see what we sent, and is released here whatever happens.
+    leg.sentStatus = opts?.status_code;
     try {
-      leg.session.terminate(opts);
+      if (!leg.session.isEnded()) leg.session.terminate(opts);
     } catch (err) {
       this.reportError(PhoneErrorCode.ProviderError, `Hang-up failed: ${errorMessage(err)}`, call.id, err);
+    } finally {
+      this.release(call.id);
     }
   }
 

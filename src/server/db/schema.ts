@@ -255,6 +255,72 @@ export interface JobLeasesTable {
   acquired_at: string;
 }
 
+/** Key columns of every analytics roll-up table (0015_analytics_rollups; '' where a key is absent). */
+interface RollupKeyColumns {
+  /** 'n' per number, 't' per connection, 'a' everyone. */
+  lvl: string;
+  /** 'q' UTC 15-minute slot, 'd' UTC day. */
+  span: string;
+  /** 'YYYY-MM-DDTHH:MM' (span q) or 'YYYY-MM-DD' (span d), UTC. */
+  bucket: string;
+  trunk_id: string;
+  phone_number_id: string;
+  user_id: string;
+  direction: string;
+}
+
+export interface CallRollupsTable extends RollupKeyColumns {
+  attempts: number | string;
+  answered: number | string;
+  network_completed: number | string;
+  talk_calls: number | string;
+  talk_seconds: number | string;
+  mos_calls: number | string;
+  mos_sum: number;
+  /** Calls per MOS band (MOS_BANDS order). */
+  mos_b0: number | string;
+  mos_b1: number | string;
+  mos_b2: number | string;
+  mos_b3: number | string;
+  mos_b4: number | string;
+}
+
+export interface CallRollupValuesTable extends RollupKeyColumns {
+  /** 'pdd' | 'jitter' | 'loss' */
+  metric: string;
+  /** The value truncated to two significant digits (valueBucket). */
+  value: number;
+  calls: number | string;
+}
+
+export interface CallRollupFailuresTable extends RollupKeyColumns {
+  /** 0 when the call had no SIP code. */
+  sip_code: number;
+  outcome: string;
+  /** 1 when an 18x was received. */
+  rang: number;
+  calls: number | string;
+}
+
+export interface CallRollupDestinationsTable extends RollupKeyColumns {
+  /** The first 6 characters of the remote number. */
+  prefix: string;
+  /** One remote number with that prefix (for its country). */
+  sample: string;
+  calls: number | string;
+  answered: number | string;
+  talk_seconds: number | string;
+}
+
+export interface CallRollupPeaksTable {
+  /** 'q' UTC 15-minute slot, 'd' UTC day (0015). */
+  span: string;
+  bucket: string;
+  trunk_id: string;
+  /** The most of the connection's calls up at one instant in the bucket. */
+  peak: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -271,6 +337,11 @@ export interface Database {
   trunk_health_history: TrunkHealthHistoryTable;
   health_settings: HealthSettingsTable;
   job_leases: JobLeasesTable;
+  call_rollups: CallRollupsTable;
+  call_rollup_values: CallRollupValuesTable;
+  call_rollup_failures: CallRollupFailuresTable;
+  call_rollup_destinations: CallRollupDestinationsTable;
+  call_rollup_peaks: CallRollupPeaksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

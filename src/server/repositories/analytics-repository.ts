@@ -1,96 +1,83 @@
 /**
- * Aggregates over `calls` for the analytics (definitions in src/shared/kpi.ts). One SQL text for
- * SQLite and PostgreSQL: only portable functions (substr, cast, case, count/sum, window functions),
- * timestamps compared as the ISO 8601 UTC text they are stored as (`toISOString()` form), SIP-code and
- * outcome lists written as literals from the shared constants. Each method is a constant number of
- * statements; grouping in the viewer's time zone is done by the service from 15-minute UTC slots (the
- * finest step of any zone's offset), so the SQL stays free of zone rules.
+ * The analytics aggregates read from the roll-ups (analytics-rollups.ts, 0015) instead of the calls:
+ * the same methods and answers as RawAnalyticsRepository (the reference, compared in
+ * test/server/analytics-rollups.test.ts), in time that grows with the number of connections, numbers and
+ * days in the range rather than with the number of calls. Differences, by design:
+ * - a range starts and ends on a UTC 15-minute slot (every zone's midnight today; see analytics-rollups.ts);
+ * - PDD, jitter and loss percentiles are the value at the nearest rank truncated to two significant
+ *   digits (`valueBucket`, src/shared/kpi.ts).
+ * - peak concurrency is the connection's peak per slot (call_rollup_peaks), so a range is slot-aligned.
+ * Filter choices and channel limits are read by the reference class.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../db/database.js';
+import { MOS_BANDS } from '../../shared/kpi.js';
 import {
-  BUSY_SIP_CODES,
-  CANCELLED_SIP_CODE,
-  NETWORK_COMPLETED_OUTCOMES,
-  NO_ANSWER_SIP_CODES,
-  REJECTED_SIP_CODES,
-  type KpiSums,
-} from '../../shared/kpi.js';
+  RawAnalyticsRepository,
+  type AnalyticsFilter,
+  type GroupKey,
+  type PercentileRow,
+  type SlotRow,
+  type SumsRow,
+} from './analytics-raw-repository.js';
+import { MOS_BAND_COLUMNS, type RollupLevel } from './analytics-rollups.js';
 
-export interface AnalyticsFilter {
-  /** null = every user (admins). */
-  userId: string | null;
-  fromIso: string;
-  /** Exclusive upper bound on started_at. */
-  toExclusiveIso: string;
-  trunkId?: string;
-  phoneNumberId?: string;
-  direction?: string;
+export type { AnalyticsFilter, GroupKey, PercentileRow, SlotRow, SumsRow };
+
+const SLOT_MS = 900_000;
+const DAY_MS = 86_400_000;
+
+interface BucketRange {
+  span: 'q' | 'd';
+  from: string;
+  /** Exclusive. */
+  to: string;
 }
 
-export type GroupKey = 'connection' | 'number' | 'agent' | 'total';
+const slotText = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+const dayText = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export interface SumsRow extends KpiSums {
-  key: string | null;
-  name: string | null;
+/** The range as whole UTC days (span d) and the slots (span q) before and after them. */
+export function bucketRanges(fromIso: string, toExclusiveIso: string, slotsOnly = false): BucketRange[] {
+  const from = Math.floor(Date.parse(fromIso) / SLOT_MS) * SLOT_MS;
+  const to = Math.ceil(Date.parse(toExclusiveIso) / SLOT_MS) * SLOT_MS;
+  if (to <= from) return [];
+  const firstDay = Math.ceil(from / DAY_MS) * DAY_MS;
+  const lastDay = Math.floor(to / DAY_MS) * DAY_MS;
+  if (slotsOnly || firstDay >= lastDay) return [{ span: 'q', from: slotText(from), to: slotText(to) }];
+  const ranges: BucketRange[] = [];
+  if (from < firstDay) ranges.push({ span: 'q', from: slotText(from), to: slotText(firstDay) });
+  ranges.push({ span: 'd', from: dayText(firstDay), to: dayText(lastDay) });
+  if (lastDay < to) ranges.push({ span: 'q', from: slotText(lastDay), to: slotText(to) });
+  return ranges;
 }
 
-export interface SlotRow extends KpiSums {
-  /** Start of a 15-minute UTC slot, epoch milliseconds. */
-  slotMs: number;
-}
-
-export interface PercentileRow {
-  key: string | null;
-  /** Values at the requested nearest ranks, in the order asked. */
-  values: (number | null)[];
-}
-
-const lit = (values: readonly (string | number)[]) => sql.join(values.map((v) => sql.lit(v)));
-
-const ANSWERED = sql`case when c.answered_at is not null then 1 else 0 end`;
-
-/** classifyEnding(...) in SQL: 1 when the network completed the attempt (answered, busy, no answer, rejected). */
-const NETWORK_COMPLETED = sql`case
-  when c.answered_at is not null then 1
-  when c.outcome in (${lit(NETWORK_COMPLETED_OUTCOMES)}) then 1
-  when c.sip_code in (${lit([...BUSY_SIP_CODES, ...NO_ANSWER_SIP_CODES, ...REJECTED_SIP_CODES])}) then 1
-  when (c.outcome = 'cancelled' or c.sip_code = ${sql.lit(CANCELLED_SIP_CODE)}) and c.progress_at is not null then 1
-  else 0 end`;
-
-/** Milliseconds since midnight of an ISO 8601 UTC timestamp column. */
-const msOfDay = (col: RawBuilder<unknown>) =>
-  sql`(cast(substr(${col}, 12, 2) as integer) * 3600000 + cast(substr(${col}, 15, 2) as integer) * 60000 + cast(substr(${col}, 18, 2) as integer) * 1000 + cast(substr(${col}, 21, 3) as integer))`;
-
-/** progress_at - invite_at in ms (a PDD never spans more than the midnight it may cross). */
-export const PDD_MS = sql<number>`(case when c.progress_at is null or c.invite_at is null then null
-  else ${msOfDay(sql`c.progress_at`)} - ${msOfDay(sql`c.invite_at`)}
-    + case when substr(c.progress_at, 1, 10) = substr(c.invite_at, 1, 10) then 0 else 86400000 end end)`;
-
-const SUMS = sql`count(*) as attempts,
-  sum(${ANSWERED}) as answered,
-  sum(${NETWORK_COMPLETED}) as network_completed,
-  sum(case when c.answered_at is not null and c.duration_seconds is not null then 1 else 0 end) as talk_calls,
-  sum(case when c.answered_at is not null then coalesce(c.duration_seconds, 0) else 0 end) as talk_seconds,
-  sum(case when c.mos is not null then 1 else 0 end) as mos_calls,
-  sum(cast(coalesce(c.mos, 0) as double precision)) as mos_sum`;
-
-const KEY_COLUMN: Record<Exclude<GroupKey, 'total'>, RawBuilder<unknown>> = {
-  connection: sql`c.trunk_id`,
-  number: sql`c.phone_number_id`,
-  agent: sql`c.user_id`,
+const KEY: Record<Exclude<GroupKey, 'total'>, RawBuilder<unknown>> = {
+  connection: sql`r.trunk_id`,
+  number: sql`r.phone_number_id`,
+  agent: sql`r.user_id`,
 };
 
-const NAME_COLUMN: Record<Exclude<GroupKey, 'total'>, RawBuilder<unknown>> = {
-  connection: sql`max(t.name)`,
-  number: sql`max(n.number)`,
-  agent: sql`max(u.name)`,
+const NAME_JOIN: Record<Exclude<GroupKey, 'total'>, RawBuilder<unknown>> = {
+  connection: sql`left join sip_trunks x on x.id = s.k`,
+  number: sql`left join phone_numbers x on x.id = s.k`,
+  agent: sql`left join users x on x.id = s.k`,
 };
+
+const NAME: Record<Exclude<GroupKey, 'total'>, RawBuilder<unknown>> = {
+  connection: sql`x.name`,
+  number: sql`x.number`,
+  agent: sql`x.name`,
+};
+
+const SUMS = sql`sum(r.attempts) as attempts, sum(r.answered) as answered,
+  sum(r.network_completed) as network_completed, sum(r.talk_calls) as talk_calls,
+  sum(r.talk_seconds) as talk_seconds, sum(r.mos_calls) as mos_calls, sum(r.mos_sum) as mos_sum`;
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** Roll-up keys are '' where the call had none. */
+const keyOf = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function toSums(r: Record<string, unknown>): KpiSums {
+function toSums(r: Record<string, unknown>) {
   return {
     attempts: num(r.attempts),
     answered: num(r.answered),
@@ -102,229 +89,157 @@ function toSums(r: Record<string, unknown>): KpiSums {
   };
 }
 
-/** ⌈p·n⌉ in integer SQL arithmetic, for p = a/b. */
-function rankOf(p: number): RawBuilder<unknown> {
-  const b = 1000;
-  const a = Math.round(p * b);
-  return sql`((${sql.lit(a)} * s.n + ${sql.lit(b - 1)}) / ${sql.lit(b)})`;
+/** The cuboid that holds what a question needs with the fewest rows. */
+function levelFor(f: AnalyticsFilter, by: GroupKey): RollupLevel {
+  if (f.phoneNumberId || by === 'number') return 'n';
+  if (f.trunkId || f.userId !== null || by === 'connection' || by === 'agent') return 't';
+  return 'a';
 }
 
-export class AnalyticsRepository {
-  constructor(private readonly db: Db) {}
-
-  /** Finished calls matching the filter (in-progress ones are not attempts yet). */
-  private where(f: AnalyticsFilter): RawBuilder<unknown> {
+export class AnalyticsRepository extends RawAnalyticsRepository {
+  /** The rows of `lvl` in the range that match the filter (roll-up alias `r`). */
+  private rollupWhere(f: AnalyticsFilter, by: GroupKey, slotsOnly = false): RawBuilder<unknown> {
+    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso, slotsOnly);
+    if (ranges.length === 0) return sql`1 = 0`;
     const parts = [
-      sql`c.outcome <> 'in_progress'`,
-      sql`c.started_at >= ${f.fromIso}`,
-      sql`c.started_at < ${f.toExclusiveIso}`,
+      sql`r.lvl = ${levelFor(f, by)}`,
+      sql`(${sql.join(
+        ranges.map((x) => sql`(r.span = ${x.span} and r.bucket >= ${x.from} and r.bucket < ${x.to})`),
+        sql` or `,
+      )})`,
     ];
-    if (f.userId !== null) parts.push(sql`c.user_id = ${f.userId}`);
-    if (f.trunkId) parts.push(sql`c.trunk_id = ${f.trunkId}`);
-    if (f.phoneNumberId) parts.push(sql`c.phone_number_id = ${f.phoneNumberId}`);
-    if (f.direction) parts.push(sql`c.direction = ${f.direction}`);
+    if (f.userId !== null) parts.push(sql`r.user_id = ${f.userId}`);
+    if (f.trunkId) parts.push(sql`r.trunk_id = ${f.trunkId}`);
+    if (f.phoneNumberId) parts.push(sql`r.phone_number_id = ${f.phoneNumberId}`);
+    if (f.direction) parts.push(sql`r.direction = ${f.direction}`);
     return sql.join(parts, sql` and `);
   }
 
-  /** KPI sums per connection, number, agent, or one total row. */
-  async sums(f: AnalyticsFilter, by: GroupKey): Promise<SumsRow[]> {
-    const where = this.where(f);
+  override async sums(f: AnalyticsFilter, by: GroupKey): Promise<SumsRow[]> {
+    const where = this.rollupWhere(f, by);
     if (by === 'total') {
-      const r = await sql<Record<string, unknown>>`select ${SUMS} from calls c where ${where}`.execute(
+      const r = await sql<Record<string, unknown>>`select ${SUMS} from call_rollups r where ${where}`.execute(
         this.db,
       );
       return r.rows.map((row) => ({ key: null, name: null, ...toSums(row) }));
     }
-    const key = KEY_COLUMN[by];
-    const r = await sql<Record<string, unknown>>`select ${key} as k, ${NAME_COLUMN[by]} as name, ${SUMS}
-      from calls c
-      left join sip_trunks t on t.id = c.trunk_id
-      left join phone_numbers n on n.id = c.phone_number_id
-      left join users u on u.id = c.user_id
-      where ${where}
-      group by ${key}
-      order by count(*) desc, ${key}`.execute(this.db);
+    const r = await sql<Record<string, unknown>>`select s.*, ${NAME[by]} as name from (
+        select ${KEY[by]} as k, ${SUMS} from call_rollups r where ${where}
+        group by ${KEY[by]} having sum(r.attempts) > 0
+      ) s ${NAME_JOIN[by]}
+      order by s.attempts desc, s.k`.execute(this.db);
     return r.rows.map((row) => ({
-      key: (row.k as string | null) ?? null,
+      key: keyOf(row.k),
       name: (row.name as string | null) ?? null,
       ...toSums(row),
     }));
   }
 
-  /** Nearest-rank percentiles of `value` (non-null values only) per group. */
-  async percentiles(
+  override async percentiles(
     f: AnalyticsFilter,
     by: GroupKey,
     value: 'pdd' | 'jitter' | 'loss',
     ps: readonly number[],
   ): Promise<PercentileRow[]> {
-    const v =
-      value === 'pdd'
-        ? PDD_MS
-        : value === 'jitter'
-          ? sql`cast(c.jitter_ms as double precision)`
-          : sql`cast(c.packet_loss_pct as double precision)`;
-    const key = by === 'total' ? null : KEY_COLUMN[by];
-    const partition = key ? sql`partition by ${key}` : sql``;
-    const ranks = ps.map(rankOf);
-    const r = await sql<{
-      k: string | null;
-      v: unknown;
-      rn: unknown;
-      n: unknown;
-    }>`select s.k, s.v, s.rn, s.n from (
-        select ${key ?? sql`null`} as k, ${v} as v,
-          row_number() over (${partition} order by ${v}) as rn,
-          count(*) over (${partition}) as n
-        from calls c where ${this.where(f)} and ${v} is not null
-      ) s where s.rn in (${sql.join(ranks)})`.execute(this.db);
-    const out = new Map<string | null, (number | null)[]>();
+    // PostgreSQL refuses a constant in GROUP BY: the total groups by value alone.
+    const key = by === 'total' ? null : KEY[by];
+    const r = await sql<{ k: unknown; v: unknown; n: unknown }>`select ${key ?? sql`null`} as k,
+        r.value as v, sum(r.calls) as n
+      from call_rollup_values r where ${this.rollupWhere(f, by)} and r.metric = ${value}
+      group by ${key ? sql`${key}, ` : sql``}r.value having sum(r.calls) > 0
+      order by ${key ? sql`${key}, ` : sql``}r.value`.execute(this.db);
+    const groups = new Map<string | null, { v: number; n: number }[]>();
     for (const row of r.rows) {
-      const n = Number(row.n);
-      const rn = Number(row.rn);
-      const values = out.get(row.k) ?? ps.map(() => null);
-      ps.forEach((p, i) => {
-        if (Math.min(n, Math.max(1, Math.ceil((Math.round(p * 1000) * n) / 1000))) === rn)
-          values[i] = Number(row.v);
-      });
-      out.set(row.k, values);
+      const k = by === 'total' ? null : keyOf(row.k);
+      const list = groups.get(k) ?? [];
+      list.push({ v: Number(row.v), n: num(row.n) });
+      groups.set(k, list);
     }
-    return [...out].map(([k, values]) => ({ key: k, values }));
+    return [...groups].map(([k, counts]) => {
+      const total = counts.reduce((a, c) => a + c.n, 0);
+      const values = ps.map((p) => {
+        // Nearest rank ⌈p·n⌉ with the raw query's integer arithmetic (p in thousandths).
+        const rank = Math.min(total, Math.max(1, Math.ceil((Math.round(p * 1000) * total) / 1000)));
+        let seen = 0;
+        for (const c of counts) {
+          seen += c.n;
+          if (seen >= rank) return c.v;
+        }
+        return null;
+      });
+      return { key: k, values };
+    });
   }
 
-  /** Peak concurrent calls per connection (INVITE to end; an end frees its channel before a start at the same instant). */
-  async peakConcurrent(f: AnalyticsFilter): Promise<Map<string | null, number>> {
-    const where = this.where(f);
-    const r = await sql<{ k: string | null; peak: unknown }>`with ev as (
-        select c.trunk_id as k, c.started_at as at, 1 as d from calls c where ${where} and c.ended_at is not null
-        union all
-        select c.trunk_id as k, c.ended_at as at, -1 as d from calls c where ${where} and c.ended_at is not null
-      )
-      select s.k, max(s.running) as peak from (
-        select ev.k, sum(ev.d) over (partition by ev.k order by ev.at, ev.d rows between unbounded preceding and current row) as running
-        from ev
-      ) s group by s.k`.execute(this.db);
-    return new Map(r.rows.map((row) => [row.k, num(row.peak)]));
-  }
-
-  /** Channel limits of the given connections. */
-  async channelLimits(trunkIds: string[]): Promise<Map<string, number | null>> {
-    if (trunkIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('sip_trunks')
-      .select(['id', 'channel_limit'])
-      .where('id', 'in', trunkIds)
-      .execute();
-    return new Map(rows.map((r) => [r.id, r.channel_limit]));
-  }
-
-  /** KPI sums per 15-minute UTC slot (the service folds them into local days, weeks and hours). */
-  async slots(f: AnalyticsFilter): Promise<SlotRow[]> {
-    const r = await sql<Record<string, unknown>>`select substr(c.started_at, 1, 13) as h,
-        cast(substr(c.started_at, 15, 2) as integer) / 15 as q, ${SUMS}
-      from calls c where ${this.where(f)}
-      group by substr(c.started_at, 1, 13), cast(substr(c.started_at, 15, 2) as integer) / 15
-      order by 1, 2`.execute(this.db);
+  override async slots(f: AnalyticsFilter): Promise<SlotRow[]> {
+    const r = await sql<Record<string, unknown>>`select r.bucket as b, ${SUMS}
+      from call_rollups r where ${this.rollupWhere(f, 'total', true)}
+      group by r.bucket having sum(r.attempts) > 0 order by 1`.execute(this.db);
     return r.rows.map((row) => ({
-      slotMs: Date.parse(`${String(row.h)}:00:00.000Z`) + num(row.q) * 900_000,
+      slotMs: Date.parse(`${String(row.b)}:00.000Z`),
       ...toSums(row),
     }));
   }
 
-  /** Outbound calls per destination prefix (country code and the next digits), with one sample number each. */
-  async destinationPrefixes(
+  override async destinationPrefixes(
     f: AnalyticsFilter,
   ): Promise<{ sample: string; calls: number; answered: number; talkSeconds: number }[]> {
-    const r = await sql<Record<string, unknown>>`select substr(c.remote_number, 1, 6) as p,
-        max(c.remote_number) as sample, ${SUMS}
-      from calls c where ${this.where(f)} and c.direction = 'outbound'
-      group by substr(c.remote_number, 1, 6)`.execute(this.db);
-    return r.rows.map((row) => {
-      const s = toSums(row);
-      return {
-        sample: String(row.sample),
-        calls: s.attempts,
-        answered: s.answered,
-        talkSeconds: s.talkSeconds,
-      };
-    });
+    const r = await sql<Record<string, unknown>>`select r.prefix as p, max(r.sample) as sample,
+        sum(r.calls) as calls, sum(r.answered) as answered, sum(r.talk_seconds) as talk_seconds
+      from call_rollup_destinations r where ${this.rollupWhere(f, 'total')}
+      group by r.prefix having sum(r.calls) > 0`.execute(this.db);
+    return r.rows.map((row) => ({
+      sample: String(row.sample),
+      calls: num(row.calls),
+      answered: num(row.answered),
+      talkSeconds: num(row.talk_seconds),
+    }));
   }
 
-  /** Calls per MOS lower bound (one row per band floor reached), and the MOS sums. */
-  async mosBands(
+  override async mosBands(
     f: AnalyticsFilter,
     floors: readonly number[],
   ): Promise<{ counts: number[]; mosCalls: number; mosSum: number }> {
-    const bandCase = sql.join(
-      floors.map((floor, i) => sql`when c.mos >= ${sql.lit(floor)} then ${sql.lit(i)}`),
-      sql` `,
-    );
-    const r = await sql<{ b: unknown; calls: unknown; mos_sum: unknown }>`select
-        case ${bandCase} else ${sql.lit(floors.length)} end as b,
-        count(*) as calls, sum(cast(c.mos as double precision)) as mos_sum
-      from calls c where ${this.where(f)} and c.mos is not null
-      group by 1`.execute(this.db);
-    const counts = Array.from({ length: floors.length + 1 }, () => 0);
-    let mosCalls = 0;
-    let mosSum = 0;
-    for (const row of r.rows) {
-      counts[num(row.b)] = num(row.calls);
-      mosCalls += num(row.calls);
-      mosSum += num(row.mos_sum);
+    if (floors.length !== MOS_BANDS.length - 1 || floors.some((x, i) => x !== MOS_BANDS[i]!.min)) {
+      return super.mosBands(f, floors); // the roll-ups count MOS_BANDS only
     }
-    return { counts, mosCalls, mosSum };
+    const r = await sql<Record<string, unknown>>`select ${sql.join(
+      MOS_BAND_COLUMNS.map((c) => sql`sum(${sql.ref(`r.${c}`)}) as ${sql.id(c)}`),
+    )}, sum(r.mos_calls) as mos_calls, sum(r.mos_sum) as mos_sum
+      from call_rollups r where ${this.rollupWhere(f, 'total')}`.execute(this.db);
+    const row = r.rows[0] ?? {};
+    return {
+      counts: MOS_BAND_COLUMNS.map((c) => num(row[c])),
+      mosCalls: num(row.mos_calls),
+      mosSum: num(row.mos_sum),
+    };
   }
 
-  /**
-   * The page's filter choices: for an agent (`ownerId`) the connections they own and the numbers they own
-   * or that are assigned to those connections; for an admin (null) every connection, number and user.
-   */
-  async filterOptions(ownerId: string | null): Promise<{
-    connections: { id: string; label: string }[];
-    numbers: { id: string; label: string }[];
-    agents: { id: string; label: string }[];
-  }> {
-    let trunks = this.db.selectFrom('sip_trunks').select(['id', 'name as label']);
-    let numbers = this.db.selectFrom('phone_numbers as n').select(['n.id', 'n.number as label']);
-    if (ownerId !== null) {
-      trunks = trunks.where('owner_id', '=', ownerId);
-      numbers = numbers.where((eb) =>
-        eb.or([
-          eb('n.owner_id', '=', ownerId),
-          eb.exists(
-            eb
-              .selectFrom('trunk_phone_numbers as a')
-              .innerJoin('sip_trunks as t', 't.id', 'a.trunk_id')
-              .select('a.id')
-              .whereRef('a.phone_number_id', '=', 'n.id')
-              .where('t.owner_id', '=', ownerId),
-          ),
-        ]),
-      );
-    }
-    const [c, n, a] = await Promise.all([
-      trunks.orderBy('label').orderBy('id').execute(),
-      numbers.orderBy('label').execute(),
-      ownerId === null
-        ? this.db.selectFrom('users').select(['id', 'name as label']).orderBy('label').orderBy('id').execute()
-        : Promise.resolve([]),
-    ]);
-    return { connections: c, numbers: n, agents: a };
-  }
-
-  /** Unanswered attempts per SIP code and outcome (and whether they rang). */
-  async failures(
+  override async failures(
     f: AnalyticsFilter,
   ): Promise<{ sipCode: number | null; outcome: string; rang: boolean; calls: number }[]> {
-    const r = await sql<Record<string, unknown>>`select c.sip_code as sip_code, c.outcome as outcome,
-        case when c.progress_at is not null then 1 else 0 end as rang, count(*) as calls
-      from calls c where ${this.where(f)} and c.answered_at is null
-      group by 1, 2, 3`.execute(this.db);
+    const r = await sql<Record<string, unknown>>`select r.sip_code as sip_code, r.outcome as outcome,
+        r.rang as rang, sum(r.calls) as calls
+      from call_rollup_failures r where ${this.rollupWhere(f, 'total')}
+      group by r.sip_code, r.outcome, r.rang having sum(r.calls) > 0`.execute(this.db);
     return r.rows.map((row) => ({
-      sipCode: numOrNull(row.sip_code),
+      sipCode: num(row.sip_code) === 0 ? null : num(row.sip_code),
       outcome: String(row.outcome),
       rang: num(row.rang) === 1,
       calls: num(row.calls),
     }));
+  }
+
+  override async peakConcurrent(f: AnalyticsFilter, trunkIds: string[]): Promise<Map<string | null, number>> {
+    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso);
+    if (trunkIds.length === 0 || ranges.length === 0) return new Map();
+    const r = await sql<{ k: string; peak: unknown }>`select p.trunk_id as k, max(p.peak) as peak
+      from call_rollup_peaks p
+      where p.trunk_id in (${sql.join(trunkIds)}) and (${sql.join(
+        ranges.map((x) => sql`(p.span = ${x.span} and p.bucket >= ${x.from} and p.bucket < ${x.to})`),
+        sql` or `,
+      )})
+      group by p.trunk_id`.execute(this.db);
+    return new Map(r.rows.map((row) => [row.k, num(row.peak)]));
   }
 }

@@ -1,10 +1,13 @@
 /**
  * The `calls` table, plus the two read-only lookups a call record needs at its start: the caller's
  * trunk and the assignment of the caller ID to it. Every list, export and statistics query is a
- * constant number of statements, whatever the number of rows.
+ * constant number of statements, whatever the number of rows. Every write keeps the analytics roll-ups
+ * (analytics-rollups.ts) in step, in the same transaction: a finished call is counted once, and a
+ * change to it replaces its old contribution.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
+import { applyContribution, peakWindow, refreshPeaks } from './analytics-rollups.js';
 import type { CallRow, CallsTable, Database } from '../db/schema.js';
 import { containsPattern, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
@@ -103,13 +106,33 @@ export class CallRepository {
     return q.executeTakeFirst();
   }
 
+  /** Runs `fn` in the caller's transaction, or in a new one. */
+  private inTransaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+  }
+
   async insert(row: CallRow): Promise<void> {
-    await this.db.insertInto('calls').values(row).execute();
+    await this.inTransaction(async (db) => {
+      await db.insertInto('calls').values(row).execute();
+      if (row.outcome === 'in_progress') return;
+      await applyContribution(db, 1, sql`c.id = ${row.id}`);
+      await refreshPeaks(db, [peakWindow(row.trunk_id, row.started_at, row.ended_at)]);
+    });
   }
 
   /** Many records in one statement (the demo history; keep batches to a few hundred rows). */
   async insertMany(rows: CallRow[]): Promise<void> {
-    if (rows.length > 0) await this.db.insertInto('calls').values(rows).execute();
+    if (rows.length === 0) return;
+    await this.inTransaction(async (db) => {
+      await db.insertInto('calls').values(rows).execute();
+      const done = rows.filter((r) => r.outcome !== 'in_progress');
+      if (done.length === 0) return;
+      await applyContribution(db, 1, sql`c.id in (${sql.join(done.map((r) => r.id))})`);
+      await refreshPeaks(
+        db,
+        done.map((r) => peakWindow(r.trunk_id, r.started_at, r.ended_at)),
+      );
+    });
   }
 
   /** How many call records refer to this user, trunk or number (they keep it from being deleted). */
@@ -135,13 +158,40 @@ export class CallRepository {
     expectOutcome: string,
     patch: Partial<Omit<CallRow, 'id' | 'user_id' | 'created_at'>>,
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('calls')
-      .set(patch)
-      .where('id', '=', id)
-      .where('outcome', '=', expectOutcome)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.inTransaction(async (db) => {
+      // Lock the row first (a no-op update), so the contribution subtracted is the one replaced.
+      const locked = await db
+        .updateTable('calls')
+        .set((eb) => ({ outcome: eb.ref('outcome') }))
+        .where('id', '=', id)
+        .where('outcome', '=', expectOutcome)
+        .executeTakeFirst();
+      if (Number(locked.numUpdatedRows) === 0) return false;
+      const one = sql`c.id = ${id}`;
+      const span = () =>
+        db
+          .selectFrom('calls')
+          .select(['trunk_id', 'started_at', 'ended_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      const before = await span();
+      if (expectOutcome !== 'in_progress') await applyContribution(db, -1, one);
+      await db.updateTable('calls').set(patch).where('id', '=', id).execute();
+      await applyContribution(db, 1, one);
+      const after = await span();
+      if (
+        before.trunk_id !== after.trunk_id ||
+        before.started_at !== after.started_at ||
+        before.ended_at !== after.ended_at
+      )
+        await refreshPeaks(db, [
+          expectOutcome === 'in_progress'
+            ? null
+            : peakWindow(before.trunk_id, before.started_at, before.ended_at),
+          peakWindow(after.trunk_id, after.started_at, after.ended_at),
+        ]);
+      return true;
+    });
   }
 
   /** Stamps a heartbeat on the user's in-progress call; false when there is no such call. */

@@ -3,6 +3,7 @@ import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption } from 'ech
 import type {
   GridComponentOption,
   LegendComponentOption,
+  MarkAreaComponentOption,
   TooltipComponentOption,
   VisualMapComponentOption,
 } from 'echarts/components';
@@ -14,6 +15,7 @@ export type ChartOption = ComposeOption<
   | LineSeriesOption
   | GridComponentOption
   | LegendComponentOption
+  | MarkAreaComponentOption
   | TooltipComponentOption
   | VisualMapComponentOption
 >;

@@ -24,6 +24,8 @@ export interface CallRecordSyncEvents {
   recordOpened(callId: string, recordId: string | null): void;
   /** A write failed; the call goes on, the history may miss it. */
   recordFailed(callId: string, message: string): void;
+  /** The call's final write is done: the history on the server now has it as it ended. */
+  recordClosed(callId: string): void;
 }
 
 /** One call's record: its id once known, and its writes queued in order. */
@@ -191,6 +193,7 @@ export class CallRecordSync {
       quality: quality ? qualityDto(quality) : null,
     });
     this.tracked.delete(call.id);
+    this.events.recordClosed(call.id);
   }
 
   /** The phone emits one last sample right after the end; wait a moment for it, else use the latest. */

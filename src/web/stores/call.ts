@@ -62,9 +62,12 @@ export const useCallStore = defineStore('call', () => {
   let endedTimer: ReturnType<typeof setTimeout> | null = null;
   /** Hang up pressed while the record was being opened: do not send the INVITE. */
   let dialAborted = false;
+  /** Counts calls whose record was written for the last time (an open History page reloads on it). */
+  const recordsClosed = ref(0);
   const records = new CallRecordSync({
     recordOpened: (callId, recordId) => patchView(callId, { recordId }),
     recordFailed: (callId, message) => patchView(callId, { recordError: message }),
+    recordClosed: () => recordsClosed.value++,
   });
 
   const live = computed(() => current.value !== null && current.value.state !== 'ended');
@@ -257,6 +260,7 @@ export const useCallStore = defineStore('call', () => {
     live,
     incoming,
     elapsedSeconds,
+    recordsClosed,
     dial,
     answer,
     decline,

@@ -251,14 +251,32 @@ export class HealthRepository {
       .execute();
   }
 
-  samples(trunkId: string, since: string, limit = 5000): Promise<HealthSampleRow[]> {
-    return this.db
+  /** The newest `limit` observations since `since`, oldest first (a long window keeps its recent end). */
+  async samples(trunkId: string, since: string, limit = 5000): Promise<HealthSampleRow[]> {
+    const rows = await this.db
       .selectFrom('trunk_health_samples')
       .select(['checked_at', 'ok', 'latency_ms', 'source', 'reason'])
       .where('trunk_id', '=', trunkId)
       .where('checked_at', '>=', since)
-      .orderBy('checked_at', 'asc')
+      .orderBy('checked_at', 'desc')
       .limit(limit)
+      .execute();
+    return rows.reverse();
+  }
+
+  /**
+   * Every observation since `since` as time, result and latency only (the page's series). Bounded by
+   * the samples' retention: a probe every 30 s is about 20,000 small rows a week.
+   */
+  sampleSeries(
+    trunkId: string,
+    since: string,
+  ): Promise<{ checked_at: string; ok: number; latency_ms: number | null }[]> {
+    return this.db
+      .selectFrom('trunk_health_samples')
+      .select(['checked_at', 'ok', 'latency_ms'])
+      .where('trunk_id', '=', trunkId)
+      .where('checked_at', '>=', since)
       .execute();
   }
 

@@ -11,6 +11,7 @@ import type { HealthStatus } from '../../../shared/domain.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import {
   DEFAULT_HEALTH_THRESHOLDS,
+  healthBucketMinutes,
   trunkFailureReason,
   type ConnectionHealthReportDto,
   type HealthCheckItemDto,
@@ -35,6 +36,7 @@ import {
   type Observation,
   type RuleState,
 } from './health-rules.js';
+import { healthBuckets } from './health-series.js';
 import { TrunkMeasurer } from './trunk-measurer.js';
 
 export interface HealthServiceDeps {
@@ -274,15 +276,21 @@ export class HealthService {
     const [trunk] = await this.deps.repos.health.listTrunks({ ids: [trunkId] });
     if (!trunk) throw new NotFoundError('Connection');
     const t = await this.thresholds();
-    const since = new Date(this.deps.clock.now().getTime() - hours * 3_600_000).toISOString();
-    const [history, samples, latencies] = await Promise.all([
+    const now = this.deps.clock.now();
+    const sinceDate = new Date(now.getTime() - hours * 3_600_000);
+    const since = sinceDate.toISOString();
+    const [history, samples, series, latencies] = await Promise.all([
       this.deps.repos.health.history(trunkId, since),
       this.deps.repos.health.samples(trunkId, since),
+      this.deps.repos.health.sampleSeries(trunkId, since),
       this.deps.repos.health.recentLatencies([trunkId], t.latencyWindow),
     ]);
+    const bucketMinutes = healthBucketMinutes(hours);
     return {
       connectionId: trunk.id,
       name: trunk.name,
+      hours,
+      since,
       health: {
         status: trunk.health_status as HealthStatus,
         checkedAt: trunk.health_checked_at,
@@ -308,6 +316,7 @@ export class HealthService {
         source: s.source as ConnectionHealthReportDto['samples'][number]['source'],
         reason: s.reason,
       })),
+      series: { bucketMinutes, buckets: healthBuckets(series, sinceDate, now, bucketMinutes) },
     };
   }
 

@@ -1,0 +1,369 @@
+/**
+ * The analytics roll-ups (0015_analytics_rollups): what each finished call adds to the four roll-up
+ * tables, as one INSERT … SELECT … ON CONFLICT DO UPDATE per table, the same SQL text on SQLite and
+ * PostgreSQL. The same statements serve three purposes:
+ * - a call written (CallRepository.insert/insertMany): add the new rows' contribution;
+ * - a call changed (CallRepository.update): subtract the old contribution, write, add the new one, in
+ *   one transaction, so a late quality report or a late final outcome never counts a call twice;
+ * - the backfill (the migration, the benchmark's generated set): add every call at once.
+ *
+ * Each call is counted at three levels (the cuboids the queries pick from):
+ *   'n' per connection × number × agent × direction (a number filter, or rows per number),
+ *   't' per connection × agent × direction (connection or agent rows or filters),
+ *   'a' per direction only (everyone's calls: the admin's default view, trends, heatmap);
+ * and over two spans: 'q' the call's UTC 15-minute slot (bucket text 'YYYY-MM-DDTHH:MM'), 'd' its UTC
+ * day ('YYYY-MM-DD'). A range of local days in a zone whose offset is a multiple of 15 minutes is whole
+ * UTC days plus at most two partial days of slots; in other zones (none today, apart from historic LMT
+ * offsets) the edges are rounded to the slot. Missing keys are '' (SQL keys cannot be null here).
+ *
+ * PDD, jitter and loss are kept as counts per value (histograms) with each value truncated to two
+ * significant digits (`valueBucket` in src/shared/kpi.ts), so percentiles come from counts.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import {
+  BUSY_SIP_CODES,
+  CANCELLED_SIP_CODE,
+  MOS_BANDS,
+  NETWORK_COMPLETED_OUTCOMES,
+  NO_ANSWER_SIP_CODES,
+  REJECTED_SIP_CODES,
+} from '../../shared/kpi.js';
+
+export type RollupLevel = 'n' | 't' | 'a';
+export const ROLLUP_LEVELS: readonly RollupLevel[] = ['n', 't', 'a'];
+export const ROLLUP_TABLES = [
+  'call_rollups',
+  'call_rollup_values',
+  'call_rollup_failures',
+  'call_rollup_destinations',
+  'call_rollup_peaks',
+] as const;
+
+/** The key columns every roll-up table starts with (its primary key, with the table's own extra keys). */
+export const ROLLUP_KEYS = ['lvl', 'span', 'bucket', 'trunk_id', 'phone_number_id', 'user_id', 'direction'];
+
+const lit = (values: readonly (string | number)[]) => sql.join(values.map((v) => sql.lit(v)));
+
+/** Start of the call's UTC 15-minute slot as 'YYYY-MM-DDTHH:MM'. */
+const SLOT = sql`substr(c.started_at, 1, 14) || case
+  when cast(substr(c.started_at, 15, 2) as integer) < 15 then '00'
+  when cast(substr(c.started_at, 15, 2) as integer) < 30 then '15'
+  when cast(substr(c.started_at, 15, 2) as integer) < 45 then '30' else '45' end`;
+
+/** Every (level, span) a call is counted in. */
+const LEVEL_SPANS = sql.raw(
+  ROLLUP_LEVELS.flatMap((l) => [`select '${l}' as lvl, 'q' as span`, `select '${l}', 'd'`]).join(
+    ' union all ',
+  ),
+);
+
+const KEY_SELECT = sql`v.lvl as lvl, v.span as span,
+  case when v.span = 'q' then ${SLOT} else substr(c.started_at, 1, 10) end as bucket,
+  case when v.lvl = 'a' then '' else coalesce(c.trunk_id, '') end as trunk_id,
+  case when v.lvl = 'n' then coalesce(c.phone_number_id, '') else '' end as phone_number_id,
+  case when v.lvl = 'a' then '' else c.user_id end as user_id,
+  c.direction as direction`;
+
+/** classifyEnding(...) in SQL: 1 when the network completed the attempt (answered, busy, no answer, rejected). */
+export const NETWORK_COMPLETED = sql`case
+  when c.answered_at is not null then 1
+  when c.outcome in (${lit(NETWORK_COMPLETED_OUTCOMES)}) then 1
+  when c.sip_code in (${lit([...BUSY_SIP_CODES, ...NO_ANSWER_SIP_CODES, ...REJECTED_SIP_CODES])}) then 1
+  when (c.outcome = 'cancelled' or c.sip_code = ${sql.lit(CANCELLED_SIP_CODE)}) and c.progress_at is not null then 1
+  else 0 end`;
+
+/** Milliseconds since midnight of an ISO 8601 UTC timestamp column. */
+const msOfDay = (col: RawBuilder<unknown>) =>
+  sql`(cast(substr(${col}, 12, 2) as integer) * 3600000 + cast(substr(${col}, 15, 2) as integer) * 60000 + cast(substr(${col}, 18, 2) as integer) * 1000 + cast(substr(${col}, 21, 3) as integer))`;
+
+/** progress_at - invite_at in ms (a PDD never spans more than the midnight it may cross). */
+export const PDD_MS = sql<number>`(case when c.progress_at is null or c.invite_at is null then null
+  else ${msOfDay(sql`c.progress_at`)} - ${msOfDay(sql`c.invite_at`)}
+    + case when substr(c.progress_at, 1, 10) = substr(c.invite_at, 1, 10) then 0 else 86400000 end end)`;
+
+/** The MOS band index of c.mos (0 = best), as MOS_BANDS orders them. */
+const MOS_BAND = sql`case ${sql.join(
+  MOS_BANDS.slice(0, -1).map((b, i) => sql`when c.mos >= ${sql.lit(b.min)} then ${sql.lit(i)}`),
+  sql` `,
+)} else ${sql.lit(MOS_BANDS.length - 1)} end`;
+export const MOS_BAND_COLUMNS = MOS_BANDS.map((_, i) => `mos_b${i}`);
+
+/**
+ * valueBucket (src/shared/kpi.ts) in SQL: a non-negative value truncated to two significant digits
+ * (1e-9 absorbs the binary error of e.g. 0.29 × 100).
+ */
+function valueBucket(v: RawBuilder<unknown>): RawBuilder<unknown> {
+  const steps: [number, number][] = [
+    [100000, 10000],
+    [10000, 1000],
+    [1000, 100],
+    [100, 10],
+    [10, 1],
+    [1, 0.1],
+    [0.1, 0.01],
+  ];
+  const whens = steps.map(
+    ([min, step]) =>
+      sql`when ${v} >= ${sql.lit(min)} then floor(${v} / ${sql.lit(step)} + 0.000000001) * ${sql.lit(step)}`,
+  );
+  return sql`case when ${v} is null then null ${sql.join(whens, sql` `)} else floor(${v} * 1000 + 0.000000001) / 1000 end`;
+}
+
+interface TableSpec {
+  table: Exclude<(typeof ROLLUP_TABLES)[number], 'call_rollup_peaks'>;
+  /** Extra key columns after ROLLUP_KEYS. */
+  keys: string[];
+  /** Additive columns (the ON CONFLICT update adds them). */
+  sums: string[];
+  /** The SELECT list after the keys (sums multiplied by the sign), the source and its extra condition. */
+  body(sign: number): RawBuilder<unknown>;
+}
+
+const signed = (sign: number, expr: RawBuilder<unknown>) =>
+  sign === 1 ? sql`sum(${expr})` : sql`sum(${expr}) * ${sql.lit(sign)}`;
+
+const SPECS: TableSpec[] = [
+  {
+    table: 'call_rollups',
+    keys: [],
+    sums: [
+      'attempts',
+      'answered',
+      'network_completed',
+      'talk_calls',
+      'talk_seconds',
+      'mos_calls',
+      'mos_sum',
+      ...MOS_BAND_COLUMNS,
+    ],
+    body: (
+      s,
+    ) => sql`${signed(s, sql`1`)}, ${signed(s, sql`case when c.answered_at is not null then 1 else 0 end`)},
+      ${signed(s, NETWORK_COMPLETED)},
+      ${signed(s, sql`case when c.answered_at is not null and c.duration_seconds is not null then 1 else 0 end`)},
+      ${signed(s, sql`case when c.answered_at is not null then coalesce(c.duration_seconds, 0) else 0 end`)},
+      ${signed(s, sql`case when c.mos is not null then 1 else 0 end`)},
+      ${signed(s, sql`cast(coalesce(c.mos, 0) as double precision)`)},
+      ${sql.join(
+        MOS_BANDS.map((_, i) =>
+          signed(s, sql`case when c.mos is not null and ${MOS_BAND} = ${sql.lit(i)} then 1 else 0 end`),
+        ),
+      )}`,
+  },
+  {
+    table: 'call_rollup_failures',
+    keys: ['sip_code', 'outcome', 'rang'],
+    sums: ['calls'],
+    body: (s) => sql`${signed(s, sql`1`)}`,
+  },
+  {
+    table: 'call_rollup_destinations',
+    keys: ['prefix'],
+    sums: ['calls', 'answered', 'talk_seconds'],
+    body: (s) => sql`max(c.remote_number) as sample, ${signed(s, sql`1`)},
+      ${signed(s, sql`case when c.answered_at is not null then 1 else 0 end`)},
+      ${signed(s, sql`case when c.answered_at is not null then coalesce(c.duration_seconds, 0) else 0 end`)}`,
+  },
+];
+
+const EXTRA_KEY_SELECT: Record<string, RawBuilder<unknown>> = {
+  call_rollups: sql``,
+  call_rollup_failures: sql`, coalesce(c.sip_code, 0) as sip_code, c.outcome as outcome,
+    case when c.progress_at is not null then 1 else 0 end as rang`,
+  call_rollup_destinations: sql`, substr(c.remote_number, 1, 6) as prefix`,
+};
+
+const EXTRA_WHERE: Record<string, RawBuilder<unknown>> = {
+  call_rollups: sql``,
+  call_rollup_failures: sql` and c.answered_at is null`,
+  call_rollup_destinations: sql` and c.direction = 'outbound'`,
+};
+
+function upsertTail(table: string, keys: string[], sums: string[], extra = sql``): RawBuilder<unknown> {
+  return sql`on conflict (${sql.join(keys.map((k) => sql.id(k)))}) do update set ${sql.join(
+    sums.map((col) => sql`${sql.id(col)} = ${sql.id(table, col)} + excluded.${sql.id(col)}`),
+  )}${extra}`;
+}
+
+/**
+ * The statements that add (`sign` 1) or subtract (-1) the contribution of the finished calls matching
+ * `where` (a condition on `c`, the calls table). In-progress calls contribute nothing.
+ */
+export function contributionStatements(sign: 1 | -1, where: RawBuilder<unknown>): RawBuilder<unknown>[] {
+  const statements = SPECS.map((spec) => {
+    const keys = [...ROLLUP_KEYS, ...spec.keys];
+    const cols = [...keys, ...(spec.table === 'call_rollup_destinations' ? ['sample'] : []), ...spec.sums];
+    const sampleUpdate =
+      spec.table === 'call_rollup_destinations'
+        ? sql`, sample = case when excluded.sample > call_rollup_destinations.sample then excluded.sample else call_rollup_destinations.sample end`
+        : sql``;
+    return sql`insert into ${sql.id(spec.table)} (${sql.join(cols.map((c) => sql.id(c)))})
+      select ${KEY_SELECT}${EXTRA_KEY_SELECT[spec.table]!}, ${spec.body(sign)}
+      from calls c cross join (${LEVEL_SPANS}) v
+      where c.outcome <> 'in_progress' and (${where})${EXTRA_WHERE[spec.table]!}
+      group by ${sql.raw(keys.map((_, i) => String(i + 1)).join(', '))}
+      ${upsertTail(spec.table, keys, spec.sums, sampleUpdate)}`;
+  });
+  // The value histograms: one row per metric the call has.
+  const vkeys = [...ROLLUP_KEYS, 'metric', 'value'];
+  statements.push(sql`insert into call_rollup_values (${sql.join([...vkeys, 'calls'].map((c) => sql.id(c)))})
+    select ${sql.raw(ROLLUP_KEYS.map((k) => `x.${k}`).join(', '))}, x.metric, x.value, ${signed(sign, sql`1`)}
+    from (
+      select ${KEY_SELECT}, m.metric as metric,
+        case m.metric
+          when 'pdd' then ${valueBucket(PDD_MS)}
+          when 'jitter' then ${valueBucket(sql`cast(c.jitter_ms as double precision)`)}
+          else ${valueBucket(sql`cast(c.packet_loss_pct as double precision)`)} end as value
+      from calls c cross join (${LEVEL_SPANS}) v
+        cross join (select 'pdd' as metric union all select 'jitter' union all select 'loss') m
+      where c.outcome <> 'in_progress' and (${where})
+    ) x
+    where x.value is not null
+    group by ${sql.raw(vkeys.map((_, i) => String(i + 1)).join(', '))}
+    ${upsertTail('call_rollup_values', vkeys, ['calls'])}`);
+  return statements;
+}
+
+/** Adds or subtracts the contribution of the calls matching `where` (run it inside the call's transaction). */
+/** Any Kysely instance or transaction, whatever its database type (the migration has none). */
+type Executor = Parameters<RawBuilder<unknown>['execute']>[0];
+
+export async function applyContribution(
+  db: Executor,
+  sign: 1 | -1,
+  where: RawBuilder<unknown>,
+): Promise<void> {
+  for (const statement of contributionStatements(sign, where)) await statement.execute(db);
+}
+
+/** Empties the roll-ups and counts every call again (the migration's backfill; a repair). */
+export async function rebuildRollups(db: Executor): Promise<void> {
+  for (const table of ROLLUP_TABLES) await sql`delete from ${sql.id(table)}`.execute(db);
+  await applyContribution(db, 1, sql`1 = 1`);
+  await rebuildPeaks(db);
+}
+
+/*
+ * Peak concurrency (call_rollup_peaks): per connection, the most of its finished calls up at one instant
+ * within each UTC 15-minute slot (span q) and each UTC day (span d). A call is up from its start (INVITE)
+ * to its end; an end frees its channel before a start at the same instant takes one. A maximum cannot be
+ * subtracted, so a write recomputes the whole UTC days its call touches, for its connection, from the
+ * calls of those days (index calls_trunk_ended_idx): a handful of rows for a live call.
+ */
+const SLOT_MS = 900_000;
+const DAY_MS = 86_400_000;
+
+/** The UTC days [fromMs, toMs) of one connection whose peaks a write changed. */
+export interface PeakWindow {
+  trunkId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** The window of days to recompute for a call of `trunkId` up from `startedAt` to `endedAt`. */
+export function peakWindow(
+  trunkId: string | null,
+  startedAt: string,
+  endedAt: string | null,
+): PeakWindow | null {
+  if (!trunkId || !endedAt) return null;
+  const fromMs = Math.floor(Date.parse(startedAt) / DAY_MS) * DAY_MS;
+  const toMs = Math.max(fromMs + DAY_MS, Math.ceil(Date.parse(endedAt) / DAY_MS) * DAY_MS);
+  return { trunkId, fromMs, toMs };
+}
+
+/** One window per connection, covering every window given for it. */
+function mergeWindows(windows: (PeakWindow | null)[]): PeakWindow[] {
+  const by = new Map<string, PeakWindow>();
+  for (const w of windows) {
+    if (!w) continue;
+    const had = by.get(w.trunkId);
+    by.set(
+      w.trunkId,
+      had
+        ? { trunkId: w.trunkId, fromMs: Math.min(had.fromMs, w.fromMs), toMs: Math.max(had.toMs, w.toMs) }
+        : w,
+    );
+  }
+  return [...by.values()];
+}
+
+/** Peaks per slot and per day of [fromMs, toMs) (whole days) from the calls up in it, as [start, end) ms. */
+export function slotPeaks(
+  calls: { start: number; end: number }[],
+  fromMs: number,
+  toMs: number,
+): { span: 'q' | 'd'; bucket: string; peak: number }[] {
+  const events = calls
+    .flatMap((c) => [
+      { t: c.start, d: 1 },
+      { t: c.end, d: -1 },
+    ])
+    .sort((a, b) => a.t - b.t || a.d - b.d);
+  const out: { span: 'q' | 'd'; bucket: string; peak: number }[] = [];
+  let i = 0;
+  let running = 0;
+  let dayPeak = 0;
+  for (let q = fromMs; q < toMs; q += SLOT_MS) {
+    // Up at the slot's first instant: started before it, not ended by it.
+    while (i < events.length && (events[i]!.t < q || (events[i]!.t === q && events[i]!.d === -1))) {
+      running += events[i]!.d;
+      i++;
+    }
+    let peak = running;
+    while (i < events.length && events[i]!.t < q + SLOT_MS) {
+      running += events[i]!.d;
+      if (events[i]!.d === 1) peak = Math.max(peak, running);
+      i++;
+    }
+    if (peak > 0) out.push({ span: 'q', bucket: new Date(q).toISOString().slice(0, 16), peak });
+    dayPeak = Math.max(dayPeak, peak);
+    if ((q + SLOT_MS) % DAY_MS === 0) {
+      if (dayPeak > 0)
+        out.push({
+          span: 'd',
+          bucket: new Date(q + SLOT_MS - DAY_MS).toISOString().slice(0, 10),
+          peak: dayPeak,
+        });
+      dayPeak = 0;
+    }
+  }
+  return out;
+}
+
+/** Recomputes the peaks of each connection over its window (run it in the transaction of the write). */
+export async function refreshPeaks(db: Executor, windows: (PeakWindow | null)[]): Promise<void> {
+  for (const w of mergeWindows(windows)) {
+    const fromIso = new Date(w.fromMs).toISOString();
+    const toIso = new Date(w.toMs).toISOString();
+    const r = await sql<{ s: string; e: string }>`select c.started_at as s, c.ended_at as e from calls c
+      where c.trunk_id = ${w.trunkId} and c.ended_at > ${fromIso} and c.started_at < ${toIso}
+        and c.outcome <> 'in_progress'`.execute(db);
+    const rows = slotPeaks(
+      r.rows.map((x) => ({ start: Date.parse(x.s), end: Date.parse(x.e) })),
+      w.fromMs,
+      w.toMs,
+    );
+    await sql`delete from call_rollup_peaks where trunk_id = ${w.trunkId} and (
+        (span = 'q' and bucket >= ${fromIso.slice(0, 16)} and bucket < ${toIso.slice(0, 16)})
+        or (span = 'd' and bucket >= ${fromIso.slice(0, 10)} and bucket < ${toIso.slice(0, 10)}))`.execute(
+      db,
+    );
+    for (let k = 0; k < rows.length; k += 500) {
+      const part = rows.slice(k, k + 500);
+      await sql`insert into call_rollup_peaks (trunk_id, span, bucket, peak) values ${sql.join(
+        part.map((x) => sql`(${w.trunkId}, ${x.span}, ${x.bucket}, ${x.peak})`),
+      )}`.execute(db);
+    }
+  }
+}
+
+/** Every connection's peaks from all its calls (the backfill). */
+export async function rebuildPeaks(db: Executor): Promise<void> {
+  await sql`delete from call_rollup_peaks`.execute(db);
+  const trunks = await sql<{ t: string; a: string; b: string }>`select c.trunk_id as t,
+      min(c.started_at) as a, max(c.ended_at) as b
+    from calls c where c.trunk_id is not null and c.ended_at is not null and c.outcome <> 'in_progress'
+    group by c.trunk_id`.execute(db);
+  for (const t of trunks.rows) await refreshPeaks(db, [peakWindow(t.t, t.a, t.b)]);
+}

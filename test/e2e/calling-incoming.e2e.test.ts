@@ -1,0 +1,197 @@
+/**
+ * An incoming call away from the dialer, Decline, and a microphone switched mid-call, through the real
+ * page: the real server, Kamailio with rtpengine, Chromium with fake microphones (see calling-world.ts).
+ * What each step must show a user: the call rings on whatever page is open, Decline ends it for both
+ * sides with the caller told why, both records say so, and a microphone chosen during a call is the one
+ * the other side hears from then on.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRow } from '../../src/server/db/schema.js';
+import {
+  AGENT2_NUMBER,
+  callState,
+  chooseConnection,
+  dial,
+  openAgent,
+  phoneStatus,
+  shownBytes,
+  startCallingWorld,
+  type AgentPage,
+  type CallingWorld,
+} from './calling-world.js';
+import { screenshot } from './harness.js';
+
+let world: CallingWorld;
+const agents: AgentPage[] = [];
+
+beforeAll(async () => {
+  world = await startCallingWorld();
+}, 120_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.context.close().catch(() => undefined);
+});
+
+const poll = <T>(fn: () => T | Promise<T>, timeout = 10_000) => expect.poll(fn, { timeout });
+
+async function agent(who: 'agent1' | 'agent2'): Promise<AgentPage> {
+  const a = await openAgent(world, who);
+  agents.push(a);
+  await poll(() => phoneStatus(a.page)).toMatch(/Phone: Registered/);
+  return a;
+}
+
+async function goTo(page: Page, link: 'History' | 'Dialer'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+  await page.getByRole('heading', { name: link, level: 1 }).waitFor();
+}
+
+async function lastCallOf(userId: string, remote: string): Promise<CallRow | undefined> {
+  const rows = await world.server.services.db
+    .selectFrom('calls')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('remote_number', '=', remote)
+    .orderBy('started_at', 'desc')
+    .execute();
+  return rows[0];
+}
+
+describe('an incoming call away from the dialer', () => {
+  it('rings on History; Decline ends it for both, the caller hears why, both records say rejected', async () => {
+    const { page: p1 } = await agent('agent1');
+    const { page: p2 } = await agent('agent2');
+    await chooseConnection(p2, 'SF Overflow SIP');
+    await poll(() => phoneStatus(p2)).toMatch(/Phone: Registered/);
+    await goTo(p2, 'History');
+
+    await dial(p1, '(617) 555-0150');
+    const dialog = p2.getByRole('dialog', { name: 'Incoming call' });
+    await dialog.waitFor();
+    expect(new URL(p2.url()).pathname).toBe('/history');
+    expect(await p2.getByTestId('incoming-caller').textContent()).toContain('+1 312 555 0100');
+    await poll(() => callState(p1)).toBe('ringing');
+    await p2.waitForTimeout(300); // the dialog's enter animation
+    await screenshot(p2, 'calling-incoming-on-history-desktop', { fullPage: false });
+
+    await dialog.getByRole('button', { name: 'Decline' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // agent2 stays where they were; agent1's panel says the call was refused and by what code.
+    expect(new URL(p2.url()).pathname).toBe('/history');
+    await poll(() => callState(p1)).toBe('ended');
+    expect(await p1.getByTestId('call-state').textContent()).toContain('Call rejected (603)');
+
+    await poll(async () => (await lastCallOf(world.userId.agent1, AGENT2_NUMBER))?.outcome).toBe('rejected');
+    expect(await lastCallOf(world.userId.agent1, AGENT2_NUMBER)).toMatchObject({
+      sip_code: 603,
+      ended_by: 'remote',
+      answered_at: null,
+    });
+    await poll(async () => (await lastCallOf(world.userId.agent2, '+13125550100'))?.outcome).toBe('rejected');
+    expect(await lastCallOf(world.userId.agent2, '+13125550100')).toMatchObject({
+      direction: 'inbound',
+      sip_code: 603,
+      ended_by: 'local',
+    });
+    // History, which agent2 is looking at, lists the declined call without a reload.
+    await poll(() => p2.locator('main').textContent()).toContain('+1 312 555 0100');
+  });
+
+  it('answered from History, it opens the dialer; a microphone chosen mid-call is the one that is heard', async () => {
+    const a1 = await agent('agent1');
+    const p1 = a1.page;
+    // Test instrumentation only: keep the page's peer connections and microphone tracks reachable, to read
+    // the sender's device and whether the microphone is still open (the browser's "in use" light).
+    await a1.context.addInitScript(() => {
+      const w = window as unknown as { __pcs: RTCPeerConnection[]; __mics: MediaStreamTrack[] };
+      w.__mics = [];
+      const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await getUserMedia(constraints);
+        w.__mics.push(...stream.getAudioTracks());
+        return stream;
+      };
+      const Native = window.RTCPeerConnection;
+      const seen: RTCPeerConnection[] = [];
+      w.__pcs = seen;
+      window.RTCPeerConnection = class extends Native {
+        constructor(config?: RTCConfiguration) {
+          super(config);
+          seen.push(this);
+        }
+      };
+    });
+    await p1.reload();
+    await poll(() => phoneStatus(p1)).toMatch(/Phone: Registered/);
+    const { page: p2 } = await agent('agent2');
+    await chooseConnection(p2, 'SF Overflow SIP');
+    await poll(() => phoneStatus(p2)).toMatch(/Phone: Registered/);
+    await goTo(p2, 'History');
+
+    await dial(p1, '(617) 555-0150');
+    const dialog = p2.getByRole('dialog', { name: 'Incoming call' });
+    await dialog.getByRole('button', { name: 'Answer' }).click();
+    await p2.waitForURL((url) => url.pathname === '/');
+    await poll(() => callState(p2)).toBe('active');
+    await poll(() => callState(p1)).toBe('active');
+    await poll(async () => (await shownBytes(p2)).received).toBeGreaterThan(0);
+
+    const senderDevice = () =>
+      p1.evaluate(() => {
+        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+        const sender = pcs
+          .filter((pc) => pc.connectionState !== 'closed')
+          .flatMap((pc) => pc.getSenders())
+          .find((s) => s.track?.kind === 'audio');
+        return sender?.track?.getSettings().deviceId ?? null;
+      });
+    const before = await senderDevice();
+    expect(before).not.toBeNull();
+
+    // Mid-call, agent1 picks another microphone in Audio devices and saves.
+    await p1.getByTestId('audio-settings').click();
+    const settings = p1.getByRole('dialog', { name: 'Audio devices' });
+    await settings.waitFor();
+    // The selects open once the devices are listed (a press while they load does nothing, as for a user).
+    await poll(() => settings.locator('[aria-busy]').getAttribute('aria-busy')).toBe('false');
+    await p1.getByRole('combobox', { name: 'Microphone' }).click();
+    const options = p1.getByRole('option');
+    await poll(() => options.count()).toBeGreaterThan(2);
+    // The first option is "System default"; take a named device that is not the one in use.
+    const ids = await p1.evaluate(async () =>
+      (await navigator.mediaDevices.enumerateDevices())
+        .filter((d) => d.kind === 'audioinput')
+        .map((d) => ({ id: d.deviceId, label: d.label })),
+    );
+    const target = ids.find((d) => d.id !== 'default' && d.id !== before);
+    expect(target, JSON.stringify(ids)).toBeDefined();
+    await p1.getByRole('option', { name: target!.label, exact: true }).click();
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.waitFor({ state: 'detached' });
+
+    // The call goes on, now carrying the chosen microphone, and agent2 keeps receiving audio.
+    await poll(senderDevice).toBe(target!.id);
+    expect(await callState(p1)).toBe('active');
+    const heard = (await shownBytes(p2)).received;
+    await poll(async () => (await shownBytes(p2)).received).toBeGreaterThan(heard);
+
+    await p1.getByTestId('call-hangup').click();
+    await poll(() => callState(p2)).toBe('ended');
+    // Every microphone the call opened, the first and the switched-to one, is closed again.
+    const openMics = () =>
+      p1.evaluate(() =>
+        (window as unknown as { __mics: MediaStreamTrack[] }).__mics
+          .filter((t) => t.readyState === 'live')
+          .map((t) => t.label),
+      );
+    expect((await p1.evaluate(() => (window as unknown as { __mics: unknown[] }).__mics.length)) >= 2).toBe(
+      true,
+    );
+    await poll(openMics).toEqual([]);
+  });
+});

@@ -30,8 +30,9 @@
  *   significant digits (`valueBucket`: 1234 ms → 1200 ms, 37 ms → 37 ms, 0.537 % → 0.53 %), so a
  *   reported percentile is at most 10 % below the exact one, and exact for values with two digits.
  * - **Minutes used**: talk seconds ÷ 60; **peak concurrent calls**: the most calls of a connection that
- *   were up at the same time (from INVITE to end; an ending frees its channel before a start at the
- *   same instant takes one), against the connection's channel limit.
+ *   were up at the same time during the range (from INVITE to end; an ending frees its channel before a
+ *   start at the same instant takes one; calls begun before the range count while up), against the
+ *   connection's channel limit: all the connection's calls, whatever the direction, number or agent filter.
  *
  * Ratios are numbers 0..1, null when their denominator is 0 (never NaN).
  */

@@ -1,7 +1,7 @@
 /**
  * The analytics roll-ups (0015) against the raw queries they replace: on a generated set of calls, every
  * answer of the analytics service read from the roll-ups equals the one read straight from the calls,
- * for every endpoint, grouping, filter and several time zones (15-, 30- and 45-minute offsets), on
+ * for every endpoint, grouping, filter and several time zones (UTC, +5:45 and +13:45/+12:45), on
  * SQLite and PostgreSQL; again after calls end, are swept as abandoned and get a late final report
  * (the roll-ups replace a call's contribution); and a rebuild from scratch gives the same rows as the
  * incremental upkeep. The generated PDD, jitter and loss have two significant digits, where the
@@ -50,7 +50,8 @@ const ENDINGS: { outcome: string; sip: number | null; answered: boolean }[] = [
 ];
 const REMOTES = ['+13125550', '+14165550', '+44207183', '+49301234', '+33612345', '+52551234'];
 
-describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', (kind) => {
+// Hundreds of questions asked twice each: more than the default 30 s on a busy machine.
+describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (kind) => {
   let t: TestApp;
   let rollups: AnalyticsService;
   let raw: AnalyticsService;
@@ -152,7 +153,7 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', (kind) => {
 
   /** Every question the page (and the CLI) asks, over the scopes and filters. */
   function questions() {
-    const zones = ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    const zones = ['UTC', 'Asia/Kathmandu', 'Pacific/Chatham'];
     const filters: Record<string, string | undefined>[] = [
       {},
       { connectionId: trunkIds[0] },
@@ -203,7 +204,7 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', (kind) => {
       expect(await rollups.failures(actor, base)).toEqual(await raw.failures(actor, base));
       compared += 6;
     }
-    expect(compared).toBeGreaterThan(500);
+    expect(compared).toBeGreaterThan(400);
   }
 
   async function rollupRows(): Promise<Record<string, string[]>> {
@@ -230,6 +231,14 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', (kind) => {
   it('answers every question as the raw queries do, on a generated set of calls', async () => {
     const totals = await rollups.kpis(admin, { from: FROM, to: TO, tz: 'UTC', userId: 'all', by: 'total' });
     expect(totals.totals.calls).toBeGreaterThan(250); // the set is in the range, not beside it
+    const perConnection = await rollups.kpis(admin, {
+      from: FROM,
+      to: TO,
+      tz: 'UTC',
+      userId: 'all',
+      by: 'connection',
+    });
+    expect(Math.max(...perConnection.rows.map((r) => r.peakConcurrent ?? 0))).toBeGreaterThanOrEqual(2);
     await expectSameAnswers();
   });
 

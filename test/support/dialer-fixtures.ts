@@ -12,7 +12,12 @@ export const PASSWORD = 'user-pass-123';
 
 /** Columns added after 0001_initial: written only when a test sets them, so the fixtures also fill a first-version database. */
 const LATER_TRUNK_COLUMNS = ['telnyx_active', 'telnyx_seen_run_id', 'emergency_calls'] as const;
-const LATER_NUMBER_COLUMNS = ['telnyx_connection_id', 'telnyx_seen_run_id'] as const;
+const LATER_NUMBER_COLUMNS = [
+  'telnyx_connection_id',
+  'telnyx_seen_run_id',
+  'assigned_trunk_id',
+  'assigned_type',
+] as const;
 
 function withoutUnsetLaterColumns<R extends object>(row: R, given: object, later: readonly string[]): R {
   const out = { ...row } as Record<string, unknown>;
@@ -122,6 +127,8 @@ export async function addNumber(s: Services, o: Partial<PhoneNumberRow> = {}): P
     updated_at: t,
     telnyx_connection_id: null,
     telnyx_seen_run_id: null,
+    assigned_trunk_id: null,
+    assigned_type: null,
     ...o,
     number,
   };

@@ -4,7 +4,7 @@
  * commit. The same schema runs on SQLite and PostgreSQL, so types stay portable: ids are text (UUIDs made
  * by the app), timestamps are ISO 8601 UTC text, booleans are 0/1 integers, JSON documents are text.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -92,6 +92,12 @@ export interface PhoneNumbersTable {
   telnyx_connection_id: string | null;
   /** The sync run that last saw this number at Telnyx (0002_telnyx). */
   telnyx_seen_run_id: string | null;
+  /**
+   * Copy of the number's active assignment (trunk, type), null when unassigned, kept by the database's
+   * triggers on trunk_phone_numbers for the admin list's filters and sort (0014); the app never writes it.
+   */
+  assigned_trunk_id: ColumnType<string | null, never, never>;
+  assigned_type: ColumnType<string | null, never, never>;
 }
 
 export interface TrunkPhoneNumbersTable {
@@ -306,6 +312,15 @@ export interface CallRollupDestinationsTable extends RollupKeyColumns {
   talk_seconds: number | string;
 }
 
+export interface CallRollupPeaksTable {
+  /** 'q' UTC 15-minute slot, 'd' UTC day (0015). */
+  span: string;
+  bucket: string;
+  trunk_id: string;
+  /** The most of the connection's calls up at one instant in the bucket. */
+  peak: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -326,6 +341,7 @@ export interface Database {
   call_rollup_values: CallRollupValuesTable;
   call_rollup_failures: CallRollupFailuresTable;
   call_rollup_destinations: CallRollupDestinationsTable;
+  call_rollup_peaks: CallRollupPeaksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -169,13 +169,23 @@ export class RawAnalyticsRepository {
     return [...out].map(([k, values]) => ({ key: k, values }));
   }
 
-  /** Peak concurrent calls per connection (INVITE to end; an end frees its channel before a start at the same instant). */
-  async peakConcurrent(f: AnalyticsFilter): Promise<Map<string | null, number>> {
-    const where = this.where(f);
-    const r = await sql<{ k: string | null; peak: unknown }>`with ev as (
-        select c.trunk_id as k, c.started_at as at, 1 as d from calls c where ${where} and c.ended_at is not null
+  /**
+   * Peak concurrent calls of each given connection during the range: the most of its finished calls up
+   * at one instant (INVITE to end; an end frees its channel before a start at the same instant), whoever
+   * made them and whatever their direction or number (it is the connection's channels that are counted),
+   * calls that started before the range and were still up included.
+   */
+  async peakConcurrent(f: AnalyticsFilter, trunkIds: string[]): Promise<Map<string | null, number>> {
+    if (trunkIds.length === 0) return new Map();
+    const from = f.fromIso;
+    const calls = sql`select c.trunk_id as k,
+        case when c.started_at < ${from} then ${from} else c.started_at end as s, c.ended_at as e
+      from calls c where c.trunk_id in (${sql.join(trunkIds)}) and c.outcome <> 'in_progress'
+        and c.ended_at is not null and c.ended_at > ${from} and c.started_at < ${f.toExclusiveIso}`;
+    const r = await sql<{ k: string | null; peak: unknown }>`with o as (${calls}), ev as (
+        select o.k, o.s as at, 1 as d from o
         union all
-        select c.trunk_id as k, c.ended_at as at, -1 as d from calls c where ${where} and c.ended_at is not null
+        select o.k, o.e as at, -1 as d from o
       )
       select s.k, max(s.running) as peak from (
         select ev.k, sum(ev.d) over (partition by ev.k order by ev.at, ev.d rows between unbounded preceding and current row) as running

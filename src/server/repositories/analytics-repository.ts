@@ -6,7 +6,8 @@
  * - a range starts and ends on a UTC 15-minute slot (every zone's midnight today; see analytics-rollups.ts);
  * - PDD, jitter and loss percentiles are the value at the nearest rank truncated to two significant
  *   digits (`valueBucket`, src/shared/kpi.ts).
- * Peak concurrency, filter choices and channel limits are still read by the reference class.
+ * - peak concurrency is the connection's peak per slot (call_rollup_peaks), so a range is slot-aligned.
+ * Filter choices and channel limits are read by the reference class.
  */
 import { sql, type RawBuilder } from 'kysely';
 import { MOS_BANDS } from '../../shared/kpi.js';
@@ -227,5 +228,18 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
       rang: num(row.rang) === 1,
       calls: num(row.calls),
     }));
+  }
+
+  override async peakConcurrent(f: AnalyticsFilter, trunkIds: string[]): Promise<Map<string | null, number>> {
+    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso);
+    if (trunkIds.length === 0 || ranges.length === 0) return new Map();
+    const r = await sql<{ k: string; peak: unknown }>`select p.trunk_id as k, max(p.peak) as peak
+      from call_rollup_peaks p
+      where p.trunk_id in (${sql.join(trunkIds)}) and (${sql.join(
+        ranges.map((x) => sql`(p.span = ${x.span} and p.bucket >= ${x.from} and p.bucket < ${x.to})`),
+        sql` or `,
+      )})
+      group by p.trunk_id`.execute(this.db);
+    return new Map(r.rows.map((row) => [row.k, num(row.peak)]));
   }
 }

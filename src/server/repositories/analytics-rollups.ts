@@ -36,6 +36,7 @@ export const ROLLUP_TABLES = [
   'call_rollup_values',
   'call_rollup_failures',
   'call_rollup_destinations',
+  'call_rollup_peaks',
 ] as const;
 
 /** The key columns every roll-up table starts with (its primary key, with the table's own extra keys). */
@@ -109,7 +110,7 @@ function valueBucket(v: RawBuilder<unknown>): RawBuilder<unknown> {
 }
 
 interface TableSpec {
-  table: (typeof ROLLUP_TABLES)[number];
+  table: Exclude<(typeof ROLLUP_TABLES)[number], 'call_rollup_peaks'>;
   /** Extra key columns after ROLLUP_KEYS. */
   keys: string[];
   /** Additive columns (the ON CONFLICT update adds them). */
@@ -239,4 +240,130 @@ export async function applyContribution(
 export async function rebuildRollups(db: Executor): Promise<void> {
   for (const table of ROLLUP_TABLES) await sql`delete from ${sql.id(table)}`.execute(db);
   await applyContribution(db, 1, sql`1 = 1`);
+  await rebuildPeaks(db);
+}
+
+/*
+ * Peak concurrency (call_rollup_peaks): per connection, the most of its finished calls up at one instant
+ * within each UTC 15-minute slot (span q) and each UTC day (span d). A call is up from its start (INVITE)
+ * to its end; an end frees its channel before a start at the same instant takes one. A maximum cannot be
+ * subtracted, so a write recomputes the whole UTC days its call touches, for its connection, from the
+ * calls of those days (index calls_trunk_ended_idx): a handful of rows for a live call.
+ */
+const SLOT_MS = 900_000;
+const DAY_MS = 86_400_000;
+
+/** The UTC days [fromMs, toMs) of one connection whose peaks a write changed. */
+export interface PeakWindow {
+  trunkId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** The window of days to recompute for a call of `trunkId` up from `startedAt` to `endedAt`. */
+export function peakWindow(
+  trunkId: string | null,
+  startedAt: string,
+  endedAt: string | null,
+): PeakWindow | null {
+  if (!trunkId || !endedAt) return null;
+  const fromMs = Math.floor(Date.parse(startedAt) / DAY_MS) * DAY_MS;
+  const toMs = Math.max(fromMs + DAY_MS, Math.ceil(Date.parse(endedAt) / DAY_MS) * DAY_MS);
+  return { trunkId, fromMs, toMs };
+}
+
+/** One window per connection, covering every window given for it. */
+function mergeWindows(windows: (PeakWindow | null)[]): PeakWindow[] {
+  const by = new Map<string, PeakWindow>();
+  for (const w of windows) {
+    if (!w) continue;
+    const had = by.get(w.trunkId);
+    by.set(
+      w.trunkId,
+      had
+        ? { trunkId: w.trunkId, fromMs: Math.min(had.fromMs, w.fromMs), toMs: Math.max(had.toMs, w.toMs) }
+        : w,
+    );
+  }
+  return [...by.values()];
+}
+
+/** Peaks per slot and per day of [fromMs, toMs) (whole days) from the calls up in it, as [start, end) ms. */
+export function slotPeaks(
+  calls: { start: number; end: number }[],
+  fromMs: number,
+  toMs: number,
+): { span: 'q' | 'd'; bucket: string; peak: number }[] {
+  const events = calls
+    .flatMap((c) => [
+      { t: c.start, d: 1 },
+      { t: c.end, d: -1 },
+    ])
+    .sort((a, b) => a.t - b.t || a.d - b.d);
+  const out: { span: 'q' | 'd'; bucket: string; peak: number }[] = [];
+  let i = 0;
+  let running = 0;
+  let dayPeak = 0;
+  for (let q = fromMs; q < toMs; q += SLOT_MS) {
+    // Up at the slot's first instant: started before it, not ended by it.
+    while (i < events.length && (events[i]!.t < q || (events[i]!.t === q && events[i]!.d === -1))) {
+      running += events[i]!.d;
+      i++;
+    }
+    let peak = running;
+    while (i < events.length && events[i]!.t < q + SLOT_MS) {
+      running += events[i]!.d;
+      if (events[i]!.d === 1) peak = Math.max(peak, running);
+      i++;
+    }
+    if (peak > 0) out.push({ span: 'q', bucket: new Date(q).toISOString().slice(0, 16), peak });
+    dayPeak = Math.max(dayPeak, peak);
+    if ((q + SLOT_MS) % DAY_MS === 0) {
+      if (dayPeak > 0)
+        out.push({
+          span: 'd',
+          bucket: new Date(q + SLOT_MS - DAY_MS).toISOString().slice(0, 10),
+          peak: dayPeak,
+        });
+      dayPeak = 0;
+    }
+  }
+  return out;
+}
+
+/** Recomputes the peaks of each connection over its window (run it in the transaction of the write). */
+export async function refreshPeaks(db: Executor, windows: (PeakWindow | null)[]): Promise<void> {
+  for (const w of mergeWindows(windows)) {
+    const fromIso = new Date(w.fromMs).toISOString();
+    const toIso = new Date(w.toMs).toISOString();
+    const r = await sql<{ s: string; e: string }>`select c.started_at as s, c.ended_at as e from calls c
+      where c.trunk_id = ${w.trunkId} and c.ended_at > ${fromIso} and c.started_at < ${toIso}
+        and c.outcome <> 'in_progress'`.execute(db);
+    const rows = slotPeaks(
+      r.rows.map((x) => ({ start: Date.parse(x.s), end: Date.parse(x.e) })),
+      w.fromMs,
+      w.toMs,
+    );
+    await sql`delete from call_rollup_peaks where trunk_id = ${w.trunkId} and (
+        (span = 'q' and bucket >= ${fromIso.slice(0, 16)} and bucket < ${toIso.slice(0, 16)})
+        or (span = 'd' and bucket >= ${fromIso.slice(0, 10)} and bucket < ${toIso.slice(0, 10)}))`.execute(
+      db,
+    );
+    for (let k = 0; k < rows.length; k += 500) {
+      const part = rows.slice(k, k + 500);
+      await sql`insert into call_rollup_peaks (trunk_id, span, bucket, peak) values ${sql.join(
+        part.map((x) => sql`(${w.trunkId}, ${x.span}, ${x.bucket}, ${x.peak})`),
+      )}`.execute(db);
+    }
+  }
+}
+
+/** Every connection's peaks from all its calls (the backfill). */
+export async function rebuildPeaks(db: Executor): Promise<void> {
+  await sql`delete from call_rollup_peaks`.execute(db);
+  const trunks = await sql<{ t: string; a: string; b: string }>`select c.trunk_id as t,
+      min(c.started_at) as a, max(c.ended_at) as b
+    from calls c where c.trunk_id is not null and c.ended_at is not null and c.outcome <> 'in_progress'
+    group by c.trunk_id`.execute(db);
+  for (const t of trunks.rows) await refreshPeaks(db, [peakWindow(t.t, t.a, t.b)]);
 }

@@ -7,7 +7,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
-import { applyContribution } from './analytics-rollups.js';
+import { applyContribution, peakWindow, refreshPeaks } from './analytics-rollups.js';
 import type { CallRow, CallsTable, Database } from '../db/schema.js';
 import { containsPattern, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
@@ -114,7 +114,9 @@ export class CallRepository {
   async insert(row: CallRow): Promise<void> {
     await this.inTransaction(async (db) => {
       await db.insertInto('calls').values(row).execute();
-      if (row.outcome !== 'in_progress') await applyContribution(db, 1, sql`c.id = ${row.id}`);
+      if (row.outcome === 'in_progress') return;
+      await applyContribution(db, 1, sql`c.id = ${row.id}`);
+      await refreshPeaks(db, [peakWindow(row.trunk_id, row.started_at, row.ended_at)]);
     });
   }
 
@@ -123,8 +125,13 @@ export class CallRepository {
     if (rows.length === 0) return;
     await this.inTransaction(async (db) => {
       await db.insertInto('calls').values(rows).execute();
-      const ids = rows.filter((r) => r.outcome !== 'in_progress').map((r) => r.id);
-      if (ids.length > 0) await applyContribution(db, 1, sql`c.id in (${sql.join(ids)})`);
+      const done = rows.filter((r) => r.outcome !== 'in_progress');
+      if (done.length === 0) return;
+      await applyContribution(db, 1, sql`c.id in (${sql.join(done.map((r) => r.id))})`);
+      await refreshPeaks(
+        db,
+        done.map((r) => peakWindow(r.trunk_id, r.started_at, r.ended_at)),
+      );
     });
   }
 
@@ -161,9 +168,28 @@ export class CallRepository {
         .executeTakeFirst();
       if (Number(locked.numUpdatedRows) === 0) return false;
       const one = sql`c.id = ${id}`;
+      const span = () =>
+        db
+          .selectFrom('calls')
+          .select(['trunk_id', 'started_at', 'ended_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      const before = await span();
       if (expectOutcome !== 'in_progress') await applyContribution(db, -1, one);
       await db.updateTable('calls').set(patch).where('id', '=', id).execute();
       await applyContribution(db, 1, one);
+      const after = await span();
+      if (
+        before.trunk_id !== after.trunk_id ||
+        before.started_at !== after.started_at ||
+        before.ended_at !== after.ended_at
+      )
+        await refreshPeaks(db, [
+          expectOutcome === 'in_progress'
+            ? null
+            : peakWindow(before.trunk_id, before.started_at, before.ended_at),
+          peakWindow(after.trunk_id, after.started_at, after.ended_at),
+        ]);
       return true;
     });
   }

@@ -1,13 +1,12 @@
 /** phone_numbers: the team's numbers, stored in E.164 (unique). */
-import type { Insertable, Updateable } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, SqlBool, Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
+import type { Database, PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
 import { deleteOrExplain, writeOrExplain, type ConstraintMessages } from './db-errors.js';
 import type { NumberSortField } from '../../shared/schemas/admin.js';
 import {
   anyColumnContains,
   chunked,
-  fetchPage,
   orderBySort,
   type PageRequest,
   type PageResult,
@@ -72,6 +71,38 @@ const ACTIVE_TRUNK_COLUMNS = [
   'tpn.assignment_type as active_assignment_type',
 ] as const;
 
+/** The scope a numbers filter reads: phone_numbers as `pn` (alone, or joined after sip_trunks). */
+type NumbersScope = Database & { pn: PhoneNumbersTable };
+
+/**
+ * The condition `filters` put on `pn`. The assignment filters read the number's copy of its active
+ * assignment (assigned_trunk_id, assigned_type: migration 0014, kept by triggers), so each filter has an
+ * index that ends with the number and counting joins nothing.
+ */
+function numberFilter(eb: ExpressionBuilder<NumbersScope, 'pn'>, filters: PhoneNumberFilters) {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filters.ownerId) conditions.push(eb('pn.owner_id', '=', filters.ownerId));
+  if (filters.status) conditions.push(eb('pn.status', '=', filters.status));
+  if (filters.numberType) conditions.push(eb('pn.number_type', '=', filters.numberType));
+  if (filters.country) conditions.push(eb('pn.country', '=', filters.country));
+  if (filters.areaCode) conditions.push(eb('pn.area_code', '=', filters.areaCode));
+  if (filters.trunkId) conditions.push(eb('pn.assigned_trunk_id', '=', filters.trunkId));
+  if (filters.assignmentType) conditions.push(eb('pn.assigned_type', '=', filters.assignmentType));
+  // A literal `is null`, no bound value: the partial index phone_numbers_unassigned_idx serves it.
+  if (filters.assigned === true) conditions.push(eb('pn.assigned_trunk_id', 'is not', null));
+  if (filters.assigned === false) conditions.push(eb('pn.assigned_trunk_id', 'is', null));
+  const text = filters.q;
+  if (text) {
+    conditions.push(
+      eb.or([
+        anyColumnContains(eb, ['pn.number'], text, { caseSensitive: true }),
+        anyColumnContains(eb, ['pn.city', 'pn.region'], text),
+      ]),
+    );
+  }
+  return eb.and(conditions);
+}
+
 export class PhoneNumberRepository {
   constructor(private readonly db: Db) {}
 
@@ -98,68 +129,67 @@ export class PhoneNumberRepository {
     return this.db.selectFrom('phone_numbers').selectAll().where('number', '=', e164).executeTakeFirst();
   }
 
-  /**
-   * The numbers `filters` match, on phone_numbers alone: the assignment filters are `id in (…)` over
-   * trunk_phone_numbers (its partial unique index on active rows), so counting 100,000 numbers joins
-   * nothing and a page joins only its own rows' trunks.
-   */
+  /** The numbers `filters` match, on phone_numbers alone (see numberFilter). */
   private matching(filters: PhoneNumberFilters) {
-    let q = this.db.selectFrom('phone_numbers as pn');
-    if (filters.ownerId) q = q.where('pn.owner_id', '=', filters.ownerId);
-    if (filters.status) q = q.where('pn.status', '=', filters.status);
-    if (filters.numberType) q = q.where('pn.number_type', '=', filters.numberType);
-    if (filters.country) q = q.where('pn.country', '=', filters.country);
-    if (filters.areaCode) q = q.where('pn.area_code', '=', filters.areaCode);
-    const { trunkId, assignmentType } = filters;
-    if (trunkId || assignmentType || filters.assigned === true) {
-      q = q.where('pn.id', 'in', (eb) => {
-        let sub = eb
-          .selectFrom('trunk_phone_numbers as a')
-          .select('a.phone_number_id')
-          .where('a.is_active', '=', 1);
-        if (trunkId) sub = sub.where('a.trunk_id', '=', trunkId);
-        if (assignmentType) sub = sub.where('a.assignment_type', '=', assignmentType);
-        return sub;
-      });
-    }
-    if (filters.assigned === false) {
-      q = q.where('pn.id', 'not in', (eb) =>
-        eb.selectFrom('trunk_phone_numbers as a').select('a.phone_number_id').where('a.is_active', '=', 1),
-      );
-    }
-    const text = filters.q;
-    if (text) {
-      q = q.where((eb) =>
-        eb.or([
-          anyColumnContains(eb, ['pn.number'], text, { caseSensitive: true }),
-          anyColumnContains(eb, ['pn.city', 'pn.region'], text),
-        ]),
-      );
-    }
-    return q;
+    return this.db.selectFrom('phone_numbers as pn').where((eb) => numberFilter(eb, filters));
   }
 
-  list(filters: PhoneNumberFilters, page: PageRequest): Promise<PageResult<PhoneNumberView>> {
+  async list(filters: PhoneNumberFilters, page: PageRequest): Promise<PageResult<PhoneNumberView>> {
     const sort = filters.sort ?? { field: 'number', direction: 'asc' };
-    const byTrunkName = sort.field === 'connection';
-    return fetchPage(
-      this.matching(filters),
-      (f) =>
-        orderBySort(
-          f
-            .leftJoin('trunk_phone_numbers as tpn', (j) =>
-              j.onRef('tpn.phone_number_id', '=', 'pn.id').on('tpn.is_active', '=', 1),
-            )
-            .leftJoin('sip_trunks as t', 't.id', 'tpn.trunk_id')
+    // Every row the filter keeps has a trunk: an inner join, and no "unassigned last" term in the order.
+    const onlyAssigned = Boolean(filters.trunkId || filters.assignmentType || filters.assigned === true);
+    const columns = onlyAssigned ? { ...SORT_COLUMNS, connection: { column: 't.name' } } : SORT_COLUMNS;
+    const tiebreak = sort.field === 'connection' ? 'pn.number' : 'pn.id';
+    const selected = [
+      't.id as active_trunk_id',
+      't.name as active_trunk_name',
+      'pn.assigned_type as active_assignment_type',
+    ] as const;
+    // "Assigned (as backup), sorted by connection" with no narrow filter: the trunks in name order, each
+    // one's numbers from (assigned_trunk_id, number), stop after a page. CROSS JOIN tells SQLite to keep
+    // that order (it would rather sort all 40,000 backups by trunk name); PostgreSQL plans it as any
+    // inner join (an incremental sort). A narrow filter (trunk, area code, owner, text) is left to the planner.
+    const trunksFirst =
+      onlyAssigned &&
+      sort.field === 'connection' &&
+      !filters.trunkId &&
+      !filters.areaCode &&
+      !filters.ownerId &&
+      !filters.q;
+    const rows = trunksFirst
+      ? orderBySort(
+          this.db
+            .selectFrom('sip_trunks as t')
+            .crossJoin('phone_numbers as pn')
+            .whereRef('t.id', '=', 'pn.assigned_trunk_id')
+            .where((eb) => numberFilter(eb, filters))
             .selectAll('pn')
-            .select(ACTIVE_TRUNK_COLUMNS),
-          SORT_COLUMNS,
+            .select(selected),
+          columns,
           sort,
           sort,
-          byTrunkName ? 'pn.number' : 'pn.id',
-        ),
-      page,
-    );
+          tiebreak,
+        )
+      : orderBySort(
+          (onlyAssigned
+            ? this.matching(filters).innerJoin('sip_trunks as t', 't.id', 'pn.assigned_trunk_id')
+            : this.matching(filters).leftJoin('sip_trunks as t', 't.id', 'pn.assigned_trunk_id')
+          )
+            .selectAll('pn')
+            .select(selected),
+          columns,
+          sort,
+          sort,
+          tiebreak,
+        );
+    // The page and the count of the same filter, as fetchPage does (the page may start from sip_trunks).
+    const [items, count] = await Promise.all([
+      rows.limit(page.limit).offset(page.offset).execute(),
+      this.matching(filters)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { rows: items, total: Number(count.n) };
   }
 
   /** Ids of every number `filters` match, by number (a bulk request's "all that match"). */

@@ -97,17 +97,20 @@ export class AnalyticsService {
   }
 
   private async kpiRows(f: AnalyticsFilter, by: GroupKey): Promise<KpiRowDto[]> {
-    const [sums, pdd, jitter, loss, peaks] = await Promise.all([
+    const [sums, pdd, jitter, loss] = await Promise.all([
       this.analytics.sums(f, by),
       this.analytics.percentiles(f, by, 'pdd', [0.5, 0.9]),
       this.analytics.percentiles(f, by, 'jitter', [0.95]),
       this.analytics.percentiles(f, by, 'loss', [0.95]),
-      by === 'connection' ? this.analytics.peakConcurrent(f) : Promise.resolve(null),
     ]);
-    const limits =
+    const trunkIds = sums.map((s) => s.key).filter((k): k is string => k !== null);
+    const [peaks, limits] =
       by === 'connection'
-        ? await this.analytics.channelLimits(sums.map((s) => s.key).filter((k): k is string => k !== null))
-        : null;
+        ? await Promise.all([
+            this.analytics.peakConcurrent(f, trunkIds),
+            this.analytics.channelLimits(trunkIds),
+          ])
+        : [null, null];
     const byKey = (list: { key: string | null; values: (number | null)[] }[]) =>
       new Map(list.map((p) => [p.key, p.values]));
     const pddBy = byKey(pdd);

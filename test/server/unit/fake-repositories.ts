@@ -266,6 +266,8 @@ export function aNumber(number: string, o: Partial<PhoneNumberRow> = {}): PhoneN
     updated_at: at,
     telnyx_connection_id: null,
     telnyx_seen_run_id: null,
+    assigned_trunk_id: null,
+    assigned_type: null,
     ...o,
   };
 }

@@ -5,7 +5,8 @@ import { MOS_BAND_COLUMNS, rebuildRollups, ROLLUP_KEYS } from '../../repositorie
  * Incremental roll-ups of the calls for the analytics (issue 12): raw SQL over a third of a million calls
  * cannot answer the dashboard in 300 ms (bench/results/analytics.md). Additive sums per UTC 15-minute slot
  * and per UTC day, at three levels (per number, per connection, everyone), kept by the call repository
- * in the call's own transaction; histograms of PDD, jitter and loss; failure causes; destinations.
+ * in the call's own transaction; histograms of PDD, jitter and loss; failure causes; destinations; each
+ * connection's peak concurrency per slot and day.
  * See src/server/repositories/analytics-rollups.ts. Existing calls are counted once here (backfill).
  * This migration uses the roll-up statements of that module, so the backfill and the live upkeep
  * cannot disagree; a later change of their shape comes with its own migration that rebuilds.
@@ -67,6 +68,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         .execute();
     }
   }
+
+  await db.schema
+    .createTable('call_rollup_peaks')
+    .addColumn('span', 'text', (c) => c.notNull())
+    .addColumn('bucket', 'text', (c) => c.notNull())
+    .addColumn('trunk_id', 'text', (c) => c.notNull())
+    .addColumn('peak', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('call_rollup_peaks_pk', ['span', 'bucket', 'trunk_id'] as never[])
+    .execute();
+  await db.schema
+    .createIndex('call_rollup_peaks_trunk_idx')
+    .on('call_rollup_peaks')
+    .columns(['trunk_id', 'span', 'bucket'])
+    .execute();
+  // The calls of a connection still up after an instant (a write recomputes its peaks from them).
+  await db.schema
+    .createIndex('calls_trunk_ended_idx')
+    .on('calls')
+    .columns(['trunk_id', 'ended_at'])
+    .execute();
 
   await rebuildRollups(db);
 }

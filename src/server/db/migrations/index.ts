@@ -10,6 +10,7 @@ import * as m0008 from './0008_trunk_health.js';
 import * as m0009 from './0009_emergency_calls.js';
 import * as m0011 from './0011_job_leases.js';
 import * as m0012 from './0012_history_outlives_accounts.js';
+import * as m0014 from './0014_number_assignment_columns.js';
 import * as m0015 from './0015_analytics_rollups.js';
 
 /**
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_emergency_calls': m0009,
   '0011_job_leases': m0011,
   '0012_history_outlives_accounts': m0012,
+  '0014_number_assignment_columns': m0014,
   '0015_analytics_rollups': m0015,
 };
 

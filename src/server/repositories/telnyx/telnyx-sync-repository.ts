@@ -16,7 +16,7 @@ import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
 import { parseJson } from '../../db/json.js';
 import { EMERGENCY_CAPABILITY } from '../../../shared/emergency-numbers.js';
-import type { AssignmentRow, PhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
+import type { AssignmentRow, NewPhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
 import { chunked } from '../query-helpers.js';
 import {
   numberStatusFromTelnyx,
@@ -166,7 +166,7 @@ export class TelnyxSyncRepository {
         : [],
     );
 
-    const inserts: PhoneNumberRow[] = [];
+    const inserts: NewPhoneNumberRow[] = [];
     const phoneIdByTelnyxId = new Map<string, string>();
     for (const n of items) {
       const row = byTelnyxId.get(n.id) ?? byNumber.get(n.phoneNumber);

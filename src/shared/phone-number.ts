@@ -10,6 +10,7 @@ import {
   type PhoneNumber,
 } from 'libphonenumber-js';
 import type { NumberType } from './domain.js';
+import { areaCodeOf } from './local-presence.js';
 
 export type PhoneNumberParse =
   | {
@@ -90,16 +91,12 @@ export function parsePhoneNumber(input: string, defaultCountry: string): PhoneNu
   const read = readNumber(input, defaultCountry);
   if (!read.ok) return read;
   const { parsed } = read;
-  const nationalDigits = parsed.nationalNumber;
   const formatted = parsed.formatInternational();
-  // "+1 312 555 0100" -> the group after the country code is the area code for most number plans.
-  const groups = formatted.split(' ');
-  const areaCode = groups.length > 2 && groups[1] && nationalDigits.startsWith(groups[1]) ? groups[1] : null;
   return {
     ok: true,
     e164: parsed.number,
     country: parsed.country ?? null,
-    areaCode,
+    areaCode: areaCodeOf(parsed),
     numberType: TYPE_MAP[parsed.getType() ?? ''] ?? 'unknown',
     international: formatted,
   };

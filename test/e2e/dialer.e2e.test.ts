@@ -199,6 +199,7 @@ describe('the dialer page', () => {
     const p = await open();
     await loginAs(p, agent1.email, agent1.password);
     expect(await optionNames(p, callerIdCombo(p))).toEqual([
+      'Auto (local match)',
       '+1 312 555 0100 (Primary)',
       '+1 312 555 0101 (Secondary)',
       '+1 312 555 0102 (Backup)',
@@ -212,6 +213,7 @@ describe('the dialer page', () => {
     await choose(p, connectionCombo(p), /Telnyx US East/);
     await expect.poll(() => callerIdCombo(p).textContent()).toContain('+1 212 555 0110');
     expect(await optionNames(p, callerIdCombo(p))).toEqual([
+      'Auto (local match)',
       '+1 212 555 0110 (Primary)',
       '+1 212 555 0111 (Secondary)',
       '+1 800 555 0120 (Backup)',
@@ -284,6 +286,51 @@ describe('the dialer page', () => {
     const names = (await shown()).join('\n');
     for (const trunk of DEMO_TRUNKS.filter((t) => t.owner !== 'agent1'))
       expect(names).not.toContain(trunk.name);
+  });
+
+  it('"Auto (local match)" shows, before calling, the connection’s number nearest the one typed', async () => {
+    // Chicago gets a Boston number for the length of this test (the inventory's unassigned +1 617 555 0150).
+    const admin = await apiAs(server.url, DEMO_USERS.admin.email, DEMO_USERS.admin.password);
+    const db = server.database.handle.db;
+    const trunk = await db
+      .selectFrom('sip_trunks')
+      .select('id')
+      .where('name', '=', 'Chicago Office SIP')
+      .executeTakeFirstOrThrow();
+    const number = await db
+      .selectFrom('phone_numbers')
+      .select('id')
+      .where('number', '=', '+16175550150')
+      .executeTakeFirstOrThrow();
+    const boston = await admin<{ id: string }>('POST', '/api/admin/assignments', {
+      trunkId: trunk.id,
+      phoneNumberId: number.id,
+      assignmentType: 'backup',
+    });
+    try {
+      for (const size of ['desktop', 'phone'] as const) {
+        const p = await open(VIEWPORTS[size]);
+        await loginAs(p, agent1.email, agent1.password);
+        await choose(p, callerIdCombo(p), /^Auto \(local match\)$/);
+        // Until there is a number, the first (primary) one, said to be no local match.
+        await expect
+          .poll(() => callerIdCombo(p).textContent())
+          .toMatch(/Auto.*\+1 312 555 0100.*no local number/s);
+        await p.getByLabel('Number to call').fill('617 555 1234');
+        await expect.poll(() => callerIdCombo(p).textContent()).toMatch(/\+1 617 555 0150.*same area code/s);
+        await screenshot(p, `dialer-caller-id-auto-${size}`, { fullPage: false });
+        await p.getByLabel('Number to call').fill('213 555 0100');
+        await expect.poll(() => callerIdCombo(p).textContent()).toMatch(/\+1 312 555 0100.*same country/s);
+        // Picking a number by hand ends auto mode.
+        await choose(p, callerIdCombo(p), /^\+1 312 555 0101/);
+        await p.getByLabel('Number to call').fill('617 555 1234');
+        await expect.poll(() => callerIdCombo(p).textContent()).toMatch(/\+1 312 555 0101/);
+        expect(await callerIdCombo(p).textContent()).not.toMatch(/Auto/);
+        await context.close();
+      }
+    } finally {
+      await admin('DELETE', `/api/admin/assignments/${boston.id}`);
+    }
   });
 });
 
@@ -533,7 +580,7 @@ describe('call history', () => {
     p.on('request', (r) => {
       if (new URL(r.url()).pathname === '/api/calls') listRequests.push(r.url());
     });
-    await p.getByRole('link', { name: 'History' }).click();
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
     const table = p.getByTestId('history-table');
     const rows = table.locator('tbody tr');
     await expect.poll(() => table.textContent()).toContain('1–25 of 32');
@@ -626,7 +673,7 @@ describe('accessibility', () => {
     problems.push(...(await check('dialer')));
     await p.getByLabel('Number to call').fill('5551234567');
     problems.push(...(await check('dialer with an invalid number')));
-    await p.getByRole('link', { name: 'History' }).click();
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
     await p.getByRole('heading', { name: 'Call history', level: 1 }).waitFor();
     await p.getByTestId('history-table').waitFor();
     problems.push(...(await check('history')));
@@ -646,7 +693,7 @@ describe('screenshots', () => {
       await screenshot(p, `dialer-${size}`);
       await p.getByLabel('Number to call').fill('3125550142');
       await screenshot(p, `dialer-valid-number-${size}`);
-      await p.getByRole('link', { name: 'History' }).click();
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
       await p.getByTestId('history-table').waitFor();
       await expect.poll(() => p.getByTestId('history-table').textContent()).toMatch(/No calls|of \d+/);
       await p.locator('.p-datatable-mask').waitFor({ state: 'detached' });

@@ -73,7 +73,7 @@ async function historyIn(timezoneId: string): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await loginAs(page, agent1.email, agent1.password);
-  await page.getByRole('link', { name: 'History' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
   await page.getByTestId('history-table').waitFor();
   return page;
 }

@@ -20,6 +20,9 @@ import { useLiveEventsStore } from './live-events.js';
 export const TELNYX_TIMEOUT_MS = 5000;
 export const DATABASE_TIMEOUT_MS = 15000;
 
+/** The caller-ID choice "Auto (local match)": per call, the connection's number nearest the destination. */
+export const AUTO_CALLER_ID = 'auto';
+
 export const SOURCE_LABELS: Record<ConnectionSource, string> = { database: 'Database', telnyx: 'Telnyx API' };
 
 export type LoadStatus =
@@ -41,6 +44,8 @@ export const useConnectionsStore = defineStore('connections', () => {
   const status = ref<LoadStatus>({ state: 'idle' });
   const selectedId = ref<string | null>(null);
   const selectedCallerId = ref<string | null>(null);
+  /** "Auto (local match)" chosen: kept across connections until the agent picks a number. */
+  const autoCallerId = ref(false);
   let loadSeq = 0;
 
   const live = useLiveEventsStore();
@@ -56,8 +61,14 @@ export const useConnectionsStore = defineStore('connections', () => {
   const listSource = computed<ConnectionSource | null>(() => list.value?.source ?? null);
   const selected = computed(() => connections.value.find((c) => c.id === selectedId.value) ?? null);
   const numbers = computed(() => selected.value?.numbers ?? []);
-  const callerId = computed(
-    () => numbers.value.find((n) => n.phoneNumberId === selectedCallerId.value) ?? null,
+  /**
+   * The number picked by hand; in auto mode the connection's first, which the dialer store replaces per
+   * destination (dialer.callerId) and emergency rules go by.
+   */
+  const callerId = computed(() =>
+    autoCallerId.value
+      ? (numbers.value[0] ?? null)
+      : (numbers.value.find((n) => n.phoneNumberId === selectedCallerId.value) ?? null),
   );
   const isLoading = computed(() => status.value.state === 'loading');
   /** A load has finished at least once (so "no connections" really means none). */
@@ -66,10 +77,17 @@ export const useConnectionsStore = defineStore('connections', () => {
   function selectConnection(id: string | null): void {
     const next = connections.value.find((c) => c.id === id) ?? null;
     selectedId.value = next?.id ?? null;
+    if (autoCallerId.value && next && next.numbers.length > 0) return;
+    autoCallerId.value = false;
     selectedCallerId.value = next?.numbers[0]?.phoneNumberId ?? null;
   }
 
   function selectCallerId(phoneNumberId: string | null): void {
+    autoCallerId.value = phoneNumberId === AUTO_CALLER_ID && numbers.value.length > 0;
+    if (autoCallerId.value) {
+      selectedCallerId.value = AUTO_CALLER_ID;
+      return;
+    }
     selectedCallerId.value = numbers.value.some((n) => n.phoneNumberId === phoneNumberId)
       ? phoneNumberId
       : null;
@@ -85,7 +103,7 @@ export const useConnectionsStore = defineStore('connections', () => {
       selectConnection(defaultConnection(connections.value)?.id ?? null);
       return;
     }
-    if (!keep.numbers.some((n) => n.phoneNumberId === selectedCallerId.value)) {
+    if (!autoCallerId.value && !keep.numbers.some((n) => n.phoneNumberId === selectedCallerId.value)) {
       selectedCallerId.value = keep.numbers[0]?.phoneNumberId ?? null;
     }
   }
@@ -129,6 +147,7 @@ export const useConnectionsStore = defineStore('connections', () => {
     status.value = { state: 'idle' };
     selectedId.value = null;
     selectedCallerId.value = null;
+    autoCallerId.value = false;
   }
 
   return {
@@ -142,6 +161,7 @@ export const useConnectionsStore = defineStore('connections', () => {
     listSource,
     selected,
     numbers,
+    autoCallerId,
     callerId,
     isLoading,
     settled,

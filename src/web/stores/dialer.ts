@@ -3,6 +3,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { cleanPastedNumber, parseDestination, regionLabel } from '../lib/phone-number.js';
 import { callerCountry } from '../../shared/emergency-numbers.js';
+import { localPresence, type LocalMatch } from '../../shared/local-presence.js';
+import type { AssignedNumberDto } from '../../shared/api.js';
 import { useConnectionsStore } from './connections.js';
 import { useSessionStore } from './session.js';
 
@@ -29,6 +31,18 @@ export const useDialerStore = defineStore('dialer', () => {
     parseDestination(input.value, defaultCountry.value, emergencyCountry.value),
   );
   const countryHint = computed(() => regionLabel(defaultCountry.value));
+  /**
+   * "Auto (local match)": the connection's number nearest this destination, and how near. Before a valid
+   * number, and for emergency numbers (their rules go by the connection's first number), the first number.
+   */
+  const callerIdMatch = computed<{ number: AssignedNumberDto; match: LocalMatch } | null>(() => {
+    if (!connections.autoCallerId) return null;
+    const d = destination.value;
+    if (d.kind === 'valid' && !d.emergency) return localPresence(connections.numbers, d.e164);
+    return connections.callerId ? { number: connections.callerId, match: 'none' } : null;
+  });
+  /** The caller ID this call goes out with: the one picked, or the auto match. */
+  const callerId = computed(() => callerIdMatch.value?.number ?? connections.callerId);
   /**
    * Flag shown as you type: an invalid number at once; a too-short or missing one only once the agent
    * left the field or tried to call, so typing the first digits is not greeted with an error.
@@ -76,6 +90,8 @@ export const useDialerStore = defineStore('dialer', () => {
     defaultCountry,
     destination,
     countryHint,
+    callerId,
+    callerIdMatch,
     showError,
     setInput,
     press,

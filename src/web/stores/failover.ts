@@ -10,6 +10,7 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import type { AssignedNumberDto } from '../../shared/api.js';
+import { localPresence } from '../../shared/local-presence.js';
 import {
   loadAutoFailover,
   nextFailoverTarget,
@@ -28,6 +29,8 @@ export const FAILOVER_REGISTER_TIMEOUT_MS = 15_000;
 interface Attempt {
   destination: string;
   emergency: boolean;
+  /** The agent chose "Auto (local match)": the retry takes the target's number nearest the callee. */
+  autoCallerId: boolean;
   connectionId: string;
   tried: Set<string>;
 }
@@ -43,6 +46,7 @@ export interface FailoverOffer {
   /** Where it would be retried; null when no other connection is healthy with a caller ID. */
   target: FailoverTarget | null;
   tried: Set<string>;
+  autoCallerId: boolean;
 }
 
 export const useFailoverStore = defineStore('failover', () => {
@@ -83,7 +87,13 @@ export const useFailoverStore = defineStore('failover', () => {
     offer.value = null;
     error.value = null;
     attempt = connectionId
-      ? { destination, emergency: options.emergency ?? false, connectionId, tried: new Set([connectionId]) }
+      ? {
+          destination,
+          emergency: options.emergency ?? false,
+          autoCallerId: connections.autoCallerId,
+          connectionId,
+          tried: new Set([connectionId]),
+        }
       : null;
     await calls.dial(destination, callerId, options);
   }
@@ -97,14 +107,21 @@ export const useFailoverStore = defineStore('failover', () => {
       const a = attempt;
       if (!a || !c.trunkFailure || !c.recordId || c.remoteNumber !== a.destination) return;
       const failed = connections.connections.find((x) => x.id === a.connectionId);
+      let target = nextFailoverTarget(connections.connections, a.connectionId, a.tried);
+      if (target && a.autoCallerId && !a.emergency) {
+        // Still one of the target's own numbers: the one nearest the callee.
+        const near = localPresence(target.connection.numbers, a.destination);
+        if (near) target = { ...target, callerId: near.number };
+      }
       offer.value = {
         failedRecordId: c.recordId,
         failedConnectionName: failed?.name ?? 'this connection',
         reason: c.trunkFailure,
         destination: a.destination,
         emergency: a.emergency,
-        target: nextFailoverTarget(connections.connections, a.connectionId, a.tried),
+        target,
         tried: a.tried,
+        autoCallerId: a.autoCallerId,
       };
       if (auto.value && offer.value.target) void retry();
     },
@@ -145,12 +162,14 @@ export const useFailoverStore = defineStore('failover', () => {
     try {
       calls.dismiss();
       connections.selectConnection(connection.id);
-      connections.selectCallerId(callerId.phoneNumberId);
+      // "Auto (local match)" stays the agent's choice; otherwise the number the retry goes out with.
+      if (!o.autoCallerId) connections.selectCallerId(callerId.phoneNumberId);
       await phoneReadyFor(connection.id);
       offer.value = null;
       attempt = {
         destination: o.destination,
         emergency: o.emergency,
+        autoCallerId: o.autoCallerId,
         connectionId: connection.id,
         tried: new Set([...o.tried, connection.id]),
       };

@@ -187,6 +187,11 @@ describe('connections', () => {
     expect(await form.getByLabel('SIP password', { exact: true }).inputValue()).toBe('');
     expect(await form.textContent()).toContain('Stored — leave empty to keep it');
     await form.getByLabel('Location', { exact: true }).fill('Berlin, DE');
+    // Emergency calls: off unless the admin ticks it (its carrier has the service and the address).
+    const emergency = form.getByRole('checkbox', { name: /May place emergency calls/ });
+    expect(await emergency.isChecked()).toBe(false);
+    await emergency.check();
+    await screenshot(p, 'admin-connection-form-edit-desktop', { fullPage: false });
     await p.getByTestId('trunk-form-save').click();
     await form.waitFor({ state: 'detached' });
     await expect.poll(() => row.textContent()).toContain('Berlin, DE');
@@ -194,7 +199,18 @@ describe('connections', () => {
 
     const api = await apiAs(server.url, admin.email, admin.password);
     const list = await api<ListPage<AdminTrunkDto>>('GET', '/api/admin/trunks?q=Berlin');
-    expect(list.items[0]).toMatchObject({ name: 'Berlin PBX', hasPassword: true, location: 'Berlin, DE' });
+    expect(list.items[0]).toMatchObject({
+      name: 'Berlin PBX',
+      hasPassword: true,
+      location: 'Berlin, DE',
+      emergencyCalls: true,
+    });
+    // Reopened, the form shows what is stored.
+    await row.getByRole('button', { name: 'Edit Berlin PBX' }).click();
+    await form.waitFor();
+    expect(await form.getByRole('checkbox', { name: /May place emergency calls/ }).isChecked()).toBe(true);
+    await p.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
     const everything = (await Promise.all(texts)).join('\n') + JSON.stringify(list);
     expect(everything).not.toContain('s3cret-Berlin-pw');
     expect(await p.content()).not.toContain('s3cret-Berlin-pw');

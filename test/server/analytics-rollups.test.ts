@@ -276,7 +276,7 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
   it('holds the same rows as a rebuild from the calls', async () => {
     const incremental = await rollupRows();
     expect(incremental.call_rollups!.length).toBeGreaterThan(100);
-    await rebuildRollups(t.services.db);
+    await rebuildRollups(t.services.db, 64); // in several batches
     expect(await rollupRows()).toEqual(incremental);
   });
 

@@ -236,10 +236,22 @@ export async function applyContribution(
   for (const statement of contributionStatements(sign, where)) await statement.execute(db);
 }
 
-/** Empties the roll-ups and counts every call again (the migration's backfill; a repair). */
-export async function rebuildRollups(db: Executor): Promise<void> {
+/**
+ * Empties the roll-ups and counts every call again (the migration's backfill; a repair), `batch` calls
+ * per statement in id order, so no statement outlives DATABASE_STATEMENT_TIMEOUT_MS on a large history.
+ */
+export async function rebuildRollups(db: Executor, batch = 5000): Promise<void> {
   for (const table of ROLLUP_TABLES) await sql`delete from ${sql.id(table)}`.execute(db);
-  await applyContribution(db, 1, sql`1 = 1`);
+  let after: string | null = null;
+  for (;;) {
+    const above: RawBuilder<unknown> = after === null ? sql`1 = 1` : sql`c.id > ${after}`;
+    const r = await sql<{ id: string }>`select c.id as id from calls c where ${above}
+      order by c.id limit 1 offset ${batch - 1}`.execute(db);
+    const upTo: string | null = r.rows[0]?.id ?? null;
+    await applyContribution(db, 1, upTo === null ? above : sql`${above} and c.id <= ${upTo}`);
+    if (upTo === null) break;
+    after = upTo;
+  }
   await rebuildPeaks(db);
 }
 

@@ -89,7 +89,11 @@ function numberFilter(eb: ExpressionBuilder<NumbersScope, 'pn'>, filters: PhoneN
   if (filters.trunkId) conditions.push(eb('pn.assigned_trunk_id', '=', filters.trunkId));
   if (filters.assignmentType) conditions.push(eb('pn.assigned_type', '=', filters.assignmentType));
   // A literal `is null`, no bound value: the partial index phone_numbers_unassigned_idx serves it.
-  if (filters.assigned === true) conditions.push(eb('pn.assigned_trunk_id', 'is not', null));
+  // "Assigned" goes without saying with a trunk or a type (both copies are null together): leaving it
+  // out lets "assigned as backup" be counted from (assigned_type, number) alone, with no row read.
+  if (filters.assigned === true && !filters.trunkId && !filters.assignmentType) {
+    conditions.push(eb('pn.assigned_trunk_id', 'is not', null));
+  }
   if (filters.assigned === false) conditions.push(eb('pn.assigned_trunk_id', 'is', null));
   const text = filters.q;
   if (text) {

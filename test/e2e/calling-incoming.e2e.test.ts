@@ -62,13 +62,19 @@ async function lastCallOf(userId: string, remote: string): Promise<CallRow | und
   return rows[0];
 }
 
+/** agent2's page, on the connection that agent1's call to (617) 555-0150 rings, showing History. */
+async function agent2OnHistory(): Promise<Page> {
+  const { page } = await agent('agent2');
+  await chooseConnection(page, 'SF Overflow SIP');
+  await poll(() => phoneStatus(page)).toMatch(/Phone: Registered/);
+  await goTo(page, 'History');
+  return page;
+}
+
 describe('an incoming call away from the dialer', () => {
   it('rings on History; Decline ends it for both, the caller hears why, both records say rejected', async () => {
     const { page: p1 } = await agent('agent1');
-    const { page: p2 } = await agent('agent2');
-    await chooseConnection(p2, 'SF Overflow SIP');
-    await poll(() => phoneStatus(p2)).toMatch(/Phone: Registered/);
-    await goTo(p2, 'History');
+    const p2 = await agent2OnHistory();
 
     await dial(p1, '(617) 555-0150');
     const dialog = p2.getByRole('dialog', { name: 'Incoming call' });
@@ -128,10 +134,7 @@ describe('an incoming call away from the dialer', () => {
     });
     await p1.reload();
     await poll(() => phoneStatus(p1)).toMatch(/Phone: Registered/);
-    const { page: p2 } = await agent('agent2');
-    await chooseConnection(p2, 'SF Overflow SIP');
-    await poll(() => phoneStatus(p2)).toMatch(/Phone: Registered/);
-    await goTo(p2, 'History');
+    const p2 = await agent2OnHistory();
 
     await dial(p1, '(617) 555-0150');
     const dialog = p2.getByRole('dialog', { name: 'Incoming call' });

@@ -25,6 +25,11 @@ export interface KamailioConfigParams {
   aliases?: Record<string, string>;
   /** E.164 number -> SIP URI of a peer that answers it without registering ('sip:echo@127.0.0.1:5070'). */
   peers?: Record<string, string>;
+  /**
+   * Refuse every new call (INVITE outside a dialog) with this reply after authenticating it: a trunk
+   * whose proxy is up (it registers and answers OPTIONS) but cannot set up calls (tests of failover).
+   */
+  refuseNewCalls?: { code: number; reason: string };
   rtpengineNgPort?: number; // when set, rtpengine is used for WS <-> non-WS calls
   debugLevel?: number; // kamailio debug=, default 2 (info)
 }
@@ -53,6 +58,12 @@ export function generateKamailioConfig(p: KamailioConfigParams): string {
     if (!/^\+?[0-9]{3,20}$/.test(num)) throw new Error(`invalid alias number: ${num}`);
     if (!SAFE_USER.test(user)) throw new Error(`invalid alias target: ${user}`);
   }
+  const r = p.refuseNewCalls;
+  if (r && (!Number.isInteger(r.code) || r.code < 300 || r.code > 699 || !/^[A-Za-z ]{1,64}$/.test(r.reason)))
+    throw new Error(`invalid refuseNewCalls: ${JSON.stringify(r)}`);
+  const refuse = r
+    ? `\n\tif (is_method("INVITE") && !has_totag()) {\n\t\tsl_send_reply("${r.code}", ${q(r.reason)});\n\t\texit;\n\t}\n`
+    : '';
   const peers = Object.entries(p.peers ?? {});
   for (const [num, uri] of peers) {
     if (!/^\+?[0-9]{3,20}$/.test(num)) throw new Error(`invalid peer number: ${num}`);
@@ -188,7 +199,7 @@ ${withRtpe ? '\t\t\trtpengine_delete();' : ''}
 		route(REGISTRAR);
 		exit;
 	}
-
+${refuse}
 	remove_hf("Route");
 	if (is_method("INVITE|SUBSCRIBE|REFER|MESSAGE")) {
 		record_route();

@@ -37,6 +37,8 @@ export interface SipServerOptions {
   aliases?: Record<string, string>;
   /** E.164 number -> SIP URI of a peer that answers it without registering (the demo's echo number). */
   peers?: Record<string, string>;
+  /** Refuse every new call with this reply (a trunk that registers but cannot set up calls). */
+  refuseNewCalls?: { code: number; reason: string };
   /** WebSocket port. Default: a free one. */
   wsPort?: number;
   /** UDP and TCP SIP port. Default: a free one. */
@@ -266,6 +268,7 @@ export async function startSipServer(opts: SipServerOptions): Promise<SipServer>
         users: opts.users,
         aliases: opts.aliases,
         peers: opts.peers,
+        refuseNewCalls: opts.refuseNewCalls,
         rtpengineNgPort,
         debugLevel: opts.kamailioDebug,
       }),

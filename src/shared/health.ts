@@ -162,15 +162,20 @@ export type LiveEventType = LiveEvent['type'];
  * Why a call failed because of its trunk (transport error, 408, 5xx: the proxy could not or would not
  * set it up), in plain words; null when the trunk is not to blame (busy, rejected, no answer, a cancel).
  * The server counts it as a failed health observation; the dialer offers to retry on another connection.
+ * A 408 before any ringing (no 18x, `progressAt` unset) is the proxy's silence even when the phone
+ * words it "no answer"; after ringing it is the callee's.
  */
 export function trunkFailureReason(call: {
   outcome: string;
   sipCode: number | null;
   hangupCause: string | null;
+  progressAt?: string | null;
 }): string | null {
-  if (call.outcome !== 'failed') return null;
   const code = call.sipCode;
-  if (code === 408) return 'a call got no answer from the proxy (408)';
+  if (code === 408 && !call.progressAt && (call.outcome === 'failed' || call.outcome === 'no_answer')) {
+    return 'a call got no answer from the proxy (408)';
+  }
+  if (call.outcome !== 'failed') return null;
   if (code !== null && code >= 500 && code <= 599) return `a call was refused by the trunk (${code})`;
   if (code === null && /network|connection|transport|timeout/i.test(call.hangupCause ?? '')) {
     return 'a call could not reach the trunk (transport error)';

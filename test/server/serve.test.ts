@@ -207,6 +207,37 @@ describe('dialer serve logs on a terminal', () => {
   });
 });
 
+describe('dialer serve --seed-demo stopped while it writes the demo data', () => {
+  it('finishes writing, closes the database and exits 0; the next start finds the data in place', async () => {
+    const dataDir = tempDir();
+    const first = await startServe(['--seed-demo'], serveEnv(dataDir));
+    try {
+      await first.waitForLine(/Dialer is listening on/);
+      process.kill(first.pid, 'SIGTERM'); // Ctrl-C in the first second of `npm start`
+      expect(await exited(first.child)).toEqual({ code: 0, signal: null });
+      const said = first.lines.join('\n');
+      expect(said).toContain('finishing the start-up work in progress (demo data)');
+      expect(said).toContain('shut down cleanly');
+      expect(said).not.toMatch(/destroyed|Error/);
+      expect(said).not.toContain('log in with one of the demo accounts');
+    } finally {
+      await first.kill();
+    }
+    const again = await startServe(['--seed-demo'], serveEnv(dataDir));
+    try {
+      await again.waitForLine(/log in with one of the demo accounts/);
+      const login = await fetch(`${again.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: DEMO_USERS.agent1.email, password: DEMO_USERS.agent1.password }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      await again.kill();
+    }
+  });
+});
+
 describe('dialer serve on a port that is taken', () => {
   it('says so in one line with what to do, exit code 1, no stack trace', async () => {
     const taken = net.createServer();

@@ -22,13 +22,15 @@ export function registerServeCommand(program: Command, output: Output): void {
         import('../../server/seed/demo-seed.js'),
       ]);
       const server = await startServer(config);
-      installGracefulShutdown(server, config.shutdownGraceMs);
+      const shutdown = installGracefulShutdown(server, config.shutdownGraceMs);
 
       output.out(`Dialer is listening on ${server.url} (database: ${describeDatabase(config)})`);
       if (withDemo) {
-        const result = await seedDemo(server.services);
+        const result = await shutdown.hold(seedDemo(server.services));
+        if (shutdown.closing) return;
         const printed = printSeedResult(output, result, formatDemoLogins());
-        printDemoCalls(output, await seedDemoCalls(server.services));
+        printDemoCalls(output, await shutdown.hold(seedDemoCalls(server.services)));
+        if (shutdown.closing) return;
         output.out(
           `Open ${server.url} and log in with one of the demo accounts ${printed ? 'above' : '(listed in the README)'}.`,
         );

@@ -161,6 +161,14 @@ export class ApiClient {
     return this.request('GET', '/auth/me', { authProbe: true });
   }
 
+  /**
+   * Asks whether the session still holds, as a request inside it: a 401 reaches the session-lost
+   * listeners (the page goes to login). For whoever sees a refusal that does not say why (an EventSource).
+   */
+  async checkSession(): Promise<void> {
+    await this.request('GET', '/auth/me');
+  }
+
   // ── Connections ─────────────────────────────────────────────────────────────────────────────────
   listConnections(
     source: ConnectionSource,

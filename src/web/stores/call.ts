@@ -7,8 +7,10 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { AssignedNumberDto } from '../../shared/api.js';
 import type { CallerVerification } from '../../shared/domain.js';
+import { trunkFailureReason } from '../../shared/health.js';
 import {
   describeEnd,
+  outcomeOf,
   type Call,
   type CallQuality,
   type CallState,
@@ -45,6 +47,11 @@ export interface CallView {
   recordId: string | null;
   /** Why the record could not be written (the call goes on regardless). */
   recordError: string | null;
+  /**
+   * Outbound, ended: why the call could not be set up because of its trunk (transport error, 408, 5xx;
+   * shared/health.ts), which the failover offers to retry on another connection; null otherwise.
+   */
+  trunkFailure: string | null;
 }
 
 /** How long an ended call's summary stays before the dial pad returns (the call stays in History). */
@@ -158,7 +165,7 @@ export const useCallStore = defineStore('call', () => {
   async function dial(
     destination: string,
     callerId: AssignedNumberDto,
-    options: { emergency?: boolean } = {},
+    options: { emergency?: boolean; retryOfCallId?: string } = {},
   ): Promise<void> {
     const softphone = phone.softphone;
     const connectionId = softphone?.connectionId;
@@ -175,6 +182,7 @@ export const useCallStore = defineStore('call', () => {
         remoteNumber: destination,
         callerNumber: callerId.number,
         phoneNumberId: callerId.phoneNumberId,
+        ...(options.retryOfCallId ? { retryOfCallId: options.retryOfCallId } : {}),
       }),
       softphone.prepareMedia().catch(() => undefined),
     ]);
@@ -296,6 +304,15 @@ function snapshot(call: Call, previous: CallView | null): CallView {
     dtmfReceived: same?.dtmfReceived ?? '',
     recordId: same?.recordId ?? null,
     recordError: same?.recordError ?? null,
+    trunkFailure:
+      call.direction === 'outbound' && call.end
+        ? trunkFailureReason({
+            outcome: outcomeOf(call.end, call.answeredAt !== null),
+            sipCode: call.end.sipCode,
+            hangupCause: describeEnd(call.end),
+            progressAt: call.progressAt?.toISOString() ?? null,
+          })
+        : null,
   };
 }
 
@@ -321,5 +338,6 @@ function pendingView(remoteNumber: string, callerId: string): CallView {
     dtmfReceived: '',
     recordId: null,
     recordError: null,
+    trunkFailure: null,
   };
 }

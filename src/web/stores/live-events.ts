@@ -12,6 +12,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import type { ConnectionHealthDto } from '../../shared/api.js';
 import type { LiveEvent } from '../../shared/health.js';
+import { api } from '../api/client.js';
 
 export const EVENTS_URL = '/api/events';
 /** After the server refused the stream (e.g. during a restart it answered 503), try again this late. */
@@ -72,6 +73,10 @@ export const useLiveEventsStore = defineStore('live-events', () => {
         state.value = 'closed';
         source = null;
         reopenTimer = setTimeout(open, REOPEN_DELAY_MS);
+        // An EventSource does not say why it was refused: an ended session (401) must not be retried
+        // every few seconds. Asking as a request inside the session lets a 401 end it (the page goes to
+        // login and the user scope closes this store, timer included); any other answer keeps the retry.
+        void api.checkSession().catch(() => undefined);
       } else {
         state.value = 'connecting';
       }

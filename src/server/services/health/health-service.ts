@@ -258,6 +258,7 @@ export class HealthService {
     outcome: string;
     sipCode: number | null;
     hangupCause: string | null;
+    progressAt?: string | null;
   }): Promise<void> {
     const reason = call.connectionId ? trunkFailureReason(call) : null;
     if (!reason || !call.connectionId) return;

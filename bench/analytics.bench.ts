@@ -51,8 +51,11 @@ const REQUEST_TIMEOUT_MS = 280_000;
 const PAGE_LOADS = Number(process.env.BENCH_ANALYTICS_PAGE_LOADS ?? 5);
 const CREDENTIALS_KEY = 'b'.repeat(64);
 const MAX_CACHE_AGE_MS = 86_400_000;
-/** Bumped when the generated database changes shape (2: with the analytics roll-ups of 0015). */
-const DATASET_VERSION = 2;
+/**
+ * Bumped when the generated database changes shape (2: with the analytics roll-ups of 0015; 3: every
+ * trunk's calls spread over its 25 numbers, both directions and every outcome).
+ */
+const DATASET_VERSION = 3;
 const QUIET_LOAD = 3;
 
 /** What the page asks for (src/web/api/analytics.ts), as an admin looking at everyone's calls. */

@@ -162,13 +162,16 @@ function callsChunk(kind: DatabaseKind, from: number, to: number, endMs: number)
   const S = ANALYTICS_SHAPE;
   const i = sql`g.i`;
   const trunk = sql`((${i} * 7) % ${sql.lit(S.trunks)})`;
-  const number = sql`(${trunk} * ${sql.lit(S.numbersPerTrunk)} + (${i} % ${sql.lit(S.numbersPerTrunk)}))`;
+  // i mod 200 picks the trunk, so anything else drawn from i mod a divisor of 200 would be fixed per trunk
+  // (one number, one direction, one outcome each): these draws mix in the trunk's own call count i / 200.
+  const round = sql`(${i} / ${sql.lit(S.trunks)})`;
+  const number = sql`(${trunk} * ${sql.lit(S.numbersPerTrunk)} + (${round} % ${sql.lit(S.numbersPerTrunk)}))`;
   // Spread over the days, then pulled towards 08:00-20:00 UTC: a third of the night's calls move by 12 h.
   const spanMs = S.days * 86_400_000;
   const base = sql`(${sql.lit(endMs - spanMs)} + (${i} * ${sql.lit(Math.floor(spanMs / S.calls))}))`;
   const hour = sql`((${base} / 3600000) % 24)`;
   const start = sql`(${base} + case when (${hour} < 7 or ${hour} >= 21) and ${i} % 3 <> 0 then 43200000 else 0 end - case when ${base} + 43200000 > ${sql.lit(endMs)} and (${hour} < 7 or ${hour} >= 21) and ${i} % 3 <> 0 then 86400000 else 0 end)`;
-  const r = sql`((${i} * 31) % 100)`; // outcome draw
+  const r = sql`((${i} * 31 + ${round} * 17) % 100)`; // outcome draw
   const outcome = sql`case when ${r} < 52 then 'answered' when ${r} < 62 then 'busy' when ${r} < 72 then 'no_answer'
     when ${r} < 77 then 'rejected' when ${r} < 84 then 'cancelled' else 'failed' end`;
   const sip = sql`case when ${r} < 52 then 200 when ${r} < 62 then 486 when ${r} < 72 then 480 when ${r} < 77 then 603
@@ -194,7 +197,7 @@ function callsChunk(kind: DatabaseKind, from: number, to: number, endMs: number)
       '40000000-0000-4000-8000-' || ${d.pad12(number)},
       '+1312' || (2000000 + ${number}),
       ${remote},
-      case when ${i} % 5 = 0 then 'inbound' else 'outbound' end,
+      case when (${i} + ${round} * 3) % 5 = 0 then 'inbound' else 'outbound' end,
       ${outcome},
       ${sip},
       ${d.ms(start)},

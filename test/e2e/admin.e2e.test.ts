@@ -525,6 +525,108 @@ describe('telnyx', () => {
   });
 });
 
+describe('sorting at phone width', () => {
+  // At 390 px each row is a card and the column headers (where sorting lives on a desktop) are hidden:
+  // each list has a "Sort by" control instead, which sorts on the server as the headers do.
+  const LISTS = [
+    {
+      path: '/admin/connections',
+      table: 'trunks-table',
+      field: 'Name',
+      sort: 'name',
+      api: '/api/admin/trunks',
+      shown: (item: Record<string, unknown>) => String(item.name),
+      cell: 'td[data-label="Name"] strong',
+    },
+    {
+      path: '/admin/numbers',
+      table: 'numbers-table',
+      field: 'Number',
+      sort: 'number',
+      api: '/api/admin/numbers',
+      shown: (item: Record<string, unknown>) => String(item.number).replace(/\D/g, ''),
+      cell: 'td[data-label="Number"] strong',
+      digits: true,
+    },
+    {
+      path: '/admin/users',
+      table: 'users-table',
+      field: 'Name',
+      sort: 'name',
+      api: '/api/admin/users',
+      shown: (item: Record<string, unknown>) => String(item.name),
+      cell: 'td[data-label="Name"] strong',
+    },
+  ] as const;
+
+  it('offers "Sort by" on connections, numbers and users, and the rows follow it both ways', async () => {
+    const api = await apiAs(server.url, admin.email, admin.password);
+    const p = await open(VIEWPORTS.phone);
+    await login(p, admin, LISTS[0].path);
+    for (const list of LISTS) {
+      await p.goto(list.path);
+      const table = p.getByTestId(list.table);
+      await table.getByRole('row').nth(1).waitFor();
+      // The headers' sort buttons cannot be reached here; the control can.
+      expect(await table.locator('thead').isVisible()).toBe(true); // in the layout, clipped to 1 px
+      expect(await table.locator('thead').boundingBox()).toMatchObject({ width: 1, height: 1 });
+      const control = p.getByTestId('admin-sort');
+      expect(await control.isVisible()).toBe(true);
+      const direction = control.getByTestId('admin-sort-direction');
+      expect(await direction.isDisabled()).toBe(true);
+
+      const rowsShown = async () => {
+        await p.locator('.p-datatable-mask').waitFor({ state: 'detached' });
+        const texts = await table.locator(`tbody tr ${list.cell}`).allTextContents();
+        return texts.map((t) => ('digits' in list ? t.replace(/\D/g, '') : t.trim()));
+      };
+      const expected = async (order: string) => {
+        const page = await api<{ items: Record<string, unknown>[] }>(
+          'GET',
+          `${list.api}?sort=${order}&page=1&pageSize=25`,
+        );
+        return page.items.map(list.shown);
+      };
+
+      await control.getByTestId('admin-sort-field').click();
+      await p.getByRole('option', { name: list.field, exact: true }).click();
+      const ascending = await expected(list.sort);
+      await expect.poll(rowsShown).toEqual(ascending);
+      expect(await direction.textContent()).toContain('Ascending');
+
+      await direction.click();
+      const descending = await expected(`-${list.sort}`);
+      expect(descending).not.toEqual(ascending);
+      await expect.poll(rowsShown).toEqual(descending);
+      expect(await direction.textContent()).toContain('Descending');
+      await screenshot(p, `admin-${list.path.split('/').pop()}-sort-phone`, { fullPage: false });
+      // Nothing wider than the window.
+      expect(await p.evaluate(() => document.documentElement.scrollWidth - innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
+    }
+  });
+
+  it('keeps "Sort by" out of the way on a desktop, where the headers sort', async () => {
+    const p = await open(VIEWPORTS.desktop);
+    await login(p, admin, '/admin/users');
+    await p.getByTestId('users-table').getByRole('row').nth(1).waitFor();
+    expect(await p.getByTestId('admin-sort').isVisible()).toBe(false);
+    await p
+      .getByTestId('users-table')
+      .getByRole('columnheader', { name: /Last sign-in/ })
+      .click();
+    await expect
+      .poll(() =>
+        p
+          .getByTestId('users-table')
+          .getByRole('columnheader', { name: /Last sign-in/ })
+          .getAttribute('aria-sort'),
+      )
+      .toBe('ascending');
+  });
+});
+
 describe('every admin page', () => {
   // One signed-in page for all of them (its own context: the file's afterEach closes the shared one).
   let shared: { context: BrowserContext; page: Page };

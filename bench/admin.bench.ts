@@ -170,6 +170,9 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
       ['unassigned', 'assigned=false'],
       ['connection', `trunkId=${someTrunk.id}`],
       ['text (digits)', 'q=2000123'],
+      ['text (partial digits)', 'q=99942'],
+      ['text (city, mixed case)', 'q=cITY%2012'],
+      ['text (no match)', 'q=zzz9'],
       [
         'country + type + status, sorted by number desc',
         'country=US&numberType=toll_free&status=active&sort=-number',

@@ -280,4 +280,33 @@ describe('a connection’s Test button', () => {
     await p.setViewportSize(VIEWPORTS.phone);
     await screenshot(p, 'admin-connection-test-failed-phone', { fullPage: false });
   });
+
+  it('runs the same check from the edit form, which stays open behind it', async () => {
+    const p = await openAs('/admin/connections');
+    await p.getByTestId('trunks-table').getByRole('row').nth(1).waitFor();
+    // A connection not saved yet has nothing to test.
+    await p.getByTestId('new-connection').click();
+    const form = p.getByTestId('trunk-form');
+    await form.waitFor();
+    expect(await form.getByTestId('trunk-form-test').count()).toBe(0);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'detached' });
+
+    await p.getByLabel('Search', { exact: true }).fill('Lab Wrong Password');
+    const row = p.getByTestId('trunks-table').getByRole('row', { name: /Lab Wrong Password/ });
+    await row.getByRole('button', { name: 'Edit Lab Wrong Password', exact: true }).click();
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    const dialog = p.getByTestId('trunk-test');
+    await dialog.getByTestId('trunk-test-summary').waitFor({ timeout: 30_000 });
+    expect(await dialog.getByTestId('trunk-test-summary').textContent()).toBe(
+      'Reachable, but registration refused: wrong password.',
+    );
+    expect(await dialog.getByTestId('trunk-test-reachability').textContent()).toContain(lab.wsUrl);
+    await screenshot(p, 'admin-connection-form-test-desktop', { fullPage: false });
+    await dialog.getByTestId('trunk-test-close').click();
+    await dialog.waitFor({ state: 'detached' });
+    // Back in the form, as it was.
+    expect(await form.isVisible()).toBe(true);
+    await expect.poll(() => form.getByLabel('Name', { exact: true }).inputValue()).toBe('Lab Wrong Password');
+  });
 });

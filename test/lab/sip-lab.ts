@@ -16,7 +16,15 @@ import { which } from '../../src/demo-phone/processes.js';
 
 export { generateKamailioConfig } from '../../src/demo-phone/kamailio-config.js';
 export { freePort } from '../../src/demo-phone/processes.js';
-export { runSippUas, sippRegister, sippCall, type SippResult, type SippUasHandle } from './sipp.js';
+export {
+  runSippOptionsResponder,
+  runSippUas,
+  sippRegister,
+  sippCall,
+  type SippOptionsResponder,
+  type SippResult,
+  type SippUasHandle,
+} from './sipp.js';
 
 export type LabUser = SipAccount;
 export type SipLab = SipServer;

@@ -280,3 +280,66 @@ export async function runSippUas(opts: {
     },
   };
 }
+
+export interface SippOptionsResponder {
+  /** The UDP port SIPp answers on (127.0.0.1). */
+  port: number;
+  /** SIPp's run directory (scenario, errors). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A SIPp UAS that answers every OPTIONS on 127.0.0.1:`port` (UDP) with 200 OK after `delayMs`: a peer
+ * that is alive but slow (`tc netem` is not available here, so the delay is the peer's own pause).
+ * Runs until stopped; SIPp's own directory goes under `parentDir` (the caller removes it).
+ */
+export async function runSippOptionsResponder(opts: {
+  delayMs: number;
+  parentDir: string;
+  port?: number;
+}): Promise<SippOptionsResponder> {
+  const port = opts.port ?? (await freePort());
+  const elements = ['  <recv request="OPTIONS" crlf="true"/>'];
+  if (opts.delayMs > 0) elements.push(`  <pause milliseconds="${Math.round(opts.delayMs)}"/>`);
+  elements.push(
+    send(
+      `
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Allow: INVITE, ACK, CANCEL, BYE, OPTIONS
+Content-Length: 0`,
+      false,
+    ),
+  );
+  const run = runSippIn({
+    name: `options-${opts.delayMs}ms`,
+    xml: scenario(`options answered after ${opts.delayMs} ms`, elements),
+    proxyPort: 9, // a UAS never sends first: SIPp only needs a remote address to start
+    parentDir: opts.parentDir,
+    localPort: port,
+    mediaPort: await freePortBlock(4),
+    timeoutMs: 0,
+    calls: 0,
+    concurrentCalls: 100,
+    traceMessages: false,
+  });
+  for (let i = 0; i < 500 && !udpPortBound(port); i++) await sleep(10);
+  if (!udpPortBound(port)) {
+    run.kill();
+    throw new Error(`SIPp OPTIONS responder did not bind 127.0.0.1:${port}\n${(await run.done).output}`);
+  }
+  return {
+    port,
+    dir: run.dir,
+    stop: async () => {
+      run.kill();
+      await run.done;
+      for (let i = 0; i < 100 && udpPortBound(port); i++) await sleep(10);
+    },
+  };
+}

@@ -155,11 +155,20 @@ export async function startServe(
       waiters.add(waiter);
       void ended.then(onEnd);
     });
-  const listening = await waitForLine(/^Dialer is listening on (\S+)/, options.startTimeoutMs);
-  const url = /^Dialer is listening on (\S+)/.exec(listening)![1]!;
-  const pid = options.terminal
-    ? Number(/^dialer-pid (\d+)/.exec(await waitForLine(/^dialer-pid \d+/))![1])
-    : child.pid!;
+  let url: string;
+  let pid: number;
+  try {
+    const listening = await waitForLine(/^Dialer is listening on (\S+)/, options.startTimeoutMs);
+    url = /^Dialer is listening on (\S+)/.exec(listening)![1]!;
+    pid = options.terminal
+      ? Number(/^dialer-pid (\d+)/.exec(await waitForLine(/^dialer-pid \d+/))![1])
+      : child.pid!;
+  } catch (err) {
+    // A server that did not start in time must not outlive the test that gave up on it.
+    child.kill('SIGKILL');
+    await ended;
+    throw err;
+  }
   return {
     child,
     pid,

@@ -1,4 +1,5 @@
 /** phone_numbers: the team's numbers, stored in E.164 (unique). */
+import { PostgresAdapter, sql } from 'kysely';
 import type { Expression, ExpressionBuilder, Insertable, SqlBool, Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database, PhoneNumberRow, PhoneNumbersTable } from '../db/schema.js';
@@ -79,7 +80,11 @@ type NumbersScope = Database & { pn: PhoneNumbersTable };
  * assignment (assigned_trunk_id, assigned_type: migration 0014, kept by triggers), so each filter has an
  * index that ends with the number and counting joins nothing.
  */
-function numberFilter(eb: ExpressionBuilder<NumbersScope, 'pn'>, filters: PhoneNumberFilters) {
+function numberFilter(
+  eb: ExpressionBuilder<NumbersScope, 'pn'>,
+  filters: PhoneNumberFilters,
+  postgres: boolean,
+) {
   const conditions: Expression<SqlBool>[] = [];
   if (filters.ownerId) conditions.push(eb('pn.owner_id', '=', filters.ownerId));
   if (filters.status) conditions.push(eb('pn.status', '=', filters.status));
@@ -97,6 +102,8 @@ function numberFilter(eb: ExpressionBuilder<NumbersScope, 'pn'>, filters: PhoneN
   if (filters.assigned === false) conditions.push(eb('pn.assigned_trunk_id', 'is', null));
   const text = filters.q;
   if (text) {
+    // SQLite: the trigram table (migration 0016) names the candidates, the LIKE has the final word.
+    if (!postgres && trigramSearchable(text)) conditions.push(trigramCandidates(eb, text));
     conditions.push(
       eb.or([
         anyColumnContains(eb, ['pn.number'], text, { caseSensitive: true }),
@@ -107,8 +114,33 @@ function numberFilter(eb: ExpressionBuilder<NumbersScope, 'pn'>, filters: PhoneN
   return eb.and(conditions);
 }
 
+/** A trigram index can only narrow a search of three characters or more (shorter has no trigram). */
+function trigramSearchable(text: string): boolean {
+  return [...text].length >= 3;
+}
+
+/**
+ * SQLite: the numbers whose number, city or region contains `text` ignoring case, from the FTS5 trigram
+ * table phone_numbers_search (0016). Its case folding covers more letters than SQLite's lower(), so it
+ * finds every number the LIKE would and perhaps a few more, which the LIKE then drops. The text is one
+ * quoted phrase: `"` doubled, every other character (`%`, `_`, `*`, spaces) literal.
+ */
+function trigramCandidates(eb: ExpressionBuilder<NumbersScope, 'pn'>, text: string): Expression<SqlBool> {
+  const phrase = `"${text.replace(/"/g, '""')}"`;
+  return eb(
+    sql.ref('pn.rowid'),
+    'in',
+    sql`(select rowid from phone_numbers_search where phone_numbers_search match ${phrase})`,
+  );
+}
+
 export class PhoneNumberRepository {
-  constructor(private readonly db: Db) {}
+  /** PostgreSQL reads its trigram indexes from the LIKE itself; SQLite is pointed at its FTS5 table. */
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Db) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   private view() {
     // The partial unique index on trunk_phone_numbers(phone_number_id) where is_active = 1 makes this
@@ -135,7 +167,7 @@ export class PhoneNumberRepository {
 
   /** The numbers `filters` match, on phone_numbers alone (see numberFilter). */
   private matching(filters: PhoneNumberFilters) {
-    return this.db.selectFrom('phone_numbers as pn').where((eb) => numberFilter(eb, filters));
+    return this.db.selectFrom('phone_numbers as pn').where((eb) => numberFilter(eb, filters, this.postgres));
   }
 
   async list(filters: PhoneNumberFilters, page: PageRequest): Promise<PageResult<PhoneNumberView>> {
@@ -166,7 +198,7 @@ export class PhoneNumberRepository {
             .selectFrom('sip_trunks as t')
             .crossJoin('phone_numbers as pn')
             .whereRef('t.id', '=', 'pn.assigned_trunk_id')
-            .where((eb) => numberFilter(eb, filters))
+            .where((eb) => numberFilter(eb, filters, this.postgres))
             .selectAll('pn')
             .select(selected),
           columns,

@@ -6,6 +6,8 @@ export interface SseEvent {
   id: string | null;
   event: string;
   data: string;
+  /** Date.now() when it arrived (for benches timing delivery). */
+  receivedAt: number;
 }
 
 export interface SseReader {
@@ -38,7 +40,7 @@ export async function openEvents(
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const e: SseEvent = { id: null, event: 'message', data: '' };
+          const e: SseEvent = { id: null, event: 'message', data: '', receivedAt: Date.now() };
           let hasData = false;
           for (const line of block.split('\n')) {
             if (line.startsWith('id: ')) e.id = line.slice(4);

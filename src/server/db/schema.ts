@@ -313,7 +313,7 @@ export interface CallRollupDestinationsTable extends RollupKeyColumns {
 }
 
 export interface CallRollupPeaksTable {
-  /** 'q' UTC 15-minute slot, 'd' UTC day (0015). */
+  /** 'q' UTC 15-minute slot, 'd' UTC day (0015); 'l' the connection's marker row that writes lock. */
   span: string;
   bucket: string;
   trunk_id: string;

@@ -187,7 +187,9 @@ function upsertTail(table: string, keys: string[], sums: string[], extra = sql``
 
 /**
  * The statements that add (`sign` 1) or subtract (-1) the contribution of the finished calls matching
- * `where` (a condition on `c`, the calls table). In-progress calls contribute nothing.
+ * `where` (a condition on `c`, the calls table). In-progress calls contribute nothing. Rows are written
+ * in key order, so two transactions that share roll-up rows (two calls of one slot) take their locks in
+ * the same order and wait for each other instead of deadlocking (PostgreSQL).
  */
 export function contributionStatements(sign: 1 | -1, where: RawBuilder<unknown>): RawBuilder<unknown>[] {
   const statements = SPECS.map((spec) => {
@@ -202,6 +204,7 @@ export function contributionStatements(sign: 1 | -1, where: RawBuilder<unknown>)
       from calls c cross join (${LEVEL_SPANS}) v
       where c.outcome <> 'in_progress' and (${where})${EXTRA_WHERE[spec.table]!}
       group by ${sql.raw(keys.map((_, i) => String(i + 1)).join(', '))}
+      order by ${sql.raw(keys.map((_, i) => String(i + 1)).join(', '))}
       ${upsertTail(spec.table, keys, spec.sums, sampleUpdate)}`;
   });
   // The value histograms: one row per metric the call has.
@@ -220,6 +223,7 @@ export function contributionStatements(sign: 1 | -1, where: RawBuilder<unknown>)
     ) x
     where x.value is not null
     group by ${sql.raw(vkeys.map((_, i) => String(i + 1)).join(', '))}
+    order by ${sql.raw(vkeys.map((_, i) => String(i + 1)).join(', '))}
     ${upsertTail('call_rollup_values', vkeys, ['calls'])}`);
   return statements;
 }
@@ -297,7 +301,8 @@ function mergeWindows(windows: (PeakWindow | null)[]): PeakWindow[] {
         : w,
     );
   }
-  return [...by.values()];
+  // One order for every transaction: they lock connections' peaks in the same sequence.
+  return [...by.values()].sort((a, b) => (a.trunkId < b.trunkId ? -1 : a.trunkId > b.trunkId ? 1 : 0));
 }
 
 /** Peaks per slot and per day of [fromMs, toMs) (whole days) from the calls up in it, as [start, end) ms. */
@@ -346,6 +351,10 @@ export function slotPeaks(
 /** Recomputes the peaks of each connection over its window (run it in the transaction of the write). */
 export async function refreshPeaks(db: Executor, windows: (PeakWindow | null)[]): Promise<void> {
   for (const w of mergeWindows(windows)) {
+    // Writes of the same connection take turns here (a row lock on its marker row, span 'l'): the calls
+    // read below then include the other's committed call, and its rows are there to be replaced.
+    await sql`insert into call_rollup_peaks (trunk_id, span, bucket, peak) values (${w.trunkId}, 'l', '', 0)
+      on conflict (span, bucket, trunk_id) do update set peak = 0`.execute(db);
     const fromIso = new Date(w.fromMs).toISOString();
     const toIso = new Date(w.toMs).toISOString();
     const r = await sql<{ s: string; e: string }>`select c.started_at as s, c.ended_at as e from calls c

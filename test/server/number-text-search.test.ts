@@ -3,15 +3,20 @@
  * kept by triggers, PostgreSQL pg_trgm GIN indexes). On both databases: for many kinds of text the list
  * answers exactly what the plain LIKE over every row answers (the behaviour before the indexes), the
  * index is what the database reads, the search follows inserts, edits and deletes, and the migration
- * goes down and up again.
+ * goes down and up again; on PostgreSQL without pg_trgm the migration still succeeds and the search scans.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../../src/server/db/migrations/index.js';
-import { migrateToLatest } from '../../src/server/db/database.js';
+import { loadConfig } from '../../src/server/config.js';
+import { migrateToLatest, openDatabase } from '../../src/server/db/database.js';
+import { PhoneNumberRepository } from '../../src/server/repositories/phone-number-repository.js';
 import { anyColumnContains } from '../../src/server/repositories/query-helpers.js';
 import { startTestApp, type Client, type TestApp } from '../support/app.js';
-import { DATABASE_KINDS } from '../support/databases.js';
+import { createPgDatabase, DATABASE_KINDS } from '../support/databases.js';
 import { addNumber, addUser, PASSWORD } from '../support/dialer-fixtures.js';
 
 const PLACES: [city: string | null, region: string | null][] = [
@@ -216,5 +221,70 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
     await migrateToLatest(t.services.db);
     expect((await listed('fishing')).numbers).toEqual(['+12125550999']);
     await expectSameAsReference();
+  });
+});
+
+describe.skipIf(!DATABASE_KINDS.includes('postgres'))('admin numbers text search without pg_trgm', () => {
+  it('migrates anyway when the extension cannot be created, and searches by scanning, answering the same', async () => {
+    const pgDb = await createPgDatabase('dialer_no_trgm');
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialer-no-trgm-'));
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      DATABASE_URL: pgDb.url,
+      LOG_LEVEL: 'silent',
+    });
+    const handle = openDatabase(config.database);
+    try {
+      const db = handle.db;
+      const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+      expect((await migrator.migrateTo('0015_analytics_rollups')).error).toBeUndefined();
+      // pg_trgm's install script creates similarity(text, text): one already there makes it fail.
+      await sql`create function public.similarity(text, text) returns real
+        language sql immutable as 'select 0::real'`.execute(db);
+      const up = await migrator.migrateToLatest();
+      expect(up.error).toBeUndefined();
+      expect(up.results?.map((r) => [r.migrationName, r.status])).toContainEqual([
+        '0016_number_text_search',
+        'Success',
+      ]);
+      const extension = await sql`select 1 from pg_extension where extname = 'pg_trgm'`.execute(db);
+      expect(extension.rows).toEqual([]);
+      const indexes = await sql<{ name: string }>`select indexname as name from pg_indexes
+        where tablename = 'phone_numbers' and indexname like 'phone_numbers_%_idx'
+          and (indexname like '%trgm%' or indexname = 'phone_numbers_type_status_country_idx')`.execute(db);
+      expect(indexes.rows.map((r) => r.name)).toEqual(['phone_numbers_type_status_country_idx']);
+
+      const stamp = new Date().toISOString();
+      for (const [i, city] of ['Chicago', 'New York', '100% Pure_Town'].entries()) {
+        await db
+          .insertInto('phone_numbers')
+          .values({
+            id: `n${i}`,
+            number: `+1312555010${i}`,
+            city,
+            region: 'IL',
+            number_type: 'local',
+            status: 'active',
+            capabilities: '[]',
+            metadata: '{}',
+            created_at: stamp,
+            updated_at: stamp,
+          })
+          .execute();
+      }
+      const repo = new PhoneNumberRepository(db);
+      const found = async (q: string) =>
+        (await repo.list({ q }, { limit: 50, offset: 0 })).rows.map((r) => r.number);
+      expect(await found('cAgO')).toEqual(['+13125550100']);
+      expect(await found('100%')).toEqual(['+13125550102']);
+      expect(await found('e_t')).toEqual(['+13125550102']);
+      expect(await found('5550101')).toEqual(['+13125550101']);
+      expect(await found('zzz')).toEqual([]);
+    } finally {
+      await handle.close();
+      await pgDb.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -169,6 +169,20 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
     }
   });
 
+  // PostgreSQL only (SQLite's FTS5 table has no pending list): registered for that database alone.
+  if (kind === 'postgres')
+    it('keeps no pending list in the trigram indexes, so a search after a bulk write reads no queue (0017)', async () => {
+      const rows = await sql<{ name: string; options: string[] | null }>`select c.relname as name,
+          c.reloptions as options from pg_class c
+        where c.relname like 'phone_numbers_%trgm_idx' order by c.relname`.execute(t.services.db);
+      expect(rows.rows).toEqual(
+        ['city', 'number', 'region'].map((column) => ({
+          name: `phone_numbers_${column}_trgm_idx`,
+          options: ['fastupdate=off'],
+        })),
+      );
+    });
+
   it('follows numbers added, edited and deleted', async () => {
     const added = await addNumber(t.services, { number: '+14155559876', city: 'Kalamazoo', region: 'MI' });
     expect((await listed('lamaz')).numbers).toEqual(['+14155559876']);
@@ -203,6 +217,7 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
     const down = await migrator.migrateTo('0015_analytics_rollups');
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      ['0017_number_search_no_pending_list', 'Down', 'Success'],
       ['0016_number_text_search', 'Down', 'Success'],
     ]);
     const leftovers =

@@ -120,6 +120,10 @@ async function probeRound(): Promise<ProbeFigures> {
   const lab = await startSipServer({
     users: [{ username: 'bench', password: 'bench-pass' }],
     dirPrefix: 'bench-health-sip-',
+    // Each WebSocket connection holds ~64 KB of Kamailio's shared memory until ~5 s after it closes: at 64 MB
+    // a fast round ran out ("Free fragment not found") and its last probes went unanswered. A real server
+    // for a thousand WebSocket clients is given the memory for them.
+    kamailioSharedMemoryMb: 256,
   });
   try {
     const dataDir = tempDir('dialer-health-bench-', dirs);

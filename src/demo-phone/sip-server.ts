@@ -47,6 +47,12 @@ export interface SipServerOptions {
   dirPrefix?: string;
   /** Kamailio log level (debug=). Default 2; 3 = debug. */
   kamailioDebug?: number;
+  /**
+   * Kamailio's shared memory in MB (-m). Default 64, plenty for a few clients; each WebSocket connection
+   * holds about 64 KB of it until a few seconds after it closes, so a server that sees a thousand new
+   * WebSocket connections in a few seconds (the health bench) needs more, as a real deployment would.
+   */
+  kamailioSharedMemoryMb?: number;
   /** Max time to wait for the processes to answer. Default 10 s. */
   startTimeoutMs?: number;
 }
@@ -291,7 +297,7 @@ export async function startSipServer(opts: SipServerOptions): Promise<SipServer>
         '-w',
         dir,
         '-m',
-        '64',
+        String(opts.kamailioSharedMemoryMb ?? 64),
         '-M',
         '8',
       ];

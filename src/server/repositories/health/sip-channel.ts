@@ -1,16 +1,16 @@
 /**
  * How a health probe talks SIP: one fresh connection per probe (WebSocket per RFC 7118, UDP, TCP or
  * TLS), framing on streams, and one request at a time matched to its final response by Call-ID and CSeq.
- * Messages are parsed by SIP.js's core; what they mean is sip-probe.ts's business.
+ * Answers are SIP.js core messages, read lazily (readResponse); what they mean is sip-probe.ts's business.
  */
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
+  IncomingResponseMessage,
   LoggerFactory,
   Parser,
-  type IncomingResponseMessage,
   type OutgoingRequestMessage,
 } from 'sip.js/lib/core/index.js';
 import WebSocket from 'ws';
@@ -30,7 +30,6 @@ export interface ProbeTarget {
 export const loggerFactory = new LoggerFactory();
 loggerFactory.builtinEnabled = false;
 loggerFactory.level = 0; // errors only, and the built-in console logger is off
-const parserLogger = loggerFactory.getLogger('dialer.health');
 
 function transportToken(t: ProbeTransport): string {
   return t === 'ws' ? 'WS' : t === 'wss' ? 'WSS' : t.toUpperCase();
@@ -171,6 +170,53 @@ function opener(t: ProbeTransport): OpenChannel {
   return t === 'ws' || t === 'wss' ? openWs : t === 'udp' ? openUdp : openStream;
 }
 
+/** Compact header names (RFC 3261 7.3.3), spelled out as SIP.js stores them. */
+const COMPACT_NAMES: Record<string, string> = {
+  i: 'call-id',
+  v: 'via',
+  f: 'from',
+  t: 'to',
+  m: 'contact',
+  l: 'content-length',
+  c: 'content-type',
+};
+
+/**
+ * A response as SIP.js's IncomingResponseMessage, read lazily: the status line (RFC 3261 7.2) and each
+ * header's raw value, framed by SIP.js's own Parser.getHeader (folded lines included). A header value goes
+ * through SIP.js's grammar only when it is asked for (`response.parseHeader('www-authenticate')`, REGISTER's
+ * digest challenge). Why not Parser.parseMessage: it grammar-parses the status line, Via, From, To,
+ * Call-ID, CSeq and Content-Length of every message, and SIP.js's generated grammar costs about half a
+ * millisecond of CPU per call whatever the input (it rebuilds its tables on each call); those seven calls
+ * per answer were most of the CPU of a probe round over 1,000 connections (bench/results/health.md).
+ * A request, or a response without a status line, Call-ID or CSeq: undefined.
+ */
+export function readResponse(text: string): IncomingResponseMessage | undefined {
+  const lineEnd = text.indexOf('\r\n');
+  const status = lineEnd > 0 ? /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/i.exec(text.slice(0, lineEnd)) : null;
+  if (!status) return undefined;
+  const message = new IncomingResponseMessage();
+  message.statusCode = Number(status[1]);
+  message.reasonPhrase = status[2] ?? '';
+  message.data = text;
+  for (let start = lineEnd + 2; ;) {
+    const end: number = Parser.getHeader(text, start);
+    if (end === -2) break; // the empty line before the body
+    const colon = text.indexOf(':', start);
+    if (end < 0 || colon < 0 || colon > end) return undefined;
+    const name = text.slice(start, colon).trim().toLowerCase();
+    message.addHeader(COMPACT_NAMES[name] ?? name, text.slice(colon + 1, end).trim());
+    start = end + 2;
+  }
+  const callId = message.getHeader('call-id');
+  const cseq = /^(\d+)\s+(\S+)$/.exec(message.getHeader('cseq') ?? '');
+  if (!callId || !cseq) return undefined;
+  message.callId = callId;
+  message.cseq = Number(cseq[1]);
+  message.method = cseq[2]!;
+  return message;
+}
+
 export interface Exchange {
   /** Sends `request` and waits for its final response (matched by Call-ID and CSeq). */
   request(build: (via: { host: string; transport: string }) => OutgoingRequestMessage): Promise<{
@@ -193,10 +239,9 @@ export async function openExchange(target: ProbeTarget, timeoutMs: number): Prom
       }
     | undefined;
   const onMessage = (text: string): void => {
-    const message = Parser.parseMessage(text, parserLogger);
-    if (!message || !pending) return;
-    const response = message as IncomingResponseMessage;
-    if (typeof response.statusCode !== 'number' || response.statusCode < 200) return;
+    if (!pending) return;
+    const response = readResponse(text);
+    if (!response || response.statusCode! < 200) return;
     if (response.callId !== pending.callId || response.cseq !== pending.cseq) return;
     const p = pending;
     pending = undefined;

@@ -73,7 +73,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (isPostgres(db)) {
-    await sql`drop trigger trunk_phone_numbers_update_connections_revision on trunk_phone_numbers`.execute(db);
+    await sql`drop trigger trunk_phone_numbers_update_connections_revision on trunk_phone_numbers`.execute(
+      db,
+    );
     await sql`drop trigger trunk_phone_numbers_connections_revision on trunk_phone_numbers`.execute(db);
     await sql`create trigger trunk_phone_numbers_connections_revision
       before insert or update or delete or truncate on trunk_phone_numbers

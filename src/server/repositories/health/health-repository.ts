@@ -46,7 +46,7 @@ export interface HealthWrite {
   display: boolean;
 }
 
-/** Rows per multi-row statement (7 columns: well under SQLite's and PostgreSQL's parameter limits). */
+/** Rows per multi-row statement (at most 8 columns: well under SQLite's and PostgreSQL's parameter limits). */
 const WRITE_BATCH = 500;
 
 export interface HealthHistoryRow {
@@ -205,19 +205,21 @@ export class HealthRepository {
           )
           .execute();
       }
-      for (const w of batch) {
-        if (!w.display) continue;
-        await this.db
-          .updateTable('sip_trunks')
-          .set({
-            health_status: w.status,
-            health_checked_at: w.at,
-            health_message: w.reason,
+      const shown = batch.filter((w) => w.display);
+      if (shown.length > 0) {
+        // One statement for the batch, not one per connection: a round that changes every connection
+        // (the first after a start, an outage) rewrote 1,000 rows one by one. A VALUES list in a CTE
+        // with column names, and UPDATE ... FROM, are the same on SQLite (3.33+) and PostgreSQL; the
+        // latency's cast types its column on PostgreSQL, where a VALUES of parameters is text.
+        const rows = shown.map(
+          (w) =>
             // A failure keeps the last measured latency out of the badge: it no longer answers.
-            health_latency_ms: w.ok ? w.latencyMs : null,
-          })
-          .where('id', '=', w.trunkId)
-          .execute();
+            sql`(${w.trunkId}, ${w.status}, ${w.at}, ${w.reason}, cast(${w.ok ? w.latencyMs : null} as integer))`,
+        );
+        await sql`with v (id, status, checked_at, message, latency_ms) as (values ${sql.join(rows)})
+          update sip_trunks set health_status = v.status, health_checked_at = v.checked_at,
+            health_message = v.message, health_latency_ms = v.latency_ms
+          from v where sip_trunks.id = v.id`.execute(this.db);
       }
       const changes = batch.filter((w) => w.status !== w.previousStatus);
       if (changes.length > 0) {

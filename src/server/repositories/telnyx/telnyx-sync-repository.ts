@@ -11,6 +11,7 @@
  * never overwritten.
  */
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import type { SyncCounts } from '../../../shared/telnyx.js';
 import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
@@ -39,6 +40,18 @@ const COMPARED_NUMBER_COLUMNS = [
   'missing_at_telnyx_at',
   'capabilities',
 ] as const;
+
+/** What applyNumbers reads of an existing number: the compared columns and its active trunk (0014's copy). */
+const READ_NUMBER_COLUMNS = [...COMPARED_NUMBER_COLUMNS, 'assigned_trunk_id'] as const;
+const READ_NUMBER_COLUMNS_JOINED = READ_NUMBER_COLUMNS.map((c) => `phone_numbers.${c}` as const);
+
+/** A number of the page as stored (or just inserted): its id and active trunk. */
+interface PagePhone {
+  id: string;
+  activeTrunkId: string | null;
+  /** Inserted by this page: it has no assignment rows yet. */
+  isNew: boolean;
+}
 
 export class TelnyxSyncRepository {
   constructor(private readonly db: Db) {}
@@ -142,32 +155,42 @@ export class TelnyxSyncRepository {
   ): Promise<void> {
     if (!items.length) return;
     const ids = items.map((n) => n.id);
-    // Only the columns compared below: a sync with nothing to change is these reads and nothing else.
+    // Only the columns compared below (and the number's active trunk, for the assignments): a sync with
+    // nothing to change is this read and nothing else.
     const byTelnyxId = new Map(
       (
         await this.db
           .selectFrom('phone_numbers')
-          .select(COMPARED_NUMBER_COLUMNS)
+          .select(READ_NUMBER_COLUMNS)
           .where('telnyx_number_id', 'in', ids)
           .execute()
       ).map((r) => [r.telnyx_number_id!, r]),
     );
     // A number already entered by hand (same E.164, no or another Telnyx id) is linked, not duplicated.
+    // Joined with the page's numbers as a VALUES list rather than `number in (...)`: while phone_numbers
+    // grows (a first sync, before autovacuum has looked at it) PostgreSQL estimates the pg_trgm index of
+    // migration 0016 (it also answers `=`) as nearly free for an IN list, and that scan reads the index's
+    // whole pending list for each value: 0.5-5 s per page at 10,000 numbers. The join is planned as a hash
+    // join or a nested loop over the unique index, on both databases.
     const unmatched = items.filter((n) => !byTelnyxId.has(n.id)).map((n) => n.phoneNumber);
     const byNumber = new Map(
       unmatched.length
         ? (
             await this.db
-              .selectFrom('phone_numbers')
-              .select(COMPARED_NUMBER_COLUMNS)
-              .where('number', 'in', unmatched)
+              .with(
+                'page_numbers(number)',
+                () => sql<{ number: string }>`(values ${sql.join(unmatched.map((n) => sql`(${n})`))})`,
+              )
+              .selectFrom('page_numbers')
+              .innerJoin('phone_numbers', 'phone_numbers.number', 'page_numbers.number')
+              .select(READ_NUMBER_COLUMNS_JOINED)
               .execute()
           ).map((r) => [r.number, r])
         : [],
     );
 
     const inserts: NewPhoneNumberRow[] = [];
-    const phoneIdByTelnyxId = new Map<string, string>();
+    const phoneByTelnyxId = new Map<string, PagePhone>();
     for (const n of items) {
       const row = byTelnyxId.get(n.id) ?? byNumber.get(n.phoneNumber);
       const desired = {
@@ -197,11 +220,11 @@ export class TelnyxSyncRepository {
           telnyx_seen_run_id: runId,
           ...desired,
         });
-        phoneIdByTelnyxId.set(n.id, id);
+        phoneByTelnyxId.set(n.id, { id, activeTrunkId: null, isNew: true });
         counts.numbers.created++;
         continue;
       }
-      phoneIdByTelnyxId.set(n.id, row.id);
+      phoneByTelnyxId.set(n.id, { id: row.id, activeTrunkId: row.assigned_trunk_id, isNew: false });
       // Only the "emergency" capability follows Telnyx's emergency_enabled; the others are the admin's.
       const capabilities = withEmergency(row.capabilities, n.emergencyEnabled);
       const changed =
@@ -220,7 +243,7 @@ export class TelnyxSyncRepository {
     }
     if (inserts.length) await this.db.insertInto('phone_numbers').values(inserts).execute();
 
-    await this.applyAssignments(items, phoneIdByTelnyxId, trunkByConnection, counts.assignments, now);
+    await this.applyAssignments(items, phoneByTelnyxId, trunkByConnection, counts.assignments, now);
   }
 
   /**
@@ -228,59 +251,53 @@ export class TelnyxSyncRepository {
    * A number actively assigned to another trunk is left alone (a conflict, listed in the drift report).
    * New assignment type: an earlier inactive row's type is kept; otherwise primary when the trunk has no
    * active primary yet, else secondary.
+   * A number's active trunk comes with the number (phone_numbers.assigned_trunk_id, which the database
+   * keeps, migration 0014), so assignments are read only for numbers that need one and existed before
+   * this page (a number inserted just now has no earlier row): none when nothing changed at Telnyx, and
+   * none in a first sync.
    */
   private async applyAssignments(
     items: TelnyxPhoneNumber[],
-    phoneIdByTelnyxId: Map<string, string>,
+    phoneByTelnyxId: Map<string, PagePhone>,
     trunkByConnection: Map<string, string>,
     counts: SyncCounts['assignments'],
     now: string,
   ): Promise<void> {
-    const wanted: { phoneId: string; trunkId: string }[] = [];
+    const needed: { phone: PagePhone; trunkId: string }[] = [];
     for (const n of items) {
       const trunkId = n.connectionId ? trunkByConnection.get(n.connectionId) : undefined;
-      const phoneId = phoneIdByTelnyxId.get(n.id);
-      if (trunkId && phoneId) wanted.push({ phoneId, trunkId });
+      const phone = phoneByTelnyxId.get(n.id);
+      if (!trunkId || !phone) continue;
+      if (phone.activeTrunkId === null) needed.push({ phone, trunkId });
+      else if (phone.activeTrunkId === trunkId) counts.unchanged++;
+      else counts.conflicts++;
     }
-    if (!wanted.length) return;
-    const phoneIds = wanted.map((w) => w.phoneId);
-    const trunkIds = [...new Set(wanted.map((w) => w.trunkId))];
-    const rows = await this.db
-      .selectFrom('trunk_phone_numbers')
-      .select(['id', 'trunk_id', 'phone_number_id', 'assignment_type', 'is_active'])
-      .where('phone_number_id', 'in', phoneIds)
-      .execute();
-    const activeByPhone = new Map<string, (typeof rows)[number]>();
-    const byPair = new Map<string, (typeof rows)[number]>();
-    for (const r of rows) {
-      if (Number(r.is_active) === 1) activeByPhone.set(r.phone_number_id, r);
-      byPair.set(`${r.trunk_id}|${r.phone_number_id}`, r);
-    }
-    // Which trunks already have a primary matters only for numbers that get an assignment now (none, when
-    // nothing changed at Telnyx).
-    const needsAssignment = wanted.some((w) => !activeByPhone.has(w.phoneId));
+    if (!needed.length) return;
+    const existingIds = needed.filter((w) => !w.phone.isNew).map((w) => w.phone.id);
+    const earlierRows = existingIds.length
+      ? await this.db
+          .selectFrom('trunk_phone_numbers')
+          .select(['id', 'trunk_id', 'phone_number_id', 'assignment_type'])
+          .where('phone_number_id', 'in', existingIds)
+          .execute()
+      : [];
+    const byPair = new Map(earlierRows.map((r) => [`${r.trunk_id}|${r.phone_number_id}`, r]));
+    const trunkIds = [...new Set(needed.map((w) => w.trunkId))];
     const withPrimary = new Set(
-      needsAssignment
-        ? (
-            await this.db
-              .selectFrom('trunk_phone_numbers')
-              .select('trunk_id')
-              .where('trunk_id', 'in', trunkIds)
-              .where('is_active', '=', 1)
-              .where('assignment_type', '=', 'primary')
-              .execute()
-          ).map((r) => r.trunk_id)
-        : [],
+      (
+        await this.db
+          .selectFrom('trunk_phone_numbers')
+          .select('trunk_id')
+          .where('trunk_id', 'in', trunkIds)
+          .where('is_active', '=', 1)
+          .where('assignment_type', '=', 'primary')
+          .execute()
+      ).map((r) => r.trunk_id),
     );
     const inserts: AssignmentRow[] = [];
-    for (const w of wanted) {
-      const active = activeByPhone.get(w.phoneId);
-      if (active) {
-        if (active.trunk_id === w.trunkId) counts.unchanged++;
-        else counts.conflicts++;
-        continue;
-      }
-      const earlier = byPair.get(`${w.trunkId}|${w.phoneId}`);
+    for (const w of needed) {
+      const phoneId = w.phone.id;
+      const earlier = byPair.get(`${w.trunkId}|${phoneId}`);
       let type: AssignmentType = earlier ? (earlier.assignment_type as AssignmentType) : 'primary';
       if (!earlier && withPrimary.has(w.trunkId)) type = 'secondary';
       if (type === 'primary' && withPrimary.has(w.trunkId)) type = 'secondary';
@@ -295,7 +312,7 @@ export class TelnyxSyncRepository {
         inserts.push({
           id: crypto.randomUUID(),
           trunk_id: w.trunkId,
-          phone_number_id: w.phoneId,
+          phone_number_id: phoneId,
           assignment_type: type,
           is_active: 1,
           assigned_at: now,

@@ -326,6 +326,30 @@ export interface CallRollupPeaksTable {
   peak: number;
 }
 
+/** A call's contribution waiting to be folded into the roll-ups (0020_rollup_pending). */
+export interface CallRollupPendingTable {
+  id: Generated<number | string>;
+  /** 1: the call as it is counted; -1: a state of it that a change took back. */
+  sign: number;
+  call_id: string;
+  user_id: string;
+  trunk_id: string | null;
+  phone_number_id: string | null;
+  remote_number: string;
+  direction: string;
+  outcome: string;
+  sip_code: number | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  mos: number | null;
+  jitter_ms: number | null;
+  packet_loss_pct: number | null;
+  invite_at: string | null;
+  progress_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -347,6 +371,7 @@ export interface Database {
   call_rollup_failures: CallRollupFailuresTable;
   call_rollup_destinations: CallRollupDestinationsTable;
   call_rollup_peaks: CallRollupPeaksTable;
+  call_rollup_pending: CallRollupPendingTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

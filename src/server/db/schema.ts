@@ -94,10 +94,13 @@ export interface PhoneNumbersTable {
   telnyx_seen_run_id: string | null;
   /**
    * Copy of the number's active assignment (trunk, type), null when unassigned, kept by the database's
-   * triggers on trunk_phone_numbers for the admin list's filters and sort (0014); the app never writes it.
+   * triggers on trunk_phone_numbers for the admin list's filters and sort (0014). The app never updates it;
+   * the Telnyx sync inserts a new number with the copy of the assignment it creates in the same
+   * transaction, so the trigger has nothing to rewrite (0018); the triggers still overwrite a copy that
+   * differs.
    */
-  assigned_trunk_id: ColumnType<string | null, never, never>;
-  assigned_type: ColumnType<string | null, never, never>;
+  assigned_trunk_id: ColumnType<string | null, string | null | undefined, never>;
+  assigned_type: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface TrunkPhoneNumbersTable {

@@ -173,6 +173,10 @@ async function benchEngine(kind: DatabaseKind): Promise<EngineResult> {
       ['text (partial digits)', 'q=99942'],
       ['text (city, mixed case)', 'q=cITY%2012'],
       ['text (no match)', 'q=zzz9'],
+      // Shorter than a trigram: no index can narrow these, the database reads every row.
+      ['text, 1 character (most match)', 'q=7'],
+      ['text, 2 characters (most match)', 'q=12'],
+      ['text, 2 characters (no match)', 'q=zq'],
       [
         'country + type + status, sorted by number desc',
         'country=US&numberType=toll_free&status=active&sort=-number',

@@ -8,6 +8,7 @@ import type { NumberSortField } from '../../shared/schemas/admin.js';
 import {
   anyColumnContains,
   chunked,
+  containsPattern,
   orderBySort,
   type PageRequest,
   type PageResult,
@@ -101,7 +102,9 @@ function numberFilter(
   }
   if (filters.assigned === false) conditions.push(eb('pn.assigned_trunk_id', 'is', null));
   const text = filters.q;
-  if (text) {
+  if (text && searchedAsOneColumn(text)) {
+    conditions.push(searchTextContains(text));
+  } else if (text) {
     // SQLite: the trigram table (migration 0016) names the candidates, the LIKE has the final word.
     if (!postgres && trigramSearchable(text)) conditions.push(trigramCandidates(eb, text));
     conditions.push(
@@ -114,9 +117,39 @@ function numberFilter(
   return eb.and(conditions);
 }
 
-/** A trigram index can only narrow a search of three characters or more (shorter has no trigram). */
+/**
+ * A trigram index can only narrow a search of three characters or more (shorter has no trigram): a
+ * shorter one reads every number, cheapest from the one-column copy `search_text` (migration 0018) and
+ * its index. It joins the fields with U+0001, so a text holding that character keeps the per-field LIKEs.
+ */
+function searchedAsOneColumn(text: string): boolean {
+  return !trigramSearchable(text) && !text.includes(SEARCH_TEXT_SEPARATOR);
+}
+
 function trigramSearchable(text: string): boolean {
   return [...text].length >= 3;
+}
+
+const SEARCH_TEXT_SEPARATOR = '\u0001';
+
+const SEARCH_TEXT_INDEX = 'phone_numbers_search_text_idx';
+
+/** Whether `filters` narrow by text alone (the sort aside). */
+function onlyText(filters: PhoneNumberFilters): boolean {
+  return Object.entries(filters).every(
+    ([key, value]) => key === 'q' || key === 'sort' || value === undefined,
+  );
+}
+
+/** Up to this many matches a short search's page is fetched by id and sorted (see list). */
+const FEW_MATCHES = 2_000;
+
+/**
+ * `search_text` contains `text`: the number as typed (digits and `+`, which lower-casing leaves alone),
+ * or the city or region ignoring case, exactly as the per-field condition above.
+ */
+function searchTextContains(text: string): Expression<SqlBool> {
+  return sql<SqlBool>`pn.search_text like ${containsPattern(text.toLowerCase())} escape '\\'`;
 }
 
 /**
@@ -218,14 +251,49 @@ export class PhoneNumberRepository {
           sort,
           tiebreak,
         );
-    // The page and the count of the same filter, as fetchPage does (the page may start from sip_trunks).
-    const [items, count] = await Promise.all([
-      rows.limit(page.limit).offset(page.offset).execute(),
+    const counted = () =>
       this.matching(filters)
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .executeTakeFirstOrThrow(),
+        .executeTakeFirstOrThrow()
+        .then((c) => Number(c.n));
+    if (filters.q && searchedAsOneColumn(filters.q)) {
+      // A search too short for a trigram: the count reads search_text's index alone (cheap), and says
+      // how to fetch the page. Many matches: walk the sort order and stop after a page (as without
+      // text). Few: fetch them by their ids from that index and sort them, instead of reading every
+      // number in sort order to find that nothing else matches.
+      const total = await (this.postgres || !onlyText(filters) ? counted() : this.countSearchText(filters.q));
+      if (total === 0 || page.offset >= total) return { rows: [], total };
+      const paged = total <= FEW_MATCHES ? rows.where(this.searchTextCandidates(filters.q)) : rows;
+      return { rows: await paged.limit(page.limit).offset(page.offset).execute(), total };
+    }
+    // The page and the count of the same filter, as fetchPage does (the page may start from sip_trunks).
+    const [items, total] = await Promise.all([
+      rows.limit(page.limit).offset(page.offset).execute(),
+      counted(),
     ]);
-    return { rows: items, total: Number(count.n) };
+    return { rows: items, total };
+  }
+
+  /**
+   * The numbers whose search_text contains `text`, by key from its index (0018) without the rows.
+   * SQLite is told to read the index: left to itself it reads the table and computes the (virtual)
+   * column for every row, five times slower; PostgreSQL scans the index alone by itself (`include (id)`).
+   */
+  private searchTextCandidates(text: string): Expression<SqlBool> {
+    const pattern = containsPattern(text.toLowerCase());
+    return this.postgres
+      ? sql<SqlBool>`pn.id in (select id from phone_numbers where search_text like ${pattern} escape '\\')`
+      : sql<SqlBool>`pn.rowid in (select rowid from phone_numbers indexed by ${sql.id(SEARCH_TEXT_INDEX)}
+          where search_text like ${pattern} escape '\\')`;
+  }
+
+  /** SQLite, a short text and no other filter: the count from search_text's index alone (see above). */
+  private async countSearchText(text: string): Promise<number> {
+    const pattern = containsPattern(text.toLowerCase());
+    const result = await sql<{ n: number }>`select count(*) as n
+      from phone_numbers indexed by ${sql.id(SEARCH_TEXT_INDEX)}
+      where search_text like ${pattern} escape '\\'`.execute(this.db);
+    return Number(result.rows[0]?.n ?? 0);
   }
 
   /** Ids of every number `filters` match, by number (a bulk request's "all that match"). */

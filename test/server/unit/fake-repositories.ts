@@ -268,6 +268,7 @@ export function aNumber(number: string, o: Partial<PhoneNumberRow> = {}): PhoneN
     telnyx_seen_run_id: null,
     assigned_trunk_id: null,
     assigned_type: null,
+    search_text: '',
     ...o,
   };
 }

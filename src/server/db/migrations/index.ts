@@ -14,7 +14,8 @@ import * as m0014 from './0014_number_assignment_columns.js';
 import * as m0015 from './0015_analytics_rollups.js';
 import * as m0016 from './0016_number_text_search.js';
 import * as m0017 from './0017_number_search_no_pending_list.js';
-import * as m0018 from './0018_number_copy_insert_unchanged.js';
+import * as m0018 from './0018_number_search_text.js';
+import * as m0019 from './0019_number_copy_insert_unchanged.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -36,7 +37,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_analytics_rollups': m0015,
   '0016_number_text_search': m0016,
   '0017_number_search_no_pending_list': m0017,
-  '0018_number_copy_insert_unchanged': m0018,
+  '0018_number_search_text': m0018,
+  '0019_number_copy_insert_unchanged': m0019,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -44,7 +44,6 @@ export interface AssignedNumberDto {
   number: string;
   assignmentType: AssignmentType;
   assignedAt: string;
-  lastUsedAt: string | null;
   country: string | null;
   city: string | null;
   region: string | null;

@@ -108,15 +108,15 @@ describe.each(DATABASE_KINDS)('connections cache (%s)', (kind) => {
   it('shows writes made straight into the tables, outside the services, on the very next request', async () => {
     const s = t.services;
     await alice.get('/api/connections');
-    // As the Telnyx sync or a call would: a direct Kysely update, no service involved.
+    // As the Telnyx sync would: a direct Kysely update, no service involved.
     const at = '2026-01-02T03:04:05.000Z';
     await s.db
       .updateTable('trunk_phone_numbers')
-      .set({ last_used_at: at })
+      .set({ assigned_at: at })
       .where('trunk_id', '=', trunkId)
       .execute();
     let after = await alice.get('/api/connections');
-    expect(byName(after, 'Main renamed')!.numbers.map((x) => x.lastUsedAt)).toEqual([at]);
+    expect(byName(after, 'Main renamed')!.numbers.map((x) => x.assignedAt)).toEqual([at]);
     // Health probe results land on sip_trunks.
     await s.db.updateTable('sip_trunks').set({ health_status: 'down' }).where('id', '=', trunkId).execute();
     after = await alice.get('/api/connections');
@@ -217,6 +217,26 @@ describe.each(DATABASE_KINDS)('connections cache (%s)', (kind) => {
     ).rejects.toThrow('roll back');
     expect(await revisionOf(s.db)).toBe(before);
     expect(byName(await alice.get('/api/connections'), 'Main renamed')).toBeDefined();
+  });
+
+  it('keeps the revision when a call stamps its caller ID’s last use (the list does not show it), while the admin sees the stamp', async () => {
+    const s = t.services;
+    const n = await addNumber(s);
+    await assign(s, trunkId, n.id, 'backup');
+    const list = await alice.get('/api/connections');
+    const caller = byName(list, 'Main renamed')!.numbers.find((x) => x.phoneNumberId === n.id)!;
+    const before = await revisionOf(s.db);
+    const call = await alice.post('/api/calls', {
+      connectionId: trunkId,
+      callerNumber: caller.number,
+      remoteNumber: '+13125550199',
+      direction: 'outbound',
+    });
+    expect(call.status).toBe(201);
+    // Every call start used to bump it: all call starts of all instances then queued on its row lock.
+    expect(await revisionOf(s.db)).toBe(before);
+    const stamped = await admin.get(`/api/admin/assignments/${caller.assignmentId}`);
+    expect(stamped.json.lastUsedAt).toBe(call.json.startedAt);
   });
 });
 

@@ -41,7 +41,6 @@ export function aNumber(
     number,
     assignmentType,
     assignedAt: '2026-01-01T00:00:00.000Z',
-    lastUsedAt: null,
     country: 'US',
     city: 'Chicago',
     region: 'IL',

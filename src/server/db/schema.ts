@@ -96,7 +96,7 @@ export interface PhoneNumbersTable {
    * Copy of the number's active assignment (trunk, type), null when unassigned, kept by the database's
    * triggers on trunk_phone_numbers for the admin list's filters and sort (0014). The app never updates it;
    * the Telnyx sync inserts a new number with the copy of the assignment it creates in the same
-   * transaction, so the trigger has nothing to rewrite (0019); the triggers still overwrite a copy that
+   * transaction, so the trigger has nothing to rewrite (0021); the triggers still overwrite a copy that
    * differs.
    */
   assigned_trunk_id: ColumnType<string | null, string | null | undefined, never>;
@@ -329,6 +329,30 @@ export interface CallRollupPeaksTable {
   peak: number;
 }
 
+/** A call's contribution waiting to be folded into the roll-ups (0020_rollup_pending). */
+export interface CallRollupPendingTable {
+  id: Generated<number | string>;
+  /** 1: the call as it is counted; -1: a state of it that a change took back. */
+  sign: number;
+  call_id: string;
+  user_id: string;
+  trunk_id: string | null;
+  phone_number_id: string | null;
+  remote_number: string;
+  direction: string;
+  outcome: string;
+  sip_code: number | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  mos: number | null;
+  jitter_ms: number | null;
+  packet_loss_pct: number | null;
+  invite_at: string | null;
+  progress_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -350,6 +374,7 @@ export interface Database {
   call_rollup_failures: CallRollupFailuresTable;
   call_rollup_destinations: CallRollupDestinationsTable;
   call_rollup_peaks: CallRollupPeaksTable;
+  call_rollup_pending: CallRollupPendingTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -4,6 +4,7 @@ import { abandonedCallsJob } from './abandoned-calls-job.js';
 import { healthJob } from './health-job.js';
 import type { Metrics } from '../metrics.js';
 import { databaseJobLeases } from './job-leases.js';
+import { rollupFoldJob } from './rollup-fold-job.js';
 import { Scheduler, type Job, type JobLogger } from './scheduler.js';
 import { telnyxSyncJob } from './telnyx-sync-job.js';
 
@@ -25,6 +26,7 @@ export function serverJobs(services: Services, logger: JobLogger): Job[] {
       retentionDays: services.config.health.retentionDays,
       logger,
     }),
+    rollupFoldJob({ analytics: services.repos.analytics, logger }),
   ];
   return jobs.filter((j): j is Job => j !== null);
 }

@@ -8,6 +8,8 @@
  *   digits (`valueBucket`, src/shared/kpi.ts).
  * - peak concurrency is the connection's peak per slot (call_rollup_peaks), so a range is slot-aligned.
  * Filter choices and channel limits are read by the reference class.
+ * Every read adds the contributions not yet folded (analytics-rollup-pending.ts), so it counts the calls
+ * written a moment ago as the raw queries would.
  */
 import { sql, type RawBuilder } from 'kysely';
 import { MOS_BANDS } from '../../shared/kpi.js';
@@ -19,7 +21,8 @@ import {
   type SlotRow,
   type SumsRow,
 } from './analytics-raw-repository.js';
-import { MOS_BAND_COLUMNS, type RollupLevel } from './analytics-rollups.js';
+import { foldAllPending, pendingPeakWindows, withPending } from './analytics-rollup-pending.js';
+import { computePeaks, MOS_BAND_COLUMNS, type PeakWindow, type RollupLevel } from './analytics-rollups.js';
 
 export type { AnalyticsFilter, GroupKey, PercentileRow, SlotRow, SumsRow };
 
@@ -97,6 +100,11 @@ function levelFor(f: AnalyticsFilter, by: GroupKey): RollupLevel {
 }
 
 export class AnalyticsRepository extends RawAnalyticsRepository {
+  /** Adds the contributions waiting in call_rollup_pending to the roll-ups; returns how many. */
+  foldPending(): Promise<number> {
+    return foldAllPending(this.db);
+  }
+
   /** The rows of `lvl` in the range that match the filter (roll-up alias `r`). */
   private rollupWhere(f: AnalyticsFilter, by: GroupKey, slotsOnly = false): RawBuilder<unknown> {
     const ranges = bucketRanges(f.fromIso, f.toExclusiveIso, slotsOnly);
@@ -118,13 +126,13 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
   override async sums(f: AnalyticsFilter, by: GroupKey): Promise<SumsRow[]> {
     const where = this.rollupWhere(f, by);
     if (by === 'total') {
-      const r = await sql<Record<string, unknown>>`select ${SUMS} from call_rollups r where ${where}`.execute(
-        this.db,
-      );
+      const r = await sql<
+        Record<string, unknown>
+      >`select ${SUMS} from ${withPending('call_rollups')} r where ${where}`.execute(this.db);
       return r.rows.map((row) => ({ key: null, name: null, ...toSums(row) }));
     }
     const r = await sql<Record<string, unknown>>`select s.*, ${NAME[by]} as name from (
-        select ${KEY[by]} as k, ${SUMS} from call_rollups r where ${where}
+        select ${KEY[by]} as k, ${SUMS} from ${withPending('call_rollups')} r where ${where}
         group by ${KEY[by]} having sum(r.attempts) > 0
       ) s ${NAME_JOIN[by]}
       order by s.attempts desc, s.k`.execute(this.db);
@@ -145,7 +153,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
     const key = by === 'total' ? null : KEY[by];
     const r = await sql<{ k: unknown; v: unknown; n: unknown }>`select ${key ?? sql`null`} as k,
         r.value as v, sum(r.calls) as n
-      from call_rollup_values r where ${this.rollupWhere(f, by)} and r.metric = ${value}
+      from ${withPending('call_rollup_values')} r where ${this.rollupWhere(f, by)} and r.metric = ${value}
       group by ${key ? sql`${key}, ` : sql``}r.value having sum(r.calls) > 0
       order by ${key ? sql`${key}, ` : sql``}r.value`.execute(this.db);
     const groups = new Map<string | null, { v: number; n: number }[]>();
@@ -173,7 +181,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
 
   override async slots(f: AnalyticsFilter): Promise<SlotRow[]> {
     const r = await sql<Record<string, unknown>>`select r.bucket as b, ${SUMS}
-      from call_rollups r where ${this.rollupWhere(f, 'total', true)}
+      from ${withPending('call_rollups')} r where ${this.rollupWhere(f, 'total', true)}
       group by r.bucket having sum(r.attempts) > 0 order by 1`.execute(this.db);
     return r.rows.map((row) => ({
       slotMs: Date.parse(`${String(row.b)}:00.000Z`),
@@ -186,7 +194,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
   ): Promise<{ sample: string; calls: number; answered: number; talkSeconds: number }[]> {
     const r = await sql<Record<string, unknown>>`select r.prefix as p, max(r.sample) as sample,
         sum(r.calls) as calls, sum(r.answered) as answered, sum(r.talk_seconds) as talk_seconds
-      from call_rollup_destinations r where ${this.rollupWhere(f, 'total')}
+      from ${withPending('call_rollup_destinations')} r where ${this.rollupWhere(f, 'total')}
       group by r.prefix having sum(r.calls) > 0`.execute(this.db);
     return r.rows.map((row) => ({
       sample: String(row.sample),
@@ -206,7 +214,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
     const r = await sql<Record<string, unknown>>`select ${sql.join(
       MOS_BAND_COLUMNS.map((c) => sql`sum(${sql.ref(`r.${c}`)}) as ${sql.id(c)}`),
     )}, sum(r.mos_calls) as mos_calls, sum(r.mos_sum) as mos_sum
-      from call_rollups r where ${this.rollupWhere(f, 'total')}`.execute(this.db);
+      from ${withPending('call_rollups')} r where ${this.rollupWhere(f, 'total')}`.execute(this.db);
     const row = r.rows[0] ?? {};
     return {
       counts: MOS_BAND_COLUMNS.map((c) => num(row[c])),
@@ -220,7 +228,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
   ): Promise<{ sipCode: number | null; outcome: string; rang: boolean; calls: number }[]> {
     const r = await sql<Record<string, unknown>>`select r.sip_code as sip_code, r.outcome as outcome,
         r.rang as rang, sum(r.calls) as calls
-      from call_rollup_failures r where ${this.rollupWhere(f, 'total')}
+      from ${withPending('call_rollup_failures')} r where ${this.rollupWhere(f, 'total')}
       group by r.sip_code, r.outcome, r.rang having sum(r.calls) > 0`.execute(this.db);
     return r.rows.map((row) => ({
       sipCode: num(row.sip_code) === 0 ? null : num(row.sip_code),
@@ -233,13 +241,41 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
   override async peakConcurrent(f: AnalyticsFilter, trunkIds: string[]): Promise<Map<string | null, number>> {
     const ranges = bucketRanges(f.fromIso, f.toExclusiveIso);
     if (trunkIds.length === 0 || ranges.length === 0) return new Map();
-    const r = await sql<{ k: string; peak: unknown }>`select p.trunk_id as k, max(p.peak) as peak
-      from call_rollup_peaks p
-      where p.trunk_id in (${sql.join(trunkIds)}) and (${sql.join(
-        ranges.map((x) => sql`(p.span = ${x.span} and p.bucket >= ${x.from} and p.bucket < ${x.to})`),
-        sql` or `,
-      )})
-      group by p.trunk_id`.execute(this.db);
-    return new Map(r.rows.map((row) => [row.k, num(row.peak)]));
+    const inRanges = (span: string, bucket: string) =>
+      ranges.some((x) => x.span === span && bucket >= x.from && bucket < x.to);
+    const rangeWhere = sql.join(
+      ranges.map((x) => sql`(p.span = ${x.span} and p.bucket >= ${x.from} and p.bucket < ${x.to})`),
+      sql` or `,
+    );
+    // A connection with contributions still waiting: the stored peaks of the days they touch are out of
+    // date, so those days are recomputed from its calls, as the fold will.
+    const stale = await pendingPeakWindows(this.db, trunkIds);
+    const fresh = trunkIds.filter((id) => !stale.has(id));
+    const out = new Map<string | null, number>();
+    if (fresh.length > 0) {
+      const r = await sql<{ k: string; peak: unknown }>`select p.trunk_id as k, max(p.peak) as peak
+        from call_rollup_peaks p
+        where p.trunk_id in (${sql.join(fresh)}) and (${rangeWhere})
+        group by p.trunk_id`.execute(this.db);
+      for (const row of r.rows) out.set(row.k, num(row.peak));
+    }
+    for (const w of stale.values()) {
+      const within = (span: string, bucket: string) => inWindow(w, span, bucket);
+      const stored = await sql<{ span: string; bucket: string; peak: unknown }>`select p.span, p.bucket,
+          p.peak from call_rollup_peaks p
+        where p.trunk_id = ${w.trunkId} and (${rangeWhere})`.execute(this.db);
+      const peaks = [
+        ...stored.rows.filter((x) => !within(x.span, x.bucket)).map((x) => num(x.peak)),
+        ...(await computePeaks(this.db, w)).filter((x) => inRanges(x.span, x.bucket)).map((x) => x.peak),
+      ];
+      if (peaks.length > 0) out.set(w.trunkId, Math.max(...peaks));
+    }
+    return out;
   }
+}
+
+/** Whether a peak bucket ('YYYY-MM-DDTHH:MM' or 'YYYY-MM-DD', UTC) lies in the window's days. */
+function inWindow(w: PeakWindow, span: string, bucket: string): boolean {
+  const ms = Date.parse(span === 'q' ? `${bucket}:00.000Z` : `${bucket}T00:00:00.000Z`);
+  return ms >= w.fromMs && ms < w.toMs;
 }

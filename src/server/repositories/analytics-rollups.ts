@@ -1,11 +1,12 @@
 /**
  * The analytics roll-ups (0015_analytics_rollups): what each finished call adds to the four roll-up
  * tables, as one INSERT … SELECT … ON CONFLICT DO UPDATE per table, the same SQL text on SQLite and
- * PostgreSQL. The same statements serve three purposes:
- * - a call written (CallRepository.insert/insertMany): add the new rows' contribution;
- * - a call changed (CallRepository.update): subtract the old contribution, write, add the new one, in
- *   one transaction, so a late quality report or a late final outcome never counts a call twice;
- * - the backfill (the migration, the benchmark's generated set): add every call at once.
+ * PostgreSQL, from a source of calls (ContributionSource). The same statements serve:
+ * - the fold (analytics-rollup-pending.ts): a call write (CallRepository) appends a snapshot of the
+ *   call, +1, and for a change of a counted call also -1 for its old state, so a late quality report or
+ *   a late final outcome never counts a call twice; the rollup-fold job adds them here;
+ * - the backfill (the migration, the benchmark's generated set, a repair): every call at once.
+ * Their SELECTs alone (contributionSelects) give the rows not yet folded to the reads.
  *
  * Each call is counted at three levels (the cuboids the queries pick from):
  *   'n' per connection × number × agent × direction (a number filter, or rows per number),
@@ -109,18 +110,41 @@ function valueBucket(v: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`case when ${v} is null then null ${sql.join(whens, sql` `)} else floor(${v} * 1000 + 0.000000001) / 1000 end`;
 }
 
+/** A roll-up table with additive columns (all but the peaks). */
+export type SummedRollupTable = Exclude<(typeof ROLLUP_TABLES)[number], 'call_rollup_peaks'>;
+
+/**
+ * Where a contribution's calls come from, as `c` with the calls table's column names: the calls
+ * themselves, each weighed by one sign, or call_rollup_pending (analytics-rollup-pending.ts), each row
+ * by its own (a snapshot of a call counted with +1, or of its old state taken back with -1).
+ */
+export interface ContributionSource {
+  from: RawBuilder<unknown>;
+  /** 1, -1 or the row's sign column. */
+  weight: RawBuilder<unknown>;
+  /** Which of its rows count. */
+  where: RawBuilder<unknown>;
+}
+
+export function callsSource(sign: 1 | -1, where: RawBuilder<unknown>): ContributionSource {
+  return {
+    from: sql`calls c`,
+    weight: sql.lit(sign),
+    where: sql`c.outcome <> 'in_progress' and (${where})`,
+  };
+}
+
 interface TableSpec {
-  table: Exclude<(typeof ROLLUP_TABLES)[number], 'call_rollup_peaks'>;
+  table: SummedRollupTable;
   /** Extra key columns after ROLLUP_KEYS. */
   keys: string[];
   /** Additive columns (the ON CONFLICT update adds them). */
   sums: string[];
-  /** The SELECT list after the keys (sums multiplied by the sign), the source and its extra condition. */
-  body(sign: number): RawBuilder<unknown>;
+  /** The SELECT list after the keys (sums multiplied by the weight). */
+  body(weight: RawBuilder<unknown>): RawBuilder<unknown>;
 }
 
-const signed = (sign: number, expr: RawBuilder<unknown>) =>
-  sign === 1 ? sql`sum(${expr})` : sql`sum(${expr}) * ${sql.lit(sign)}`;
+const signed = (weight: RawBuilder<unknown>, expr: RawBuilder<unknown>) => sql`sum(${expr} * ${weight})`;
 
 const SPECS: TableSpec[] = [
   {
@@ -137,7 +161,7 @@ const SPECS: TableSpec[] = [
       ...MOS_BAND_COLUMNS,
     ],
     body: (
-      s,
+      s: RawBuilder<unknown>,
     ) => sql`${signed(s, sql`1`)}, ${signed(s, sql`case when c.answered_at is not null then 1 else 0 end`)},
       ${signed(s, NETWORK_COMPLETED)},
       ${signed(s, sql`case when c.answered_at is not null and c.duration_seconds is not null then 1 else 0 end`)},
@@ -154,13 +178,13 @@ const SPECS: TableSpec[] = [
     table: 'call_rollup_failures',
     keys: ['sip_code', 'outcome', 'rang'],
     sums: ['calls'],
-    body: (s) => sql`${signed(s, sql`1`)}`,
+    body: (s: RawBuilder<unknown>) => sql`${signed(s, sql`1`)}`,
   },
   {
     table: 'call_rollup_destinations',
     keys: ['prefix'],
     sums: ['calls', 'answered', 'talk_seconds'],
-    body: (s) => sql`max(c.remote_number) as sample, ${signed(s, sql`1`)},
+    body: (s: RawBuilder<unknown>) => sql`max(c.remote_number) as sample, ${signed(s, sql`1`)},
       ${signed(s, sql`case when c.answered_at is not null then 1 else 0 end`)},
       ${signed(s, sql`case when c.answered_at is not null then coalesce(c.duration_seconds, 0) else 0 end`)}`,
   },
@@ -185,74 +209,112 @@ function upsertTail(table: string, keys: string[], sums: string[], extra = sql``
   )}${extra}`;
 }
 
-/**
- * The statements that add (`sign` 1) or subtract (-1) the contribution of the finished calls matching
- * `where` (a condition on `c`, the calls table). In-progress calls contribute nothing. Rows are written
- * in key order, so two transactions that share roll-up rows (two calls of one slot) take their locks in
- * the same order and wait for each other instead of deadlocking (PostgreSQL).
- */
-export function contributionStatements(sign: 1 | -1, where: RawBuilder<unknown>): RawBuilder<unknown>[] {
-  const statements = SPECS.map((spec) => {
-    const keys = [...ROLLUP_KEYS, ...spec.keys];
-    const cols = [...keys, ...(spec.table === 'call_rollup_destinations' ? ['sample'] : []), ...spec.sums];
-    const sampleUpdate =
-      spec.table === 'call_rollup_destinations'
-        ? sql`, sample = case when excluded.sample > call_rollup_destinations.sample then excluded.sample else call_rollup_destinations.sample end`
-        : sql``;
-    return sql`insert into ${sql.id(spec.table)} (${sql.join(cols.map((c) => sql.id(c)))})
-      select ${KEY_SELECT}${EXTRA_KEY_SELECT[spec.table]!}, ${spec.body(sign)}
-      from calls c cross join (${LEVEL_SPANS}) v
-      where c.outcome <> 'in_progress' and (${where})${EXTRA_WHERE[spec.table]!}
-      group by ${sql.raw(keys.map((_, i) => String(i + 1)).join(', '))}
-      order by ${sql.raw(keys.map((_, i) => String(i + 1)).join(', '))}
-      ${upsertTail(spec.table, keys, spec.sums, sampleUpdate)}`;
-  });
-  // The value histograms: one row per metric the call has.
-  const vkeys = [...ROLLUP_KEYS, 'metric', 'value'];
-  statements.push(sql`insert into call_rollup_values (${sql.join([...vkeys, 'calls'].map((c) => sql.id(c)))})
-    select ${sql.raw(ROLLUP_KEYS.map((k) => `x.${k}`).join(', '))}, x.metric, x.value, ${signed(sign, sql`1`)}
-    from (
-      select ${KEY_SELECT}, m.metric as metric,
-        case m.metric
-          when 'pdd' then ${valueBucket(PDD_MS)}
-          when 'jitter' then ${valueBucket(sql`cast(c.jitter_ms as double precision)`)}
-          else ${valueBucket(sql`cast(c.packet_loss_pct as double precision)`)} end as value
-      from calls c cross join (${LEVEL_SPANS}) v
-        cross join (select 'pdd' as metric union all select 'jitter' union all select 'loss') m
-      where c.outcome <> 'in_progress' and (${where})
-    ) x
-    where x.value is not null
-    group by ${sql.raw(vkeys.map((_, i) => String(i + 1)).join(', '))}
-    order by ${sql.raw(vkeys.map((_, i) => String(i + 1)).join(', '))}
-    ${upsertTail('call_rollup_values', vkeys, ['calls'])}`);
-  return statements;
+/** The columns of a summed roll-up table, in the order its contribution SELECT gives them. */
+export function rollupColumns(table: SummedRollupTable): string[] {
+  if (table === 'call_rollup_values') return [...ROLLUP_KEYS, 'metric', 'value', 'calls'];
+  const spec = SPECS.find((x) => x.table === table)!;
+  return [
+    ...ROLLUP_KEYS,
+    ...spec.keys,
+    ...(table === 'call_rollup_destinations' ? ['sample'] : []),
+    ...spec.sums,
+  ];
 }
 
-/** Adds or subtracts the contribution of the calls matching `where` (run it inside the call's transaction). */
-/** Any Kysely instance or transaction, whatever its database type (the migration has none). */
-type Executor = Parameters<RawBuilder<unknown>['execute']>[0];
+/**
+ * Per summed table, the SELECT of what the source's calls add to it, one row per key, with the table's
+ * columns in order (rollupColumns), keys sorted: the roll-up rows the source's calls would make.
+ */
+export function contributionSelects(
+  src: ContributionSource,
+): { table: SummedRollupTable; select: RawBuilder<unknown> }[] {
+  const out = SPECS.map((spec) => {
+    const keys = [...ROLLUP_KEYS, ...spec.keys];
+    const positions = sql.raw(keys.map((_, i) => String(i + 1)).join(', '));
+    return {
+      table: spec.table,
+      select: sql`select ${KEY_SELECT}${EXTRA_KEY_SELECT[spec.table]!}, ${spec.body(src.weight)}
+      from ${src.from} cross join (${LEVEL_SPANS}) v
+      where (${src.where})${EXTRA_WHERE[spec.table]!}
+      group by ${positions}
+      order by ${positions}`,
+    };
+  });
+  // The value histograms: one row per metric the call has. The raw value is computed once, in a
+  // materialized CTE: inlined, each of valueBucket's dozen references to it repeated the whole PDD
+  // expression, and PostgreSQL spent ~100 ms planning the statement.
+  const vkeys = [...ROLLUP_KEYS, 'metric', 'value'];
+  const positions = sql.raw(vkeys.map((_, i) => String(i + 1)).join(', '));
+  const keyCols = sql.raw(ROLLUP_KEYS.map((k) => `y.${k}`).join(', '));
+  out.push({
+    table: 'call_rollup_values',
+    select: sql`with y as materialized (
+      select ${KEY_SELECT}, m.metric as metric, ${src.weight} as w,
+        case m.metric
+          when 'pdd' then cast(${PDD_MS} as double precision)
+          when 'jitter' then cast(c.jitter_ms as double precision)
+          else cast(c.packet_loss_pct as double precision) end as raw
+      from ${src.from} cross join (${LEVEL_SPANS}) v
+        cross join (select 'pdd' as metric union all select 'jitter' union all select 'loss') m
+      where ${src.where}
+    )
+    select ${sql.raw(ROLLUP_KEYS.map((k) => `x.${k}`).join(', '))}, x.metric, x.value, sum(x.w)
+    from (select ${keyCols}, y.metric, y.w, ${valueBucket(sql`y.raw`)} as value from y) x
+    where x.value is not null
+    group by ${positions}
+    order by ${positions}`,
+  });
+  return out;
+}
 
-export async function applyContribution(
-  db: Executor,
-  sign: 1 | -1,
-  where: RawBuilder<unknown>,
-): Promise<void> {
-  for (const statement of contributionStatements(sign, where)) await statement.execute(db);
+/**
+ * The statements that add the contribution of the source's calls to the roll-ups. Rows are written in
+ * key order, so two transactions that share roll-up rows take their locks in the same order and wait
+ * for each other instead of deadlocking (PostgreSQL).
+ */
+export function contributionStatements(src: ContributionSource): RawBuilder<unknown>[] {
+  return contributionSelects(src).map(({ table, select }) => {
+    const cols = rollupColumns(table);
+    const spec = SPECS.find((x) => x.table === table);
+    const keys = spec ? [...ROLLUP_KEYS, ...spec.keys] : [...ROLLUP_KEYS, 'metric', 'value'];
+    const sums = spec ? spec.sums : ['calls'];
+    const sampleUpdate =
+      table === 'call_rollup_destinations'
+        ? sql`, sample = case when excluded.sample > call_rollup_destinations.sample then excluded.sample else call_rollup_destinations.sample end`
+        : sql``;
+    return sql`insert into ${sql.id(table)} (${sql.join(cols.map((c) => sql.id(c)))})
+      ${select}
+      ${upsertTail(table, keys, sums, sampleUpdate)}`;
+  });
+}
+
+/** Any Kysely instance or transaction, whatever its database type (the migration has none). */
+export type Executor = Parameters<RawBuilder<unknown>['execute']>[0];
+
+/** Adds the contribution of the source's calls to the roll-up tables (the peaks aside). */
+export async function applyContribution(db: Executor, src: ContributionSource): Promise<void> {
+  for (const statement of contributionStatements(src)) await statement.execute(db);
 }
 
 /**
  * Empties the roll-ups and counts every call again (the migration's backfill; a repair), `batch` calls
  * per statement in id order, so no statement outlives DATABASE_STATEMENT_TIMEOUT_MS on a large history.
  */
-export async function rebuildRollups(db: Executor, batch = 5000): Promise<void> {
+export async function rebuildRollups(
+  db: Executor,
+  batch = 5000,
+  { pending = true }: { pending?: boolean } = {},
+): Promise<void> {
   for (const table of ROLLUP_TABLES) await sql`delete from ${sql.id(table)}`.execute(db);
+  // Every call is counted below: what was waiting to be folded is in it (0015 runs before the table).
+  if (pending) await sql`delete from call_rollup_pending`.execute(db);
   let after: string | null = null;
   for (;;) {
     const above: RawBuilder<unknown> = after === null ? sql`1 = 1` : sql`c.id > ${after}`;
     const r = await sql<{ id: string }>`select c.id as id from calls c where ${above}
       order by c.id limit 1 offset ${batch - 1}`.execute(db);
     const upTo: string | null = r.rows[0]?.id ?? null;
-    await applyContribution(db, 1, upTo === null ? above : sql`${above} and c.id <= ${upTo}`);
+    await applyContribution(db, callsSource(1, upTo === null ? above : sql`${above} and c.id <= ${upTo}`));
     if (upTo === null) break;
     after = upTo;
   }
@@ -348,7 +410,22 @@ export function slotPeaks(
   return out;
 }
 
-/** Recomputes the peaks of each connection over its window (run it in the transaction of the write). */
+/** The peaks of the window's connection per slot and day of the window, from its calls. */
+export async function computePeaks(
+  db: Executor,
+  w: PeakWindow,
+): Promise<{ span: 'q' | 'd'; bucket: string; peak: number }[]> {
+  const r = await sql<{ s: string; e: string }>`select c.started_at as s, c.ended_at as e from calls c
+    where c.trunk_id = ${w.trunkId} and c.ended_at > ${new Date(w.fromMs).toISOString()}
+      and c.started_at < ${new Date(w.toMs).toISOString()} and c.outcome <> 'in_progress'`.execute(db);
+  return slotPeaks(
+    r.rows.map((x) => ({ start: Date.parse(x.s), end: Date.parse(x.e) })),
+    w.fromMs,
+    w.toMs,
+  );
+}
+
+/** Recomputes the peaks of each connection over its window (in the fold's transaction; the backfill). */
 export async function refreshPeaks(db: Executor, windows: (PeakWindow | null)[]): Promise<void> {
   for (const w of mergeWindows(windows)) {
     // Writes of the same connection take turns here (a row lock on its marker row, span 'l'): the calls
@@ -357,14 +434,7 @@ export async function refreshPeaks(db: Executor, windows: (PeakWindow | null)[])
       on conflict (span, bucket, trunk_id) do update set peak = 0`.execute(db);
     const fromIso = new Date(w.fromMs).toISOString();
     const toIso = new Date(w.toMs).toISOString();
-    const r = await sql<{ s: string; e: string }>`select c.started_at as s, c.ended_at as e from calls c
-      where c.trunk_id = ${w.trunkId} and c.ended_at > ${fromIso} and c.started_at < ${toIso}
-        and c.outcome <> 'in_progress'`.execute(db);
-    const rows = slotPeaks(
-      r.rows.map((x) => ({ start: Date.parse(x.s), end: Date.parse(x.e) })),
-      w.fromMs,
-      w.toMs,
-    );
+    const rows = await computePeaks(db, w);
     await sql`delete from call_rollup_peaks where trunk_id = ${w.trunkId} and (
         (span = 'q' and bucket >= ${fromIso.slice(0, 16)} and bucket < ${toIso.slice(0, 16)})
         or (span = 'd' and bucket >= ${fromIso.slice(0, 10)} and bucket < ${toIso.slice(0, 10)}))`.execute(

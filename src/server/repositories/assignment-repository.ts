@@ -26,7 +26,6 @@ export interface ConnectionNumberRow {
   phone_number_id: string;
   assignment_type: string;
   assigned_at: string;
-  last_used_at: string | null;
   number: string;
   country: string | null;
   city: string | null;
@@ -93,7 +92,6 @@ const NUMBER_COLUMNS = [
   'tpn.phone_number_id',
   'tpn.assignment_type',
   'tpn.assigned_at',
-  'tpn.last_used_at',
   'pn.number',
   'pn.country',
   'pn.city',
@@ -153,7 +151,6 @@ export class AssignmentRepository {
           'number', pn.number,
           'assignmentType', tpn.assignment_type,
           'assignedAt', tpn.assigned_at,
-          'lastUsedAt', tpn.last_used_at,
           'country', pn.country,
           'city', pn.city,
           'region', pn.region,

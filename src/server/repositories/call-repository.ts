@@ -1,13 +1,14 @@
 /**
  * The `calls` table, plus the two read-only lookups a call record needs at its start: the caller's
  * trunk and the assignment of the caller ID to it. Every list, export and statistics query is a
- * constant number of statements, whatever the number of rows. Every write keeps the analytics roll-ups
- * (analytics-rollups.ts) in step, in the same transaction: a finished call is counted once, and a
- * change to it replaces its old contribution.
+ * constant number of statements, whatever the number of rows. Every write of a finished call appends
+ * its contribution to the analytics roll-ups in the same transaction (analytics-rollup-pending.ts, an
+ * INSERT that waits for no other call's write): a finished call is counted once, and a change to it
+ * takes its old contribution back.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
-import { applyContribution, peakWindow, refreshPeaks } from './analytics-rollups.js';
+import { recordContribution } from './analytics-rollup-pending.js';
 import type { CallRow, CallsTable, Database } from '../db/schema.js';
 import { containsPattern, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
@@ -115,8 +116,7 @@ export class CallRepository {
     await this.inTransaction(async (db) => {
       await db.insertInto('calls').values(row).execute();
       if (row.outcome === 'in_progress') return;
-      await applyContribution(db, 1, sql`c.id = ${row.id}`);
-      await refreshPeaks(db, [peakWindow(row.trunk_id, row.started_at, row.ended_at)]);
+      await recordContribution(db, 1, sql`c.id = ${row.id}`);
     });
   }
 
@@ -127,11 +127,7 @@ export class CallRepository {
       await db.insertInto('calls').values(rows).execute();
       const done = rows.filter((r) => r.outcome !== 'in_progress');
       if (done.length === 0) return;
-      await applyContribution(db, 1, sql`c.id in (${sql.join(done.map((r) => r.id))})`);
-      await refreshPeaks(
-        db,
-        done.map((r) => peakWindow(r.trunk_id, r.started_at, r.ended_at)),
-      );
+      await recordContribution(db, 1, sql`c.id in (${sql.join(done.map((r) => r.id))})`);
     });
   }
 
@@ -159,7 +155,7 @@ export class CallRepository {
     patch: Partial<Omit<CallRow, 'id' | 'user_id' | 'created_at'>>,
   ): Promise<boolean> {
     return this.inTransaction(async (db) => {
-      // Lock the row first (a no-op update), so the contribution subtracted is the one replaced.
+      // Lock the row first (a no-op update), so the contribution taken back is the one replaced.
       const locked = await db
         .updateTable('calls')
         .set((eb) => ({ outcome: eb.ref('outcome') }))
@@ -168,28 +164,9 @@ export class CallRepository {
         .executeTakeFirst();
       if (Number(locked.numUpdatedRows) === 0) return false;
       const one = sql`c.id = ${id}`;
-      const span = () =>
-        db
-          .selectFrom('calls')
-          .select(['trunk_id', 'started_at', 'ended_at'])
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow();
-      const before = await span();
-      if (expectOutcome !== 'in_progress') await applyContribution(db, -1, one);
+      if (expectOutcome !== 'in_progress') await recordContribution(db, -1, one);
       await db.updateTable('calls').set(patch).where('id', '=', id).execute();
-      await applyContribution(db, 1, one);
-      const after = await span();
-      if (
-        before.trunk_id !== after.trunk_id ||
-        before.started_at !== after.started_at ||
-        before.ended_at !== after.ended_at
-      )
-        await refreshPeaks(db, [
-          expectOutcome === 'in_progress'
-            ? null
-            : peakWindow(before.trunk_id, before.started_at, before.ended_at),
-          peakWindow(after.trunk_id, after.started_at, after.ended_at),
-        ]);
+      await recordContribution(db, 1, one);
       return true;
     });
   }

@@ -50,7 +50,7 @@ interface Resolved {
 
 export class AnalyticsService {
   constructor(
-    private readonly analytics: RepositoryOf<AnalyticsRepository>,
+    private readonly analytics: Omit<RepositoryOf<AnalyticsRepository>, 'foldPending'>, // reads only
     private readonly clock: Clock,
   ) {}
 

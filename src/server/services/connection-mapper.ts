@@ -87,7 +87,6 @@ export function groupNumbersByTrunk(rows: ConnectionNumberRow[]): Map<string, As
       number: r.number,
       assignmentType: r.assignment_type as AssignmentType,
       assignedAt: r.assigned_at,
-      lastUsedAt: r.last_used_at,
       country: r.country,
       city: r.city,
       region: r.region,

@@ -39,7 +39,6 @@ export function toTelnyxConnectionDto(
     number: n.phoneNumber,
     assignmentType: i === 0 ? 'primary' : 'secondary',
     assignedAt: n.updatedAt ?? n.purchasedAt ?? n.createdAt ?? new Date(0).toISOString(),
-    lastUsedAt: null,
     country: n.country,
     city: null,
     region: null,

@@ -20,7 +20,7 @@ describe('createServices', () => {
     const timers = [vi.spyOn(globalThis, 'setTimeout'), vi.spyOn(globalThis, 'setInterval')];
     const services = createServices({ config: database.config, db: database.handle.db });
     // The jobs exist, for serve to start: the abandoned-call sweep, with a key and an interval the sync,
-    // and the trunk health round (HEALTH_CHECK_INTERVAL_SECONDS, default 30).
+    // the trunk health round (HEALTH_CHECK_INTERVAL_SECONDS, default 30) and the roll-up fold.
     const jobs = serverJobs(services, {
       info: () => undefined,
       warn: () => undefined,
@@ -30,6 +30,7 @@ describe('createServices', () => {
       ['abandoned-calls', 30],
       ['telnyx-sync', 300],
       ['trunk-health', 30],
+      ['rollup-fold', 2],
     ]);
     for (const spy of timers) expect(spy).not.toHaveBeenCalled();
   });

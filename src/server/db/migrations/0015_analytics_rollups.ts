@@ -95,7 +95,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['trunk_id', 'ended_at'])
     .execute();
 
-  await rebuildRollups(db);
+  await rebuildRollups(db, undefined, { pending: false }); // call_rollup_pending comes with 0020
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -259,7 +259,7 @@ export class TelnyxSyncRepository {
       counts.assignments,
     );
     // A new number goes in with the copy of the assignment it gets below, in this transaction: the
-    // database's trigger then has nothing to rewrite (0019; on PostgreSQL it compares already), where it
+    // database's trigger then has nothing to rewrite (0021; on PostgreSQL it compares already), where it
     // used to write every new number a second time.
     for (const a of assignments) {
       const insert = insertById.get(a.phoneId);

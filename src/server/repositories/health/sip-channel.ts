@@ -188,7 +188,7 @@ const COMPACT_NAMES: Record<string, string> = {
  * digest challenge). Why not Parser.parseMessage: it grammar-parses the status line, Via, From, To,
  * Call-ID, CSeq and Content-Length of every message, and SIP.js's generated grammar costs about half a
  * millisecond of CPU per call whatever the input (it rebuilds its tables on each call); those seven calls
- * per answer were most of the CPU of a probe round over 1,000 connections (bench/results/health.md).
+ * per answer were about half the CPU of a probe round over 1,000 connections (bench/results/health.md).
  * A request, or a response without a status line, Call-ID or CSeq: undefined.
  */
 export function readResponse(text: string): IncomingResponseMessage | undefined {

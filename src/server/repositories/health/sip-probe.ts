@@ -64,7 +64,7 @@ export function answerMeansAlive(status: number): boolean {
 /**
  * Parsed URIs by text. SIP.js's grammar costs about half a millisecond of CPU per call whatever the
  * input (its generated parser rebuilds its tables on every call), and a round parses the same few
- * addresses for every connection: on one busy core that was a third of a 1,000-connection round.
+ * addresses for every connection: that was about a fifth of the CPU of a 1,000-connection round.
  * Read-only: OutgoingRequestMessage clones the URIs it is given, and nothing here changes one.
  */
 const parsedUris = new LRUCache<string, URI | false>({ max: 2000 });

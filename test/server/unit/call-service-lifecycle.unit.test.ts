@@ -219,6 +219,147 @@ describe('CallService: a call record after it opens', () => {
     });
   });
 
+  describe('more rules of the record', () => {
+    it('refuses a different final report on an ended call, even one that repeats a field', async () => {
+      const call = await dial();
+      await service.update(agent, call.id, { outcome: 'no_answer', endedAt: iso(30), sipCode: 408 });
+      const err = await failure(
+        service.update(agent, call.id, { outcome: 'no_answer', endedAt: iso(30), sipCode: 480 }),
+      );
+      expect(err.code).toBe(ErrorCode.Conflict);
+      // Only an abandoned call takes a late final report; a rejected one does not.
+      const rejected = await dial();
+      await service.update(agent, rejected.id, { outcome: 'rejected', endedAt: iso(5) });
+      const late = await failure(
+        service.update(agent, rejected.id, { outcome: 'answered', answeredAt: iso(1), endedAt: iso(9) }),
+      );
+      expect(late.message).toBe('This call has already ended (rejected) and cannot be changed.');
+    });
+
+    it('ends a call without anyone to tell when no listener is configured', async () => {
+      const repos = fakeRepositories(store);
+      const quiet = new CallService(
+        repos,
+        fakeUnitOfWork(store, repos),
+        { now: () => new Date(clock) },
+        {
+          abandonTimeoutMs: 60_000,
+        },
+      );
+      const call = await quiet.start(agent, {
+        connectionId: trunk.id,
+        remoteNumber: '+14155550123',
+        direction: 'outbound',
+        callerNumber: '+13125550100',
+      });
+      expect((await quiet.update(agent, call.id, { outcome: 'busy' })).outcome).toBe('busy');
+    });
+
+    it('counts only the calls it closed itself when another instance closes one first', async () => {
+      const a = await dial();
+      await dial(agent, '+14155550124');
+      clock += 61_000;
+      const repos = fakeRepositories(store);
+      const racing = new CallService(
+        {
+          calls: new Proxy(repos.calls, {
+            get(target, prop, receiver) {
+              const real = Reflect.get(target, prop, receiver) as unknown;
+              if (prop !== 'update') return real;
+              return (id: string, ...rest: unknown[]) => {
+                if (id === a.id) {
+                  row(a.id).outcome = 'abandoned'; // the other instance was first
+                  return Promise.resolve(false);
+                }
+                return (real as (...args: unknown[]) => Promise<boolean>)(id, ...rest);
+              };
+            },
+          }),
+        },
+        fakeUnitOfWork(store, repos),
+        { now: () => new Date(clock) },
+        { abandonTimeoutMs: 60_000 },
+      );
+      expect(await racing.sweepAbandoned()).toBe(1);
+    });
+
+    it('records an inbound call on a connection that is not active yet, without an INVITE time', async () => {
+      const pending = aTrunk(agentRow.id, { id: 'pending', name: 'Pending', status: 'pending' });
+      store.trunks.push(pending);
+      const call = await service.start(agent, {
+        connectionId: pending.id,
+        remoteNumber: '+14155550123',
+        direction: 'inbound',
+      });
+      expect(row(call.id)).toMatchObject({ trunk_id: 'pending', invite_at: null, phone_number_id: null });
+      const outbound = await service.start(agent, {
+        connectionId: trunk.id,
+        remoteNumber: '+14155550123',
+        direction: 'outbound',
+        callerNumber: '+13125550100',
+      });
+      expect(row(outbound.id).invite_at).toBe(iso(0));
+    });
+
+    it('names what was refused: the connection, the number by id, and the details', async () => {
+      const hidden = await failure(
+        service.start(agent, {
+          connectionId: 'others-trunk',
+          remoteNumber: '+14155550123',
+          direction: 'outbound',
+          callerNumber: '+13125550199',
+        }),
+      );
+      expect(hidden.message).toBe('Connection was not found');
+      const byId = await failure(
+        service.start(agent, {
+          connectionId: trunk.id,
+          remoteNumber: '+14155550123',
+          direction: 'outbound',
+          phoneNumberId: 'no-such-number',
+        }),
+      );
+      expect(byId.code).toBe(ErrorCode.CallerIdNotAssigned);
+      expect(byId.message).toBe(
+        'This number is not assigned to connection "Main". Choose one of its assigned numbers as caller ID.',
+      );
+      expect(byId.details).toEqual({
+        connectionId: trunk.id,
+        callerNumber: null,
+        phoneNumberId: 'no-such-number',
+      });
+      store.assignments[0]!.is_active = 0;
+      const retiredById = await failure(
+        service.start(agent, {
+          connectionId: trunk.id,
+          remoteNumber: '+14155550123',
+          direction: 'outbound',
+          phoneNumberId: number.id,
+        }),
+      );
+      expect(retiredById.message).toBe(
+        '+13125550100 is no longer assigned to connection "Main". Choose one of its assigned numbers as caller ID.',
+      );
+      expect((await failure(service.get(other, 'no-such-call'))).message).toBe('Call was not found');
+    });
+
+    it("lets a number's own emergency capability allow the call, reading only its text entries", async () => {
+      number.capabilities = JSON.stringify(['voice', 7, 'emergency']);
+      const allowed = await dial(agent, '911');
+      expect(row(allowed.id)).toMatchObject({ outcome: 'in_progress', is_emergency: 1 });
+      number.capabilities = JSON.stringify([{ emergency: true }, 'voice']);
+      expect((await failure(dial(agent, '911'))).code).toBe(ErrorCode.EmergencyNotAllowed);
+      number.capabilities = '{"emergency": true}';
+      expect((await failure(dial(agent, '911'))).code).toBe(ErrorCode.EmergencyNotAllowed);
+    });
+
+    it('takes a range open at either end', async () => {
+      await dial();
+      expect((await service.list(agent, { fromIso: iso(-1) }, 1, 10)).total).toBe(1);
+      expect((await service.list(agent, { toExclusiveIso: iso(-1) }, 1, 10)).total).toBe(0);
+    });
+  });
+
   describe('heartbeats and the sweeper', () => {
     it('stamps a heartbeat on a call in progress and refuses one on an ended call', async () => {
       const call = await dial();

@@ -201,6 +201,7 @@ export function fakeRepositories(s: FakeStore): Repositories {
         for (const c of rows) yield await Promise.resolve(callListRow(s, c));
       },
       aggregate: (filter, by) => {
+        if (!['trunk', 'number', 'none'].includes(by)) throw new Error(`aggregate by ${by}?`);
         const groups = new Map<string | null, CallRow[]>();
         for (const c of s.calls.filter((x) => matchesCallFilter(x, filter))) {
           const key = by === 'trunk' ? c.trunk_id : by === 'number' ? c.phone_number_id : null;

@@ -35,6 +35,10 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // How long expect.poll waits for the page to reach a state (vitest's 1 s default is shorter than
+          // one API round trip plus a render on a busy 2-core machine; Playwright's own default is 5 s).
+          // A bound on waiting, not a speed target: each poll still needs its state to appear.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

@@ -3,7 +3,7 @@
  * them, on both databases: a number entered by hand (same E.164, no Telnyx id) is linked, not duplicated,
  * and gets its Telnyx connection as assignment; a number whose assignment was ended locally gets its
  * earlier row back (same row, same type) when Telnyx still routes it there; a number on a trunk's
- * primary keeps being the only primary.
+ * primary keeps being the only primary; the admin list's copy of each number's assignment is right.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,18 @@ async function assignmentsOf(db: Db, number: string) {
     .select(['a.id', 'a.assignment_type', 'a.is_active', 't.telnyx_connection_id'])
     .where('n.number', '=', number)
     .execute();
+}
+
+/** Numbers whose copy of their active assignment (migration 0014) differs from the assignments. */
+async function wrongCopies(db: Db) {
+  const rows = await db
+    .selectFrom('phone_numbers as n')
+    .leftJoin('trunk_phone_numbers as a', (j) =>
+      j.onRef('a.phone_number_id', '=', 'n.id').on('a.is_active', '=', 1),
+    )
+    .select(['n.number', 'n.assigned_trunk_id', 'n.assigned_type', 'a.trunk_id', 'a.assignment_type'])
+    .execute();
+  return rows.filter((r) => r.assigned_trunk_id !== r.trunk_id || r.assigned_type !== r.assignment_type);
 }
 
 describe.each(DATABASE_KINDS)('Telnyx sync links existing numbers (%s)', (kind) => {
@@ -100,6 +112,8 @@ describe.each(DATABASE_KINDS)('Telnyx sync links existing numbers (%s)', (kind) 
         .where('assignment_type', '=', 'primary')
         .execute();
       expect(primaries).toHaveLength(2);
+      // The admin list's copy of each number's assignment is right (the sync inserts it with the number).
+      expect(await wrongCopies(db)).toEqual([]);
 
       // The admin ends two assignments: the trunk's primary and an ordinary one.
       const [primary] = await db
@@ -129,6 +143,7 @@ describe.each(DATABASE_KINDS)('Telnyx sync links existing numbers (%s)', (kind) 
       expect(await assignmentsOf(db, byHand.phone_number)).toEqual([
         { id: before[1]![0]!.id, assignment_type: 'secondary', is_active: 1, telnyx_connection_id: c1 },
       ]);
+      expect(await wrongCopies(db)).toEqual([]);
     } finally {
       await closeThenDrop(d);
     }

@@ -10,6 +10,7 @@ import { DEFAULT_DATABASE_LIMITS, type DatabaseConfig } from '../config.js';
 import { createPrivateDir, ensurePrivateFile, restrictFile } from '../private-files.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -57,7 +58,10 @@ export function openDatabase(database: DatabaseConfig, options: OpenDatabaseOpti
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+      log,
+    });
     return { db, kind: 'sqlite', poolStats: () => null, close: () => db.destroy() };
   }
   // No planner settings per session: with the default random_page_cost (4) PostgreSQL once seq-scanned

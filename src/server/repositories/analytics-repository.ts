@@ -22,7 +22,8 @@ import {
   type SumsRow,
 } from './analytics-raw-repository.js';
 import { foldAllPending, pendingPeakWindows, withPending } from './analytics-rollup-pending.js';
-import { computePeaks, MOS_BAND_COLUMNS, type PeakWindow, type RollupLevel } from './analytics-rollups.js';
+import { computePeaks, type PeakWindow } from './analytics-rollup-peaks.js';
+import { MOS_BAND_COLUMNS, type RollupLevel } from './analytics-rollups.js';
 
 export type { AnalyticsFilter, GroupKey, PercentileRow, SlotRow, SumsRow };
 

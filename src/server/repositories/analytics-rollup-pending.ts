@@ -8,15 +8,13 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { databaseKindOf, type Db } from '../db/database.js';
+import { peakWindow, refreshPeaks, type PeakWindow } from './analytics-rollup-peaks.js';
 import {
   applyContribution,
   contributionSelects,
-  peakWindow,
-  refreshPeaks,
   rollupColumns,
   type ContributionSource,
   type Executor,
-  type PeakWindow,
   type SummedRollupTable,
 } from './analytics-rollups.js';
 

@@ -6,6 +6,7 @@
  * like a rolled-back transaction.
  */
 import type { AuditEntry } from '../../../src/server/repositories/audit-repository.js';
+import type { CallFilter, CallListRow } from '../../../src/server/repositories/call-repository.js';
 import type { AssignmentView } from '../../../src/server/repositories/assignment-repository.js';
 import type { Repositories, UnitOfWork } from '../../../src/server/repositories/index.js';
 import type {
@@ -161,6 +162,70 @@ export function fakeRepositories(s: FakeStore): Repositories {
         s.calls.push(row);
         return Promise.resolve();
       },
+      findById: (id) => {
+        const c = s.calls.find((x) => x.id === id);
+        return Promise.resolve(c && callListRow(s, c));
+      },
+      update: (id, expectOutcome, patch) => {
+        const c = s.calls.find((x) => x.id === id && x.outcome === expectOutcome);
+        if (c) Object.assign(c, patch);
+        return Promise.resolve(!!c);
+      },
+      touch: (id, userId, nowIso) => {
+        const c = s.calls.find((x) => x.id === id && x.user_id === userId && x.outcome === 'in_progress');
+        if (c) Object.assign(c, { last_seen_at: nowIso, updated_at: nowIso });
+        return Promise.resolve(!!c);
+      },
+      findStale: (cutoffIso, limit) =>
+        Promise.resolve(
+          s.calls
+            .filter((c) => c.outcome === 'in_progress' && c.last_seen_at < cutoffIso)
+            .sort((a, b) => a.last_seen_at.localeCompare(b.last_seen_at))
+            .slice(0, limit)
+            .map(({ id, answered_at, last_seen_at }) => ({ id, answered_at, last_seen_at })),
+        ),
+      list: (filter, page) => {
+        const rows = s.calls
+          .filter((c) => matchesCallFilter(c, filter))
+          .sort((a, b) => b.started_at.localeCompare(a.started_at))
+          .map((c) => callListRow(s, c));
+        return Promise.resolve({
+          rows: rows.slice(page.offset, page.offset + page.limit),
+          total: rows.length,
+        });
+      },
+      iterate: async function* (filter) {
+        const rows = s.calls
+          .filter((c) => matchesCallFilter(c, filter))
+          .sort((a, b) => b.started_at.localeCompare(a.started_at));
+        for (const c of rows) yield await Promise.resolve(callListRow(s, c));
+      },
+      aggregate: (filter, by) => {
+        if (!['trunk', 'number', 'none'].includes(by)) throw new Error(`aggregate by ${by}?`);
+        const groups = new Map<string | null, CallRow[]>();
+        for (const c of s.calls.filter((x) => matchesCallFilter(x, filter))) {
+          const key = by === 'trunk' ? c.trunk_id : by === 'number' ? c.phone_number_id : null;
+          groups.set(key, [...(groups.get(key) ?? []), c]);
+        }
+        const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+        return Promise.resolve(
+          [...groups].map(([key, calls]) => ({
+            key_id: key,
+            key_label:
+              by === 'trunk'
+                ? (s.trunks.find((t) => t.id === key)?.name ?? null)
+                : by === 'number'
+                  ? (s.numbers.find((n) => n.id === key)?.number ?? null)
+                  : null,
+            calls: calls.length,
+            answered: calls.filter((c) => c.outcome === 'answered').length,
+            avg_duration: mean(
+              calls.flatMap((c) => (c.duration_seconds === null ? [] : [c.duration_seconds])),
+            ),
+            avg_mos: mean(calls.flatMap((c) => (c.mos === null ? [] : [c.mos]))),
+          })),
+        );
+      },
     }),
     analytics: fake('analytics', {}),
     revisions: fake('revisions', {}),
@@ -170,6 +235,30 @@ export function fakeRepositories(s: FakeStore): Repositories {
     telnyxDrift: fake('telnyxDrift', {}),
     health: fake('health', {}),
   };
+}
+
+/** A call as the repository lists it: with its trunk's name and its user's email. */
+function callListRow(s: FakeStore, c: CallRow): CallListRow {
+  return {
+    ...c,
+    trunk_name: s.trunks.find((t) => t.id === c.trunk_id)?.name ?? null,
+    user_email: s.users.find((u) => u.id === c.user_id)?.email ?? null,
+  };
+}
+
+/** CallRepository's filter over the store (the SQL's conditions, one by one). */
+function matchesCallFilter(c: CallRow, f: CallFilter): boolean {
+  return (
+    (f.userId === null || c.user_id === f.userId) &&
+    (!f.fromIso || c.started_at >= f.fromIso) &&
+    (!f.toExclusiveIso || c.started_at < f.toExclusiveIso) &&
+    (!f.trunkId || c.trunk_id === f.trunkId) &&
+    (!f.phoneNumberId || c.phone_number_id === f.phoneNumberId) &&
+    (!f.direction || c.direction === f.direction) &&
+    (!f.outcome || c.outcome === f.outcome) &&
+    (!f.numberContains ||
+      [c.caller_number, c.remote_number].some((n) => n?.includes(f.numberContains!) ?? false))
+  );
 }
 
 /** Runs work against the same fakes; a throw restores the store as it was (a rollback). */

@@ -17,6 +17,7 @@ import * as m0017 from './0017_number_search_no_pending_list.js';
 import * as m0018 from './0018_number_search_text.js';
 import * as m0019 from './0019_revision_ignores_last_used.js';
 import * as m0020 from './0020_rollup_pending.js';
+import * as m0021 from './0021_number_copy_insert_unchanged.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018_number_search_text': m0018,
   '0019_revision_ignores_last_used': m0019,
   '0020_rollup_pending': m0020,
+  '0021_number_copy_insert_unchanged': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -53,6 +53,14 @@ interface PagePhone {
   isNew: boolean;
 }
 
+/** An assignment the page creates: a new row, or an earlier (inactive) row made active again. */
+interface PlannedAssignment {
+  phoneId: string;
+  trunkId: string;
+  type: AssignmentType;
+  earlierId: string | null;
+}
+
 export class TelnyxSyncRepository {
   constructor(private readonly db: Db) {}
 
@@ -190,6 +198,7 @@ export class TelnyxSyncRepository {
     );
 
     const inserts: NewPhoneNumberRow[] = [];
+    const insertById = new Map<string, NewPhoneNumberRow>();
     const phoneByTelnyxId = new Map<string, PagePhone>();
     for (const n of items) {
       const row = byTelnyxId.get(n.id) ?? byNumber.get(n.phoneNumber);
@@ -205,7 +214,7 @@ export class TelnyxSyncRepository {
       };
       if (!row) {
         const id = crypto.randomUUID();
-        inserts.push({
+        const insert: NewPhoneNumberRow = {
           id,
           owner_id: ownerId,
           area_code: null,
@@ -219,7 +228,9 @@ export class TelnyxSyncRepository {
           updated_at: now,
           telnyx_seen_run_id: runId,
           ...desired,
-        });
+        };
+        inserts.push(insert);
+        insertById.set(id, insert);
         phoneByTelnyxId.set(n.id, { id, activeTrunkId: null, isNew: true });
         counts.numbers.created++;
         continue;
@@ -241,9 +252,23 @@ export class TelnyxSyncRepository {
         counts.numbers.unchanged++;
       }
     }
+    const assignments = await this.planAssignments(
+      items,
+      phoneByTelnyxId,
+      trunkByConnection,
+      counts.assignments,
+    );
+    // A new number goes in with the copy of the assignment it gets below, in this transaction: the
+    // database's trigger then has nothing to rewrite (0021; on PostgreSQL it compares already), where it
+    // used to write every new number a second time.
+    for (const a of assignments) {
+      const insert = insertById.get(a.phoneId);
+      if (!insert) continue;
+      insert.assigned_trunk_id = a.trunkId;
+      insert.assigned_type = a.type;
+    }
     if (inserts.length) await this.db.insertInto('phone_numbers').values(inserts).execute();
-
-    await this.applyAssignments(items, phoneByTelnyxId, trunkByConnection, counts.assignments, now);
+    await this.writeAssignments(assignments, now);
   }
 
   /**
@@ -256,13 +281,12 @@ export class TelnyxSyncRepository {
    * this page (a number inserted just now has no earlier row): none when nothing changed at Telnyx, and
    * none in a first sync.
    */
-  private async applyAssignments(
+  private async planAssignments(
     items: TelnyxPhoneNumber[],
     phoneByTelnyxId: Map<string, PagePhone>,
     trunkByConnection: Map<string, string>,
     counts: SyncCounts['assignments'],
-    now: string,
-  ): Promise<void> {
+  ): Promise<PlannedAssignment[]> {
     const needed: { phone: PagePhone; trunkId: string }[] = [];
     for (const n of items) {
       const trunkId = n.connectionId ? trunkByConnection.get(n.connectionId) : undefined;
@@ -272,7 +296,7 @@ export class TelnyxSyncRepository {
       else if (phone.activeTrunkId === trunkId) counts.unchanged++;
       else counts.conflicts++;
     }
-    if (!needed.length) return;
+    if (!needed.length) return [];
     const existingIds = needed.filter((w) => !w.phone.isNew).map((w) => w.phone.id);
     const earlierRows = existingIds.length
       ? await this.db
@@ -294,26 +318,34 @@ export class TelnyxSyncRepository {
           .execute()
       ).map((r) => r.trunk_id),
     );
-    const inserts: AssignmentRow[] = [];
+    const planned: PlannedAssignment[] = [];
     for (const w of needed) {
-      const phoneId = w.phone.id;
-      const earlier = byPair.get(`${w.trunkId}|${phoneId}`);
+      const earlier = byPair.get(`${w.trunkId}|${w.phone.id}`);
       let type: AssignmentType = earlier ? (earlier.assignment_type as AssignmentType) : 'primary';
       if (!earlier && withPrimary.has(w.trunkId)) type = 'secondary';
       if (type === 'primary' && withPrimary.has(w.trunkId)) type = 'secondary';
       if (type === 'primary') withPrimary.add(w.trunkId);
-      if (earlier) {
+      planned.push({ phoneId: w.phone.id, trunkId: w.trunkId, type, earlierId: earlier?.id ?? null });
+      counts.created++;
+    }
+    return planned;
+  }
+
+  private async writeAssignments(planned: PlannedAssignment[], now: string): Promise<void> {
+    const inserts: AssignmentRow[] = [];
+    for (const a of planned) {
+      if (a.earlierId) {
         await this.db
           .updateTable('trunk_phone_numbers')
-          .set({ is_active: 1, assignment_type: type, assigned_at: now, updated_at: now })
-          .where('id', '=', earlier.id)
+          .set({ is_active: 1, assignment_type: a.type, assigned_at: now, updated_at: now })
+          .where('id', '=', a.earlierId)
           .execute();
       } else {
         inserts.push({
           id: crypto.randomUUID(),
-          trunk_id: w.trunkId,
-          phone_number_id: phoneId,
-          assignment_type: type,
+          trunk_id: a.trunkId,
+          phone_number_id: a.phoneId,
+          assignment_type: a.type,
           is_active: 1,
           assigned_at: now,
           last_used_at: null,
@@ -322,7 +354,6 @@ export class TelnyxSyncRepository {
           updated_at: now,
         });
       }
-      counts.created++;
     }
     if (inserts.length) await this.db.insertInto('trunk_phone_numbers').values(inserts).execute();
   }

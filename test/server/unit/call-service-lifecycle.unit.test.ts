@@ -15,6 +15,7 @@ import {
   aTrunk,
   aUser,
   emptyStore,
+  failure,
   fakeRepositories,
   fakeUnitOfWork,
   type FakeStore,
@@ -22,15 +23,6 @@ import {
 
 const T0 = Date.parse('2026-11-24T17:30:00.000Z');
 const iso = (secondsAfterT0: number) => new Date(T0 + secondsAfterT0 * 1000).toISOString();
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof DomainError)) throw new Error(`expected a domain error, got ${String(err)}`);
-  return err;
-}
 
 describe('CallService: a call record after it opens', () => {
   let store: FakeStore;

@@ -5,28 +5,19 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CallService } from '../../../src/server/services/call-service.js';
-import { DomainError } from '../../../src/shared/errors.js';
 import {
   aNumber,
   anAssignment,
   aTrunk,
   aUser,
   emptyStore,
+  failure,
   fakeRepositories,
   fakeUnitOfWork,
   type FakeStore,
 } from './fake-repositories.js';
 
 const NOW = new Date('2026-11-24T17:30:00.000Z');
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof DomainError)) throw new Error(`expected a domain error, got ${String(err)}`);
-  return err;
-}
 
 describe('CallService caller-ID policy', () => {
   let store: FakeStore;

@@ -5,6 +5,7 @@
  * by silently skipping I/O. The unit of work snapshots the store and restores it when the work throws,
  * like a rolled-back transaction.
  */
+import { DomainError } from '../../../src/shared/errors.js';
 import type { AuditEntry } from '../../../src/server/repositories/audit-repository.js';
 import type { CallFilter, CallListRow } from '../../../src/server/repositories/call-repository.js';
 import type { AssignmentView } from '../../../src/server/repositories/assignment-repository.js';
@@ -382,4 +383,14 @@ export function anAssignment(
     updated_at: at,
     ...o,
   };
+}
+
+/** The domain error `p` rejects with (a test fails when it resolves or throws anything else). */
+export async function failure(p: Promise<unknown>): Promise<DomainError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof DomainError)) throw new Error(`expected a domain error, got ${String(err)}`);
+  return err;
 }

@@ -13,8 +13,7 @@ import {
   sipUriFor,
   type TelnyxRegistrationIssuer,
 } from '../../../src/server/services/registration-service.js';
-import { DomainError } from '../../../src/shared/errors.js';
-import { aTrunk, aUser, emptyStore, fakeRepositories, type FakeStore } from './fake-repositories.js';
+import { aTrunk, aUser, emptyStore, failure, fakeRepositories, type FakeStore } from './fake-repositories.js';
 
 type RegistrationConfig = Pick<Config, 'defaultSip' | 'defaultTelnyx' | 'iceServers' | 'telnyx'>;
 
@@ -34,15 +33,6 @@ const DEFAULTS: RegistrationConfig = {
   },
   defaultTelnyx: { login: 'tx-shared', password: 'tx-shared-pass' },
 };
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof DomainError)) throw new Error(`expected a domain error, got ${String(err)}`);
-  return err;
-}
 
 describe('RegistrationService fallback', () => {
   const cipher = createCredentialCipher(crypto.randomBytes(32));

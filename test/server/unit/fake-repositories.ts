@@ -67,6 +67,11 @@ export function fakeRepositories(s: FakeStore): Repositories {
     trunks: fake('trunks', {
       findById: (id) => Promise.resolve(s.trunks.filter((t) => t.id === id).map(trunkView)[0]),
       findSecret: (id) => Promise.resolve(s.trunks.find((t) => t.id === id)),
+      delete: (id) => {
+        const i = s.trunks.findIndex((t) => t.id === id);
+        if (i >= 0) s.trunks.splice(i, 1);
+        return Promise.resolve(i >= 0);
+      },
     }),
     phoneNumbers: fake('phoneNumbers', {
       findById: (id) => {

@@ -243,6 +243,8 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
   it('follows numbers added, edited and deleted', async () => {
     const added = await addNumber(t.services, { number: '+14155559876', city: 'Kalamazoo', region: 'MI' });
     expect((await listed('lamaz')).numbers).toEqual(['+14155559876']);
+    // Short texts too (the one-column copy: 0018, and PostgreSQL's narrow table, 0022).
+    expect((await listed('zo')).numbers).toEqual(['+14155559876']);
     await t.services.db
       .updateTable('phone_numbers')
       .set({ city: 'Timbuktu', number: '+14155559877' })
@@ -252,6 +254,8 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
     expect((await listed('buktu')).numbers).toEqual(['+14155559877']);
     expect((await listed('5559877')).numbers).toEqual(['+14155559877']);
     expect((await listed('5559876')).total).toBe(0);
+    expect((await listed('zo')).total).toBe(0);
+    expect((await listed('kt')).numbers).toEqual(['+14155559877']);
     // A write to other columns (the assignment copy's triggers, status) leaves the search as it was.
     await t.services.db
       .updateTable('phone_numbers')
@@ -259,10 +263,21 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
       .where('id', '=', added.id)
       .execute();
     expect((await listed('buktu')).numbers).toEqual(['+14155559877']);
+    expect((await listed('kt')).numbers).toEqual(['+14155559877']);
     const res = await admin.delete(`/api/admin/numbers/${added.id}`);
     expect(res.status).toBeLessThan(300);
     expect((await listed('buktu')).total).toBe(0);
+    expect((await listed('kt')).total).toBe(0);
     await expectSameAsReference();
+    if (kind === 'postgres') {
+      // The narrow copy holds exactly every number's search_text, no more.
+      const drift = await sql<{ n: string }>`select count(*) as n from (
+          (select id, search_text from phone_numbers except all select id, search_text from phone_number_search_text)
+          union all
+          (select id, search_text from phone_number_search_text except all select id, search_text from phone_numbers)
+        ) d`.execute(t.services.db);
+      expect(Number(drift.rows[0]!.n)).toBe(0);
+    }
   });
 
   it('goes down and up again, answering the same throughout', async () => {
@@ -278,6 +293,7 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
     expect(steps.at(-1)).toEqual(['0016_number_text_search', 'Down', 'Success']);
     expect(steps).toContainEqual(['0017_number_search_no_pending_list', 'Down', 'Success']);
     expect(steps).toContainEqual(['0018_number_search_text', 'Down', 'Success']);
+    expect(steps).toContainEqual(['0022_number_short_search_table', 'Down', 'Success']);
     expect(steps.every(([, direction, status]) => direction === 'Down' && status === 'Success')).toBe(true);
     const leftovers =
       kind === 'sqlite'
@@ -286,7 +302,8 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
             t.services.db,
           )
         : await sql<{ name: string }>`select indexname as name from pg_indexes
-            where indexname like 'phone_numbers_%trgm_idx' or indexname = 'phone_numbers_type_status_country_idx'`.execute(
+            where indexname like 'phone_numbers_%trgm_idx' or indexname = 'phone_numbers_type_status_country_idx'
+            union all select tablename from pg_tables where tablename = 'phone_number_search_text'`.execute(
             t.services.db,
           );
     expect(leftovers.rows).toEqual([]);
@@ -294,6 +311,7 @@ describe.each(DATABASE_KINDS)('admin numbers text search (%s)', (kind) => {
     await addNumber(t.services, { number: '+12125550999', city: 'Gone Fishing', region: 'ZZ' });
     await migrateToLatest(t.services.db);
     expect((await listed('fishing')).numbers).toEqual(['+12125550999']);
+    expect((await listed('zz')).numbers).toEqual(['+12125550999']);
     await expectSameAsReference();
   });
 });

@@ -2,8 +2,9 @@
  * phone_numbers: the team's numbers, stored in E.164 (unique).
  *
  * A little over 400 lines because the admin list's filter and text search live here with the query they
- * shape: the trigram candidates (0016), the one-column search for short texts (0018) and the page/count
- * plans each needs only make sense read next to `list`. A split would put them in a module with one caller.
+ * shape: the trigram candidates (0016), the one-column search for short texts (0018, and its narrow
+ * PostgreSQL copy 0022) and the page/count plans each needs only make sense read next to `list`. A split
+ * would put them in a module with one caller.
  */
 import { PostgresAdapter, sql } from 'kysely';
 import type { Expression, ExpressionBuilder, Insertable, SqlBool, Updateable } from 'kysely';
@@ -140,6 +141,9 @@ const SEARCH_TEXT_SEPARATOR = '\u0001';
 
 const SEARCH_TEXT_INDEX = 'phone_numbers_search_text_idx';
 
+/** PostgreSQL: the narrow (search_text, id) copy kept by triggers (migration 0022). */
+const SEARCH_TEXT_COPY = 'phone_number_search_text';
+
 /** Whether `filters` narrow by text alone (the sort aside). */
 function onlyText(filters: PhoneNumberFilters): boolean {
   return Object.entries(filters).every(
@@ -263,11 +267,11 @@ export class PhoneNumberRepository {
         .executeTakeFirstOrThrow()
         .then((c) => Number(c.n));
     if (filters.q && searchedAsOneColumn(filters.q)) {
-      // A search too short for a trigram: the count reads search_text's index alone (cheap), and says
-      // how to fetch the page. Many matches: walk the sort order and stop after a page (as without
-      // text). Few: fetch them by their ids from that index and sort them, instead of reading every
+      // A search too short for a trigram: with text alone, the count reads the narrowest copy of
+      // search_text (cheap), and says how to fetch the page. Many matches: walk the sort order and stop after a page (as without
+      // text). Few: fetch them by their ids from that copy and sort them, instead of reading every
       // number in sort order to find that nothing else matches.
-      const total = await (this.postgres || !onlyText(filters) ? counted() : this.countSearchText(filters.q));
+      const total = await (onlyText(filters) ? this.countSearchText(filters.q) : counted());
       if (total === 0 || page.offset >= total) return { rows: [], total };
       const paged = total <= FEW_MATCHES ? rows.where(this.searchTextCandidates(filters.q)) : rows;
       return { rows: await paged.limit(page.limit).offset(page.offset).execute(), total };
@@ -281,23 +285,25 @@ export class PhoneNumberRepository {
   }
 
   /**
-   * The numbers whose search_text contains `text`, by key from its index (0018) without the rows.
-   * SQLite is told to read the index: left to itself it reads the table and computes the (virtual)
-   * column for every row, five times slower; PostgreSQL scans the index alone by itself (`include (id)`).
+   * The numbers whose search_text contains `text`, by key without the rows. SQLite is told to read
+   * search_text's index (0018): left to itself it reads the table and computes the (virtual) column for
+   * every row, five times slower. PostgreSQL reads the narrow copy phone_number_search_text (0022).
    */
   private searchTextCandidates(text: string): Expression<SqlBool> {
     const pattern = containsPattern(text.toLowerCase());
     return this.postgres
-      ? sql<SqlBool>`pn.id in (select id from phone_numbers where search_text like ${pattern} escape '\\')`
+      ? sql<SqlBool>`pn.id in (select id from ${sql.id(SEARCH_TEXT_COPY)} where search_text like ${pattern} escape '\\')`
       : sql<SqlBool>`pn.rowid in (select rowid from phone_numbers indexed by ${sql.id(SEARCH_TEXT_INDEX)}
           where search_text like ${pattern} escape '\\')`;
   }
 
-  /** SQLite, a short text and no other filter: the count from search_text's index alone (see above). */
+  /** A short text and no other filter: the count from the narrowest copy of search_text (see above). */
   private async countSearchText(text: string): Promise<number> {
     const pattern = containsPattern(text.toLowerCase());
-    const result = await sql<{ n: number }>`select count(*) as n
-      from phone_numbers indexed by ${sql.id(SEARCH_TEXT_INDEX)}
+    const source = this.postgres
+      ? sql`${sql.id(SEARCH_TEXT_COPY)}`
+      : sql`phone_numbers indexed by ${sql.id(SEARCH_TEXT_INDEX)}`;
+    const result = await sql<{ n: number | string }>`select count(*) as n from ${source}
       where search_text like ${pattern} escape '\\'`.execute(this.db);
     return Number(result.rows[0]?.n ?? 0);
   }

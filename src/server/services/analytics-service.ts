@@ -181,7 +181,7 @@ export class AnalyticsService {
         asr: ratio(a.answered, a.calls),
         minutesUsed: a.talkSeconds / 60,
       }))
-      .sort((a, b) => b.calls - a.calls || (a.country ?? '~').localeCompare(b.country ?? '~'));
+      .sort((a, b) => b.calls - a.calls || countryOrder(a.country, b.country));
     return { from: r.from, to: r.to, timeZone: r.timeZone, rows };
   }
 
@@ -232,6 +232,17 @@ export class AnalyticsService {
     );
     return { from: r.from, to: r.to, timeZone: r.timeZone, rows };
   }
+}
+
+/**
+ * By country code, the unknown country last. (Not `?? '~'` with localeCompare: the locale collation
+ * puts punctuation before letters, so the unknown group came first.)
+ */
+function countryOrder(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a.localeCompare(b);
 }
 
 function emptyRow(): KpiRowDto {

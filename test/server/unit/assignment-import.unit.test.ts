@@ -189,6 +189,10 @@ describe('AssignmentImportService', () => {
       expect(await fileProblem(Buffer.concat([csv(HEADER, ''), latin1('\xff\n'), csv('x')]))).toBe(
         `2: ${notUtf8}`,
       );
+      // The very last byte, in a file without a final line end.
+      expect(await fileProblem(Buffer.concat([csv(HEADER, ''), latin1('+1,Sales,,unassign\xfc')]))).toBe(
+        `2: ${notUtf8}`,
+      );
     });
 
     it('refuses CSV it cannot parse, with the line', async () => {
@@ -320,6 +324,7 @@ describe('AssignmentImportService', () => {
         ),
       );
       const formula = report.problems.filter((p) => p.message.includes('formula'));
+      expect(new Set(formula.map((p) => p.code))).toEqual(new Set(['invalid_row']));
       expect(formula.map((p) => `${p.line} ${p.column}: ${p.message}`)).toEqual([
         '2 number: number: "=HYPERLINK("http://x.test")" looks like a spreadsheet formula and is refused.',
         '3 connection: connection: "@Sales" looks like a spreadsheet formula and is refused.',
@@ -372,9 +377,11 @@ describe('AssignmentImportService', () => {
 
   describe('exportRecords', () => {
     it('writes the header and each active assignment by number, naming a connection by id when its name is shared', async () => {
+      store.trunks.push(aTrunk(admin.id, { id: 't-padded', name: ' Padded ' }));
       store.assignments.push(
         anAssignment('t-sh2', 'n4', 'backup', { id: 'a4' }),
         anAssignment('t-sales', 'n3', 'secondary', { id: 'a3', is_active: 0 }),
+        anAssignment('t-padded', 'n5', 'secondary', { id: 'a5' }),
       );
       const records: string[][] = [];
       for await (const r of service.exportRecords({})) records.push(r);
@@ -383,6 +390,7 @@ describe('AssignmentImportService', () => {
         [num(1), 'Sales', 'primary', 'assign'],
         [num(2), 'Support', 'secondary', 'assign'],
         [num(4), 't-sh2', 'backup', 'assign'],
+        [num(5), ' Padded ', 'secondary', 'assign'],
       ]);
       const only: string[][] = [];
       for await (const r of service.exportRecords({ trunkId: 't-support' })) only.push(r);

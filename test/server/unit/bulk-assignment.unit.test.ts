@@ -296,6 +296,14 @@ describe('bulk assignment', () => {
       });
     });
 
+    it('from any trunk when the trunk is left undefined', async () => {
+      const result = await service.run(
+        { operation: 'unassign', trunkId: undefined, target: ids(1, 3) },
+        admin.id,
+      );
+      expect(result.outcomes.map((o) => o.outcome)).toEqual(['unassigned', 'unassigned']);
+    });
+
     it('only from the trunk named, when one is', async () => {
       const result = await service.run(
         { operation: 'unassign', trunkId: 'trunk-b', target: ids(1, 3) },
@@ -336,6 +344,16 @@ describe('bulk assignment', () => {
           reason: `${num(5)} is not assigned to any trunk; assign it instead.`,
         },
       ]);
+    });
+
+    it('refuses to reassign a number that is not assigned, also with a type', async () => {
+      const result = await dry({
+        operation: 'reassign',
+        trunkId: 'trunk-b',
+        assignmentType: 'backup',
+        target: ids(5),
+      });
+      expect(result.outcomes[0]).toMatchObject({ outcome: 'refused', code: 'not_assigned' });
     });
 
     it('applies a move with a new type and records the type in the audit entry', async () => {
@@ -407,7 +425,10 @@ describe('bulk assignment', () => {
         { operation: 'unassign', target: { filter: { trunkId: 'trunk-a' } } },
         admin.id,
       );
-      expect(result.outcomes.map((o) => o.phoneNumberId)).toEqual(['n1', 'n2']);
+      expect(result.outcomes.map((o) => `${o.phoneNumberId} ${o.number}`)).toEqual([
+        `n1 ${num(1)}`,
+        `n2 ${num(2)}`,
+      ]);
       expect(fakes.matchLimits).toEqual([BULK_MAX_NUMBERS + 1]);
       expect(store.audit[0]?.details).toMatchObject({ target: { filter: { trunkId: 'trunk-a' } } });
     });
@@ -470,6 +491,34 @@ describe('planBulk: changes in order, writes in a safe order', () => {
     expect(p.outcomes.map((o) => o.outcome)).toEqual(['type_changed', 'type_changed']);
     await p.apply(fakes.repos, AT);
     expect(state()).toEqual(['n1@A:secondary:1', 'n2@A:primary:1']);
+    expect(fakes.writes).toEqual([
+      'deactivate ',
+      'setType secondary r1',
+      'setType primary r2',
+      'setType primary  reactivate',
+      'insert ',
+    ]);
+  });
+
+  it('writes nothing for an unchanged number, and promotes only after demoting whatever came first', async () => {
+    store.assignments.push(
+      anAssignment('A', 'n1', 'primary', { id: 'r1' }),
+      anAssignment('A', 'n2', 'secondary', { id: 'r2' }),
+      anAssignment('A', 'n3', 'backup', { id: 'r3' }),
+    );
+    const p = await plan([
+      ['n2', { kind: 'unassign', trunkId: 'B' }],
+      ['n3', { kind: 'assign', trunkId: 'A', type: 'backup' }],
+      ['n1', { kind: 'change_type', type: 'secondary' }],
+      ['n2', { kind: 'change_type', type: 'primary' }],
+    ]);
+    expect(p.outcomes.map((o) => o.outcome)).toEqual([
+      'unchanged',
+      'unchanged',
+      'type_changed',
+      'type_changed',
+    ]);
+    await p.apply(fakes.repos, AT);
     expect(fakes.writes).toEqual([
       'deactivate ',
       'setType secondary r1',

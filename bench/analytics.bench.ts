@@ -53,9 +53,10 @@ const CREDENTIALS_KEY = 'b'.repeat(64);
 const MAX_CACHE_AGE_MS = 86_400_000;
 /**
  * Bumped when the generated database changes shape (2: with the analytics roll-ups of 0015; 3: every
- * trunk's calls spread over its 25 numbers, both directions and every outcome).
+ * trunk's calls spread over its 25 numbers, both directions and every outcome; 4: the roll-up levels
+ * without the agent, 0023).
  */
-const DATASET_VERSION = 3;
+const DATASET_VERSION = 4;
 const QUIET_LOAD = 3;
 
 /** What the page asks for (src/web/api/analytics.ts), as an admin looking at everyone's calls. */

@@ -9,12 +9,17 @@
  * add what waits), after it, after a second fold, and after folds run at once by two instances. The generated PDD, jitter and loss have two significant digits, where the
  * roll-ups' percentiles are exact (src/shared/kpi.ts, valueBucket).
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { valueBucket } from '../../src/shared/kpi.js';
 import type { CallRow } from '../../src/server/db/schema.js';
 import { RawAnalyticsRepository } from '../../src/server/repositories/analytics-raw-repository.js';
-import { AnalyticsRepository, bucketRanges } from '../../src/server/repositories/analytics-repository.js';
+import {
+  AnalyticsRepository,
+  bucketRanges,
+  levelFor,
+} from '../../src/server/repositories/analytics-repository.js';
+import * as levelsWithoutAgent from '../../src/server/db/migrations/0023_rollup_levels_without_agent.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { rebuildRollups, ROLLUP_TABLES } from '../../src/server/repositories/analytics-rollups.js';
 import { CallRepository } from '../../src/server/repositories/call-repository.js';
@@ -358,6 +363,38 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
     expect(incremental.call_rollups!.length).toBeGreaterThan(100);
     await rebuildRollups(t.services.db, 64); // in several batches
     expect(await rollupRows()).toEqual(incremental);
+  });
+
+  /** The app's database as a migration sees it (migrations are written against no schema). */
+  const migrationDb = () => t.services.db as unknown as Kysely<unknown>;
+
+  it('derives the levels without the agent (0023) exactly as the upkeep keeps them', async () => {
+    await new AnalyticsRepository(t.services.db).foldPending();
+    const kept = await rollupRows();
+    const agentless = (rows: string[]) =>
+      rows.filter((r) => ['m', 'c', 'u'].includes((JSON.parse(r) as { lvl: string }).lvl));
+    expect(agentless(kept.call_rollups!).length).toBeGreaterThan(50);
+    expect(agentless(kept.call_rollup_values!).length).toBeGreaterThan(50);
+    await levelsWithoutAgent.down(migrationDb());
+    expect(agentless((await rollupRows()).call_rollups!)).toEqual([]);
+    await levelsWithoutAgent.up(migrationDb());
+    expect(await rollupRows()).toEqual(kept);
+    await levelsWithoutAgent.up(migrationDb()); // again: replaces, never adds twice
+    expect(await rollupRows()).toEqual(kept);
+  });
+
+  it('reads a question about everyone from a level without the agent', () => {
+    const everyone = { fromIso: FROM, toExclusiveIso: TO, userId: null } as never;
+    const oneAgent = { fromIso: FROM, toExclusiveIso: TO, userId: 'u1' } as never;
+    expect(levelFor(everyone, 'number')).toBe('m');
+    expect(levelFor(everyone, 'connection')).toBe('c');
+    expect(levelFor(everyone, 'agent')).toBe('u');
+    expect(levelFor(everyone, 'total')).toBe('a');
+    expect(levelFor(oneAgent, 'number')).toBe('n');
+    expect(levelFor(oneAgent, 'connection')).toBe('t');
+    expect(levelFor(oneAgent, 'total')).toBe('u');
+    expect(levelFor({ ...(everyone as object), trunkId: 't1' } as never, 'agent')).toBe('t');
+    expect(levelFor({ ...(everyone as object), phoneNumberId: 'n1' } as never, 'total')).toBe('m');
   });
 
   it('splits a range into whole UTC days and the 15-minute slots around them', () => {

@@ -93,11 +93,12 @@ function toSums(r: Record<string, unknown>) {
   };
 }
 
-/** The cuboid that holds what a question needs with the fewest rows. */
-function levelFor(f: AnalyticsFilter, by: GroupKey): RollupLevel {
-  if (f.phoneNumberId || by === 'number') return 'n';
-  if (f.trunkId || f.userId !== null || by === 'connection' || by === 'agent') return 't';
-  return 'a';
+/** The cuboid that holds what a question needs with the fewest rows (see analytics-rollups.ts). */
+export function levelFor(f: AnalyticsFilter, by: GroupKey): RollupLevel {
+  const agent = f.userId !== null || by === 'agent';
+  if (f.phoneNumberId || by === 'number') return agent ? 'n' : 'm';
+  if (f.trunkId || by === 'connection') return agent ? 't' : 'c';
+  return agent ? 'u' : 'a';
 }
 
 export class AnalyticsRepository extends RawAnalyticsRepository {

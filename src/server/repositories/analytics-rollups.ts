@@ -8,10 +8,16 @@
  * - the backfill (the migration, the benchmark's generated set, a repair): every call at once.
  * Their SELECTs alone (contributionSelects) give the rows not yet folded to the reads.
  *
- * Each call is counted at three levels (the cuboids the queries pick from):
- *   'n' per connection × number × agent × direction (a number filter, or rows per number),
- *   't' per connection × agent × direction (connection or agent rows or filters),
- *   'a' per direction only (everyone's calls: the admin's default view, trends, heatmap);
+ * Each call is counted at six levels (the cuboids the queries pick from; analytics-repository.ts picks
+ * the smallest that holds the question's keys):
+ *   'n' per connection × number × agent × direction (a number question with an agent filter or rows),
+ *   'm' per connection × number × direction (a number question about everyone, 0023),
+ *   't' per connection × agent × direction (a connection question with an agent filter or rows),
+ *   'c' per connection × direction (a connection question about everyone, 0023),
+ *   'u' per agent × direction (agent rows, an agent's own view, 0023),
+ *   'a' per direction only (everyone's calls: the admin's default view, trends, heatmap).
+ * Without the agent-less levels, a number question about everyone read about one 'n' row per call
+ * (5,000 numbers × 50 agents per day), which grows with the calls instead of with the keys.
  * and over two spans: 'q' the call's UTC 15-minute slot (bucket text 'YYYY-MM-DDTHH:MM'), 'd' its UTC
  * day ('YYYY-MM-DD'). A range of local days in a zone whose offset is a multiple of 15 minutes is whole
  * UTC days plus at most two partial days of slots; in other zones (none today, apart from historic LMT
@@ -31,8 +37,21 @@ import {
 } from '../../shared/kpi.js';
 import { rebuildPeaks } from './analytics-rollup-peaks.js';
 
-export type RollupLevel = 'n' | 't' | 'a';
-export const ROLLUP_LEVELS: readonly RollupLevel[] = ['n', 't', 'a'];
+export type RollupLevel = 'n' | 'm' | 't' | 'c' | 'u' | 'a';
+
+/** Which of the call's keys each level keeps (the others are ''). */
+export const LEVEL_KEYS: Record<RollupLevel, { trunk: boolean; number: boolean; user: boolean }> = {
+  n: { trunk: true, number: true, user: true },
+  m: { trunk: true, number: true, user: false },
+  t: { trunk: true, number: false, user: true },
+  c: { trunk: true, number: false, user: false },
+  u: { trunk: false, number: false, user: true },
+  a: { trunk: false, number: false, user: false },
+};
+export const ROLLUP_LEVELS = Object.keys(LEVEL_KEYS) as RollupLevel[];
+
+const levelsKeeping = (key: 'trunk' | 'number' | 'user') =>
+  sql.join(ROLLUP_LEVELS.filter((l) => LEVEL_KEYS[l][key]).map((l) => sql.lit(l)));
 export const ROLLUP_TABLES = [
   'call_rollups',
   'call_rollup_values',
@@ -61,9 +80,9 @@ const LEVEL_SPANS = sql.raw(
 
 const KEY_SELECT = sql`v.lvl as lvl, v.span as span,
   case when v.span = 'q' then ${SLOT} else substr(c.started_at, 1, 10) end as bucket,
-  case when v.lvl = 'a' then '' else coalesce(c.trunk_id, '') end as trunk_id,
-  case when v.lvl = 'n' then coalesce(c.phone_number_id, '') else '' end as phone_number_id,
-  case when v.lvl = 'a' then '' else c.user_id end as user_id,
+  case when v.lvl in (${levelsKeeping('trunk')}) then coalesce(c.trunk_id, '') else '' end as trunk_id,
+  case when v.lvl in (${levelsKeeping('number')}) then coalesce(c.phone_number_id, '') else '' end as phone_number_id,
+  case when v.lvl in (${levelsKeeping('user')}) then c.user_id else '' end as user_id,
   c.direction as direction`;
 
 /** classifyEnding(...) in SQL: 1 when the network completed the attempt (answered, busy, no answer, rejected). */
@@ -210,6 +229,13 @@ function upsertTail(table: string, keys: string[], sums: string[], extra = sql``
   )}${extra}`;
 }
 
+/** A summed roll-up table's key columns (ROLLUP_KEYS first) and its additive columns. */
+export function rollupKeysAndSums(table: SummedRollupTable): { keys: string[]; sums: string[] } {
+  if (table === 'call_rollup_values') return { keys: [...ROLLUP_KEYS, 'metric', 'value'], sums: ['calls'] };
+  const spec = SPECS.find((x) => x.table === table)!;
+  return { keys: [...ROLLUP_KEYS, ...spec.keys], sums: spec.sums };
+}
+
 /** The columns of a summed roll-up table, in the order its contribution SELECT gives them. */
 export function rollupColumns(table: SummedRollupTable): string[] {
   if (table === 'call_rollup_values') return [...ROLLUP_KEYS, 'metric', 'value', 'calls'];
@@ -276,9 +302,7 @@ export function contributionSelects(
 export function contributionStatements(src: ContributionSource): RawBuilder<unknown>[] {
   return contributionSelects(src).map(({ table, select }) => {
     const cols = rollupColumns(table);
-    const spec = SPECS.find((x) => x.table === table);
-    const keys = spec ? [...ROLLUP_KEYS, ...spec.keys] : [...ROLLUP_KEYS, 'metric', 'value'];
-    const sums = spec ? spec.sums : ['calls'];
+    const { keys, sums } = rollupKeysAndSums(table);
     const sampleUpdate =
       table === 'call_rollup_destinations'
         ? sql`, sample = case when excluded.sample > call_rollup_destinations.sample then excluded.sample else call_rollup_destinations.sample end`

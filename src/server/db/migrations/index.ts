@@ -19,6 +19,7 @@ import * as m0019 from './0019_revision_ignores_last_used.js';
 import * as m0020 from './0020_rollup_pending.js';
 import * as m0021 from './0021_number_copy_insert_unchanged.js';
 import * as m0022 from './0022_number_short_search_table.js';
+import * as m0023 from './0023_rollup_levels_without_agent.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020_rollup_pending': m0020,
   '0021_number_copy_insert_unchanged': m0021,
   '0022_number_short_search_table': m0022,
+  '0023_rollup_levels_without_agent': m0023,
 };
 
 export const migrationProvider: MigrationProvider = {

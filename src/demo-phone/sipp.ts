@@ -66,8 +66,13 @@ a=sendrecv`;
 /**
  * Answers an INVITE (100, 180, 200 with a PCMU SDP that copies Record-Route, so ACK and BYE come through
  * the proxy), waits for the BYE and answers it. `byeTimeoutMs`: give up on a call whose caller vanished.
+ * `transfer` (the tests' lab): before the BYE, expect a REFER (blind transfer) and either accept it (202,
+ * then a NOTIFY through the proxy reporting the target reached, `SIP/2.0 200 OK`) or refuse it (403).
  */
-export function uasScenario(user: string, opts: { byeTimeoutMs?: number } = {}): string {
+export function uasScenario(
+  user: string,
+  opts: { byeTimeoutMs?: number; transfer?: 'accept' | 'refuse' } = {},
+): string {
   const contact = `Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`;
   const resp = (status: string, withSdp: boolean): string => `
 SIP/2.0 ${status}
@@ -79,16 +84,19 @@ SIP/2.0 ${status}
 [last_Record-Route:]
 ${contact}
 ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user) : 'Content-Length: 0'}`;
+  const transfer = opts.transfer ? transferSteps(contact, opts.transfer) : [];
   const bye = opts.byeTimeoutMs
     ? `  <recv request="BYE" timeout="${opts.byeTimeoutMs}" ontimeout="gone"/>`
     : '  <recv request="BYE"/>';
   return scenario(`uas ${user}`, [
-    '  <recv request="INVITE" crlf="true"/>',
+    // A transfer's NOTIFY is our own request in the dialog: it needs the caller's Contact and route set.
+    `  <recv request="INVITE" crlf="true"${opts.transfer ? ' rrs="true"' : ''}/>`,
     send(resp('100 Trying', false).replace(';tag=[pid]SIPpTag01[call_number]', ''), false),
     send(resp('180 Ringing', false), false),
     '  <pause milliseconds="100"/>',
     send(resp('200 OK', true), true),
     '  <recv request="ACK" optional="true" rtd="true" crlf="true"/>',
+    ...transfer,
     bye,
     send(
       `
@@ -105,6 +113,51 @@ Content-Length: 0`,
     '  <pause milliseconds="500"/>',
     ...(opts.byeTimeoutMs ? ['  <label id="gone"/>'] : []),
   ]);
+}
+
+/** The REFER of a blind transfer, answered, and (accepted) the NOTIFY that reports the target reached. */
+function transferSteps(contact: string, how: 'accept' | 'refuse'): string[] {
+  const answer = (status: string): string => `
+SIP/2.0 ${status}
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+${contact}
+Content-Length: 0`;
+  // The NOTIFY goes the other way in the dialog: the REFER's To (us, with our tag) becomes its From.
+  const refer = `  <recv request="REFER" crlf="true">
+    <action>
+      <ereg regexp="&lt;.*" search_in="hdr" header="From:" assign_to="peer"/>
+      <ereg regexp="&lt;.*" search_in="hdr" header="To:" assign_to="me"/>
+    </action>
+  </recv>`;
+  // SIPp refuses a scenario that assigns a variable it never uses: the refusal captures nothing.
+  if (how === 'refuse')
+    return ['  <recv request="REFER" crlf="true"/>', send(answer('403 Forbidden'), false)];
+  return [
+    refer,
+    send(answer('202 Accepted'), false),
+    send(`
+NOTIFY [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$me]
+To: [$peer]
+Call-ID: [call_id]
+CSeq: 1 NOTIFY
+[routes]
+${contact}
+Event: refer
+Subscription-State: terminated;reason=noresource
+Max-Forwards: 70
+User-Agent: sip-lab-sipp
+Content-Type: message/sipfrag;version=2.0
+Content-Length: [len]
+
+SIP/2.0 200 OK`),
+    '  <recv response="200"/>',
+  ];
 }
 
 function parseStatusCodes(messages: string): number[] {

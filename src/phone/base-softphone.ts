@@ -8,6 +8,7 @@
  */
 import type { Provider } from '../shared/domain.js';
 import type { RegistrationDto } from '../shared/api.js';
+import { isE164 } from '../shared/value-rules.js';
 import {
   canChangeRegistration,
   lineStateOf,
@@ -84,6 +85,14 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected abstract doMute(call: CallImpl, muted: boolean): void;
   protected abstract doHold(call: CallImpl, hold: boolean): Promise<void>;
   protected abstract doDtmf(call: CallImpl, digit: string): void;
+  /**
+   * Ask the other party to call `target` (blind transfer). Resolves when they accepted; rejects with a
+   * message fit for the user when they refused or failed. Only for adapters whose
+   * transferUnavailableReason is null.
+   */
+  protected doTransfer(call: CallImpl, _target: string): Promise<void> {
+    return Promise.reject(new Error(`${this.provider} cannot transfer call ${call.id}`));
+  }
   protected abstract statsSource(call: CallImpl): StatsSource | null;
   /** Open the microphone ahead of the next call (optional; see Softphone.prepareMedia). */
   prepareMedia(): Promise<void> {
@@ -250,6 +259,47 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     if (call.state !== 'held') return;
     await this.doHold(call, false);
     call.apply({ type: 'unhold' });
+  }
+
+  get transferUnavailableReason(): string | null {
+    return 'This phone cannot transfer calls.';
+  }
+
+  async transfer(target: string, callId?: string): Promise<void> {
+    const call = this.requireCall(callId);
+    const unavailable = this.transferUnavailableReason;
+    if (unavailable !== null)
+      throw new PhoneErrorException(PhoneErrorCode.NotSupported, unavailable, call.id);
+    if (!isE164(target)) {
+      throw new PhoneErrorException(
+        PhoneErrorCode.InvalidNumber,
+        `${target || 'That'} is not a full number: type it with its country code, e.g. +13125550100.`,
+        call.id,
+      );
+    }
+    if (call.state !== 'active' && call.state !== 'held') {
+      throw new PhoneErrorException(
+        PhoneErrorCode.TransferFailed,
+        'Only a connected call can be transferred.',
+        call.id,
+      );
+    }
+    try {
+      await this.doTransfer(call, target);
+    } catch (err) {
+      throw new PhoneErrorException(PhoneErrorCode.TransferFailed, errorMessage(err), call.id, err);
+    }
+    // The other party may have hung up on their own once connected to the target.
+    if (!call.live) return;
+    this.quality.captureFinal(call.id);
+    this.doHangup(call);
+    this.endCall(call, {
+      cause: 'normal',
+      sipCode: 200,
+      by: 'local',
+      reason: `Transferred to ${target}`,
+      transferredTo: target,
+    });
   }
 
   sendDtmf(digit: string, callId?: string): void {

@@ -56,6 +56,8 @@ export interface CallEnd {
   by: EndedBy;
   /** Provider wording (SIP reason phrase, Telnyx cause), for logs and details. */
   reason: string | null;
+  /** We left the call after a blind transfer to this number (Softphone.transfer). */
+  transferredTo?: string;
 }
 
 export type CallEvent =
@@ -139,6 +141,7 @@ const CAUSE_TEXT: Record<EndCause, string> = {
 
 /** "Busy (486)", "Call ended by the other party", "Network problem". */
 export function describeEnd(end: CallEnd): string {
+  if (end.transferredTo) return `Transferred to ${end.transferredTo}`;
   let text = CAUSE_TEXT[end.cause];
   if (end.cause === 'normal') text = end.by === 'remote' ? 'Call ended by the other party' : 'Call ended';
   return end.sipCode !== null && end.sipCode >= 300 ? `${text} (${end.sipCode})` : text;

@@ -23,6 +23,7 @@ export interface CallOwner {
   hold(callId?: string): Promise<void>;
   unhold(callId?: string): Promise<void>;
   sendDtmf(digit: string, callId?: string): void;
+  transfer(target: string, callId?: string): Promise<void>;
   qualityOfCall(callId: string): Promise<CallQuality>;
   onCallStateChanged(call: CallImpl, previous: CallState): void;
   readonly logger: PhoneLogger;
@@ -142,5 +143,8 @@ export class CallImpl implements Call {
   }
   sendDtmf(digit: string): void {
     this.owner.sendDtmf(digit, this.id);
+  }
+  transfer(target: string): Promise<void> {
+    return this.owner.transfer(target, this.id);
   }
 }

@@ -28,6 +28,10 @@ export const PhoneErrorCode = {
   ProviderError: 'PHONE_PROVIDER_ERROR',
   /** Telnyx: the login token expires soon; register again with a fresh one when no call is up (event only). */
   TokenExpiring: 'PHONE_TOKEN_EXPIRING',
+  /** transfer() was refused or failed; the call stays up. */
+  TransferFailed: 'PHONE_TRANSFER_FAILED',
+  /** This phone cannot do what was asked (e.g. transfer on Telnyx); the message says why. */
+  NotSupported: 'PHONE_NOT_SUPPORTED',
   /** A state machine was asked for a move its diagram does not have (see call-state.ts). */
   InvalidTransition: 'PHONE_INVALID_TRANSITION',
 } as const;

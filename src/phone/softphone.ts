@@ -55,6 +55,8 @@ export interface Call {
   unhold(): Promise<void>;
   /** One of 0-9 * # A-D; RFC 4733 or SIP INFO per the connection's dtmfMode. */
   sendDtmf(digit: string): void;
+  /** Blind transfer to an E.164 number: see {@link Softphone.transfer}. */
+  transfer(target: string): Promise<void>;
 }
 
 export interface DialOptions {
@@ -147,6 +149,19 @@ export interface Softphone {
   hold(callId?: string): Promise<void>;
   unhold(callId?: string): Promise<void>;
   sendDtmf(digit: string, callId?: string): void;
+  /**
+   * Why this phone cannot transfer calls (fit for the user), or null when it can ({@link transfer}).
+   * Telnyx's browser SDK has no transfer; SIP connections transfer with REFER.
+   */
+  readonly transferUnavailableReason: string | null;
+  /**
+   * Blind transfer of a connected (or held) call to `target` (E.164): the other party is asked to call
+   * the target (REFER, RFC 3515); once they report it reached (NOTIFY 2xx), or accepted the request and
+   * said nothing more within 10 s, our leg hangs up and the call ends with the reason "Transferred to …".
+   * Rejects with PHONE_TRANSFER_FAILED (the call stays up; the message says why), PHONE_INVALID_NUMBER
+   * or PHONE_NOT_SUPPORTED.
+   */
+  transfer(target: string, callId?: string): Promise<void>;
   /** Microphone (next and current call), speaker (remote audio via setSinkId), ringer (ringtone). */
   setAudioDevices(devices: AudioDevices): Promise<void>;
   /**

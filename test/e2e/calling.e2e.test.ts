@@ -269,6 +269,84 @@ describe('calling from the page', () => {
     }
   });
 
+  it('agent1 transfers a call (REFER): a refusal keeps the call and says why; an accepted one leaves it as transferred', async () => {
+    const { page } = await agent('agent1');
+    await waitRegistered(page);
+    const panel = page.getByTestId('call-panel');
+    const openTransfer = async (): Promise<void> => {
+      await poll(() => callState(page), { timeout: 10_000 }).toBe('active');
+      await panel.getByTestId('call-transfer').click();
+      await panel.getByTestId('transfer-form').waitFor();
+    };
+
+    // The far end refuses (403): the call stays up, the agent reads why, hangs up as usual.
+    const refusing = await runSippUas({
+      lab: world.lab,
+      ...PSTN_USER,
+      timeoutMs: 30_000,
+      transfer: 'refuse',
+    });
+    try {
+      await refusing.ready;
+      await dial(page, PSTN_NUMBER);
+      await openTransfer();
+      // A number the dial rules refuse is caught before anything is sent.
+      await panel.getByTestId('transfer-target').fill('+1312');
+      await panel.getByTestId('transfer-submit').click();
+      await poll(() => panel.getByTestId('transfer-help').textContent()).toMatch(/Too short/);
+      await panel.getByTestId('transfer-target').fill('+1 312 555 0177');
+      await panel.getByTestId('transfer-submit').click();
+      await poll(() => panel.getByTestId('transfer-help').textContent()).toContain(
+        'The other side refused the transfer (403 Forbidden); the call is still yours.',
+      );
+      expect(await callState(page)).toBe('active');
+      await screenshot(page, 'calling-transfer-refused-desktop', { fullPage: false });
+      await page.getByTestId('call-hangup').click();
+      const sipp = await refusing.done;
+      expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
+      expect(sipp.output).toMatch(/Refer-To: <sip:\+13125550177@/);
+    } finally {
+      refusing.kill();
+    }
+
+    // The far end takes it (202, then NOTIFY "200 OK"): our leg hangs up, the call ends as transferred.
+    const accepting = await runSippUas({
+      lab: world.lab,
+      ...PSTN_USER,
+      timeoutMs: 30_000,
+      transfer: 'accept',
+    });
+    try {
+      await accepting.ready;
+      await page
+        .getByTestId('call-close')
+        .click()
+        .catch(() => undefined); // the last call's summary
+      await dial(page, PSTN_NUMBER);
+      await openTransfer();
+      await page.setViewportSize(VIEWPORTS.phone);
+      await screenshot(page, 'calling-transfer-form-phone', { fullPage: false });
+      await page.setViewportSize(VIEWPORTS.desktop);
+      await panel.getByTestId('transfer-target').fill('+13125550177');
+      await panel.getByTestId('transfer-submit').click();
+      await poll(() => callState(page)).toBe('ended');
+      expect(await page.getByTestId('call-state').textContent()).toContain('Transferred to +13125550177');
+      const sipp = await accepting.done;
+      expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
+      expect(sipp.output).toMatch(/Refer-To: <sip:\+13125550177@/);
+      await poll(async () => (await callsOf(world.userId.agent1))[0]?.hangup_cause).toBe(
+        'Transferred to +13125550177',
+      );
+      expect((await callsOf(world.userId.agent1))[0]).toMatchObject({
+        outcome: 'answered',
+        ended_by: 'local',
+        remote_number: PSTN_NUMBER,
+      });
+    } finally {
+      accepting.kill();
+    }
+  });
+
   it('a carrier call shows its STIR/SHAKEN verdict beside the caller ID, and the record keeps it', async () => {
     const { page } = await agent('agent1');
     await waitRegistered(page);
@@ -522,6 +600,12 @@ describe('calling from the page', () => {
       destination: PSTN_NUMBER,
       callerNumber: '+12125550110',
     });
+    // Telnyx's browser SDK cannot transfer: the control says so instead of offering a form.
+    await page.getByTestId('call-transfer').click();
+    expect(await page.getByTestId('transfer-unavailable').textContent()).toContain(
+      'Transfer is not available on Telnyx connections',
+    );
+    expect(await page.getByTestId('transfer-form').count()).toBe(0);
     await page.getByTestId('call-hangup').click();
     await world.telnyxRtc.waitFor('telnyx_rtc.bye');
     await poll(() => callState(page)).toBe('ended');

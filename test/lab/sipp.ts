@@ -229,6 +229,8 @@ export async function runSippUas(opts: {
   password: string;
   timeoutMs?: number;
   localPort?: number;
+  /** Expect a blind transfer (REFER) during the call and accept it or refuse it (uasScenario). */
+  transfer?: 'accept' | 'refuse';
 }): Promise<SippUasHandle> {
   const user = checkToken(opts.username, 'username');
   const localPort = opts.localPort ?? (await freePort());
@@ -255,7 +257,7 @@ export async function runSippUas(opts: {
     for (let i = 0; i < 100 && udpPortBound(localPort); i++) await sleep(10);
     run = runSipp(opts.lab, {
       name: `uas-${user}`,
-      xml: uasScenario(user),
+      xml: uasScenario(user, opts.transfer ? { transfer: opts.transfer } : {}),
       localPort,
       mediaPort,
       user,

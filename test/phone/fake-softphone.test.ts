@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SipRegistrationDto } from '../../src/shared/api.js';
 import { FakeSoftphone, type FakeSoftphoneOptions } from '../../src/phone/adapters/fake-adapter.js';
 import { createSoftphone } from '../../src/phone/create-softphone.js';
+import { describeEnd } from '../../src/phone/call-state.js';
 import { estimateMos, qualityFromStats } from '../../src/phone/quality.js';
 import type { CallState, PhoneLogger, RegistrationState } from '../../src/phone/softphone.js';
 
@@ -239,6 +240,55 @@ describe('FakeSoftphone outbound calls', () => {
       { type: 'dtmf', callId: call.id, digit: '#', mode: 'rfc2833' },
       { type: 'mute', callId: call.id, muted: false },
     ]);
+  });
+
+  it('transfers a connected call: the far end is asked, then our leg hangs up as transferred', async () => {
+    const p = await registeredPhone({ autoAnswerMs: 0 });
+    const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });
+    // Not connected yet: refused, nothing sent.
+    await expect(call.transfer('+13125550111')).rejects.toMatchObject({
+      code: 'PHONE_TRANSFER_FAILED',
+      message: 'Only a connected call can be transferred.',
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await expect(call.transfer('3125550111')).rejects.toMatchObject({
+      code: 'PHONE_INVALID_NUMBER',
+      message: expect.stringMatching(/3125550111 is not a full number.*country code/),
+    });
+    await expect(call.transfer('')).rejects.toMatchObject({ code: 'PHONE_INVALID_NUMBER' });
+    expect(call.state).toBe('active');
+    await call.hold(); // a held call may be transferred too
+    await call.transfer('+13125550111');
+    expect(call.state).toBe('ended');
+    expect(call.end).toEqual({
+      cause: 'normal',
+      sipCode: 200,
+      by: 'local',
+      reason: 'Transferred to +13125550111',
+      transferredTo: '+13125550111',
+    });
+    expect(describeEnd(call.end!)).toBe('Transferred to +13125550111');
+    expect(p.actions.filter((a) => a.type === 'transfer' || a.type === 'bye')).toEqual([
+      { type: 'transfer', callId: call.id, target: '+13125550111' },
+      { type: 'bye', callId: call.id },
+    ]);
+    expect(p.transferUnavailableReason).toBeNull();
+  });
+
+  it('keeps the call when the far end refuses the transfer, and says why', async () => {
+    const p = await registeredPhone({
+      autoAnswerMs: 0,
+      transfer: { fail: 'The other side refused the transfer (405 Method Not Allowed).' },
+    });
+    const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });
+    await new Promise((r) => setTimeout(r, 5));
+    await expect(call.transfer('+13125550111')).rejects.toMatchObject({
+      code: 'PHONE_TRANSFER_FAILED',
+      message: 'The other side refused the transfer (405 Method Not Allowed).',
+      callId: call.id,
+    });
+    expect(call.state).toBe('active');
+    expect(p.actions.some((a) => a.type === 'bye')).toBe(false);
   });
 
   it('ignores provider events that arrive late or twice', async () => {

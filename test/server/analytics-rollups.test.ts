@@ -9,7 +9,7 @@
  * add what waits), after it, after a second fold, and after folds run at once by two instances. The generated PDD, jitter and loss have two significant digits, where the
  * roll-ups' percentiles are exact (src/shared/kpi.ts, valueBucket).
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { valueBucket } from '../../src/shared/kpi.js';
 import type { CallRow } from '../../src/server/db/schema.js';
@@ -365,6 +365,9 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
     expect(await rollupRows()).toEqual(incremental);
   });
 
+  /** The app's database as a migration sees it (migrations are written against no schema). */
+  const migrationDb = () => t.services.db as unknown as Kysely<unknown>;
+
   it('derives the levels without the agent (0023) exactly as the upkeep keeps them', async () => {
     await new AnalyticsRepository(t.services.db).foldPending();
     const kept = await rollupRows();
@@ -372,11 +375,11 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
       rows.filter((r) => ['m', 'c', 'u'].includes((JSON.parse(r) as { lvl: string }).lvl));
     expect(agentless(kept.call_rollups!).length).toBeGreaterThan(50);
     expect(agentless(kept.call_rollup_values!).length).toBeGreaterThan(50);
-    await levelsWithoutAgent.down(t.services.db);
+    await levelsWithoutAgent.down(migrationDb());
     expect(agentless((await rollupRows()).call_rollups!)).toEqual([]);
-    await levelsWithoutAgent.up(t.services.db);
+    await levelsWithoutAgent.up(migrationDb());
     expect(await rollupRows()).toEqual(kept);
-    await levelsWithoutAgent.up(t.services.db); // again: replaces, never adds twice
+    await levelsWithoutAgent.up(migrationDb()); // again: replaces, never adds twice
     expect(await rollupRows()).toEqual(kept);
   });
 

@@ -114,6 +114,43 @@ describe('useCallStore', () => {
     expect(calls.current).toBeNull();
   });
 
+  it('transfers the call: the record closes as answered with "Transferred to …" as its cause', async () => {
+    const calls = useCallStore();
+    expect(calls.transferUnavailable).toBeNull();
+    await calls.dial('+16175550150', CALLER);
+    phone.remote.answer();
+    await settle();
+    const transferring = calls.transfer('+13125550177');
+    expect(calls.transferring).toBe(true);
+    await transferring;
+    expect(calls.transferring).toBe(false);
+    expect(calls.current).toMatchObject({ state: 'ended', endText: 'Transferred to +13125550177' });
+    await vi.waitFor(() =>
+      expect(writes().at(-1)).toMatchObject({
+        method: 'PATCH',
+        path: '/api/calls/rec-1',
+        body: { outcome: 'answered', endedBy: 'local', hangupCause: 'Transferred to +13125550177' },
+      }),
+    );
+  });
+
+  it('a refused transfer keeps the call and hands the page the reason', async () => {
+    await phone.destroy();
+    phone = new FakeSoftphone({
+      qualityIntervalMs: 0,
+      transfer: { fail: 'The other side refused the transfer (403 Forbidden); the call is still yours.' },
+    });
+    await phone.register(REG);
+    usePhoneStore().attach(phone);
+    const calls = useCallStore();
+    await calls.dial('+16175550150', CALLER);
+    phone.remote.answer();
+    await settle();
+    await expect(calls.transfer('+13125550177')).rejects.toThrow(/refused the transfer \(403 Forbidden\)/);
+    expect(calls.transferring).toBe(false);
+    expect(calls.current?.state).toBe('active');
+  });
+
   it('refuses a caller ID the server does not accept: the server’s words, no INVITE', async () => {
     installFakeFetch({
       'POST /api/calls': () =>

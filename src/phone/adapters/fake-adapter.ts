@@ -15,6 +15,8 @@ export interface FakeSoftphoneOptions extends SoftphoneOptions {
   registerDelayMs?: number;
   /** Let the far end answer outbound calls by itself after this many ms (default: never). */
   autoAnswerMs?: number;
+  /** How the far end takes a transfer: 'accept' (default), or the reason it fails. */
+  transfer?: 'accept' | { fail: string };
 }
 
 /** What the fake far end did, for assertions. */
@@ -28,7 +30,8 @@ export type FakeAction =
   | { type: 'cancel'; callId: string }
   | { type: 'mute'; callId: string; muted: boolean }
   | { type: 'hold'; callId: string; hold: boolean }
-  | { type: 'dtmf'; callId: string; digit: string; mode: 'rfc2833' | 'info' };
+  | { type: 'dtmf'; callId: string; digit: string; mode: 'rfc2833' | 'info' }
+  | { type: 'transfer'; callId: string; target: string };
 
 let active = 0;
 
@@ -173,6 +176,16 @@ export class FakeSoftphone extends BaseSoftphone {
 
   protected doMute(call: CallImpl, muted: boolean): void {
     this.actions.push({ type: 'mute', callId: call.id, muted });
+  }
+
+  override get transferUnavailableReason(): string | null {
+    return null;
+  }
+
+  protected override doTransfer(call: CallImpl, target: string): Promise<void> {
+    this.actions.push({ type: 'transfer', callId: call.id, target });
+    const how = this.fakeOptions.transfer ?? 'accept';
+    return how === 'accept' ? Promise.resolve() : Promise.reject(new Error(how.fail));
   }
 
   protected doHold(call: CallImpl, hold: boolean): Promise<void> {

@@ -40,6 +40,18 @@ const ICE_CAP_MS = 200;
 let uaCount = 0;
 let socketCount = 0;
 
+/** After the far end accepted a REFER (202), how long to wait for its report before leaving anyway. */
+const TRANSFER_REPORT_WAIT_MS = 10_000;
+
+function transferRefusedText(
+  response: { status_code: number; reason_phrase: string } | null,
+  cause: string,
+): string {
+  return response
+    ? `The other side refused the transfer (${response.status_code} ${response.reason_phrase}); the call is still yours.`
+    : `The transfer request got no answer (${cause}); the call is still yours.`;
+}
+
 interface Leg {
   call: CallImpl;
   session: RTCSession;
@@ -49,6 +61,8 @@ interface Leg {
   ownTracks: MediaStreamTrack[];
   /** The final response we sent ourselves (603 on decline): JsSIP reports a local rejection without it. */
   sentStatus?: number;
+  /** The far end took our blind transfer to this number: the BYE that follows ends the call as transferred. */
+  transferredTo?: string;
 }
 
 export class JsSipSoftphone extends BaseSoftphone {
@@ -251,6 +265,55 @@ export class JsSipSoftphone extends BaseSoftphone {
     } as Parameters<RTCSession['sendDTMF']>[1]);
   }
 
+  override get transferUnavailableReason(): string | null {
+    return null;
+  }
+
+  /**
+   * REFER to the target at the connection's domain. JsSIP answers the far end's NOTIFY after telling us
+   * (accepted/failed), so the hang-up that follows our resolve leaves after its 200.
+   */
+  protected override doTransfer(call: CallImpl, target: string): Promise<void> {
+    const leg = this.requireLeg(call);
+    const { session } = leg;
+    const domain = sipDomain((this.reg as SipRegistrationDto).sipUri);
+    return new Promise((resolve, reject) => {
+      let quiet: ReturnType<typeof setTimeout> | null = null;
+      const settle = (err?: Error): void => {
+        if (quiet) clearTimeout(quiet);
+        if (err) reject(err);
+        else resolve();
+      };
+      const sent = session.refer(`sip:${target}@${domain}`, {
+        eventHandlers: {
+          // 202: the far end took the request. A blind transfer may leave once it says nothing more.
+          requestSucceeded: () => {
+            quiet = setTimeout(() => {
+              leg.transferredTo = target;
+              settle();
+            }, TRANSFER_REPORT_WAIT_MS);
+          },
+          requestFailed: (e: {
+            response: { status_code: number; reason_phrase: string } | null;
+            cause: string;
+          }) => settle(new Error(transferRefusedText(e.response, e.cause))),
+          accepted: () => {
+            leg.transferredTo = target;
+            settle();
+          },
+          failed: (e: { status_line: { status_code: number; reason_phrase: string } }) =>
+            settle(
+              new Error(
+                `${target} could not be reached (${e.status_line.status_code} ${e.status_line.reason_phrase}); the call is still yours.`,
+              ),
+            ),
+        },
+      });
+      // JsSIP's types say void; it returns false when the session is not in a state to send one.
+      if ((sent as unknown) === false) settle(new Error('The call cannot be transferred right now.'));
+    });
+  }
+
   protected statsSource(call: CallImpl): StatsSource | null {
     return (this.legs.get(call.id)?.session.connection as RTCPeerConnection | undefined) ?? null;
   }
@@ -356,12 +419,14 @@ export class JsSipSoftphone extends BaseSoftphone {
       const reason = String(e.cause);
       const by = String(e.originator) === 'local' ? 'local' : 'remote';
       const network = causeFromJsSip(reason) === 'network';
+      const transferredTo = this.legs.get(call.id)?.transferredTo;
       // An answered call that ends with a BYE: its INVITE's final answer was 200 (RFC 3326 `SIP;cause=200`).
       this.finish(call, {
         cause: network ? 'network' : 'normal',
         sipCode: network ? null : 200,
         by: network ? 'system' : by,
-        reason,
+        reason: transferredTo ? `Transferred to ${transferredTo}` : reason,
+        ...(transferredTo ? { transferredTo } : {}),
       });
     });
     session.on('failed', (e) => {

@@ -234,6 +234,10 @@ export class TelnyxSoftphone extends BaseSoftphone {
   }
 
   /** Telnyx carries DTMF in telnyx_rtc.info whatever the trunk's dtmfMode; the platform converts it. */
+  override get transferUnavailableReason(): string | null {
+    return 'Transfer is not available on Telnyx connections: the Telnyx browser SDK cannot transfer a call.';
+  }
+
   protected doDtmf(call: CallImpl, digit: string): void {
     this.sdk(call).dtmf(digit);
   }

@@ -71,12 +71,23 @@ const SLOT = sql`substr(c.started_at, 1, 14) || case
   when cast(substr(c.started_at, 15, 2) as integer) < 30 then '15'
   when cast(substr(c.started_at, 15, 2) as integer) < 45 then '30' else '45' end`;
 
-/** Every (level, span) a call is counted in. */
-const LEVEL_SPANS = sql.raw(
-  ROLLUP_LEVELS.flatMap((l) => [`select '${l}' as lvl, 'q' as span`, `select '${l}', 'd'`]).join(
-    ' union all ',
-  ),
-);
+/** The (level, span) pairs the given levels are counted in. */
+const levelSpans = (levels: readonly RollupLevel[]) =>
+  sql.raw(
+    levels.flatMap((l) => [`select '${l}' as lvl, 'q' as span`, `select '${l}', 'd'`]).join(' union all '),
+  );
+
+/**
+ * The levels without the agent, each the sum of an agent-keyed one over its agents, with the key it
+ * empties. A full rebuild counts the calls at the other three levels and sums these from them
+ * (deriveAgentlessLevels): half the work of counting every call six times.
+ */
+const DERIVED_LEVELS: { level: RollupLevel; from: RollupLevel; emptied: string }[] = [
+  { level: 'm', from: 'n', emptied: 'user_id' },
+  { level: 'c', from: 't', emptied: 'user_id' },
+  { level: 'u', from: 't', emptied: 'trunk_id' },
+];
+const COUNTED_LEVELS = ROLLUP_LEVELS.filter((l) => !DERIVED_LEVELS.some((d) => d.level === l));
 
 const KEY_SELECT = sql`v.lvl as lvl, v.span as span,
   case when v.span = 'q' then ${SLOT} else substr(c.started_at, 1, 10) end as bucket,
@@ -140,6 +151,8 @@ export type SummedRollupTable = Exclude<(typeof ROLLUP_TABLES)[number], 'call_ro
  */
 export interface ContributionSource {
   from: RawBuilder<unknown>;
+  /** The levels to count the calls at (default: all of them). */
+  levels?: readonly RollupLevel[];
   /** 1, -1 or the row's sign column. */
   weight: RawBuilder<unknown>;
   /** Which of its rows count. */
@@ -261,7 +274,7 @@ export function contributionSelects(
     return {
       table: spec.table,
       select: sql`select ${KEY_SELECT}${EXTRA_KEY_SELECT[spec.table]!}, ${spec.body(src.weight)}
-      from ${src.from} cross join (${LEVEL_SPANS}) v
+      from ${src.from} cross join (${levelSpans(src.levels ?? ROLLUP_LEVELS)}) v
       where (${src.where})${EXTRA_WHERE[spec.table]!}
       group by ${positions}
       order by ${positions}`,
@@ -281,7 +294,7 @@ export function contributionSelects(
           when 'pdd' then cast(${PDD_MS} as double precision)
           when 'jitter' then cast(c.jitter_ms as double precision)
           else cast(c.packet_loss_pct as double precision) end as raw
-      from ${src.from} cross join (${LEVEL_SPANS}) v
+      from ${src.from} cross join (${levelSpans(src.levels ?? ROLLUP_LEVELS)}) v
         cross join (select 'pdd' as metric union all select 'jitter' union all select 'loss') m
       where ${src.where}
     )
@@ -339,9 +352,46 @@ export async function rebuildRollups(
     const r = await sql<{ id: string }>`select c.id as id from calls c where ${above}
       order by c.id limit 1 offset ${batch - 1}`.execute(db);
     const upTo: string | null = r.rows[0]?.id ?? null;
-    await applyContribution(db, callsSource(1, upTo === null ? above : sql`${above} and c.id <= ${upTo}`));
+    await applyContribution(db, {
+      ...callsSource(1, upTo === null ? above : sql`${above} and c.id <= ${upTo}`),
+      levels: COUNTED_LEVELS,
+    });
     if (upTo === null) break;
     after = upTo;
   }
+  await deriveAgentlessLevels(db);
   await rebuildPeaks(db);
+}
+
+/**
+ * (Re)writes the levels without the agent ('m', 'c', 'u') as sums of the agent-keyed rows ('n', 't'):
+ * every sum is additive, so they equal what counting each call at those levels gives (the migration 0023
+ * and the full rebuild). Rows of those levels already there are replaced.
+ */
+export async function deriveAgentlessLevels(db: Executor): Promise<void> {
+  const tables: SummedRollupTable[] = [
+    'call_rollups',
+    'call_rollup_values',
+    'call_rollup_failures',
+    'call_rollup_destinations',
+  ];
+  for (const table of tables) {
+    const { keys, sums } = rollupKeysAndSums(table);
+    const extra = table === 'call_rollup_destinations' ? ['sample'] : [];
+    await sql`delete from ${sql.id(table)} where lvl in (${sql.join(DERIVED_LEVELS.map((d) => d.level))})`.execute(
+      db,
+    );
+    for (const { level, from, emptied } of DERIVED_LEVELS) {
+      const grouped = keys.filter((k) => k !== 'lvl' && k !== emptied);
+      const selected = keys.map((k) => (k === 'lvl' ? sql`${level}` : k === emptied ? sql`''` : sql.id(k)));
+      await sql`insert into ${sql.id(table)} (${sql.join([...keys, ...extra, ...sums].map((c) => sql.id(c)))})
+        select ${sql.join([
+          ...selected,
+          ...extra.map((c) => sql`max(${sql.id(c)})`),
+          ...sums.map((c) => sql`sum(${sql.id(c)})`),
+        ])}
+        from ${sql.id(table)} where lvl = ${from}
+        group by ${sql.join(grouped.map((k) => sql.id(k)))}`.execute(db);
+    }
+  }
 }

@@ -17,6 +17,7 @@ import {
   chunked,
   containsPattern,
   orderBySort,
+  valuesTable,
   type PageRequest,
   type PageResult,
   type SortColumn,
@@ -337,14 +338,15 @@ export class PhoneNumberRepository {
     }
   }
 
-  /** The numbers (E.164) among `numbers` that exist, with their ids. */
+  /** The numbers (E.164) among `numbers` that exist, with their ids (the CSV import; see valuesTable). */
   async idsByNumbers(numbers: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const part of chunked([...new Set(numbers)])) {
       const rows = await this.db
-        .selectFrom('phone_numbers')
-        .select(['id', 'number'])
-        .where('number', 'in', part)
+        .with('wanted(number)', () => valuesTable<'number'>(part))
+        .selectFrom('wanted')
+        .innerJoin('phone_numbers', 'phone_numbers.number', 'wanted.number')
+        .select(['phone_numbers.id', 'phone_numbers.number'])
         .execute();
       for (const r of rows) out.set(r.number, r.id);
     }

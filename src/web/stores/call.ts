@@ -233,6 +233,22 @@ export const useCallStore = defineStore('call', () => {
     });
   const toggleHold = (): Promise<void> => withCall((c) => (c.state === 'held' ? c.unhold() : c.hold()));
 
+  /** Why the current connection cannot transfer calls (shown instead of the control), or null. */
+  const transferUnavailable = computed(() => phone.softphone?.transferUnavailableReason ?? null);
+  /** A transfer is on its way: the far end has been asked and has not answered yet. */
+  const transferring = ref(false);
+
+  /** Blind transfer of the current call to an E.164 number; throws the phone's error (the call stays up). */
+  const transfer = (target: string): Promise<void> =>
+    withCall(async (c) => {
+      transferring.value = true;
+      try {
+        await c.transfer(target);
+      } finally {
+        transferring.value = false;
+      }
+    });
+
   function sendDtmf(digit: string): void {
     void withCall((c) => {
       if (c.state !== 'active' && c.state !== 'early_media') return;
@@ -275,6 +291,9 @@ export const useCallStore = defineStore('call', () => {
     hangup,
     toggleMute,
     toggleHold,
+    transferUnavailable,
+    transferring,
+    transfer,
     sendDtmf,
     dismiss,
   };

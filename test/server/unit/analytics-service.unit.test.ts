@@ -387,6 +387,15 @@ describe('AnalyticsService', () => {
     expect(r).toMatchObject({ from: '2026-11-03', to: '2026-12-02', timeZone: 'UTC' });
   });
 
+  it('destinations: the unknown country after a tied known one, whatever came first', async () => {
+    a.prefixes = [
+      { sample: 'garbage', calls: 2, answered: 0, talkSeconds: 0 },
+      { sample: '+13125550100', calls: 2, answered: 1, talkSeconds: 60 },
+    ];
+    const r = await service.destinations(agent, q());
+    expect(r.rows.map((x) => x.country)).toEqual(['US', null]);
+  });
+
   it('destinations: a bigger unknown group still comes first', async () => {
     a.prefixes = [
       { sample: 'garbage', calls: 5, answered: 0, talkSeconds: 0 },

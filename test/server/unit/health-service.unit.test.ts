@@ -89,6 +89,8 @@ describe('HealthService', () => {
     concurrency = 4;
     now = NOW;
     build();
+    // listed first: a lookup by id that ignored the id would find this one
+    h.trunks.push(aHealthTrunk({ name: 'Decoy', status: 'disabled' }));
   });
 
   describe('thresholds', () => {
@@ -304,6 +306,13 @@ describe('HealthService', () => {
       expect(windowed!.reason).toBe('slow: 607 ms on average over the last 3 checks (limit 500 ms)');
     });
 
+    it('a first slow answer degrades at once', async () => {
+      connection();
+      probes.answers[WS] = okAnswer(WS, 900);
+      const [item] = await service.checkAll();
+      expect(item!.reason).toBe('slow: 900 ms on average over the last 1 check (limit 500 ms)');
+    });
+
     it('a failed probe stores no latency', async () => {
       connection({ health_status: 'up', fail_streak: 0 });
       probes.answers[WS] = failedAnswer(WS, 'no answer');
@@ -348,7 +357,7 @@ describe('HealthService', () => {
       it('not when only the numbers in the words changed (decimals too)', async () => {
         down({
           health_checked_at: new Date(NOW - 1000).toISOString(),
-          health_message: `no answer to OPTIONS in 1.5 s (wss://edge.example.test:8443)`,
+          health_message: `no answer to OPTIONS in 12.25 s (wss://edge.example.test:8443)`,
         });
         await service.checkAll();
         expect(writes()[0]!.display).toBe(false);
@@ -394,7 +403,8 @@ describe('HealthService', () => {
 
   describe("an admin's live check", () => {
     it('is 404 for an unknown connection', async () => {
-      expect((await failure(service.liveCheck('nope'))).code).toBe(ErrorCode.NotFound);
+      const err = await failure(service.liveCheck('nope'));
+      expect([err.code, err.message]).toEqual([ErrorCode.NotFound, 'Connection was not found']);
     });
 
     it('reachable and registered: both said, the registration clearing a stored refusal', async () => {
@@ -490,14 +500,19 @@ describe('HealthService', () => {
   describe("a browser's registration report", () => {
     it("is 404 for a connection that is not the user's, or not listed", async () => {
       const a = connection({ owner_id: 'owner-a' });
-      expect((await failure(service.reportRegistration('someone-else', a.id, { ok: true }))).code).toBe(
-        ErrorCode.NotFound,
-      );
+      const notOwner = await failure(service.reportRegistration('someone-else', a.id, { ok: true }));
+      expect([notOwner.code, notOwner.message]).toEqual([ErrorCode.NotFound, 'Connection was not found']);
       h.trunks = [];
-      expect((await failure(service.reportRegistration('owner-a', a.id, { ok: true }))).code).toBe(
-        ErrorCode.NotFound,
-      );
+      const notListed = await failure(service.reportRegistration('owner-a', a.id, { ok: true }));
+      expect([notListed.code, notListed.message]).toEqual([ErrorCode.NotFound, 'Connection was not found']);
       expect(h.applied).toEqual([]);
+    });
+
+    it('a success carries no latency: the stored window alone decides "slow"', async () => {
+      const a = connection({ owner_id: 'o', health_status: 'up' });
+      h.latencies.set(a.id, [900, 900]);
+      const health = await service.reportRegistration('o', a.id, { ok: true });
+      expect(health.message).toBe('slow: 900 ms on average over the last 2 checks (limit 500 ms)');
     });
 
     it('a success is an answer that clears a refusal', async () => {
@@ -520,7 +535,12 @@ describe('HealthService', () => {
       const a = connection({ owner_id: 'o', health_status: 'up' });
       const health = await service.reportRegistration('o', a.id, { ok: false, statusCode });
       expect(health).toMatchObject({ status: 'down', message: 'registration refused: wrong password' });
-      expect(writes()[0]!.registrationRefused).toBe('registration refused: wrong password');
+      expect(writes()[0]).toMatchObject({
+        registrationRefused: 'registration refused: wrong password',
+        ok: false,
+        failStreak: 1,
+        source: 'registration',
+      });
     });
 
     it('another status is a failure, not a refusal', async () => {
@@ -544,6 +564,7 @@ describe('HealthService', () => {
       const a = connection({ owner_id: 'o', health_status: 'down', fail_streak: 3 });
       const health = await service.reportRegistration('o', a.id, { ok: false, ...(cause ? { cause } : {}) });
       expect(health).toMatchObject({ status: 'down', message: words });
+      expect(writes()[0]).toMatchObject({ ok: false, source: 'registration', registrationRefused: null });
     });
 
     it('the demo trunks say to start the demo phone system', async () => {
@@ -599,7 +620,8 @@ describe('HealthService', () => {
 
   describe('the report of one connection', () => {
     it('is 404 for an unknown connection', async () => {
-      expect((await failure(service.report('nope', 24))).code).toBe(ErrorCode.NotFound);
+      const err = await failure(service.report('nope', 24));
+      expect([err.code, err.message]).toEqual([ErrorCode.NotFound, 'Connection was not found']);
     });
 
     it('gives the state, the latency, the changes, the samples and the series of the window', async () => {

@@ -15,14 +15,13 @@
  * pass those reads between modules.
  */
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { SyncCounts } from '../../../shared/telnyx.js';
 import type { AssignmentType } from '../../../shared/domain.js';
 import type { Db } from '../../db/database.js';
 import { parseJson } from '../../db/json.js';
 import { EMERGENCY_CAPABILITY } from '../../../shared/emergency-numbers.js';
 import type { AssignmentRow, NewPhoneNumberRow, SipTrunkRow } from '../../db/schema.js';
-import { chunked } from '../query-helpers.js';
+import { chunked, valuesTable } from '../query-helpers.js';
 import {
   numberStatusFromTelnyx,
   numberTypeFromTelnyx,
@@ -179,20 +178,14 @@ export class TelnyxSyncRepository {
       ).map((r) => [r.telnyx_number_id!, r]),
     );
     // A number already entered by hand (same E.164, no or another Telnyx id) is linked, not duplicated.
-    // Joined with the page's numbers as a VALUES list rather than `number in (...)`: while phone_numbers
-    // grows (a first sync, before autovacuum has looked at it) PostgreSQL estimates the pg_trgm index of
-    // migration 0016 (it also answers `=`) as nearly free for an IN list, and that scan reads the index's
-    // whole pending list for each value: 0.5-5 s per page at 10,000 numbers. The join is planned as a hash
-    // join or a nested loop over the unique index, on both databases.
+    // Joined with the page's numbers as a VALUES list rather than `number in (...)` (valuesTable: a
+    // first sync read the trigram index's pending list once per number, 0.5-5 s per page).
     const unmatched = items.filter((n) => !byTelnyxId.has(n.id)).map((n) => n.phoneNumber);
     const byNumber = new Map(
       unmatched.length
         ? (
             await this.db
-              .with(
-                'page_numbers(number)',
-                () => sql<{ number: string }>`(values ${sql.join(unmatched.map((n) => sql`(${n})`))})`,
-              )
+              .with('page_numbers(number)', () => valuesTable<'number'>(unmatched))
               .selectFrom('page_numbers')
               .innerJoin('phone_numbers', 'phone_numbers.number', 'page_numbers.number')
               .select(READ_NUMBER_COLUMNS_JOINED)

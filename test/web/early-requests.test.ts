@@ -30,9 +30,8 @@ beforeEach(() => {
 
 afterEach(() => {
   // Nothing left for the next test.
-  takeEarlySession();
-  takeEarlyConnections();
-  takeEarlyRegistration('chicago');
+  for (const left of [takeEarlySession(), takeEarlyConnections(), takeEarlyRegistration('chicago')])
+    void left?.catch(() => undefined);
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
 });
@@ -44,11 +43,15 @@ describe('early requests', () => {
     ({ requests } = installFakeFetch({
       'GET /api/auth/me': () => json(200, aSession({ csrfToken: 'csrf-early' })),
       'GET /api/connections': () => json(200, aList([chicago])),
-      'POST /api/connections/chicago/registration': () => json(201, aSipRegistration({ connectionId: 'chicago' })),
+      'POST /api/connections/chicago/registration': () =>
+        json(201, aSipRegistration({ connectionId: 'chicago' })),
     }));
     startEarlyRequests('/', new ApiClient());
     // Both leave before either has answered.
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/auth/me', 'GET /api/connections']);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/auth/me',
+      'GET /api/connections',
+    ]);
     await settle();
     expect(requests[2]).toMatchObject({
       method: 'POST',

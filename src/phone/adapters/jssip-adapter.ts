@@ -242,6 +242,8 @@ export class JsSipSoftphone extends BaseSoftphone {
       );
       const done = (): void => {
         clearTimeout(timer);
+        // One <audio> plays the far end: on resume it is this call's again (the other line may have had it).
+        if (!hold) this.attachFrom(session.connection);
         resolve();
       };
       const ok = hold ? session.hold({}, done) : session.unhold({}, done);
@@ -344,7 +346,7 @@ export class JsSipSoftphone extends BaseSoftphone {
 
   private onIncoming(e: IncomingRTCSessionEvent): void {
     const { session, request } = e;
-    if (this.findCall()?.live) {
+    if (!this.hasRoomForIncoming()) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
       return;
     }

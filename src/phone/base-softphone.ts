@@ -101,6 +101,13 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected doTransfer(call: CallImpl, _target: string): Promise<void> {
     return Promise.reject(new Error(`${this.provider} cannot transfer call ${call.id}`));
   }
+  /**
+   * Ask the party of `call` to take the place of our leg of `consult` (attended transfer). Resolves
+   * when they did (or accepted and went quiet); rejects with words fit for the user otherwise.
+   */
+  protected doAttendedTransfer(call: CallImpl, _consult: CallImpl): Promise<void> {
+    return Promise.reject(new Error(`${this.provider} cannot transfer call ${call.id}`));
+  }
   protected abstract statsSource(call: CallImpl): StatsSource | null;
   /** Open the microphone ahead of the next call (optional; see Softphone.prepareMedia). */
   prepareMedia(): Promise<void> {
@@ -307,7 +314,34 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     } catch (err) {
       throw new PhoneErrorException(PhoneErrorCode.TransferFailed, errorMessage(err), call.id, err);
     }
-    // The other party may have hung up on their own once connected to the target.
+    this.leaveTransferred(call, target);
+  }
+
+  async completeTransfer(callId: string, consultCallId: string): Promise<void> {
+    const call = this.requireCall(callId);
+    const consult = this.requireCall(consultCallId);
+    const unavailable = this.transferUnavailableReason;
+    if (unavailable !== null)
+      throw new PhoneErrorException(PhoneErrorCode.NotSupported, unavailable, call.id);
+    const connected = (c: CallImpl): boolean => c.state === 'active' || c.state === 'held';
+    if (call === consult || !connected(call) || !connected(consult)) {
+      throw new PhoneErrorException(
+        PhoneErrorCode.TransferFailed,
+        'Both calls must be connected to put one through to the other.',
+        call.id,
+      );
+    }
+    try {
+      await this.doAttendedTransfer(call, consult);
+    } catch (err) {
+      throw new PhoneErrorException(PhoneErrorCode.TransferFailed, errorMessage(err), call.id, err);
+    }
+    this.leaveTransferred(call, consult.remoteNumber);
+    this.leaveTransferred(consult, call.remoteNumber);
+  }
+
+  /** Our leg of a transferred call hangs up (unless the other party already did): "Transferred to …". */
+  private leaveTransferred(call: CallImpl, to: string): void {
     if (!call.live) return;
     this.quality.captureFinal(call.id);
     this.doHangup(call);
@@ -315,8 +349,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       cause: 'normal',
       sipCode: 200,
       by: 'local',
-      reason: `Transferred to ${target}`,
-      transferredTo: target,
+      reason: `Transferred to ${to}`,
+      transferredTo: to,
     });
   }
 

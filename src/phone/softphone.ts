@@ -57,6 +57,8 @@ export interface Call {
   sendDtmf(digit: string): void;
   /** Blind transfer to an E.164 number: see {@link Softphone.transfer}. */
   transfer(target: string): Promise<void>;
+  /** Attended transfer of this call's party to the party of another call: see {@link Softphone.completeTransfer}. */
+  completeTransfer(consultCallId: string): Promise<void>;
 }
 
 export interface DialOptions {
@@ -174,6 +176,15 @@ export interface Softphone {
    * or PHONE_NOT_SUPPORTED.
    */
   transfer(target: string, callId?: string): Promise<void>;
+  /**
+   * Attended transfer: put the party of `callId` (usually on hold) through to the party of
+   * `consultCallId` (the consult call the agent placed beside it, connected). The first party is asked
+   * to call the second in place of our consult call (REFER with Replaces, RFC 3515 / 3891); once they
+   * report it done (NOTIFY 2xx), or accepted the request and said nothing more within 10 s, both our
+   * legs hang up and each call ends "Transferred to" the other's number. Rejects like {@link transfer}
+   * (PHONE_TRANSFER_FAILED: both calls stay as they were).
+   */
+  completeTransfer(callId: string, consultCallId: string): Promise<void>;
   /** Microphone (next and current call), speaker (remote audio via setSinkId), ringer (ringtone). */
   setAudioDevices(devices: AudioDevices): Promise<void>;
   /**

@@ -112,6 +112,49 @@ describe('second line (fake softphone)', () => {
   });
 });
 
+describe('attended transfer (fake softphone)', () => {
+  it('consult beside the held call, then complete: REFER with Replaces, both legs end transferred to each other', async () => {
+    const { p, first } = await inACall();
+    await p.hold(first);
+    const consult = p.call({ destination: '+13125550144', callerId: '+13125550199' });
+    p.remote.answer(consult.id);
+    const firstCall = p.calls.find((c) => c.id === first)!;
+    const n = p.actions.length;
+    await p.completeTransfer(first, consult.id);
+    expect(after(p, n)).toEqual([
+      { type: 'transfer', callId: first, target: '+13125550144', replaces: consult.id },
+      { type: 'bye', callId: first },
+      { type: 'bye', callId: consult.id },
+    ]);
+    expect(p.calls).toEqual([]);
+    expect(consult.end).toMatchObject({ transferredTo: '+13125550100', by: 'local', cause: 'normal' });
+    expect(firstCall.end).toMatchObject({ transferredTo: '+13125550144', by: 'local', cause: 'normal' });
+  });
+
+  it('a refusal keeps both calls as they were; a call not yet connected cannot be joined', async () => {
+    const p = new FakeSoftphone({
+      qualityIntervalMs: 0,
+      transfer: { fail: 'The other side refused the transfer (403 Forbidden).' },
+    });
+    phones.push(p);
+    await p.register(reg);
+    const first = p.call({ destination: '+13125550100', callerId: '+13125550199' }).id;
+    p.remote.answer(first);
+    await p.hold(first);
+    const consult = p.call({ destination: '+13125550144', callerId: '+13125550199' });
+    await expect(p.completeTransfer(first, consult.id)).rejects.toMatchObject({
+      code: 'PHONE_TRANSFER_FAILED',
+      message: 'Both calls must be connected to put one through to the other.',
+    });
+    p.remote.answer(consult.id);
+    await expect(p.completeTransfer(first, consult.id)).rejects.toMatchObject({
+      code: 'PHONE_TRANSFER_FAILED',
+      message: 'The other side refused the transfer (403 Forbidden).',
+    });
+    expect(p.calls.map((c) => c.state)).toEqual(['held', 'active']);
+  });
+});
+
 describe('lines.ts', () => {
   const c = (
     id: string,

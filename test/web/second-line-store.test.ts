@@ -99,3 +99,40 @@ describe('useCallStore, second line', () => {
     await vi.waitFor(() => expect(closed()).toEqual({ 'rec-2': 'rejected' }));
   });
 });
+
+describe('useCallStore, attended transfer', () => {
+  it('consult: the call is held, the consult call shown; complete: both records closed as transferred', async () => {
+    const calls = await inACall();
+    const first = calls.current!.id;
+    await calls.consult('+13125550144', CALLER);
+    expect(calls.current).toMatchObject({ remoteNumber: '+13125550144', state: 'dialing' });
+    expect(calls.others.map((c) => [c.id, c.state])).toEqual([[first, 'held']]);
+    expect(calls.transferPair).toBeNull(); // the consult call is not connected yet
+    phone.remote.answer();
+    expect(calls.transferPair).toEqual({ callId: first, consultId: calls.current!.id });
+    // Switching back and forth does not change who is put through to whom.
+    await calls.switchTo(first);
+    expect(calls.transferPair?.callId).toBe(first);
+
+    await calls.completeTransfer();
+    expect(phone.actions.find((a) => a.type === 'transfer')).toMatchObject({
+      callId: first,
+      target: '+13125550144',
+    });
+    expect(calls.live).toBe(false);
+    const causes = (): Record<string, unknown> =>
+      Object.fromEntries(
+        requests
+          .filter((r) => r.method === 'PATCH' && (r.body as { outcome?: string }).outcome)
+          .map((r) => [r.path.split('/').pop(), (r.body as { hangupCause: string }).hangupCause]),
+      );
+    await vi.waitFor(
+      () =>
+        expect(causes()).toEqual({
+          'rec-1': 'Transferred to +13125550144',
+          'rec-2': 'Transferred to +16175550150',
+        }),
+      { timeout: 4000 },
+    );
+  });
+});

@@ -304,6 +304,57 @@ export const useCallStore = defineStore('call', () => {
       }
     });
 
+  /** The call a consult call was placed for (attended transfer): who is put through on completion. */
+  const consultOf = ref<{ callId: string; consultId: string } | null>(null);
+
+  /**
+   * Attended transfer, step one: the shown call goes on hold and a consult call to `destination` is
+   * placed beside it (its own record, as any call). Throws like {@link dial}; the held call stays held.
+   */
+  async function consult(destination: string, callerId: AssignedNumberDto): Promise<void> {
+    const original = current.value;
+    if (!original || (original.state !== 'active' && original.state !== 'held'))
+      throw new Error('Only a connected call can be transferred.');
+    await withCall((c) => (c.state === 'active' ? c.hold() : undefined), original.id);
+    await dial(destination, callerId, { beside: true });
+    const placed = shownId.value;
+    if (placed && placed !== original.id && placed !== PENDING_ID)
+      consultOf.value = { callId: original.id, consultId: placed };
+  }
+
+  /**
+   * The two connected calls the page can join (attended transfer): the consult call and the call it
+   * was placed for, else the shown call and the other one on hold. Null when there are not two.
+   */
+  const transferPair = computed<{ callId: string; consultId: string } | null>(() => {
+    const answered = (v: CallView | null | undefined): boolean =>
+      v?.state === 'active' || v?.state === 'held';
+    const pair = consultOf.value;
+    if (pair && answered(viewOf(pair.callId)) && answered(viewOf(pair.consultId))) return pair;
+    const shown = current.value;
+    const other = others.value.find((v) => v.state === 'held');
+    if (!shown || !other || !answered(shown)) return null;
+    return { callId: other.id, consultId: shown.id };
+  });
+
+  /**
+   * Attended transfer, step two: the party of the first call is put through to the consult call's
+   * party (REFER with Replaces); both our legs end as transferred. Throws the phone's error (both calls
+   * stay as they were).
+   */
+  async function completeTransfer(): Promise<void> {
+    const pair = transferPair.value;
+    const call = pair ? phoneCalls.get(pair.callId) : undefined;
+    if (!pair || !call) throw new Error('Two connected calls are needed to put one through to the other.');
+    transferring.value = true;
+    try {
+      await call.completeTransfer(pair.consultId);
+      consultOf.value = null;
+    } finally {
+      transferring.value = false;
+    }
+  }
+
   function sendDtmf(digit: string): void {
     void withCall((c) => {
       if (c.state !== 'active' && c.state !== 'early_media') return;
@@ -356,6 +407,9 @@ export const useCallStore = defineStore('call', () => {
     transferUnavailable,
     transferring,
     transfer,
+    consult,
+    transferPair,
+    completeTransfer,
     sendDtmf,
     dismiss,
   };

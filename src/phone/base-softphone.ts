@@ -2,8 +2,9 @@
  * What every adapter shares: validation, the registration, Call objects, events, quality polling,
  * ringtone and the remote audio element. Adapters implement only the provider-specific `do*` hooks.
  *
- * A little over 400 lines because it is the whole Softphone contract in one place (public API, the
- * hooks, the CallOwner side every Call calls back into), in sections; quality sampling (quality-monitor.ts), the remote audio element
+ * Over 400 lines because it is the whole Softphone contract in one place (public API with two lines and
+ * both transfers, the hooks, the CallOwner side every Call calls back into), in sections; the rules
+ * across calls (lines.ts), quality sampling (quality-monitor.ts), the remote audio element
  * (remote-audio.ts), the state machines (call-state.ts) and the helpers (phone-helpers.ts) are apart.
  */
 import type { Provider } from '../shared/domain.js';

@@ -10,53 +10,13 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { AssignedNumberDto } from '../../shared/api.js';
-import type { CallerVerification } from '../../shared/domain.js';
-import { trunkFailureReason } from '../../shared/health.js';
-import {
-  describeEnd,
-  outcomeOf,
-  type Call,
-  type CallQuality,
-  type CallState,
-  type EndCause,
-  type Softphone,
-} from '../../phone/index.js';
+import type { Call, Softphone } from '../../phone/index.js';
 import { closeCallNotification, notifyIncomingCall } from '../lib/desktop-notification.js';
 import { CallRecordSync } from '../services/call-record-sync.js';
+import { PENDING_ID, pendingView, ringsHere, snapshot, type CallView } from './call-view.js';
 import { usePhoneStore } from './phone.js';
 
-/** What the page shows of a call (a plain snapshot, refreshed on every phone event). */
-export interface CallView {
-  id: string;
-  direction: 'outbound' | 'inbound';
-  remoteNumber: string;
-  remoteName: string | null;
-  /** Our number: the caller ID (outbound) or the number that was called (inbound, when known). */
-  callerId: string | null;
-  /** Inbound: the carrier's STIR/SHAKEN verdict on the caller ID. */
-  callerVerification: CallerVerification | null;
-  state: CallState;
-  muted: boolean;
-  startedAt: number;
-  answeredAt: number | null;
-  endedAt: number | null;
-  cause: EndCause | null;
-  sipCode: number | null;
-  /** "Busy (486)", "Call ended by the other party", ... once ended. */
-  endText: string | null;
-  quality: CallQuality | null;
-  dtmfSent: string;
-  dtmfReceived: string;
-  /** The server's record id, once created. */
-  recordId: string | null;
-  /** Why the record could not be written (the call goes on regardless). */
-  recordError: string | null;
-  /**
-   * Outbound, ended: why the call could not be set up because of its trunk (transport error, 408, 5xx;
-   * shared/health.ts), which the failover offers to retry on another connection; null otherwise.
-   */
-  trunkFailure: string | null;
-}
+export type { CallView } from './call-view.js';
 
 /** How long an ended call's summary stays before the dial pad returns (the call stays in History). */
 export const ENDED_CALL_SHOWN_MS = 6000;
@@ -414,68 +374,3 @@ export const useCallStore = defineStore('call', () => {
     dismiss,
   };
 });
-
-const PENDING_ID = 'pending';
-
-const ringsHere = (v: CallView): boolean =>
-  v.direction === 'inbound' && (v.state === 'ringing' || v.state === 'early_media');
-
-function snapshot(call: Call, previous: CallView | null): CallView {
-  const same = previous?.id === call.id ? previous : null;
-  return {
-    id: call.id,
-    direction: call.direction,
-    remoteNumber: call.remoteNumber,
-    remoteName: call.remoteName,
-    callerId: call.callerId,
-    callerVerification: call.callerVerification,
-    state: call.state,
-    muted: call.muted,
-    startedAt: call.startedAt.getTime(),
-    answeredAt: call.answeredAt?.getTime() ?? null,
-    endedAt: call.endedAt?.getTime() ?? null,
-    cause: call.cause,
-    sipCode: call.sipCode,
-    endText: call.end ? describeEnd(call.end) : null,
-    quality: same?.quality ?? null,
-    dtmfSent: same?.dtmfSent ?? '',
-    dtmfReceived: same?.dtmfReceived ?? '',
-    recordId: same?.recordId ?? null,
-    recordError: same?.recordError ?? null,
-    trunkFailure:
-      call.direction === 'outbound' && call.end
-        ? trunkFailureReason({
-            outcome: outcomeOf(call.end, call.answeredAt !== null),
-            sipCode: call.end.sipCode,
-            hangupCause: describeEnd(call.end),
-            progressAt: call.progressAt?.toISOString() ?? null,
-          })
-        : null,
-  };
-}
-
-/** The outbound call between the click and the phone's own call object (a few ms). */
-function pendingView(remoteNumber: string, callerId: string): CallView {
-  return {
-    id: PENDING_ID,
-    direction: 'outbound',
-    remoteNumber,
-    remoteName: null,
-    callerId,
-    callerVerification: null,
-    state: 'dialing',
-    muted: false,
-    startedAt: Date.now(),
-    answeredAt: null,
-    endedAt: null,
-    cause: null,
-    sipCode: null,
-    endText: null,
-    quality: null,
-    dtmfSent: '',
-    dtmfReceived: '',
-    recordId: null,
-    recordError: null,
-    trunkFailure: null,
-  };
-}

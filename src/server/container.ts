@@ -16,6 +16,7 @@ import {
   loadOrCreateKey,
   type CredentialCipher,
 } from './repositories/credential-cipher.js';
+import { createCallApprovalSigner } from './repositories/call-approval-signer.js';
 import { DatabaseHealthRepository } from './repositories/database-health-repository.js';
 import {
   createRepositories,
@@ -133,7 +134,8 @@ function chosen<T>(override: T | null | undefined, fallback: T): T | undefined {
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, overrides = {} } = deps;
   const databaseKind = deps.databaseKind ?? databaseKindOf(db);
-  const cipher = createCredentialCipher(loadOrCreateKey(config.credentialsKey, config.dataDir));
+  const masterKey = loadOrCreateKey(config.credentialsKey, config.dataDir);
+  const cipher = createCredentialCipher(masterKey);
   const hasher = overrides.hasher ?? argon2Hasher;
   const clock = overrides.clock ?? systemClock;
   const repos = createRepositories(db);
@@ -205,6 +207,7 @@ export function createServices(deps: ServiceDeps): Services {
     telnyx,
     calls: new CallService(repos, transaction, clock, {
       abandonTimeoutMs: config.callAbandonTimeoutMs,
+      approvals: createCallApprovalSigner(masterKey),
       onCallEnded: (call) => health.recordCallOutcome(call),
     }),
     health,

@@ -6,7 +6,7 @@
  */
 import type { CallDirection, CallOutcome } from './domain.js';
 import type { z } from 'zod';
-import type { startCallBody, updateCallBody } from './schemas/calls.js';
+import type { callApprovalBody, startCallBody, updateCallBody } from './schemas/calls.js';
 
 /**
  * POST /api/calls, sent when a call starts (outbound: when the INVITE goes out; inbound: when it rings).
@@ -15,6 +15,23 @@ import type { startCallBody, updateCallBody } from './schemas/calls.js';
  * Inbound: `callerNumber` is our number that was called (may be null), `remoteNumber` the caller.
  */
 export type StartCallRequest = z.input<typeof startCallBody>;
+
+/**
+ * POST /api/calls/approvals: asks, ahead of the click, whether this user may call from the connection with
+ * the caller ID (the same check as opening an outbound record: 404 for a connection that is not the
+ * user's, 422 CALLER_ID_NOT_ASSIGNED). The answer's `approval` lets the phone send the INVITE at once and
+ * open the record alongside (`StartCallRequest.approval`), once, before `expiresAt`.
+ */
+export type CallApprovalRequest = z.input<typeof callApprovalBody>;
+
+/** POST /api/calls/approvals answer (201). */
+export interface CallApprovalDto {
+  approval: string;
+  connectionId: string;
+  phoneNumberId: string;
+  callerNumber: string;
+  expiresAt: string;
+}
 
 /**
  * PATCH /api/calls/:id. Progress while the call is up (e.g. `{ answeredAt }` when the far end answers),

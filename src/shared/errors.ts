@@ -19,6 +19,8 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   NoCredentials: 'NO_CREDENTIALS',
   CallerIdNotAssigned: 'CALLER_ID_NOT_ASSIGNED',
+  /** A call record opened with a call approval this server did not give for this user, connection and caller ID, or one that expired. */
+  CallApprovalInvalid: 'CALL_APPROVAL_INVALID',
   /** An emergency number dialled on a connection the admin has not allowed to place emergency calls. */
   EmergencyNotAllowed: 'EMERGENCY_NOT_ALLOWED',
   TelnyxNotConfigured: 'TELNYX_NOT_CONFIGURED',
@@ -47,6 +49,7 @@ const STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   NO_CREDENTIALS: 409,
   CALLER_ID_NOT_ASSIGNED: 422,
+  CALL_APPROVAL_INVALID: 403,
   EMERGENCY_NOT_ALLOWED: 422,
   TELNYX_NOT_CONFIGURED: 503,
   TELNYX_UNAVAILABLE: 502,

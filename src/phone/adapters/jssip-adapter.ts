@@ -204,6 +204,7 @@ export class JsSipSoftphone extends BaseSoftphone {
 
   override async prepareMedia(): Promise<void> {
     if (typeof navigator === 'undefined' || !navigator.mediaDevices?.getUserMedia) return;
+    if (this.warm.extend()) return; // one is open already (the number was completed before Call)
     const stream = await navigator.mediaDevices.getUserMedia(this.mediaConstraints());
     if (this.destroyed) {
       this.warm.release();

@@ -1,6 +1,6 @@
 /**
- * A microphone opened ahead of a call (prepareMedia(): on the first digit typed), so pressing Call does
- * not wait for getUserMedia. It waits a few seconds for its call, then is closed.
+ * A microphone opened ahead of a call (prepareMedia(): when the number to call is complete), so pressing
+ * Call does not wait for getUserMedia. It waits a few seconds for its call, then is closed.
  */
 
 /** How long a microphone opened by prepareMedia() waits for its call. */
@@ -17,6 +17,15 @@ export class WarmMicrophone {
   keep(stream: MediaStream): void {
     this.release();
     this.warm = { stream, timer: setTimeout(() => this.release(), WARM_STREAM_MS) };
+  }
+
+  /** A live stream is kept: it waits its full time again from now (nothing new is opened). */
+  extend(): boolean {
+    const warm = this.warm;
+    if (!warm || !warm.stream.getAudioTracks().some((t) => t.readyState === 'live')) return false;
+    clearTimeout(warm.timer);
+    warm.timer = setTimeout(() => this.release(), WARM_STREAM_MS);
+    return true;
   }
 
   /** The kept stream if its microphone is still live; the caller then owns it. */

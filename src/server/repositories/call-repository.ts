@@ -9,6 +9,8 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
 import { recordContribution } from './analytics-rollup-pending.js';
+import { USED_APPROVAL_MESSAGE } from './call-approval-signer.js';
+import { writeOrExplain, type ConstraintMessages } from './db-errors.js';
 import type { CallRow, CallsTable, Database } from '../db/schema.js';
 import { containsPattern, fetchPage, type PageRequest, type PageResult } from './query-helpers.js';
 
@@ -72,6 +74,8 @@ function toNumberOrNull(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+const INSERT_MESSAGES: ConstraintMessages = { unique: [[['id'], USED_APPROVAL_MESSAGE]] };
+
 export class CallRepository {
   constructor(private readonly db: Db) {}
 
@@ -114,7 +118,8 @@ export class CallRepository {
 
   async insert(row: CallRow): Promise<void> {
     await this.inTransaction(async (db) => {
-      await db.insertInto('calls').values(row).execute();
+      // A taken id: an approved call's record opened twice at once (its approval names the id).
+      await writeOrExplain(INSERT_MESSAGES, () => db.insertInto('calls').values(row).execute());
       if (row.outcome === 'in_progress') return;
       await recordContribution(db, 1, sql`c.id = ${row.id}`);
     });

@@ -1,10 +1,11 @@
 /**
- * /api/calls: the phone writes call records (start, progress/end, heartbeat); the history page, the
+ * /api/calls: the phone gets call approvals and writes call records (start, progress/end, heartbeat); the history page, the
  * CSV export and the analytics read them. Thin: parse, identify the user, call CallService.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  callApprovalBody,
   callIdParams,
   callStatsQuery,
   exportCallsQuery,
@@ -44,6 +45,16 @@ export function callRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => {
       const call = await services.calls.start(actorOf(request), request.body);
       return reply.status(201).send(call);
+    },
+  );
+
+  // Ahead of the click: this user may call from this connection with this caller ID (see CallService.approve).
+  api.post(
+    '/calls/approvals',
+    { schema: { body: callApprovalBody }, config: { access: 'signed-in' } },
+    async (request, reply) => {
+      const approval = await services.calls.approve(actorOf(request), request.body);
+      return reply.status(201).send(approval);
     },
   );
 

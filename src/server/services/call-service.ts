@@ -12,9 +12,9 @@
  */
 import crypto from 'node:crypto';
 import type { CallDto, Page } from '../../shared/api.js';
-import type { CallHeartbeatDto, CallStatsDto } from '../../shared/call-api.js';
+import type { CallApprovalDto, CallHeartbeatDto, CallStatsDto } from '../../shared/call-api.js';
 import type { CallDirection, CallOutcome } from '../../shared/domain.js';
-import type { StartCallBody, UpdateCallBody } from '../../shared/schemas/calls.js';
+import type { CallApprovalBody, StartCallBody, UpdateCallBody } from '../../shared/schemas/calls.js';
 import {
   ConflictError,
   DomainError,
@@ -26,6 +26,11 @@ import {
 import type { CallRow } from '../db/schema.js';
 import { callerCountry, isEmergencyNumber, mayPlaceEmergencyCalls } from '../../shared/emergency-numbers.js';
 import { parseJson } from '../db/json.js';
+import {
+  USED_APPROVAL_MESSAGE,
+  type CallApprovalClaims,
+  type CallApprovalSigner,
+} from '../repositories/call-approval-signer.js';
 import type { CallFilter, CallListRow } from '../repositories/call-repository.js';
 import type { Repositories, UnitOfWork } from '../repositories/index.js';
 import type { Clock } from '../clock.js';
@@ -57,11 +62,18 @@ export interface CallQuery {
 
 export interface CallServiceOptions {
   abandonTimeoutMs: number;
+  /** Signs call approvals ({@link CallService.approve}); without it, none are given or taken. */
+  approvals?: CallApprovalSigner;
+  /** How long an approval may be used (default {@link CALL_APPROVAL_TTL_MS}). */
+  approvalTtlMs?: number;
   /** Told once when a call reaches its final outcome (trunk health counts calls failed on the trunk). */
   onCallEnded?: (call: CallDto) => Promise<void>;
 }
 
 const SWEEP_BATCH = 500;
+
+/** A call approval is good for this long: the phone fetches a fresh one well before. */
+export const CALL_APPROVAL_TTL_MS = 120_000;
 
 export class CallService {
   private readonly calls: Repositories['calls'];
@@ -79,21 +91,122 @@ export class CallService {
     return this.clock.now();
   }
 
-  async start(actor: Actor, input: StartCallInput): Promise<CallDto> {
-    const trunk = await this.calls.findTrunk(input.connectionId);
-    // Someone else's trunk is "not found", so ids cannot be probed.
+  /**
+   * Approves, ahead of the click, that `actor` may call from the connection with the caller ID: the same
+   * check as opening an outbound record (the connection is the actor's and active, the number actively
+   * assigned to it). The approval names the record it may open, so it opens one record, once, before it
+   * expires; the phone sends the INVITE on it without waiting for the record.
+   */
+  async approve(actor: Actor, input: CallApprovalBody): Promise<CallApprovalDto> {
+    const signer = this.options.approvals;
+    if (!signer) throw new DomainError(ErrorCode.ServiceUnavailable, 'Call approvals are not available.');
+    const trunk = await this.ownTrunk(actor, input.connectionId, 'outbound');
+    const a = await this.assignedCaller(trunk, {
+      phoneNumberId: input.phoneNumberId,
+      callerNumber: input.callerNumber ?? null,
+    });
+    const expiresAt = this.now().getTime() + (this.options.approvalTtlMs ?? CALL_APPROVAL_TTL_MS);
+    const claims: CallApprovalClaims = {
+      recordId: crypto.randomUUID(),
+      userId: actor.id,
+      connectionId: trunk.id,
+      phoneNumberId: a.phone_number_id,
+      callerNumber: a.number,
+      expiresAt,
+    };
+    return {
+      approval: signer.sign(claims),
+      connectionId: trunk.id,
+      phoneNumberId: a.phone_number_id,
+      callerNumber: a.number,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  }
+
+  /** The actor's own trunk (someone else's is "not found", so ids cannot be probed); active to call out. */
+  private async ownTrunk(actor: Actor, connectionId: string, direction: CallDirection) {
+    const trunk = await this.calls.findTrunk(connectionId);
     if (!trunk || trunk.owner_id !== actor.id) throw new NotFoundError('Connection');
-    if (input.direction === 'outbound' && trunk.status !== 'active') {
+    if (direction === 'outbound' && trunk.status !== 'active') {
       throw new DomainError(
         ErrorCode.NotFound,
         `Connection "${trunk.name}" is ${trunk.status}; only active connections can place calls.`,
       );
+    }
+    return trunk;
+  }
+
+  /** The caller ID's active assignment to `trunk`, or 422 CALLER_ID_NOT_ASSIGNED. */
+  private async assignedCaller(
+    trunk: { id: string; name: string },
+    caller: { phoneNumberId: string | null; callerNumber: string | null },
+  ) {
+    const wanted = caller.phoneNumberId
+      ? { phoneNumberId: caller.phoneNumberId }
+      : caller.callerNumber
+        ? { e164: caller.callerNumber }
+        : null;
+    if (!wanted) throw new ValidationError('Choose a caller ID: send callerNumber (E.164) or phoneNumberId.');
+    const a = await this.calls.findAssignment(trunk.id, wanted);
+    if (
+      !a ||
+      a.is_active !== 1 ||
+      (caller.callerNumber && caller.phoneNumberId && a.number !== caller.callerNumber)
+    ) {
+      const shown = caller.callerNumber ?? a?.number ?? 'This number';
+      throw new DomainError(
+        ErrorCode.CallerIdNotAssigned,
+        a && a.is_active !== 1
+          ? `${shown} is no longer assigned to connection "${trunk.name}". Choose one of its assigned numbers as caller ID.`
+          : `${shown} is not assigned to connection "${trunk.name}". Choose one of its assigned numbers as caller ID.`,
+        {
+          connectionId: trunk.id,
+          callerNumber: caller.callerNumber,
+          phoneNumberId: caller.phoneNumberId,
+        },
+      );
+    }
+    return a;
+  }
+
+  /**
+   * The claims of an approval given to `actor` for this connection and caller ID and not expired, or 403
+   * CALL_APPROVAL_INVALID; one whose record exists already was used: 409.
+   */
+  private async checkApproval(
+    actor: Actor,
+    token: string,
+    caller: { connectionId: string; phoneNumberId: string; callerNumber: string },
+  ): Promise<CallApprovalClaims> {
+    const claims = this.options.approvals?.verify(token) ?? null;
+    const refuse = (why: string): never => {
+      throw new DomainError(ErrorCode.CallApprovalInvalid, `This call was not approved: ${why}`);
+    };
+    if (!claims) return refuse('the approval is not one this server gave.');
+    if (
+      claims.userId !== actor.id ||
+      claims.connectionId !== caller.connectionId ||
+      claims.phoneNumberId !== caller.phoneNumberId ||
+      claims.callerNumber !== caller.callerNumber
+    ) {
+      return refuse('the approval is for another user, connection or caller ID.');
+    }
+    if (claims.expiresAt <= this.now().getTime()) return refuse('the approval has expired.');
+    if (await this.calls.findById(claims.recordId)) throw usedApproval();
+    return claims;
+  }
+
+  async start(actor: Actor, input: StartCallInput): Promise<CallDto> {
+    const trunk = await this.ownTrunk(actor, input.connectionId, input.direction);
+    if (input.approval && input.direction !== 'outbound') {
+      throw new ValidationError('Only outbound calls are approved ahead.');
     }
 
     let phoneNumberId: string | null = null;
     let callerNumber: string | null = input.callerNumber ?? null;
     let touchAssignmentId: string | null = null;
     let emergency: { allowed: boolean } | null = null;
+    let approved: CallApprovalClaims | null = null;
     const wanted = input.phoneNumberId
       ? { phoneNumberId: input.phoneNumberId }
       : input.callerNumber
@@ -101,26 +214,17 @@ export class CallService {
         : null;
 
     if (input.direction === 'outbound') {
-      if (!wanted)
-        throw new ValidationError('Choose a caller ID: send callerNumber (E.164) or phoneNumberId.');
-      const a = await this.calls.findAssignment(trunk.id, wanted);
-      if (
-        !a ||
-        a.is_active !== 1 ||
-        (input.callerNumber && input.phoneNumberId && a.number !== input.callerNumber)
-      ) {
-        const shown = input.callerNumber ?? a?.number ?? 'This number';
-        throw new DomainError(
-          ErrorCode.CallerIdNotAssigned,
-          a && a.is_active !== 1
-            ? `${shown} is no longer assigned to connection "${trunk.name}". Choose one of its assigned numbers as caller ID.`
-            : `${shown} is not assigned to connection "${trunk.name}". Choose one of its assigned numbers as caller ID.`,
-          {
-            connectionId: trunk.id,
-            callerNumber: input.callerNumber ?? null,
-            phoneNumberId: input.phoneNumberId ?? null,
-          },
-        );
+      // Checked again even with an approval: a number unassigned since is refused (the phone hangs up).
+      const a = await this.assignedCaller(trunk, {
+        phoneNumberId: input.phoneNumberId ?? null,
+        callerNumber: input.callerNumber ?? null,
+      });
+      if (input.approval) {
+        approved = await this.checkApproval(actor, input.approval, {
+          connectionId: trunk.id,
+          phoneNumberId: a.phone_number_id,
+          callerNumber: a.number,
+        });
       }
       phoneNumberId = a.phone_number_id;
       callerNumber = a.number;
@@ -160,7 +264,8 @@ export class CallService {
 
     const now = this.now().toISOString();
     const row: CallRow = {
-      id: crypto.randomUUID(),
+      // An approved call's record has the id its approval names: a second use finds it taken.
+      id: approved?.recordId ?? crypto.randomUUID(),
       user_id: actor.id,
       trunk_id: trunk.id,
       phone_number_id: phoneNumberId,
@@ -206,6 +311,7 @@ export class CallService {
       });
     }
     // The record and the caller ID's last use: both or neither.
+    // Two uses of one approval at the same moment: the record's key lets only one through (409).
     await this.transaction.run(async ({ calls, assignments }) => {
       await calls.insert(row);
       if (touchAssignmentId) await assignments.touchLastUsed(touchAssignmentId, now);
@@ -356,4 +462,8 @@ export class CallService {
       numberContains: q.q,
     };
   }
+}
+
+function usedApproval(): ConflictError {
+  return new ConflictError(USED_APPROVAL_MESSAGE);
 }

@@ -50,6 +50,11 @@ export const startCallBody = z
     callerVerification: callerVerification.nullish(),
     /** Failover: the id of this user's earlier attempt that this call retries. */
     retryOfCallId: id('retryOfCallId').nullish(),
+    /**
+     * Outbound: the call approval (POST /api/calls/approvals) the phone sent the INVITE on, without
+     * waiting for this request. Used once; it must be this user's, for this connection and caller ID.
+     */
+    approval: z.string().min(1).max(2048).nullish(),
   })
   .transform((b, ctx) => {
     if (b.direction === 'outbound') {
@@ -74,6 +79,14 @@ export const startCallBody = z
     }
     return b;
   });
+
+/** POST /api/calls/approvals: the caller ID chosen on a connection, to be approved ahead of the call. */
+export const callApprovalBody = z.strictObject({
+  connectionId: id('connectionId'),
+  phoneNumberId: id('phoneNumberId'),
+  /** When sent, must be the number `phoneNumberId` names (the caller ID the page shows). */
+  callerNumber: e164().nullish(),
+});
 
 const nullableMetric = (what: string, max: number) =>
   z
@@ -172,6 +185,7 @@ export const callStatsQuery = z.strictObject({
 });
 
 export type StartCallBody = z.infer<typeof startCallBody>;
+export type CallApprovalBody = z.infer<typeof callApprovalBody>;
 export type UpdateCallBody = z.infer<typeof updateCallBody>;
 /** The filters of a list, export or stats request, as validated (bounds already in UTC). */
 export type CallFilters = Partial<z.infer<typeof exportCallsQuery>>;

@@ -3,7 +3,8 @@
  * drives it and shows what it reports).
  *
  * Outbound calls open their record before the INVITE goes out ({@link CallRecordSync.open}: a 422
- * CALLER_ID_NOT_ASSIGNED stops the call), inbound ones when they ring ({@link CallRecordSync.followInbound}).
+ * CALLER_ID_NOT_ASSIGNED stops the call), or alongside it when the server approved the caller ID ahead
+ * ({@link CallRecordSync.openAlongside}), inbound ones when they ring ({@link CallRecordSync.followInbound}).
  * Then, per call and in order: `answeredAt` once answered, a heartbeat every 15 s while the call is up
  * (else the server closes the record as abandoned), and one final write with the outcome, end time,
  * cause, SIP code and the last quality sample. A failed write never stops the call; it is reported.
@@ -13,6 +14,7 @@ import type { StartCallRequest, UpdateCallRequest } from '../../shared/call-api.
 import { isE164 } from '../../shared/value-rules.js';
 import { describeEnd, outcomeOf, type Call, type CallQuality } from '../../phone/index.js';
 import { heartbeatCallRecord, startCallRecord, updateCallRecord } from '../api/call-records.js';
+import { ApiError } from '../api/client.js';
 
 export const HEARTBEAT_MS = 15_000;
 /** How long the final write waits for the phone's last getStats() sample after the call ended. */
@@ -65,6 +67,37 @@ export class CallRecordSync {
   /** An outbound call whose record {@link open} created: keep it in step from now on. */
   follow(call: Call, recordId: string | null): void {
     this.recordKnown(this.track(call), recordId);
+  }
+
+  /**
+   * An outbound call sent on a call approval, whose record is still opening: writes wait for its id
+   * (none are sent if it could not be opened).
+   */
+  private followOpening(call: Call, record: Promise<string | null>): void {
+    const t = this.track(call);
+    void record.then((id) => this.recordKnown(t, id));
+  }
+
+  /**
+   * An outbound call sent on a call approval: its record opens alongside (writes wait for it). Rejects
+   * with the server's refusal (a 4xx: the call must not go on); a record that got no answer is reported
+   * and the call goes on.
+   */
+  async openAlongside(call: Call, request: StartCallRequest): Promise<void> {
+    const opening = startCallRecord(request);
+    this.followOpening(
+      call,
+      opening.then(
+        (record) => record.id,
+        () => null,
+      ),
+    );
+    try {
+      await opening;
+    } catch (err) {
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) throw err;
+      this.events.recordFailed(call.id, (err as Error).message);
+    }
   }
 
   /** An inbound call rings: open its record (when the phone knows its connection) and keep it in step. */

@@ -5,13 +5,15 @@
  * {@link ringing} in the incoming-call dialog. Which call is shown is this store's to decide: the one
  * the agent talks to (a call that becomes connected is shown), else the newest; the phone keeps at
  * most one call connected (src/phone/lines.ts). Each call's record on the server is kept in step by
- * {@link CallRecordSync}; this store only shows what it reports.
+ * {@link CallRecordSync}; this store only shows what it reports. A little over 400 lines: dial() has two
+ * ways (on a call approval given ahead, or record first), and they read best side by side.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { AssignedNumberDto } from '../../shared/api.js';
 import type { Call, Softphone } from '../../phone/index.js';
 import { closeCallNotification, notifyIncomingCall } from '../lib/desktop-notification.js';
+import { CallApprovals } from '../services/call-approvals.js';
 import { CallRecordSync } from '../services/call-record-sync.js';
 import { PENDING_ID, pendingView, ringsHere, snapshot, type CallView } from './call-view.js';
 import { usePhoneStore } from './phone.js';
@@ -67,12 +69,16 @@ export const useCallStore = defineStore('call', () => {
     return Math.max(0, Math.floor((end - c.answeredAt) / 1000));
   });
 
+  /** The server's approvals of the chosen caller ID, held for the next call (see prepareCall). */
+  const approvals = new CallApprovals();
+
   // Follow whichever softphone the phone store holds; `sync` so no event of a new one is missed.
   let unfollow: (() => void) | null = null;
   watch(
     () => phone.softphone,
     (softphone) => {
       unfollow?.();
+      approvals.clear(); // another connection (or no user): approvals of the last one are of no use
       unfollow = softphone ? follow(softphone) : null;
     },
     { immediate: true, flush: 'sync' },
@@ -155,9 +161,19 @@ export const useCallStore = defineStore('call', () => {
     records.followInbound(call, connectionId);
   }
 
+  /** The caller ID chosen for the next call: the server approves it now, so Call sends at once (dial()). */
+  function prepareCall(callerId: AssignedNumberDto | null): void {
+    const connectionId = phone.softphone?.connectionId;
+    if (!callerId || !connectionId || !phone.isRegistered) return;
+    approvals.prepare(connectionId, callerId);
+  }
+
   /**
-   * Place a call: open the record (the server checks the caller ID belongs to the connection), then
-   * send the INVITE. Throws the server's ApiError or the phone's PhoneError for the page to show.
+   * Place a call. Nothing is sent before the server has approved the caller ID on this connection: with
+   * an approval given ahead (prepareCall), the INVITE leaves at once and the record opens alongside (a
+   * refusal then hangs up); without one (and always for emergency numbers and failover retries, whose
+   * rules the server decides per call), the record opens first and the INVITE follows.
+   * Throws the server's ApiError or the phone's PhoneError for the page to show.
    */
   async function dial(
     destination: string,
@@ -170,6 +186,32 @@ export const useCallStore = defineStore('call', () => {
     // A consult call may start beside held calls (the phone says why not otherwise); a plain dial may not.
     if (placing.value || (live.value && !options.beside))
       throw new Error('Finish the current call before starting another.');
+    const approval =
+      options.emergency || options.retryOfCallId ? null : approvals.take(connectionId, callerId);
+    if (approval) {
+      // Approved ahead: the INVITE leaves now, the record opens alongside; a refused record hangs up.
+      placing.value = true;
+      try {
+        const call = softphone.call({ destination, callerId: callerId.number });
+        upsert(call);
+        shownId.value = call.id;
+        const request = {
+          connectionId,
+          callerNumber: callerId.number,
+          phoneNumberId: callerId.phoneNumberId,
+        };
+        await records
+          .openAlongside(call, { ...request, direction: 'outbound', remoteNumber: destination, approval })
+          .catch((err: unknown) => {
+            if (call.state !== 'ended') call.hangup();
+            throw err;
+          });
+        approvals.prepare(connectionId, callerId); // the next call's: each approval places one call
+      } finally {
+        placing.value = false;
+      }
+      return;
+    }
     placing.value = true;
     dialAborted = false;
     // The request and the microphone start first, before any other work in this click: the microphone's
@@ -357,6 +399,7 @@ export const useCallStore = defineStore('call', () => {
     waiting,
     elapsedSeconds,
     recordsClosed,
+    prepareCall,
     dial,
     answer,
     decline,

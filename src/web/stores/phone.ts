@@ -249,6 +249,11 @@ export const usePhoneStore = defineStore('phone', () => {
     }
   }
 
+  /** A number to call is complete: the microphone opens now (for a few seconds), not on Call. */
+  function prepareMedia(): void {
+    if (isRegistered.value) void softphone.value?.prepareMedia().catch(() => undefined);
+  }
+
   return {
     softphone,
     registration,
@@ -264,6 +269,7 @@ export const usePhoneStore = defineStore('phone', () => {
     detach: detachSoftphone,
     connect,
     disconnect,
+    prepareMedia,
   };
 });
 

@@ -142,9 +142,7 @@ async function newContext(world: CallingWorld, baseURL?: string): Promise<Browse
 }
 
 /** The real page: open, wait for registered, call, wait for active, hang up. */
-async function appRound(
-  context: BrowserContext,
-): Promise<{
+async function appRound(context: BrowserContext): Promise<{
   ready: number;
   clickToInvite: number;
   clickToRecord: number;
@@ -279,7 +277,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const names = Object.keys(app[0]?.marks ?? {}).filter((k) => app.every((r) => k in r.marks));
     const phases = names
       .map((name) => ({ name, ms: stats(app.map((r) => r.marks[name]!)).median }))
-      .sort((a, b) => Number(a.name.startsWith('click:')) - Number(b.name.startsWith('click:')) || a.ms - b.ms);
+      .sort(
+        (a, b) => Number(a.name.startsWith('click:')) - Number(b.name.startsWith('click:')) || a.ms - b.ms,
+      );
     const result = {
       measuredAt: new Date().toISOString(),
       machine: `${os.cpus()[0]?.model ?? 'cpu'} x ${os.cpus().length}, Node ${process.version}`,

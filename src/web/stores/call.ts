@@ -45,6 +45,8 @@ export interface CallView {
   dtmfReceived: string;
   /** The server's record id, once created. */
   recordId: string | null;
+  /** Network interruptions the answered call lived through so far (state `reconnecting`). */
+  interruptions: number;
   /** Why the record could not be written (the call goes on regardless). */
   recordError: string | null;
   /**
@@ -323,6 +325,7 @@ function snapshot(call: Call, previous: CallView | null): CallView {
     dtmfReceived: same?.dtmfReceived ?? '',
     recordId: same?.recordId ?? null,
     recordError: same?.recordError ?? null,
+    interruptions: call.interruptions,
     trunkFailure:
       call.direction === 'outbound' && call.end
         ? trunkFailureReason({
@@ -357,6 +360,7 @@ function pendingView(remoteNumber: string, callerId: string): CallView {
     dtmfReceived: '',
     recordId: null,
     recordError: null,
+    interruptions: 0,
     trunkFailure: null,
   };
 }

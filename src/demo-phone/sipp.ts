@@ -68,10 +68,12 @@ a=sendrecv`;
  * the proxy), waits for the BYE and answers it. `byeTimeoutMs`: give up on a call whose caller vanished.
  * `transfer` (the tests' lab): before the BYE, expect a REFER (blind transfer) and either accept it (202,
  * then a NOTIFY through the proxy reporting the target reached, `SIP/2.0 200 OK`) or refuse it (403).
+ * `reinvite`: before the BYE, answer any number of re-INVITEs (an ICE restart after a network change)
+ * with the same SDP and take their ACKs.
  */
 export function uasScenario(
   user: string,
-  opts: { byeTimeoutMs?: number; transfer?: 'accept' | 'refuse' } = {},
+  opts: { byeTimeoutMs?: number; transfer?: 'accept' | 'refuse'; reinvite?: boolean } = {},
 ): string {
   const contact = `Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`;
   const resp = (status: string, withSdp: boolean): string => `
@@ -85,6 +87,11 @@ SIP/2.0 ${status}
 ${contact}
 ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user) : 'Content-Length: 0'}`;
   const transfer = opts.transfer ? transferSteps(contact, opts.transfer) : [];
+  // In the dialog the To already has our tag; the 200 repeats the SDP (our media does not move).
+  const reinviteAnswer = resp('200 OK', true).replace(';tag=[pid]SIPpTag01[call_number]', '');
+  const reinvite = opts.reinvite
+    ? ['  <label id="talk"/>', '  <recv request="INVITE" optional="true" next="reinvite" crlf="true"/>']
+    : [];
   const bye = opts.byeTimeoutMs
     ? `  <recv request="BYE" timeout="${opts.byeTimeoutMs}" ontimeout="gone"/>`
     : '  <recv request="BYE"/>';
@@ -97,6 +104,7 @@ ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user)
     send(resp('200 OK', true), true),
     '  <recv request="ACK" optional="true" rtd="true" crlf="true"/>',
     ...transfer,
+    ...reinvite,
     bye,
     send(
       `
@@ -110,7 +118,15 @@ ${contact}
 Content-Length: 0`,
       false,
     ),
-    '  <pause milliseconds="500"/>',
+    `  <pause milliseconds="500"${opts.reinvite ? ' next="end"' : ''}/>`,
+    ...(opts.reinvite
+      ? [
+          '  <label id="reinvite"/>',
+          send(reinviteAnswer, true),
+          '  <recv request="ACK" crlf="true" next="talk"/>',
+          '  <label id="end"/>',
+        ]
+      : []),
     ...(opts.byeTimeoutMs ? ['  <label id="gone"/>'] : []),
   ]);
 }

@@ -231,6 +231,8 @@ export async function runSippUas(opts: {
   localPort?: number;
   /** Expect a blind transfer (REFER) during the call and accept it or refuse it (uasScenario). */
   transfer?: 'accept' | 'refuse';
+  /** Answer re-INVITEs (e.g. an ICE restart) during the call (uasScenario). */
+  reinvite?: boolean;
 }): Promise<SippUasHandle> {
   const user = checkToken(opts.username, 'username');
   const localPort = opts.localPort ?? (await freePort());
@@ -257,7 +259,10 @@ export async function runSippUas(opts: {
     for (let i = 0; i < 100 && udpPortBound(localPort); i++) await sleep(10);
     run = runSipp(opts.lab, {
       name: `uas-${user}`,
-      xml: uasScenario(user, opts.transfer ? { transfer: opts.transfer } : {}),
+      xml: uasScenario(user, {
+        ...(opts.transfer ? { transfer: opts.transfer } : {}),
+        ...(opts.reinvite ? { reinvite: true } : {}),
+      }),
       localPort,
       mediaPort,
       user,

@@ -3,7 +3,7 @@
 #   1. installs what the tests need from Debian's packages (chromium, kamailio, rtpengine, sipp, haproxy for
 #      test/server/cluster.test.ts: two compiled instances behind HAProxy on one PostgreSQL),
 #   2. finds PostgreSQL on 127.0.0.1:5432 (starts the local cluster if it is installed but stopped),
-#   3. builds the web app (the browser tests drive the production build); the server tier's global setup
+#   3. builds the web app (the browser tests drive the production build; beside step 1); the server tier's global setup
 #      builds the server and CLI (dist/node) when stale, for the tests that run the compiled `dialer`,
 #   4. runs the server tier (SQLite + PostgreSQL), then the browser tier (real Chromium, Kamailio, SIPp),
 #      the latter in a private loopback-only network namespace when this machine allows it.
@@ -12,14 +12,15 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n== %s\n' "$*"; }
 
-log "test dependencies"
+log "test dependencies, and the web build beside them"
+# The build needs only node_modules; the install mostly waits on apt: side by side.
+npx vite build --logLevel warn &
+web_build=$!
 bash test/lab/install-lab-deps.sh
+wait "$web_build"
 
 log "PostgreSQL"
 bash scripts/ensure-postgres.sh
-
-log "web build"
-npx vite build --logLevel warn
 
 status=0
 log "server tier (unit, repository and API tests on SQLite and PostgreSQL)"

@@ -306,6 +306,12 @@ describe.each(DATABASE_KINDS)('bulk assignment and CSV import (%s)', (kind) => {
         ['', /empty/, 1],
         ['number,connection,type,action\n', /no rows/, 1],
         ['number,connection,type,action\n"+14155552002,Trunk A,primary,assign\n', /not valid CSV/, 2],
+        // PostgreSQL cannot store a NUL character; before this check it reached a query in a name.
+        [
+          'number,connection,type,action\n+14155552002,Trunk A,primary,assign\n+14155552003,Tr\u0000unk A,primary,assign\n',
+          /NUL character/,
+          3,
+        ],
       ];
       for (const [body, message, line] of cases) {
         const res = await fetch(`${t.baseUrl}/api/admin/assignments/import?dryRun=true`, {

@@ -50,6 +50,13 @@ function quote(cell: string): string {
   return `"${printable.length > 40 ? `${printable.slice(0, 40)}…` : printable}"`;
 }
 
+/** The 1-based line of the byte at `offset`. */
+function lineOfOffset(file: Buffer, offset: number): number {
+  let line = 1;
+  for (let at = file.indexOf(0x0a); at !== -1 && at < offset; at = file.indexOf(0x0a, at + 1)) line += 1;
+  return line;
+}
+
 /** The 1-based line of the first bytes that are not UTF-8, or null when the whole file is UTF-8. */
 function firstNonUtf8Line(file: Buffer): number | null {
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -186,6 +193,13 @@ export class AssignmentImportService {
       return fileProblem(
         badLine,
         'The file is not UTF-8 text (from a spreadsheet, save it as "CSV UTF-8"); nothing was read.',
+      );
+    }
+    const nul = file.indexOf(0);
+    if (nul !== -1) {
+      return fileProblem(
+        lineOfOffset(file, nul),
+        'The file holds a NUL character, so it is not a text file (save it from the spreadsheet as "CSV UTF-8"); nothing was read.',
       );
     }
     let records: { record: string[]; info: { lines: number } }[];

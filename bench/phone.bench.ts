@@ -18,19 +18,65 @@ const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
 const ROUNDS = Number(process.env.PHONE_BENCH_ROUNDS ?? 10);
 
 /** Installed in every page before its scripts run: timestamps of the moments we measure. */
-const PROBE = `(() => {
-  const b = (window.__bench = { invite: null, click: null, registered: null, active: null, record: null });
+const PROBE = String.raw`(() => {
+  const b = (window.__bench = { invite: null, click: null, registered: null, active: null, record: null, marks: {} });
+  // First time each named moment happened (where the time goes: bench/results/phone.md).
+  const mark = (name) => { if (!(name in b.marks)) b.marks[name] = performance.now(); };
   const f = window.fetch;
   window.fetch = function (input, init) {
+    const url = String(input);
+    const name = url.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '').replace(/[0-9a-f-]{36}/g, ':id');
+    const method = (init && init.method) || 'GET';
+    if (b.click !== null) mark('click:' + method + ' ' + name + ' sent');
+    else mark(method + ' ' + name + ' sent');
     const p = f.call(this, input, init);
-    if (String(input).endsWith('/api/calls') && init && init.method === 'POST') p.then(() => { b.record = performance.now(); });
+    p.then(() => { if (b.click !== null) mark('click:' + method + ' ' + name + ' answered'); else mark(method + ' ' + name + ' answered'); }, () => undefined);
+    if (url.endsWith('/api/calls') && method === 'POST') p.then(() => { b.record = performance.now(); });
     return p;
   };
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' && data.startsWith('REGISTER ')) mark('REGISTER sent');
     if (b.invite === null && typeof data === 'string' && data.startsWith('INVITE ')) b.invite = performance.now();
     return send.call(this, data);
   };
+  const NativeWs = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    mark('WebSocket created');
+    const ws = new NativeWs(url, protocols);
+    ws.addEventListener('open', () => mark('WebSocket open'));
+    return ws;
+  };
+  window.WebSocket.prototype = NativeWs.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  if (navigator.mediaDevices) {
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (c) => {
+      if (b.click !== null) mark('click:getUserMedia called');
+      return gum(c).then((s) => { if (b.click !== null) mark('click:getUserMedia answered'); return s; });
+    };
+  }
+  const NativePc = window.RTCPeerConnection;
+  if (NativePc) {
+    const co = NativePc.prototype.createOffer;
+    NativePc.prototype.createOffer = function (...a) {
+      mark('click:createOffer called');
+      return co.apply(this, a).then((o) => { mark('click:createOffer answered'); return o; });
+    };
+    const sld = NativePc.prototype.setLocalDescription;
+    NativePc.prototype.setLocalDescription = function (...a) {
+      return sld.apply(this, a).then((r) => { mark('click:setLocalDescription answered'); return r; });
+    };
+  }
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (/\/assets\/.*\.js$/.test(e.name)) {
+        const file = e.name.replace(/^.*\/assets\//, '').replace(/-[\w-]{8}\.js$/, '.js');
+        mark('chunk ' + file + ' requested'); b.marks['chunk ' + file + ' loaded'] = e.responseEnd;
+        b.marks['chunk ' + file + ' requested'] = e.startTime;
+      }
+    }
+  }).observe({ type: 'resource', buffered: true });
   document.addEventListener('click', (e) => {
     if (e.target && e.target.closest && e.target.closest('[data-testid="call-button"]')) b.click = performance.now();
   }, true);
@@ -40,6 +86,7 @@ const PROBE = `(() => {
     const panel = document.querySelector('[data-testid="call-panel"]');
     if (b.active === null && panel && panel.getAttribute('data-state') === 'active') b.active = performance.now();
   };
+  document.addEventListener('DOMContentLoaded', () => mark('DOMContentLoaded'));
   new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 })();`;
 
@@ -50,10 +97,18 @@ interface Probe {
   click: number | null;
   registered: number | null;
   active: number | null;
+  /** performance.now() of named moments (first occurrence); `click:` ones happened after the click. */
+  marks: Record<string, number>;
 }
 
+/** The probe's moments, with the page's own performance marks (`dialer:…`) among them. */
 const probe = (page: Page): Promise<Probe> =>
-  page.evaluate(() => (window as unknown as { __bench: Probe }).__bench);
+  page.evaluate(() => {
+    const b = (window as unknown as { __bench: Probe }).__bench;
+    for (const m of performance.getEntriesByType('mark'))
+      if (m.name.startsWith('dialer:')) b.marks[m.name] ??= m.startTime;
+    return b;
+  });
 
 async function waitFor<T>(
   what: string,
@@ -89,7 +144,13 @@ async function newContext(world: CallingWorld, baseURL?: string): Promise<Browse
 /** The real page: open, wait for registered, call, wait for active, hang up. */
 async function appRound(
   context: BrowserContext,
-): Promise<{ ready: number; clickToInvite: number; clickToRecord: number; clickToActive: number }> {
+): Promise<{
+  ready: number;
+  clickToInvite: number;
+  clickToRecord: number;
+  clickToActive: number;
+  marks: Record<string, number>;
+}> {
   const page = await context.newPage();
   try {
     await page.goto('/');
@@ -107,6 +168,10 @@ async function appRound(
       clickToInvite: p.invite! - p.click!,
       clickToRecord: p.record! - p.click!,
       clickToActive: p.active! - p.click!,
+      // Page-open moments from navigation start; click moments from the click.
+      marks: Object.fromEntries(
+        Object.entries(p.marks).map(([k, v]) => [k, k.startsWith('click:') ? v - p.click! : v]),
+      ),
     };
   } finally {
     await page.close();
@@ -210,6 +275,11 @@ export async function run(): Promise<Record<string, unknown>> {
       bare.push(await bareRound(bareContext, labPage.url, world));
     }
 
+    // Where the time goes: the median moment of each mark seen in every round, in time order.
+    const names = Object.keys(app[0]?.marks ?? {}).filter((k) => app.every((r) => k in r.marks));
+    const phases = names
+      .map((name) => ({ name, ms: stats(app.map((r) => r.marks[name]!)).median }))
+      .sort((a, b) => Number(a.name.startsWith('click:')) - Number(b.name.startsWith('click:')) || a.ms - b.ms);
     const result = {
       measuredAt: new Date().toISOString(),
       machine: `${os.cpus()[0]?.model ?? 'cpu'} x ${os.cpus().length}, Node ${process.version}`,
@@ -226,6 +296,7 @@ export async function run(): Promise<Record<string, unknown>> {
         callToInviteMs: stats(bare.map((r) => r.callToInvite)),
         callToConfirmedMs: stats(bare.map((r) => r.callToConfirmed)),
       },
+      phases,
       raw: { app, bare },
     };
     const targets = {
@@ -277,6 +348,18 @@ export async function run(): Promise<Record<string, unknown>> {
       'host UDP candidate; bare JsSIP waits for ICE gathering to finish (a late TCP candidate). "Page open"',
       'for the page includes loading the app, the session check, the connection list, the registration',
       'request and the JsSIP chunk; for the bare page it includes loading the JsSIP bundle.',
+      '',
+      '### Where the time goes (page, median of the rounds)',
+      '',
+      '| moment | ms |',
+      '| --- | ---: |',
+      ...phases.map((p) =>
+        p.name.startsWith('click:')
+          ? `| after the click: ${p.name.slice('click:'.length)} | ${p.ms} |`
+          : `| from page open: ${p.name} | ${p.ms} |`,
+      ),
+      `| from page open: registered | ${result.app.pageOpenToRegisteredMs.median} |`,
+      `| after the click: INVITE sent | ${result.app.clickToInviteMs.median} |`,
       '',
     ].join('\n');
     fs.writeFileSync(path.join(RESULTS_DIR, 'phone.md'), md);

@@ -63,17 +63,52 @@ a=fmtp:101 0-15
 a=ptime:20
 a=sendrecv`;
 
+/** A re-INVITE the other side sends in a call: to put us on hold, or to resume. */
+export type Reinvite = 'hold' | 'resume';
+
+/**
+ * The re-INVITEs of a dialog, in order, each answered 200 with our SDP (recvonly to a hold, sendrecv to
+ * a resume) and its ACK awaited. The messages log keeps each re-INVITE's SDP (a=sendonly / inactive).
+ */
+export function reinviteSteps(user: string, contact: string, reinvites: readonly Reinvite[]): string[] {
+  return reinvites.flatMap((kind) => [
+    '  <recv request="INVITE" crlf="true"/>',
+    send(
+      `
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+${contact}
+Content-Type: application/sdp
+Content-Length: [len]
+${sdp(user).replace('a=sendrecv', kind === 'hold' ? 'a=recvonly' : 'a=sendrecv')}`,
+      true,
+    ),
+    '  <recv request="ACK" crlf="true"/>',
+  ]);
+}
+
 /**
  * Answers an INVITE (100, 180, 200 with a PCMU SDP that copies Record-Route, so ACK and BYE come through
  * the proxy), waits for the BYE and answers it. `byeTimeoutMs`: give up on a call whose caller vanished.
- * `transfer` (the tests' lab): before the BYE, expect a REFER (blind transfer) and either accept it (202,
- * then a NOTIFY through the proxy reporting the target reached, `SIP/2.0 200 OK`) or refuse it (403).
- * `reinvite`: before the BYE, answer any number of re-INVITEs (an ICE restart after a network change)
+ * `reinvites` (the tests' lab): first expect these re-INVITEs (the caller holds and resumes us).
+ * `transfer` (the tests' lab): before the BYE, expect a REFER and either accept it (202, then a NOTIFY
+ * through the proxy reporting the target reached, `SIP/2.0 200 OK`) or refuse it (403). `attended`: the
+ * REFER must carry a Replaces (Refer-To: <target?Replaces=...>, RFC 3891), else the call fails.
+ * `iceRestarts`: before the BYE, answer any number of re-INVITEs (an ICE restart after a network change)
  * with the same SDP and take their ACKs.
  */
 export function uasScenario(
   user: string,
-  opts: { byeTimeoutMs?: number; transfer?: 'accept' | 'refuse'; reinvite?: boolean } = {},
+  opts: {
+    byeTimeoutMs?: number;
+    transfer?: 'accept' | 'refuse' | 'attended';
+    reinvites?: readonly Reinvite[];
+    iceRestarts?: boolean;
+  } = {},
 ): string {
   const contact = `Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`;
   const resp = (status: string, withSdp: boolean): string => `
@@ -87,10 +122,11 @@ SIP/2.0 ${status}
 ${contact}
 ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user) : 'Content-Length: 0'}`;
   const transfer = opts.transfer ? transferSteps(contact, opts.transfer) : [];
+  const reinvites = reinviteSteps(user, contact, opts.reinvites ?? []);
   // In the dialog the To already has our tag; the 200 repeats the SDP (our media does not move).
-  const reinviteAnswer = resp('200 OK', true).replace(';tag=[pid]SIPpTag01[call_number]', '');
-  const reinvite = opts.reinvite
-    ? ['  <label id="talk"/>', '  <recv request="INVITE" optional="true" next="reinvite" crlf="true"/>']
+  const restartAnswer = resp('200 OK', true).replace(';tag=[pid]SIPpTag01[call_number]', '');
+  const iceRestarts = opts.iceRestarts
+    ? ['  <label id="talk"/>', '  <recv request="INVITE" optional="true" next="restart" crlf="true"/>']
     : [];
   const bye = opts.byeTimeoutMs
     ? `  <recv request="BYE" timeout="${opts.byeTimeoutMs}" ontimeout="gone"/>`
@@ -103,8 +139,9 @@ ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user)
     '  <pause milliseconds="100"/>',
     send(resp('200 OK', true), true),
     '  <recv request="ACK" optional="true" rtd="true" crlf="true"/>',
+    ...reinvites,
     ...transfer,
-    ...reinvite,
+    ...iceRestarts,
     bye,
     send(
       `
@@ -118,11 +155,11 @@ ${contact}
 Content-Length: 0`,
       false,
     ),
-    `  <pause milliseconds="500"${opts.reinvite ? ' next="end"' : ''}/>`,
-    ...(opts.reinvite
+    `  <pause milliseconds="500"${opts.iceRestarts ? ' next="end"' : ''}/>`,
+    ...(opts.iceRestarts
       ? [
-          '  <label id="reinvite"/>',
-          send(reinviteAnswer, true),
+          '  <label id="restart"/>',
+          send(restartAnswer, true),
           '  <recv request="ACK" crlf="true" next="talk"/>',
           '  <label id="end"/>',
         ]
@@ -132,7 +169,7 @@ Content-Length: 0`,
 }
 
 /** The REFER of a blind transfer, answered, and (accepted) the NOTIFY that reports the target reached. */
-function transferSteps(contact: string, how: 'accept' | 'refuse'): string[] {
+function transferSteps(contact: string, how: 'accept' | 'refuse' | 'attended'): string[] {
   const answer = (status: string): string => `
 SIP/2.0 ${status}
 [last_Via:]
@@ -143,10 +180,15 @@ SIP/2.0 ${status}
 ${contact}
 Content-Length: 0`;
   // The NOTIFY goes the other way in the dialog: the REFER's To (us, with our tag) becomes its From.
+  // Attended: a Refer-To without Replaces fails the check, and so the run (exit code non-zero).
+  const replaces =
+    how === 'attended'
+      ? '\n      <ereg regexp="[?]Replaces=[^&gt;]+" search_in="hdr" header="Refer-To:" check_it="true" assign_to="replaces"/>\n      <log message="attended transfer, [$replaces]"/>'
+      : '';
   const refer = `  <recv request="REFER" crlf="true">
     <action>
       <ereg regexp="&lt;.*" search_in="hdr" header="From:" assign_to="peer"/>
-      <ereg regexp="&lt;.*" search_in="hdr" header="To:" assign_to="me"/>
+      <ereg regexp="&lt;.*" search_in="hdr" header="To:" assign_to="me"/>${replaces}
     </action>
   </recv>`;
   // SIPp refuses a scenario that assigns a variable it never uses: the refusal captures nothing.

@@ -2,8 +2,9 @@
  * What every adapter shares: validation, the registration, Call objects, events, quality polling,
  * ringtone and the remote audio element. Adapters implement only the provider-specific `do*` hooks.
  *
- * A little over 400 lines because it is the whole Softphone contract in one place (public API, the
- * hooks, the CallOwner side every Call calls back into), in sections; quality sampling (quality-monitor.ts), the remote audio element
+ * Over 400 lines because it is the whole Softphone contract in one place (public API with two lines and
+ * both transfers, the hooks, the CallOwner side every Call calls back into), in sections; the rules
+ * across calls (lines.ts), quality sampling (quality-monitor.ts), the remote audio element
  * (remote-audio.ts), the state machines (call-state.ts) and the helpers (phone-helpers.ts) are apart.
  */
 import type { Provider } from '../shared/domain.js';
@@ -26,6 +27,7 @@ import { consoleLogger, type PhoneLogger } from './logger.js';
 import type { CallQuality } from './quality.js';
 import { QualityMonitor, type StatsSource } from './quality-monitor.js';
 import { RemoteAudio } from './remote-audio.js';
+import { nextFocus, outboundBlocked, ringKind, roomForIncoming } from './lines.js';
 import { createRingtone, type Ringtone } from './ringtone.js';
 import {
   DTMF_DIGIT,
@@ -46,6 +48,9 @@ import {
 } from './phone-helpers.js';
 
 export { errorMessage } from './phone-helpers.js';
+
+/** A call waiting during another call: one short, quiet beep every 4 s instead of the full ring. */
+const WAITING_TONE = { volume: 0.05, onMs: 300, offMs: 3700 };
 export type { StatsSource } from './quality-monitor.js';
 
 export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implements Softphone, CallOwner {
@@ -57,13 +62,17 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected destroyed = false;
   readonly logger: PhoneLogger;
   private regState: RegistrationState = { status: 'unregistered' };
-  private readonly calls = new Map<string, CallImpl>();
+  private readonly byId = new Map<string, CallImpl>();
   private current: CallImpl | null = null;
   private readonly quality = new QualityMonitor((callId) => {
-    const call = this.calls.get(callId);
+    const call = this.byId.get(callId);
     return call ? this.statsSource(call) : undefined;
   });
+  /** The full ringtone, and the short quiet tone of a call waiting during another call (lines.ts). */
   private ringtone: Ringtone | null = null;
+  private waitingTone: Ringtone | null = null;
+  /** Calls being answered: they no longer ring while the other call is put on hold. */
+  private readonly answering = new Set<string>();
   private readonly remoteAudio: RemoteAudio;
 
   constructor(options: SoftphoneOptions = {}) {
@@ -94,6 +103,13 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected doTransfer(call: CallImpl, _target: string): Promise<void> {
     return Promise.reject(new Error(`${this.provider} cannot transfer call ${call.id}`));
   }
+  /**
+   * Ask the party of `call` to take the place of our leg of `consult` (attended transfer). Resolves
+   * when they did (or accepted and went quiet); rejects with words fit for the user otherwise.
+   */
+  protected doAttendedTransfer(call: CallImpl, _consult: CallImpl): Promise<void> {
+    return Promise.reject(new Error(`${this.provider} cannot transfer call ${call.id}`));
+  }
   protected abstract statsSource(call: CallImpl): StatsSource | null;
   /** Open the microphone ahead of the next call (optional; see Softphone.prepareMedia). */
   prepareMedia(): Promise<void> {
@@ -120,6 +136,10 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   get currentCall(): Call | null {
     return this.current;
+  }
+
+  get calls(): readonly Call[] {
+    return this.liveCalls();
   }
 
   async register(reg: RegistrationDto): Promise<void> {
@@ -156,7 +176,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   }
 
   async unregister(): Promise<void> {
-    for (const call of this.calls.values()) {
+    for (const call of this.byId.values()) {
       if (call.live) this.hangup(call.id);
     }
     const had = this.registration !== null;
@@ -171,12 +191,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       throw new PhoneErrorException(PhoneErrorCode.NotRegistered, notRegisteredMessage(this.regState));
     }
     assertDialableNumbers(opts);
-    if (this.current?.live) {
-      throw new PhoneErrorException(
-        PhoneErrorCode.BusyLine,
-        'Finish the current call before starting another.',
-      );
-    }
+    const blocked = outboundBlocked(this.liveCalls());
+    if (blocked !== null) throw new PhoneErrorException(PhoneErrorCode.BusyLine, blocked);
     const call = this.addCall({
       id: this.newCallId(),
       direction: 'outbound',
@@ -201,7 +217,15 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     const call = this.requireCall(callId);
     if (call.direction !== 'inbound' || (call.state !== 'ringing' && call.state !== 'early_media')) return;
     this.stopRinging();
-    await this.doAnswer(call);
+    this.answering.add(call.id);
+    try {
+      // One party at a time: the call in progress waits on hold while this one is taken.
+      await this.holdOthers(call);
+      this.current = call;
+      await this.doAnswer(call);
+    } finally {
+      this.answering.delete(call.id);
+    }
   }
 
   decline(callId?: string): void {
@@ -257,8 +281,10 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   async unhold(callId?: string): Promise<void> {
     const call = this.requireCall(callId);
     if (call.state !== 'held') return;
+    await this.holdOthers(call);
     await this.doHold(call, false);
     call.apply({ type: 'unhold' });
+    this.current = call;
   }
 
   get transferUnavailableReason(): string | null {
@@ -296,7 +322,34 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
     } catch (err) {
       throw new PhoneErrorException(PhoneErrorCode.TransferFailed, errorMessage(err), call.id, err);
     }
-    // The other party may have hung up on their own once connected to the target.
+    this.leaveTransferred(call, target);
+  }
+
+  async completeTransfer(callId: string, consultCallId: string): Promise<void> {
+    const call = this.requireCall(callId);
+    const consult = this.requireCall(consultCallId);
+    const unavailable = this.transferUnavailableReason;
+    if (unavailable !== null)
+      throw new PhoneErrorException(PhoneErrorCode.NotSupported, unavailable, call.id);
+    const connected = (c: CallImpl): boolean => c.state === 'active' || c.state === 'held';
+    if (call === consult || !connected(call) || !connected(consult)) {
+      throw new PhoneErrorException(
+        PhoneErrorCode.TransferFailed,
+        'Both calls must be connected to put one through to the other.',
+        call.id,
+      );
+    }
+    try {
+      await this.doAttendedTransfer(call, consult);
+    } catch (err) {
+      throw new PhoneErrorException(PhoneErrorCode.TransferFailed, errorMessage(err), call.id, err);
+    }
+    this.leaveTransferred(call, consult.remoteNumber);
+    this.leaveTransferred(consult, call.remoteNumber);
+  }
+
+  /** Our leg of a transferred call hangs up (unless the other party already did): "Transferred to …". */
+  private leaveTransferred(call: CallImpl, to: string): void {
     if (!call.live) return;
     this.quality.captureFinal(call.id);
     this.doHangup(call);
@@ -304,8 +357,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       cause: 'normal',
       sipCode: 200,
       by: 'local',
-      reason: `Transferred to ${target}`,
-      transferredTo: target,
+      reason: `Transferred to ${to}`,
+      transferredTo: to,
     });
   }
 
@@ -321,9 +374,13 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   async setAudioDevices(devices: AudioDevices): Promise<void> {
     this.devices = { ...this.devices, ...definedOnly(devices) };
     if (devices.output !== undefined) await this.remoteAudio.setOutput(devices.output);
-    if (devices.ringer !== undefined) await this.ringtone?.setSinkId(devices.ringer).catch(() => undefined);
-    if (devices.input !== undefined && this.current?.live)
-      await this.doSetInputDevice(this.current, devices.input);
+    if (devices.ringer !== undefined) {
+      for (const tone of [this.ringtone, this.waitingTone])
+        await tone?.setSinkId(devices.ringer).catch(() => undefined);
+    }
+    if (devices.input !== undefined) {
+      for (const call of this.liveCalls()) await this.doSetInputDevice(call, devices.input);
+    }
   }
 
   async destroy(): Promise<void> {
@@ -334,6 +391,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.destroyed = true;
       this.quality.stop();
       this.stopRinging();
+      this.ringtone = this.waitingTone = null;
       this.remoteAudio.release();
       this.removeAllListeners();
     }
@@ -359,16 +417,17 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected addCall(init: CallInit): CallImpl {
     const call = new CallImpl(this, init);
     // Keep only live calls and the latest one, so memory does not grow over a day of calls.
-    for (const [id, c] of this.calls) {
+    for (const [id, c] of this.byId) {
       if (c.live) continue;
-      this.calls.delete(id);
+      this.byId.delete(id);
       this.quality.forget(id);
     }
-    this.calls.set(call.id, call);
-    this.current = call;
+    this.byId.set(call.id, call);
+    // A call waiting during another call does not take the focus until it is answered.
+    if (init.direction === 'outbound' || !this.current?.live) this.current = call;
     if (init.direction === 'inbound') {
       this.emit('incomingCall', call);
-      if (call.live) this.startRinging();
+      this.updateRinging();
     }
     this.emit('callState', { call, state: call.state, previous: null });
     return call;
@@ -376,7 +435,17 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   protected findCall(callId?: string): CallImpl | null {
     if (callId === undefined) return this.current;
-    return this.calls.get(callId) ?? null;
+    return this.byId.get(callId) ?? null;
+  }
+
+  /** Live calls, oldest first. */
+  protected liveCalls(): CallImpl[] {
+    return [...this.byId.values()].filter((c) => c.live);
+  }
+
+  /** A new incoming call may ring (else the adapter answers it busy): see lines.ts. */
+  protected hasRoomForIncoming(): boolean {
+    return roomForIncoming(this.liveCalls());
   }
 
   protected endCall(call: CallImpl, end: CallEnd): void {
@@ -436,7 +505,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   }
 
   onCallStateChanged(call: CallImpl, previous: CallState): void {
-    if (call.state !== 'ringing' || call.direction !== 'inbound') this.stopRinging();
+    if (call.state === 'ended' && this.current === call) this.current = nextFocus(this.liveCalls()) ?? call;
+    this.updateRinging();
     // Quality sampling runs from the answer to the end, across hold and reconnecting.
     if (call.state === 'active' && previous !== 'held' && previous !== 'reconnecting') {
       this.quality.start(
@@ -447,7 +517,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       );
     }
     if (call.state === 'ended') {
-      this.quality.stop();
+      this.quality.stop(call.id);
       void this.quality.final(call.id).then((quality) => {
         if (quality) this.emit('callQuality', { call, quality });
       });
@@ -468,16 +538,32 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       throw new PhoneErrorException(PhoneErrorCode.Destroyed, 'This phone was shut down; create a new one.');
   }
 
-  private startRinging(): void {
-    if (this.options.ringtone === false) return;
-    if (!this.ringtone && typeof globalThis.AudioContext !== 'undefined') {
-      this.ringtone = createRingtone();
-      if (this.devices.ringer) void this.ringtone.setSinkId(this.devices.ringer).catch(() => undefined);
+  /** Put every other connected call on hold (answering or resuming `call`). */
+  private async holdOthers(call: CallImpl): Promise<void> {
+    for (const other of this.liveCalls()) {
+      if (other !== call && other.state === 'active') await this.hold(other.id);
     }
-    this.ringtone?.start();
+  }
+
+  /** Ring as lines.ts says: the full ringtone, the quiet call-waiting tone, or nothing. */
+  private updateRinging(): void {
+    const kind = ringKind(this.liveCalls().filter((c) => !this.answering.has(c.id)));
+    if (kind !== 'ring') this.ringtone?.stop();
+    if (kind !== 'waiting') this.waitingTone?.stop();
+    if (kind === null || this.options.ringtone === false || this.destroyed) return;
+    if (typeof globalThis.AudioContext === 'undefined') return;
+    let tone = kind === 'ring' ? this.ringtone : this.waitingTone;
+    if (!tone) {
+      tone = kind === 'ring' ? createRingtone() : createRingtone(WAITING_TONE);
+      if (this.devices.ringer) void tone.setSinkId(this.devices.ringer).catch(() => undefined);
+      if (kind === 'ring') this.ringtone = tone;
+      else this.waitingTone = tone;
+    }
+    tone.start();
   }
 
   private stopRinging(): void {
     this.ringtone?.stop();
+    this.waitingTone?.stop();
   }
 }

@@ -88,7 +88,10 @@ export interface CallEnd {
   by: EndedBy;
   /** Provider wording (SIP reason phrase, Telnyx cause), for logs and details. */
   reason: string | null;
-  /** We left the call after a blind transfer to this number (Softphone.transfer). */
+  /**
+   * We left the call after transferring its party to this number: blind (Softphone.transfer), or
+   * attended (Softphone.completeTransfer: on each of the two calls, the other call's number).
+   */
   transferredTo?: string;
 }
 

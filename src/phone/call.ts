@@ -24,6 +24,7 @@ export interface CallOwner {
   unhold(callId?: string): Promise<void>;
   sendDtmf(digit: string, callId?: string): void;
   transfer(target: string, callId?: string): Promise<void>;
+  completeTransfer(callId: string, consultCallId: string): Promise<void>;
   qualityOfCall(callId: string): Promise<CallQuality>;
   onCallStateChanged(call: CallImpl, previous: CallState): void;
   readonly logger: PhoneLogger;
@@ -157,5 +158,8 @@ export class CallImpl implements Call {
   }
   transfer(target: string): Promise<void> {
     return this.owner.transfer(target, this.id);
+  }
+  completeTransfer(consultCallId: string): Promise<void> {
+    return this.owner.completeTransfer(this.id, consultCallId);
   }
 }

@@ -17,11 +17,11 @@ export async function createSoftphone(
 ): Promise<Softphone> {
   switch (provider) {
     case 'sip': {
-      const { JsSipSoftphone } = await import('./adapters/jssip-adapter.js');
+      const { JsSipSoftphone } = await loadSip();
       return new JsSipSoftphone(options);
     }
     case 'telnyx': {
-      const { TelnyxSoftphone } = await import('./adapters/telnyx-adapter.js');
+      const { TelnyxSoftphone } = await loadTelnyx();
       return new TelnyxSoftphone(options);
     }
     case 'fake': {
@@ -29,4 +29,15 @@ export async function createSoftphone(
       return new FakeSoftphone(options);
     }
   }
+}
+
+const loadSip = () => import('./adapters/jssip-adapter.js');
+const loadTelnyx = () => import('./adapters/telnyx-adapter.js');
+
+/**
+ * Start loading a provider's adapter and SDK without creating a phone (the page knows which one it will
+ * need before it has what to register with); createSoftphone() then finds it loaded.
+ */
+export function preloadSoftphone(provider: Provider): void {
+  void (provider === 'sip' ? loadSip() : loadTelnyx()).catch(() => undefined);
 }

@@ -2,7 +2,7 @@
  * Public surface of the softphone: the only module the page imports (lint enforces it). Adapters are
  * not exported: createSoftphone() loads the one a connection needs on demand.
  */
-export { createSoftphone, type SoftphoneKind } from './create-softphone.js';
+export { createSoftphone, preloadSoftphone, type SoftphoneKind } from './create-softphone.js';
 export type {
   AudioDevices,
   Call,

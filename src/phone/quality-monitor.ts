@@ -13,7 +13,8 @@ export interface StatsSource {
 const hasMedia = (q: CallQuality): boolean => q.bytesReceived > 0 || q.bytesSent > 0;
 
 export class QualityMonitor {
-  private timer: ReturnType<typeof setInterval> | null = null;
+  /** One sampling timer per answered call (two lines: a held call keeps its own). */
+  private readonly timers = new Map<string, ReturnType<typeof setInterval>>();
   private readonly lastGood = new Map<string, CallQuality>();
   private readonly finals = new Map<string, Promise<CallQuality>>();
 
@@ -32,19 +33,26 @@ export class QualityMonitor {
     return this.lastGood.get(callId) ?? q;
   }
 
-  /** Sample every `everyMs` while `live()` holds; one timer at a time (one call is up at a time). */
+  /** Sample every `everyMs` while `live()` holds; one timer per call. */
   start(callId: string, everyMs: number, live: () => boolean, onSample: (q: CallQuality) => void): void {
-    this.stop();
+    this.stop(callId);
     if (everyMs <= 0) return;
-    this.timer = setInterval(() => {
-      if (!live()) return;
-      void this.sample(callId).then(onSample);
-    }, everyMs);
+    this.timers.set(
+      callId,
+      setInterval(() => {
+        if (!live()) return;
+        void this.sample(callId).then(onSample);
+      }, everyMs),
+    );
   }
 
-  stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+  /** Stop sampling one call, or every call. */
+  stop(callId?: string): void {
+    for (const [id, timer] of this.timers) {
+      if (callId !== undefined && id !== callId) continue;
+      clearInterval(timer);
+      this.timers.delete(id);
+    }
   }
 
   /** Take the final sample now (at hang-up, before the peer connection closes). */

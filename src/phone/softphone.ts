@@ -64,6 +64,8 @@ export interface Call {
   sendDtmf(digit: string): void;
   /** Blind transfer to an E.164 number: see {@link Softphone.transfer}. */
   transfer(target: string): Promise<void>;
+  /** Attended transfer of this call's party to the party of another call: see {@link Softphone.completeTransfer}. */
+  completeTransfer(consultCallId: string): Promise<void>;
 }
 
 export interface DialOptions {
@@ -130,10 +132,19 @@ export interface Softphone {
   readonly registrationState: RegistrationState;
   /** The connection of the registration in use (its RegistrationDto's), null when not registered. */
   readonly connectionId: string | null;
-  /** idle / registering / ready from the registration, or the state of the live call (see lineStateOf). */
+  /** idle / registering / ready from the registration, or the state of the call in focus (see lineStateOf). */
   readonly lineState: LineState;
-  /** Live calls (at most one in this version) and the last ended one. */
+  /**
+   * The call in focus: the one the agent talks to (or last talked to), else the last ended one. A call
+   * waiting during another call takes the focus once answered (lines.ts).
+   */
   readonly currentCall: Call | null;
+  /**
+   * Every live call, oldest first: at most two (a second line). An incoming call during a call rings
+   * with a short quiet tone; answering it, or resuming a held call, first puts the connected call on
+   * hold; a third incoming call is answered busy (486).
+   */
+  readonly calls: readonly Call[];
 
   /**
    * Register with the connection's credentials. Resolves once registered; rejects with a
@@ -145,15 +156,18 @@ export interface Softphone {
   unregister(): Promise<void>;
   /**
    * Start an outbound call. Throws a PhoneErrorException synchronously for plain mistakes:
-   * PHONE_NOT_REGISTERED, PHONE_INVALID_NUMBER (destination or caller ID not E.164), PHONE_BUSY_LINE.
+   * PHONE_NOT_REGISTERED, PHONE_INVALID_NUMBER (destination or caller ID not E.164), PHONE_BUSY_LINE
+   * (another call is connected: hold it first, e.g. to consult before a transfer; or two calls are up).
    */
   call(opts: DialOptions): Call;
+  /** Answer a ringing call; a connected call is put on hold first. */
   answer(callId?: string): Promise<void>;
   decline(callId?: string): void;
   hangup(callId?: string): void;
   mute(callId?: string): void;
   unmute(callId?: string): void;
   hold(callId?: string): Promise<void>;
+  /** Resume a held call; the other connected call, if any, is put on hold first (switching lines). */
   unhold(callId?: string): Promise<void>;
   sendDtmf(digit: string, callId?: string): void;
   /**
@@ -169,6 +183,15 @@ export interface Softphone {
    * or PHONE_NOT_SUPPORTED.
    */
   transfer(target: string, callId?: string): Promise<void>;
+  /**
+   * Attended transfer: put the party of `callId` (usually on hold) through to the party of
+   * `consultCallId` (the consult call the agent placed beside it, connected). The first party is asked
+   * to call the second in place of our consult call (REFER with Replaces, RFC 3515 / 3891); once they
+   * report it done (NOTIFY 2xx), or accepted the request and said nothing more within 10 s, both our
+   * legs hang up and each call ends "Transferred to" the other's number. Rejects like {@link transfer}
+   * (PHONE_TRANSFER_FAILED: both calls stay as they were).
+   */
+  completeTransfer(callId: string, consultCallId: string): Promise<void>;
   /** Microphone (next and current call), speaker (remote audio via setSinkId), ringer (ringtone). */
   setAudioDevices(devices: AudioDevices): Promise<void>;
   /**

@@ -8,8 +8,11 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRow } from '../../src/server/db/schema.js';
+import { runSippUas, sippCall } from '../lab/sip-lab.js';
 import {
   AGENT2_NUMBER,
+  PSTN_NUMBER,
+  PSTN_USER,
   callState,
   chooseConnection,
   dial,
@@ -20,7 +23,7 @@ import {
   type AgentPage,
   type CallingWorld,
 } from './calling-world.js';
-import { screenshot } from './harness.js';
+import { screenshot, VIEWPORTS } from './harness.js';
 
 let world: CallingWorld;
 const agents: AgentPage[] = [];
@@ -196,5 +199,105 @@ describe('an incoming call away from the dialer', () => {
       true,
     );
     await poll(openMics).toEqual([]);
+  });
+});
+
+/** The INVITEs SIPp received, in order (its message log): each one's SDP direction. */
+function invitesSeen(output: string): string[] {
+  return output
+    .split(/message received \[\d+\] bytes :\s*/)
+    .slice(1)
+    .filter((m) => m.startsWith('INVITE '))
+    .map((m) => /a=(sendrecv|sendonly|recvonly|inactive)/.exec(m)?.[1] ?? 'none');
+}
+
+describe('a second call during a call (call waiting)', () => {
+  it('rings as a call waiting; answered, the first is held; switch back; hang up both; both in History', async () => {
+    // The first call: agent1 calls the SIPp UAS, which will be put on hold and resumed.
+    const uas = await runSippUas({
+      lab: world.lab,
+      ...PSTN_USER,
+      timeoutMs: 40_000,
+      reinvites: ['hold', 'resume'],
+    });
+    try {
+      await uas.ready;
+      const { page } = await agent('agent1');
+      await dial(page, PSTN_NUMBER);
+      await poll(() => callState(page)).toBe('active');
+
+      // A caller (SIPp UAC) rings agent1's number meanwhile.
+      const caller = sippCall({
+        lab: world.lab,
+        from: PSTN_USER.username,
+        password: PSTN_USER.password,
+        to: '+13125550100',
+        rtpEcho: true,
+        reinvites: ['hold'],
+        byeFromCallee: true,
+        timeoutMs: 40_000,
+        extraHeaders: ['P-Asserted-Identity: <sip:+14155550123@carrier.test;user=phone>'],
+      });
+      const dialog = page.getByRole('dialog', { name: 'Call waiting' });
+      await dialog.waitFor();
+      expect(await page.getByTestId('incoming-caller').textContent()).toContain('+1 415 555 0123');
+      expect(await page.getByTestId('incoming-waiting').textContent()).toContain(
+        'Answering puts your call with +1 312 555 0142 on hold',
+      );
+      // The call in progress goes on meanwhile.
+      expect(await callState(page)).toBe('active');
+      await page.waitForTimeout(300); // the dialog's enter animation
+      await screenshot(page, 'calling-waiting-dialog-desktop', { fullPage: false });
+
+      await dialog.getByRole('button', { name: 'Answer' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      const panel = page.getByTestId('call-panel');
+      const line = panel.getByTestId('call-line');
+      await poll(() => panel.getByTestId('call-remote').textContent()).toContain('+1 415 555 0123');
+      await poll(() => callState(page)).toBe('active');
+      expect(await line.getAttribute('data-state')).toBe('held');
+      expect(await line.getByTestId('call-line-remote').textContent()).toContain('+1 312 555 0142');
+      await poll(async () => (await shownBytes(page)).received).toBeGreaterThan(0);
+      await screenshot(page, 'calling-two-calls-desktop', { fullPage: false });
+      await page.setViewportSize(VIEWPORTS.phone);
+      await screenshot(page, 'calling-two-calls-phone', { fullPage: false });
+      await page.setViewportSize(VIEWPORTS.desktop);
+
+      // Switch back to the first call: the second is held, the first resumed.
+      await line.getByTestId('call-line-switch').click();
+      await poll(() => panel.getByTestId('call-remote').textContent()).toContain('+1 312 555 0142');
+      await poll(() => callState(page)).toBe('active');
+      await poll(() => line.getAttribute('data-state')).toBe('held');
+      expect(await line.getByTestId('call-line-remote').textContent()).toContain('+1 415 555 0123');
+
+      // Hang up both: the held call is shown once the first is gone, on hold until ended.
+      await page.getByTestId('call-hangup').click();
+      await poll(() => panel.getByTestId('call-remote').textContent()).toContain('+1 415 555 0123');
+      expect(await callState(page)).toBe('held');
+      await page.getByTestId('call-hangup').click();
+      await poll(() => callState(page)).toBe('ended');
+
+      // What the SIP peers saw: hold (sendonly) then resume on the first call, hold on the second.
+      const [first, second] = await Promise.all([uas.done, caller]);
+      expect(first.exitCode, first.output.slice(-3000)).toBe(0);
+      expect(second.exitCode, second.output.slice(-3000)).toBe(0);
+      expect(invitesSeen(first.output)).toEqual(['sendrecv', 'sendonly', 'sendrecv']);
+      expect(invitesSeen(second.output)).toEqual(['sendonly']);
+
+      // Both calls recorded, answered; History lists both.
+      await poll(async () => (await lastCallOf(world.userId.agent1, PSTN_NUMBER))?.outcome).toBe('answered');
+      await poll(async () => (await lastCallOf(world.userId.agent1, '+14155550123'))?.outcome).toBe(
+        'answered',
+      );
+      expect(await lastCallOf(world.userId.agent1, '+14155550123')).toMatchObject({
+        direction: 'inbound',
+        ended_by: 'local',
+      });
+      await goTo(page, 'History');
+      await poll(() => page.locator('main').textContent()).toContain('+1 415 555 0123');
+      expect(await page.locator('main').textContent()).toContain('+1 312 555 0142');
+    } finally {
+      uas.kill();
+    }
   });
 });

@@ -24,6 +24,9 @@ export const AGENT2_NUMBER = '+16175550150';
 /** Dialling this reaches the SIPp UAS (user `pstn`), through rtpengine. */
 export const PSTN_NUMBER = '+13125550142';
 export const PSTN_USER: LabUser = { username: 'pstn', password: 'pstn-pass-1' };
+/** A second outside number (a SIPp UAS registered as `consult`): the target of a consult call. */
+export const CONSULT_NUMBER = '+13125550144';
+export const CONSULT_USER: LabUser = { username: 'consult', password: 'consult-pass-1' };
 /** The server's default SIP credentials (DEFAULT_SIP_*), used by a connection that has none. */
 export const FALLBACK_USER: LabUser = { username: 'fallback', password: 'fallback-pass-1' };
 export const TELNYX_CONNECTION_ID = '1000000000000000001';
@@ -42,8 +45,12 @@ export interface CallingWorld {
 
 /** Lab users and E.164 aliases generated from the demo's `sip` connections. */
 export function labUsersFromSeed(): { users: LabUser[]; aliases: Record<string, string> } {
-  const users: LabUser[] = [PSTN_USER, FALLBACK_USER];
-  const aliases: Record<string, string> = { [PSTN_NUMBER]: PSTN_USER.username, [AGENT2_NUMBER]: 'agent2' };
+  const users: LabUser[] = [PSTN_USER, CONSULT_USER, FALLBACK_USER];
+  const aliases: Record<string, string> = {
+    [PSTN_NUMBER]: PSTN_USER.username,
+    [CONSULT_NUMBER]: CONSULT_USER.username,
+    [AGENT2_NUMBER]: 'agent2',
+  };
   for (const t of DEMO_TRUNKS) {
     if (t.provider !== 'sip' || !t.username || !t.password) continue;
     users.push({ username: t.username, password: t.password });

@@ -11,6 +11,8 @@ import type { CallRow } from '../../src/server/db/schema.js';
 import { runSippUas, sippCall } from '../lab/sip-lab.js';
 import {
   AGENT2_NUMBER,
+  CONSULT_NUMBER,
+  CONSULT_USER,
   PSTN_NUMBER,
   PSTN_USER,
   TELNYX_SIP_PASSWORD,
@@ -344,6 +346,76 @@ describe('calling from the page', () => {
       });
     } finally {
       accepting.kill();
+    }
+  });
+
+  it('agent1 consults before transferring (attended): REFER with Replaces to the first party, both calls recorded as transferred', async () => {
+    // The caller is held while agent1 consults, then takes agent1's place in the consult call.
+    const [caller, target] = await Promise.all([
+      runSippUas({
+        lab: world.lab,
+        ...PSTN_USER,
+        timeoutMs: 40_000,
+        reinvites: ['hold'],
+        transfer: 'attended',
+      }),
+      runSippUas({ lab: world.lab, ...CONSULT_USER, timeoutMs: 40_000 }),
+    ]);
+    try {
+      await Promise.all([caller.ready, target.ready]);
+      const { page } = await agent('agent1');
+      await waitRegistered(page);
+      const panel = page.getByTestId('call-panel');
+      await dial(page, PSTN_NUMBER);
+      await poll(() => callState(page)).toBe('active');
+      await panel.getByTestId('call-transfer').click();
+      await panel.getByTestId('transfer-target').fill('(312) 555-0144');
+      await panel.getByTestId('transfer-consult').click();
+
+      // The consult call is shown; the caller waits on hold beside it.
+      await poll(() => panel.getByTestId('call-remote').textContent()).toContain('+1 312 555 0144');
+      await poll(() => callState(page)).toBe('active');
+      const line = panel.getByTestId('call-line');
+      expect(await line.getAttribute('data-state')).toBe('held');
+      expect(await line.getByTestId('call-line-remote').textContent()).toContain('+1 312 555 0142');
+      expect(await panel.getByTestId('transfer-complete-help').textContent()).toContain(
+        'Puts +1 312 555 0142 through to +1 312 555 0144',
+      );
+      await screenshot(page, 'calling-consult-desktop', { fullPage: false });
+      await page.setViewportSize(VIEWPORTS.phone);
+      await screenshot(page, 'calling-consult-phone', { fullPage: false });
+      await page.setViewportSize(VIEWPORTS.desktop);
+
+      await panel.getByTestId('transfer-complete').click();
+      await poll(() => callState(page)).toBe('ended');
+      expect(await page.getByTestId('call-state').textContent()).toContain('Transferred to +13125550142');
+
+      // What SIPp got: the caller a hold, then a REFER to the consult number that replaces the consult
+      // dialog (its check fails the run otherwise); the consult party our BYE.
+      const [held, consulted] = await Promise.all([caller.done, target.done]);
+      expect(held.exitCode, held.output.slice(-3000)).toBe(0);
+      expect(consulted.exitCode, consulted.output.slice(-3000)).toBe(0);
+      const consultCallId = /Call-ID: (\S+)/.exec(consulted.output)?.[1];
+      expect(consultCallId).toBeDefined();
+      expect(held.output).toMatch(/a=sendonly/);
+      expect(held.output).toContain(
+        `Refer-To: <sip:${CONSULT_NUMBER}@${world.lab.domain}?Replaces=${encodeURIComponent(consultCallId!)}`,
+      );
+
+      await poll(async () =>
+        (await callsOf(world.userId.agent1))
+          .slice(0, 2)
+          .map((c) => c.hangup_cause)
+          .sort(),
+      ).toEqual(['Transferred to +13125550142', 'Transferred to +13125550144']);
+      const [last, before] = await callsOf(world.userId.agent1);
+      expect([last, before].map((c) => [c!.remote_number, c!.outcome, c!.ended_by]).sort()).toEqual([
+        [PSTN_NUMBER, 'answered', 'local'],
+        [CONSULT_NUMBER, 'answered', 'local'],
+      ]);
+    } finally {
+      caller.kill();
+      target.kill();
     }
   });
 

@@ -98,7 +98,7 @@ async function startTrace(page: Page): Promise<() => Promise<Trace>> {
 
 describe('a call across a change of network path', () => {
   it('interface A goes down mid-call: "Reconnecting…", audio again within 5 s over B, never ended, recorded', async () => {
-    const uas = await runSippUas({ lab: world.lab, ...PSTN_USER, reinvite: true, timeoutMs: 30_000 });
+    const uas = await runSippUas({ lab: world.lab, ...PSTN_USER, iceRestarts: true, timeoutMs: 30_000 });
     try {
       await uas.ready;
       const { page } = await openAgent(world, 'agent1', VIEWPORTS.desktop, {

@@ -6,11 +6,13 @@
 import { freePort, freePortBlock, sleep, udpPortBound } from '../../src/demo-phone/processes.js';
 import {
   checkToken,
+  reinviteSteps,
   runSipp as runSippIn,
   scenario,
   sdp,
   send,
   uasScenario,
+  type Reinvite,
   type SippResult,
   type SippRun,
 } from '../../src/demo-phone/sipp.js';
@@ -78,6 +80,9 @@ function uacScenario(opts: {
   holdMs: number;
   expectStatus: number;
   extraHeaders?: string[];
+  /** Answered: the callee's re-INVITEs to expect, then wait for the callee's BYE instead of sending one. */
+  reinvites?: readonly Reinvite[];
+  byeFromCallee?: boolean;
 }): string {
   const { from, to, domain } = opts;
   const extra = (opts.extraHeaders ?? []).map((h) => `\n${h}`).join('');
@@ -117,6 +122,28 @@ Content-Length: 0`;
   if (opts.expectStatus === 200) {
     els.push('  <recv response="200" rtd="true" rrs="true"/>');
     els.push(send(ack(2, 0, true), false));
+  }
+  const contact = `Contact: <sip:${from}@[local_ip]:[local_port]>`;
+  if (opts.expectStatus === 200 && opts.byeFromCallee) {
+    els.push(...reinviteSteps(from, contact, opts.reinvites ?? []));
+    els.push('  <recv request="BYE" crlf="true"/>');
+    els.push(
+      send(
+        `
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+${contact}
+Content-Length: 0`,
+        false,
+      ),
+    );
+    els.push('  <pause milliseconds="300"/>');
+  } else if (opts.expectStatus === 200) {
+    els.push(...reinviteSteps(from, contact, opts.reinvites ?? []));
     els.push(`  <pause milliseconds="${opts.holdMs}"/>`);
     els.push(
       send(`
@@ -189,6 +216,10 @@ export async function sippCall(opts: {
   rtpEcho?: boolean;
   /** Headers added to the INVITE, e.g. a carrier's `P-Asserted-Identity: <sip:+1...@host;verstat=...>`. */
   extraHeaders?: string[];
+  /** Answered: the callee's re-INVITEs to expect (hold, resume), in order. */
+  reinvites?: readonly Reinvite[];
+  /** Answered: wait for the callee's BYE (after any re-INVITEs) instead of hanging up after holdMs. */
+  byeFromCallee?: boolean;
 }): Promise<SippResult> {
   const from = checkToken(opts.from, 'from');
   const to = checkToken(opts.to, 'to');
@@ -207,6 +238,8 @@ export async function sippCall(opts: {
       holdMs: opts.holdMs ?? 1000,
       expectStatus: opts.expectStatus ?? 200,
       extraHeaders: opts.extraHeaders,
+      reinvites: opts.reinvites,
+      byeFromCallee: opts.byeFromCallee,
     }),
     localPort,
     mediaPort,
@@ -229,10 +262,15 @@ export async function runSippUas(opts: {
   password: string;
   timeoutMs?: number;
   localPort?: number;
-  /** Expect a blind transfer (REFER) during the call and accept it or refuse it (uasScenario). */
-  transfer?: 'accept' | 'refuse';
-  /** Answer re-INVITEs (e.g. an ICE restart) during the call (uasScenario). */
-  reinvite?: boolean;
+  /**
+   * Expect a transfer (REFER) during the call: accept it or refuse it (blind), or accept one that must
+   * carry Replaces (`attended`; uasScenario).
+   */
+  transfer?: 'accept' | 'refuse' | 'attended';
+  /** Re-INVITEs the caller sends before that (hold, resume), in order. */
+  reinvites?: readonly Reinvite[];
+  /** Then answer any number of re-INVITEs (ICE restarts after a network change; uasScenario). */
+  iceRestarts?: boolean;
 }): Promise<SippUasHandle> {
   const user = checkToken(opts.username, 'username');
   const localPort = opts.localPort ?? (await freePort());
@@ -261,7 +299,8 @@ export async function runSippUas(opts: {
       name: `uas-${user}`,
       xml: uasScenario(user, {
         ...(opts.transfer ? { transfer: opts.transfer } : {}),
-        ...(opts.reinvite ? { reinvite: true } : {}),
+        ...(opts.reinvites ? { reinvites: opts.reinvites } : {}),
+        ...(opts.iceRestarts ? { iceRestarts: true } : {}),
       }),
       localPort,
       mediaPort,

@@ -390,7 +390,7 @@ describe('FakeSoftphone inbound calls', () => {
     const p = await registeredPhone();
     const incoming: string[] = [];
     p.on('incomingCall', (c) => incoming.push(c.remoteNumber));
-    const id = p.remote.call('+14155550123', { name: 'Bob' });
+    const id = p.remote.call('+14155550123', { name: 'Bob' }) ?? undefined;
     expect(incoming).toEqual(['+14155550123']);
     expect(p.lineState).toBe('ringing');
     expect(p.currentCall?.direction).toBe('inbound');

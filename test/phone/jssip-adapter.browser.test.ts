@@ -444,26 +444,135 @@ describe.skipIf(skip)('sip adapter (JsSIP) against Kamailio', () => {
     expect(await call(a, 'counts')).toMatchObject({ jssipUas: 0, jssipSockets: 0 });
   });
 
-  it('a busy callee ends the call as busy with 486', async () => {
-    const [a, b] = await Promise.all([phonePage(), phonePage()]);
-    await call(a, 'register', registration('alice'));
-    await call(b, 'register', registration('bob'));
+  it('call waiting: a second call rings softly beside a call; answering holds the first, switching holds the other', async () => {
+    const [a, b, c] = await Promise.all([phonePage(), phonePage(), phonePage()]);
+    await call(b, 'watchTones');
+    // Alice on two pages: A and C are the two callers.
+    for (const [p, user] of [
+      [a, 'alice'],
+      [b, 'bob'],
+      [c, 'alice'],
+    ] as const)
+      expect(await call(p, 'register', registration(user))).toEqual({ ok: true });
+    type Line = [string, string, string, string];
+    const lines = (): Promise<Line[]> => call<Line[]>(b, 'lines');
+
     await call(a, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+    const first = (await until(lines, (l) => l[0]?.[2] === 'ringing', 'B rings'))[0]![0];
     await until(
-      () => call<string | null>(b, 'incoming'),
-      (x) => x !== null,
-      'B rings',
+      () => call<{ volume: number; ms: number }[]>(b, 'tones'),
+      (t) => t.length > 0,
+      'the ringtone',
     );
-    await call(b, 'answer');
-    // A third party (Bob calling himself from another page is not possible): call Bob again from a new Alice.
+    await call(b, 'answer', first);
+    await until(lines, (l) => l[0]?.[2] === 'active', 'B answered A');
+    const ringTones = (await call<{ volume: number; ms: number }[]>(b, 'tones')).length;
+
+    await call(c, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+    const ringingTwo = await until(lines, (l) => l[1]?.[2] === 'ringing', 'B rings a second time');
+    const second = ringingTwo[1]![0];
+    expect(ringingTwo[0]).toEqual([first, 'inbound', 'active', ALICE_NUMBER]);
+    // The call in progress keeps the focus while the second one waits.
+    expect(await call(b, 'callInfo')).toMatchObject({ id: first, state: 'active' });
+    // Softly: the call-waiting tone is quieter and much shorter than the ringtone the first call got.
+    const tones = await until(
+      () => call<{ volume: number; ms: number }[]>(b, 'tones'),
+      (t) => t.length > ringTones,
+      'the call-waiting tone',
+    );
+    const ring = tones[0]!;
+    const waitingTone = tones[ringTones]!;
+    expect(ring).toMatchObject({ ms: 2000 });
+    expect(waitingTone.ms).toBeLessThanOrEqual(ring.ms / 4);
+    expect(waitingTone.volume).toBeLessThan(ring.volume / 2);
+
+    // Answering the second call holds the first: A is told so by a re-INVITE (sendonly), C is connected.
+    await call(b, 'answer', second);
+    await until(lines, (l) => l[0]?.[2] === 'held' && l[1]?.[2] === 'active', 'first held, second active');
+    expect(await call(a, 'heldByRemote')).toBe(true);
+    await until(
+      () => call<Info>(c, 'callInfo'),
+      (x) => x?.state === 'active',
+      'C connected',
+    );
+    expect(await call(c, 'heldByRemote')).toBe(false);
+    await until(
+      () => call<string | null>(b, 'playing'),
+      (x) => x === second,
+      'B hears C',
+    );
+
+    // Switching back: C is put on hold first, A resumed, and B's speaker plays A again.
+    await call(b, 'unhold', first);
+    expect(await lines()).toEqual([
+      [first, 'inbound', 'active', ALICE_NUMBER],
+      [second, 'inbound', 'held', ALICE_NUMBER],
+    ]);
+    await until(
+      () => call<boolean | null>(c, 'heldByRemote'),
+      (x) => x === true,
+      'C held',
+    );
+    await until(
+      () => call<boolean | null>(a, 'heldByRemote'),
+      (x) => x === false,
+      'A resumed',
+    );
+    await until(
+      () => call<string | null>(b, 'playing'),
+      (x) => x === first,
+      'B hears A again',
+    );
+
+    await call(b, 'hangup', first);
+    await call(b, 'hangup', second);
+    for (const p of [a, c]) {
+      expect(
+        await until(
+          () => call<Info>(p, 'callInfo'),
+          (x) => x?.state === 'ended',
+          'caller ended',
+        ),
+      ).toMatchObject({ cause: 'normal', endedBy: 'remote' });
+    }
+    expect(await call(b, 'states', first)).toEqual(['ringing', 'active', 'held', 'active', 'ended']);
+    expect(await call(b, 'states', second)).toEqual(['ringing', 'active', 'held', 'ended']);
+  });
+
+  it('both lines taken: a third caller gets busy (486); declining a call waiting leaves the call alone', async () => {
+    const [a, b] = await connectedPair();
     const c = await phonePage();
     await call(c, 'register', registration('alice'));
     await call(c, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
+    await until(
+      () => call<unknown[]>(b, 'lines'),
+      (l) => l.length === 2,
+      'B rings beside the call',
+    );
+    const d = await phonePage();
+    await call(d, 'register', registration('alice'));
+    await call(d, 'call', { destination: BOB_NUMBER, callerId: ALICE_NUMBER });
     const end = await until(
-      () => call<Info>(c, 'callInfo'),
+      () => call<Info>(d, 'callInfo'),
       (x) => x?.state === 'ended',
       'busy',
     );
     expect(end).toMatchObject({ cause: 'busy', sipCode: 486 });
+
+    const waitingId = (await call<[string, string][]>(b, 'lines'))[1]![0];
+    await call(b, 'decline', waitingId);
+    expect(
+      await until(
+        () => call<Info>(c, 'callInfo'),
+        (x) => x?.state === 'ended',
+        'C declined',
+      ),
+    ).toMatchObject({
+      cause: 'rejected',
+      sipCode: 603,
+    });
+    expect(await call(b, 'lines')).toEqual([[expect.any(String), 'inbound', 'active', ALICE_NUMBER]]);
+    expect(await call(a, 'heldByRemote')).toBe(false);
+    expect(await call(a, 'callInfo')).toMatchObject({ state: 'active' });
   });
 });

@@ -31,7 +31,9 @@ export type FakeAction =
   | { type: 'mute'; callId: string; muted: boolean }
   | { type: 'hold'; callId: string; hold: boolean }
   | { type: 'dtmf'; callId: string; digit: string; mode: 'rfc2833' | 'info' }
-  | { type: 'transfer'; callId: string; target: string };
+  | { type: 'transfer'; callId: string; target: string; replaces?: string }
+  /** An incoming call found both lines taken and was answered busy (486). */
+  | { type: 'busy'; from: string };
 
 let active = 0;
 
@@ -78,11 +80,15 @@ export class FakeSoftphone extends BaseSoftphone {
             : { cause: 'cancelled', sipCode: 487, by: 'remote', reason: 'CANCEL' },
         );
       }),
-    /** An inbound call arrives. Returns the call id. */
+    /** An inbound call arrives. Returns the call id, or null when both lines were taken (busy). */
     call: (
       from: string,
       opts: { name?: string; to?: string; verification?: 'verified' | 'not_verified' | 'failed' } = {},
-    ): string => {
+    ): string | null => {
+      if (!this.hasRoomForIncoming()) {
+        this.actions.push({ type: 'busy', from });
+        return null;
+      }
       const call = this.addCall({
         id: this.newCallId(),
         direction: 'inbound',
@@ -202,6 +208,17 @@ export class FakeSoftphone extends BaseSoftphone {
 
   protected override doTransfer(call: CallImpl, target: string): Promise<void> {
     this.actions.push({ type: 'transfer', callId: call.id, target });
+    const how = this.fakeOptions.transfer ?? 'accept';
+    return how === 'accept' ? Promise.resolve() : Promise.reject(new Error(how.fail));
+  }
+
+  protected override doAttendedTransfer(call: CallImpl, consult: CallImpl): Promise<void> {
+    this.actions.push({
+      type: 'transfer',
+      callId: call.id,
+      target: consult.remoteNumber,
+      replaces: consult.id,
+    });
     const how = this.fakeOptions.transfer ?? 'accept';
     return how === 'accept' ? Promise.resolve() : Promise.reject(new Error(how.fail));
   }

@@ -62,7 +62,10 @@ interface Leg {
   ownTracks: MediaStreamTrack[];
   /** The final response we sent ourselves (603 on decline): JsSIP reports a local rejection without it. */
   sentStatus?: number;
-  /** The far end took our blind transfer to this number: the BYE that follows ends the call as transferred. */
+  /**
+   * The far end took our transfer to this number (or, for the consult leg of an attended transfer, the
+   * REFER that replaces it is out): the BYE that follows ends the call as transferred.
+   */
   transferredTo?: string;
   /** Watches the answered call's media path and brings it back after a network change. */
   recovery?: CallRecovery;
@@ -250,6 +253,8 @@ export class JsSipSoftphone extends BaseSoftphone {
       );
       const done = (): void => {
         clearTimeout(timer);
+        // One <audio> plays the far end: on resume it is this call's again (the other line may have had it).
+        if (!hold) this.attachFrom(session.connection);
         resolve();
       };
       const ok = hold ? session.hold({}, done) : session.unhold({}, done);
@@ -282,7 +287,27 @@ export class JsSipSoftphone extends BaseSoftphone {
    * (accepted/failed), so the hang-up that follows our resolve leaves after its 200.
    */
   protected override doTransfer(call: CallImpl, target: string): Promise<void> {
+    return this.refer(this.requireLeg(call), target);
+  }
+
+  /**
+   * Attended: REFER to the first party with Refer-To the consult party's number and `?Replaces=` our
+   * consult dialog (JsSIP builds it from the session), so they take our place in that dialog. The
+   * consult party hangs up our leg once replaced: from the REFER on, that BYE counts as the transfer.
+   */
+  protected override async doAttendedTransfer(call: CallImpl, consult: CallImpl): Promise<void> {
     const leg = this.requireLeg(call);
+    const consultLeg = this.requireLeg(consult);
+    consultLeg.transferredTo = call.remoteNumber;
+    try {
+      await this.refer(leg, consult.remoteNumber, consultLeg.session);
+    } catch (err) {
+      delete consultLeg.transferredTo;
+      throw err;
+    }
+  }
+
+  private refer(leg: Leg, target: string, replaces?: RTCSession): Promise<void> {
     const { session } = leg;
     const domain = sipDomain((this.reg as SipRegistrationDto).sipUri);
     return new Promise((resolve, reject) => {
@@ -293,8 +318,9 @@ export class JsSipSoftphone extends BaseSoftphone {
         else resolve();
       };
       const sent = session.refer(`sip:${target}@${domain}`, {
+        ...(replaces ? { replaces } : {}),
         eventHandlers: {
-          // 202: the far end took the request. A blind transfer may leave once it says nothing more.
+          // 202: the far end took the request. We may leave once it says nothing more.
           requestSucceeded: () => {
             quiet = setTimeout(() => {
               leg.transferredTo = target;
@@ -352,7 +378,7 @@ export class JsSipSoftphone extends BaseSoftphone {
 
   private onIncoming(e: IncomingRTCSessionEvent): void {
     const { session, request } = e;
-    if (this.findCall()?.live) {
+    if (!this.hasRoomForIncoming()) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
       return;
     }

@@ -260,8 +260,8 @@ export class TelnyxSoftphone extends BaseSoftphone {
     let call = this.ours.get(sdkCall.id);
     if (!call) {
       if (sdkCall.direction !== 'inbound' || sdkCall.state !== 'ringing') return;
-      if (this.findCall()?.live) {
-        void sdkCall.hangup().catch(() => undefined); // one call at a time: the SDK answers USER_BUSY
+      if (!this.hasRoomForIncoming()) {
+        void sdkCall.hangup().catch(() => undefined); // both lines busy: the SDK answers USER_BUSY
         return;
       }
       const remote = sdkCall.options.remoteCallerNumber ?? 'unknown';

@@ -1,72 +1,44 @@
 /**
- * The call on screen. Follows the phone store's softphone (whichever connection it serves); the page
- * calls {@link dial}, {@link answer}, {@link hangup}, ... and renders {@link current}. The call's record
- * on the server is kept in step by {@link CallRecordSync}; this store only shows what it reports.
+ * The calls on screen. Follows the phone store's softphone (whichever connection it serves); the page
+ * calls {@link dial}, {@link answer}, {@link hangup}, ... and renders {@link current}, the call shown
+ * in the panel, with {@link others} (the second line: a held call, a consult call) beside it and
+ * {@link ringing} in the incoming-call dialog. Which call is shown is this store's to decide: the one
+ * the agent talks to (a call that becomes connected is shown), else the newest; the phone keeps at
+ * most one call connected (src/phone/lines.ts). Each call's record on the server is kept in step by
+ * {@link CallRecordSync}; this store only shows what it reports.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { AssignedNumberDto } from '../../shared/api.js';
-import type { CallerVerification } from '../../shared/domain.js';
-import { trunkFailureReason } from '../../shared/health.js';
-import {
-  describeEnd,
-  outcomeOf,
-  type Call,
-  type CallQuality,
-  type CallState,
-  type EndCause,
-  type Softphone,
-} from '../../phone/index.js';
+import type { Call, Softphone } from '../../phone/index.js';
 import { closeCallNotification, notifyIncomingCall } from '../lib/desktop-notification.js';
 import { CallRecordSync } from '../services/call-record-sync.js';
+import { PENDING_ID, pendingView, ringsHere, snapshot, type CallView } from './call-view.js';
 import { usePhoneStore } from './phone.js';
 
-/** What the page shows of a call (a plain snapshot, refreshed on every phone event). */
-export interface CallView {
-  id: string;
-  direction: 'outbound' | 'inbound';
-  remoteNumber: string;
-  remoteName: string | null;
-  /** Our number: the caller ID (outbound) or the number that was called (inbound, when known). */
-  callerId: string | null;
-  /** Inbound: the carrier's STIR/SHAKEN verdict on the caller ID. */
-  callerVerification: CallerVerification | null;
-  state: CallState;
-  muted: boolean;
-  startedAt: number;
-  answeredAt: number | null;
-  endedAt: number | null;
-  cause: EndCause | null;
-  sipCode: number | null;
-  /** "Busy (486)", "Call ended by the other party", ... once ended. */
-  endText: string | null;
-  quality: CallQuality | null;
-  dtmfSent: string;
-  dtmfReceived: string;
-  /** The server's record id, once created. */
-  recordId: string | null;
-  /** Network interruptions the answered call lived through so far (state `reconnecting`). */
-  interruptions: number;
-  /** Why the record could not be written (the call goes on regardless). */
-  recordError: string | null;
-  /**
-   * Outbound, ended: why the call could not be set up because of its trunk (transport error, 408, 5xx;
-   * shared/health.ts), which the failover offers to retry on another connection; null otherwise.
-   */
-  trunkFailure: string | null;
-}
+export type { CallView } from './call-view.js';
 
 /** How long an ended call's summary stays before the dial pad returns (the call stays in History). */
 export const ENDED_CALL_SHOWN_MS = 6000;
 
 export const useCallStore = defineStore('call', () => {
   const phone = usePhoneStore();
-  const current = ref<CallView | null>(null);
+  /** Every call the page shows or keeps beside the shown one: live calls, and the ended one summarised. */
+  const views = ref<CallView[]>([]);
+  /** Which of {@link views} the panel shows. */
+  const shownId = ref<string | null>(null);
+  const current = computed(() => views.value.find((v) => v.id === shownId.value) ?? null);
+  /** The other live calls, beside the shown one (a held call, a consult call), not one that rings here. */
+  const others = computed(() =>
+    views.value.filter((v) => v.id !== shownId.value && v.state !== 'ended' && !ringsHere(v)),
+  );
+  /** An inbound call ringing here (the incoming-call dialog), the first one when two ring. */
+  const ringing = computed(() => views.value.find(ringsHere) ?? null);
   /** A dial is in progress (record being opened, INVITE about to go). */
   const placing = ref(false);
   const now = ref(Date.now());
-  /** The phone's Call behind {@link current} (null while a dial is still opening its record). */
-  let currentCall: Call | null = null;
+  /** The phone's Call behind each view (none while a dial is still opening its record). */
+  const phoneCalls = new Map<string, Call>();
   let ticker: ReturnType<typeof setInterval> | null = null;
   let endedTimer: ReturnType<typeof setTimeout> | null = null;
   /** Hang up pressed while the record was being opened: do not send the INVITE. */
@@ -79,12 +51,13 @@ export const useCallStore = defineStore('call', () => {
     recordClosed: () => recordsClosed.value++,
   });
 
-  const live = computed(() => current.value !== null && current.value.state !== 'ended');
-  const incoming = computed(
+  const live = computed(() => views.value.some((v) => v.state !== 'ended'));
+  /** A call rings here: the incoming-call dialog is up (over the shown call, for a call waiting). */
+  const incoming = computed(() => ringing.value !== null);
+  /** The call that rings is a second call, arriving while another is up (call waiting). */
+  const waiting = computed(
     () =>
-      current.value !== null &&
-      current.value.direction === 'inbound' &&
-      (current.value.state === 'ringing' || current.value.state === 'early_media'),
+      ringing.value !== null && views.value.some((v) => v.id !== ringing.value?.id && v.state !== 'ended'),
   );
   /** Seconds since the call was answered (0 before). */
   const elapsedSeconds = computed(() => {
@@ -114,20 +87,42 @@ export const useCallStore = defineStore('call', () => {
         patchView(call.id, { quality });
       }),
       softphone.on('dtmfReceived', ({ call, digit }) => {
-        if (current.value?.id === call.id)
-          patchView(call.id, { dtmfReceived: current.value.dtmfReceived + digit });
+        const view = viewOf(call.id);
+        if (view) patchView(call.id, { dtmfReceived: view.dtmfReceived + digit });
       }),
     ];
     return () => offs.forEach((off) => off());
   }
 
-  function show(call: Call): void {
-    currentCall = call;
-    current.value = snapshot(call, current.value);
+  const viewOf = (id: string): CallView | undefined => views.value.find((v) => v.id === id);
+
+  /** Refresh (or add) the call's view, and decide which call the panel shows. */
+  function upsert(call: Call): void {
+    phoneCalls.set(call.id, call);
+    const known = viewOf(call.id);
+    const view = snapshot(call, known ?? null);
+    if (known) views.value = views.value.map((v) => (v.id === call.id ? view : v));
+    else views.value = [...views.value.filter((v) => v.state !== 'ended'), view];
+    const shown = current.value;
+    if (call.state === 'active' || !shown || (shown.state === 'ended' && call.state !== 'ended')) {
+      // The call the agent talks to is the one shown; a new call shows when nothing else is up.
+      shownId.value = call.id;
+    } else if (call.state === 'ended' && shown.id === call.id) {
+      // The shown call ended beside another live call: that one is shown (still held until resumed).
+      const next = views.value.find((v) => v.state !== 'ended' && !ringsHere(v));
+      if (next) shownId.value = next.id;
+    }
+    if (call.state === 'ended' && shownId.value !== call.id) forget(call.id);
+  }
+
+  function forget(callId: string): void {
+    views.value = views.value.filter((v) => v.id !== callId);
+    phoneCalls.delete(callId);
   }
 
   function patchView(callId: string, change: Partial<CallView>): void {
-    if (current.value?.id === callId) current.value = { ...current.value, ...change };
+    if (!viewOf(callId)) return;
+    views.value = views.value.map((v) => (v.id === callId ? { ...v, ...change } : v));
   }
 
   function startTicker(): void {
@@ -144,18 +139,18 @@ export const useCallStore = defineStore('call', () => {
   }
 
   function onCallState(call: Call): void {
-    show(call);
+    upsert(call);
     if (call.state !== 'ended') startTicker();
     else {
       now.value = Date.now();
       closeCallNotification(call.id);
-      dismissLater(call.id);
+      if (shownId.value === call.id) dismissLater(call.id);
     }
     records.stateChanged(call);
   }
 
   function onIncoming(call: Call, connectionId: string | null): void {
-    show(call);
+    upsert(call);
     notifyIncomingCall(call.id, call.remoteName ?? call.remoteNumber);
     records.followInbound(call, connectionId);
   }
@@ -167,12 +162,14 @@ export const useCallStore = defineStore('call', () => {
   async function dial(
     destination: string,
     callerId: AssignedNumberDto,
-    options: { emergency?: boolean; retryOfCallId?: string } = {},
+    options: { emergency?: boolean; retryOfCallId?: string; beside?: boolean } = {},
   ): Promise<void> {
     const softphone = phone.softphone;
     const connectionId = softphone?.connectionId;
     if (!softphone || !connectionId) throw new Error('The phone is not connected.');
-    if (live.value || placing.value) throw new Error('Finish the current call before starting another.');
+    // A consult call may start beside held calls (the phone says why not otherwise); a plain dial may not.
+    if (placing.value || (live.value && !options.beside))
+      throw new Error('Finish the current call before starting another.');
     placing.value = true;
     dialAborted = false;
     // The request and the microphone start first, before any other work in this click: the microphone's
@@ -189,41 +186,57 @@ export const useCallStore = defineStore('call', () => {
       softphone.prepareMedia().catch(() => undefined),
     ]);
     // Show the call at once: the page re-renders while the server answers, not while the INVITE is prepared.
-    currentCall = null;
-    current.value = pendingView(destination, callerId.number);
+    const before = shownId.value;
+    views.value = [
+      ...views.value.filter((v) => v.state !== 'ended'),
+      pendingView(destination, callerId.number),
+    ];
+    shownId.value = PENDING_ID;
     startTicker();
+    const dropPending = (): void => {
+      forget(PENDING_ID);
+      if (shownId.value === PENDING_ID) shownId.value = before && viewOf(before) ? before : null;
+    };
     try {
       const [record] = await opening;
       if (dialAborted) {
         await records.closeUnplaced(record.id, 'cancelled', 'Cancelled');
-        current.value = null;
+        dropPending();
         return;
       }
       let call: Call;
       try {
         call = softphone.call({ destination, callerId: callerId.number, emergency: options.emergency });
       } catch (err) {
-        current.value = null;
+        dropPending();
         await records.closeUnplaced(record.id, 'failed', (err as Error).message);
         throw err;
       }
+      forget(PENDING_ID);
+      shownId.value = call.id;
       records.follow(call, record.id);
     } catch (err) {
-      if (current.value?.id === PENDING_ID) current.value = null;
+      dropPending();
       throw err;
     } finally {
       placing.value = false;
     }
   }
 
-  function withCall(action: (call: Call) => void | Promise<void>): Promise<void> {
-    const call = currentCall;
-    if (!call || call.id !== current.value?.id || call.state === 'ended') return Promise.resolve();
+  /** Act on one live call: the shown one by default. */
+  function withCall(action: (call: Call) => void | Promise<void>, id = shownId.value): Promise<void> {
+    const call = id === null ? undefined : phoneCalls.get(id);
+    if (!call || call.state === 'ended') return Promise.resolve();
     return Promise.resolve(action(call));
   }
 
-  const answer = (): Promise<void> => withCall((c) => c.answer());
-  const decline = (): Promise<void> => withCall((c) => c.decline());
+  /** Answer the ringing call (a call in progress is put on hold first, by the phone). */
+  const answer = (): Promise<void> => withCall((c) => c.answer(), ringing.value?.id ?? null);
+  /** Decline the ringing call; a call in progress is not touched. */
+  const decline = (): Promise<void> => withCall((c) => c.decline(), ringing.value?.id ?? null);
+  /** Talk to another live call: it is resumed, the shown one put on hold (by the phone). */
+  const switchTo = (id: string): Promise<void> =>
+    withCall((c) => (c.state === 'held' ? c.unhold() : undefined), id);
   const hangup = (): Promise<void> => {
     if (current.value?.id === PENDING_ID) dialAborted = true;
     return withCall((c) => c.hangup());
@@ -251,11 +264,62 @@ export const useCallStore = defineStore('call', () => {
       }
     });
 
+  /** The call a consult call was placed for (attended transfer): who is put through on completion. */
+  const consultOf = ref<{ callId: string; consultId: string } | null>(null);
+
+  /**
+   * Attended transfer, step one: the shown call goes on hold and a consult call to `destination` is
+   * placed beside it (its own record, as any call). Throws like {@link dial}; the held call stays held.
+   */
+  async function consult(destination: string, callerId: AssignedNumberDto): Promise<void> {
+    const original = current.value;
+    if (!original || (original.state !== 'active' && original.state !== 'held'))
+      throw new Error('Only a connected call can be transferred.');
+    await withCall((c) => (c.state === 'active' ? c.hold() : undefined), original.id);
+    await dial(destination, callerId, { beside: true });
+    const placed = shownId.value;
+    if (placed && placed !== original.id && placed !== PENDING_ID)
+      consultOf.value = { callId: original.id, consultId: placed };
+  }
+
+  /**
+   * The two connected calls the page can join (attended transfer): the consult call and the call it
+   * was placed for, else the shown call and the other one on hold. Null when there are not two.
+   */
+  const transferPair = computed<{ callId: string; consultId: string } | null>(() => {
+    const answered = (v: CallView | null | undefined): boolean =>
+      v?.state === 'active' || v?.state === 'held';
+    const pair = consultOf.value;
+    if (pair && answered(viewOf(pair.callId)) && answered(viewOf(pair.consultId))) return pair;
+    const shown = current.value;
+    const other = others.value.find((v) => v.state === 'held');
+    if (!shown || !other || !answered(shown)) return null;
+    return { callId: other.id, consultId: shown.id };
+  });
+
+  /**
+   * Attended transfer, step two: the party of the first call is put through to the consult call's
+   * party (REFER with Replaces); both our legs end as transferred. Throws the phone's error (both calls
+   * stay as they were).
+   */
+  async function completeTransfer(): Promise<void> {
+    const pair = transferPair.value;
+    const call = pair ? phoneCalls.get(pair.callId) : undefined;
+    if (!pair || !call) throw new Error('Two connected calls are needed to put one through to the other.');
+    transferring.value = true;
+    try {
+      await call.completeTransfer(pair.consultId);
+      consultOf.value = null;
+    } finally {
+      transferring.value = false;
+    }
+  }
+
   function sendDtmf(digit: string): void {
     void withCall((c) => {
       if (c.state !== 'active' && c.state !== 'early_media') return;
       c.sendDtmf(digit);
-      patchView(c.id, { dtmfSent: (current.value?.dtmfSent ?? '') + digit });
+      patchView(c.id, { dtmfSent: (viewOf(c.id)?.dtmfSent ?? '') + digit });
     });
   }
 
@@ -264,7 +328,10 @@ export const useCallStore = defineStore('call', () => {
   function dismiss(): void {
     if (endedTimer !== null) clearTimeout(endedTimer);
     endedTimer = null;
-    if (current.value?.state === 'ended') current.value = null;
+    const shown = current.value;
+    if (shown?.state !== 'ended') return;
+    forget(shown.id);
+    shownId.value = views.value.find((v) => !ringsHere(v))?.id ?? views.value[0]?.id ?? null;
   }
 
   /**
@@ -276,91 +343,34 @@ export const useCallStore = defineStore('call', () => {
     endedTimer = setTimeout(() => {
       endedTimer = null;
       const c = current.value;
-      if (c?.id === callId && c.state === 'ended' && !c.recordError) current.value = null;
+      if (c?.id === callId && c.state === 'ended' && !c.recordError) dismiss();
     }, ENDED_CALL_SHOWN_MS);
   }
 
   return {
     current,
+    others,
+    ringing,
     placing,
     live,
     incoming,
+    waiting,
     elapsedSeconds,
     recordsClosed,
     dial,
     answer,
     decline,
     hangup,
+    switchTo,
     toggleMute,
     toggleHold,
     transferUnavailable,
     transferring,
     transfer,
+    consult,
+    transferPair,
+    completeTransfer,
     sendDtmf,
     dismiss,
   };
 });
-
-const PENDING_ID = 'pending';
-
-function snapshot(call: Call, previous: CallView | null): CallView {
-  const same = previous?.id === call.id ? previous : null;
-  return {
-    id: call.id,
-    direction: call.direction,
-    remoteNumber: call.remoteNumber,
-    remoteName: call.remoteName,
-    callerId: call.callerId,
-    callerVerification: call.callerVerification,
-    state: call.state,
-    muted: call.muted,
-    startedAt: call.startedAt.getTime(),
-    answeredAt: call.answeredAt?.getTime() ?? null,
-    endedAt: call.endedAt?.getTime() ?? null,
-    cause: call.cause,
-    sipCode: call.sipCode,
-    endText: call.end ? describeEnd(call.end) : null,
-    quality: same?.quality ?? null,
-    dtmfSent: same?.dtmfSent ?? '',
-    dtmfReceived: same?.dtmfReceived ?? '',
-    recordId: same?.recordId ?? null,
-    recordError: same?.recordError ?? null,
-    interruptions: call.interruptions,
-    trunkFailure:
-      call.direction === 'outbound' && call.end
-        ? trunkFailureReason({
-            outcome: outcomeOf(call.end, call.answeredAt !== null),
-            sipCode: call.end.sipCode,
-            hangupCause: describeEnd(call.end),
-            progressAt: call.progressAt?.toISOString() ?? null,
-          })
-        : null,
-  };
-}
-
-/** The outbound call between the click and the phone's own call object (a few ms). */
-function pendingView(remoteNumber: string, callerId: string): CallView {
-  return {
-    id: PENDING_ID,
-    direction: 'outbound',
-    remoteNumber,
-    remoteName: null,
-    callerId,
-    callerVerification: null,
-    state: 'dialing',
-    muted: false,
-    startedAt: Date.now(),
-    answeredAt: null,
-    endedAt: null,
-    cause: null,
-    sipCode: null,
-    endText: null,
-    quality: null,
-    dtmfSent: '',
-    dtmfReceived: '',
-    recordId: null,
-    recordError: null,
-    interruptions: 0,
-    trunkFailure: null,
-  };
-}

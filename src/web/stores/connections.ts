@@ -13,12 +13,12 @@ import type {
 } from '../../shared/api.js';
 import { compareAssignmentType } from '../../shared/domain.js';
 import { ApiError, api } from '../api/client.js';
+import { DATABASE_LIST_OPTIONS, takeEarlyConnections } from '../api/early-requests.js';
 import { defaultConnection } from '../lib/default-connection.js';
 import { useLiveEventsStore } from './live-events.js';
 
 /** The Telnyx API is slow at times; the page gives up on it after this long and says so. */
 export const TELNYX_TIMEOUT_MS = 5000;
-export const DATABASE_TIMEOUT_MS = 15000;
 
 /** The caller-ID choice "Auto (local match)": per call, the connection's number nearest the destination. */
 export const AUTO_CALLER_ID = 'auto';
@@ -114,12 +114,17 @@ export const useConnectionsStore = defineStore('connections', () => {
     source.value = from;
     status.value = { state: 'loading', source: from };
     try {
-      const result = await api.listConnections(
-        from,
-        from === 'telnyx'
-          ? { timeoutMs: TELNYX_TIMEOUT_MS, timeoutMessage: 'Telnyx API did not answer in 5 s.' }
-          : { timeoutMs: DATABASE_TIMEOUT_MS, timeoutMessage: 'The server did not answer in 15 s.' },
-      );
+      const ask = (): Promise<ConnectionListDto> =>
+        api.listConnections(
+          from,
+          from === 'telnyx'
+            ? { timeoutMs: TELNYX_TIMEOUT_MS, timeoutMessage: 'Telnyx API did not answer in 5 s.' }
+            : DATABASE_LIST_OPTIONS,
+        );
+      // The entry asked for the database's list already (main.ts); if that was refused (nobody was
+      // signed in yet), ask again.
+      const early = from === 'database' ? takeEarlyConnections() : null;
+      const result = await (early ? early.catch(ask) : ask());
       if (seq !== loadSeq) return;
       list.value = result;
       status.value = { state: 'ok', source: from, at: result.fetchedAt };

@@ -19,6 +19,7 @@ import {
   type Softphone,
 } from '../../phone/index.js';
 import { ApiError, api } from '../api/client.js';
+import { takeEarlyRegistration } from '../api/early-requests.js';
 import { loadAudioDevices } from '../lib/audio-preferences.js';
 import { registrationFailureText } from '../lib/registration-text.js';
 import { useSessionStore } from './session.js';
@@ -199,6 +200,7 @@ export const usePhoneStore = defineStore('phone', () => {
    * attempt failed; the state says which. `userId` picks the agent's remembered audio devices.
    */
   async function connect(connection: ConnectionDto | null, userId: string | null = null): Promise<void> {
+    performance.mark('dialer:phone-connect');
     const gen = ++generation;
     tokenRefreshDue = false;
     setupError.value = null;
@@ -213,7 +215,10 @@ export const usePhoneStore = defineStore('phone', () => {
     // The SDK chunk loads while the server prepares the registration: the provider is already known.
     const sdk = createSoftphone(connection.provider);
     try {
-      reg = await api.createRegistration(connection.id);
+      // The entry may have asked for this connection's registration already (main.ts).
+      const early = takeEarlyRegistration(connection.id);
+      const ask = (): Promise<RegistrationDto> => api.createRegistration(connection.id);
+      reg = await (early ? early.catch(ask) : ask());
       phone = await sdk;
       if (reg.provider !== phone.provider) {
         await phone.destroy();

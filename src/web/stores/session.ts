@@ -4,6 +4,7 @@ import { computed, ref } from 'vue';
 import type { SessionDto, UserDto } from '../../shared/api.js';
 import { ErrorCode } from '../../shared/errors.js';
 import { ApiError, api as defaultApi, type ApiClient } from '../api/client.js';
+import { takeEarlySession } from '../api/early-requests.js';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session has expired, please log in again.';
 
@@ -35,8 +36,8 @@ export const useSessionStore = defineStore('session', () => {
   /** Restores a session from the cookie once per page load. */
   function ensureChecked(): Promise<void> {
     if (checked.value) return Promise.resolve();
-    checking ??= client
-      .me()
+    // The entry asked already (main.ts), while the app's code was loading.
+    checking ??= (takeEarlySession() ?? client.me())
       .then(apply)
       .catch((err: unknown) => {
         clear();

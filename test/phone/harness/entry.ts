@@ -56,8 +56,9 @@ const harness = {
   call(opts: DialOptions): string {
     return phone!.call(opts).id;
   },
-  callInfo() {
-    const c = phone!.currentCall;
+  /** The call in focus, or the live call `id`. */
+  callInfo(id?: string) {
+    const c = id === undefined ? phone!.currentCall : (phone!.calls.find((x) => x.id === id) ?? null);
     return (
       c && {
         id: c.id,
@@ -83,13 +84,15 @@ const harness = {
       .filter((l) => l.kind === 'callState' && (!id || (l.data as { id: string }).id === id))
       .map((l) => (l.data as { state: string }).state),
   incoming: () => lastIncoming?.id ?? null,
-  answer: () => phone!.answer(),
-  decline: () => phone!.decline(),
-  hangup: () => phone!.hangup(),
+  /** Every live call as [id, direction, state, remote number], oldest first. */
+  lines: () => phone!.calls.map((c) => [c.id, c.direction, c.state, c.remoteNumber]),
+  answer: (id?: string) => phone!.answer(id),
+  decline: (id?: string) => phone!.decline(id),
+  hangup: (id?: string) => phone!.hangup(id),
   mute: () => phone!.mute(),
   unmute: () => phone!.unmute(),
-  hold: () => phone!.hold(),
-  unhold: () => phone!.unhold(),
+  hold: (id?: string) => phone!.hold(id),
+  unhold: (id?: string) => phone!.unhold(id),
   dtmf: (d: string) => phone!.sendDtmf(d),
   quality: () => phone!.currentCall?.getQuality() ?? null,
   setDevices: (d: { input?: string; output?: string; ringer?: string }) => phone!.setAudioDevices(d),
@@ -155,6 +158,47 @@ const harness = {
     return pc?.getSenders().find((x) => x.track?.kind === 'audio')?.track?.enabled ?? null;
   },
   remoteAudioElementCount: () => document.querySelectorAll('audio').length,
+  /** Whether the far end of the current SIP call has put us on hold (a re-INVITE sendonly/inactive). */
+  heldByRemote(): boolean | null {
+    type Session = { isOnHold(): { local: boolean; remote: boolean } };
+    const p = phone as unknown as { sessionOf?: (id: string) => Session | null };
+    const c = phone!.currentCall;
+    const s = c && p.sessionOf ? p.sessionOf(c.id) : null;
+    return s ? s.isOnHold().remote : null;
+  },
+  /** Which live call the page's speaker plays: the call whose received audio track is in the <audio>. */
+  playing(): string | null {
+    const el = document.querySelector('audio');
+    const src = el?.srcObject instanceof MediaStream ? el.srcObject.getAudioTracks().map((t) => t.id) : [];
+    const p = phone as unknown as { sessionOf?: (id: string) => { connection?: RTCPeerConnection } | null };
+    for (const c of phone!.calls) {
+      const pc = p.sessionOf?.(c.id)?.connection;
+      if (pc?.getReceivers().some((r) => src.includes(r.track.id))) return c.id;
+    }
+    return null;
+  },
+  /**
+   * What the ringtone plays, as the speaker would: each WebAudio tone burst's loudness (its gain) and
+   * length, logged as `tone` entries from now on.
+   */
+  watchTones(): void {
+    const gains: GainNode[] = [];
+    const createGain = AudioContext.prototype.createGain;
+    AudioContext.prototype.createGain = function (this: AudioContext) {
+      const g = createGain.call(this);
+      gains.push(g);
+      return g;
+    };
+    const stop = OscillatorNode.prototype.stop;
+    OscillatorNode.prototype.stop = function (this: OscillatorNode, when?: number) {
+      if (when !== undefined && when > this.context.currentTime) {
+        const gain = gains.at(-1)?.gain.value ?? null;
+        record('tone', { volume: gain, ms: Math.round((when - this.context.currentTime) * 1000) });
+      }
+      stop.call(this, when);
+    };
+  },
+  tones: () => log.filter((l) => l.kind === 'tone').map((l) => l.data as { volume: number; ms: number }),
 };
 
 /** A bare WebRTC peer standing in for the far end of a Telnyx call. */

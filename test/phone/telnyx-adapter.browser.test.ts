@@ -263,6 +263,73 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(await h('states')).toEqual(['ringing', 'active', 'ended']);
   });
 
+  it('a second inbound call rings beside a call; answering holds the first, switching holds the other', async () => {
+    await startFake();
+    await openPages();
+    // The second caller is another bare peer in its own page.
+    const far2 = await browser.newPage();
+    try {
+      await far2.goto(harness.url);
+      await far2.waitForFunction(() => (window as unknown as HarnessWindow).farEnd);
+      await h('register', registration());
+      type Line = [string, string, string, string];
+      const lines = (): Promise<Line[]> => h<Line[]>('lines');
+      const ring = async (peer: Page, from: string): Promise<string> => {
+        const offer = await peer.evaluate(() => (window as unknown as HarnessWindow).farEnd.offer());
+        return fake!.sendInboundInvite({ from, to: '+13125550199', sdp: offer });
+      };
+      const connect = async (peer: Page, callID: string): Promise<void> => {
+        const answer = await fake!.waitFor(
+          'telnyx_rtc.answer',
+          (m) => m.params?.dialogParams?.callID === callID,
+        );
+        await peer.evaluate(
+          (sdp) => (window as unknown as HarnessWindow).farEnd.setAnswer(sdp),
+          answer.params?.sdp as string,
+        );
+      };
+      const modifies = (): [unknown, unknown][] =>
+        fake!.messages
+          .filter((m) => m.dir === 'in' && m.msg.method === 'telnyx_rtc.modify')
+          .map((m) => [m.msg.params?.action, m.msg.params?.dialogParams?.callID]);
+
+      const first = await ring(far, '+14155550123');
+      await until(lines, (l) => l[0]?.[2] === 'ringing', 'first call rings');
+      await h('answer', first);
+      await connect(far, first);
+      await until(lines, (l) => l[0]?.[2] === 'active', 'first call active');
+
+      const second = await ring(far2, '+14155550124');
+      // Not answered busy: it rings beside the call in progress, which keeps the focus.
+      expect(await until(lines, (l) => l.length === 2, 'second call rings')).toEqual([
+        [first, 'inbound', 'active', '+14155550123'],
+        [second, 'inbound', 'ringing', '+14155550124'],
+      ]);
+      expect(await h('callInfo')).toMatchObject({ id: first, state: 'active' });
+
+      await h('answer', second);
+      await connect(far2, second);
+      await until(lines, (l) => l[1]?.[2] === 'active', 'second call active');
+      expect((await lines()).map((l) => l[2])).toEqual(['held', 'active']);
+      expect(modifies()).toEqual([['hold', first]]);
+
+      await h('unhold', first);
+      expect((await lines()).map((l) => l[2])).toEqual(['active', 'held']);
+      expect(modifies()).toEqual([
+        ['hold', first],
+        ['hold', second],
+        ['unhold', first],
+      ]);
+
+      await h('hangup', first);
+      await h('hangup', second);
+      await fake!.waitFor('telnyx_rtc.bye', (m) => m.params?.dialogParams?.callID === second);
+      expect(await lines()).toEqual([]);
+    } finally {
+      await far2.close().catch(() => undefined);
+    }
+  });
+
   it('reports reconnecting when the socket drops, then registered again', async () => {
     await startFake();
     await openPages();

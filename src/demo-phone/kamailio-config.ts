@@ -20,7 +20,9 @@ import { randomBytes } from 'node:crypto';
 export interface KamailioConfigParams {
   domain: string;
   sipPort: number; // UDP and TCP on 127.0.0.1
-  wsPort: number; // TCP on 127.0.0.1, WebSocket only
+  wsPort: number; // TCP on wsAddress, WebSocket only
+  /** Where the WebSocket port listens. Default 127.0.0.1; a test gives browsers in another network namespace a routed address. */
+  wsAddress?: string;
   users: { username: string; password: string }[];
   aliases?: Record<string, string>;
   /** E.164 number -> SIP URI of a peer that answers it without registering ('sip:echo@127.0.0.1:5070'). */
@@ -114,7 +116,7 @@ tcp_connection_lifetime=3605
 
 listen=udp:127.0.0.1:${p.sipPort}
 listen=tcp:127.0.0.1:${p.sipPort}
-listen=tcp:127.0.0.1:${p.wsPort}
+listen=tcp:${p.wsAddress ?? '127.0.0.1'}:${p.wsPort}
 
 loadmodule "kex.so"
 loadmodule "corex.so"

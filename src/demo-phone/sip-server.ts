@@ -39,6 +39,13 @@ export interface SipServerOptions {
   peers?: Record<string, string>;
   /** Refuse every new call with this reply (a trunk that registers but cannot set up calls). */
   refuseNewCalls?: { code: number; reason: string };
+  /**
+   * The address WebSocket clients (browsers) reach: Kamailio's WebSocket port listens on it and rtpengine
+   * relays their media from it. Default 127.0.0.1; a test that puts the browser in its own network
+   * namespace gives an address routed to this one (SIP over UDP/TCP and rtpengine's control stay on
+   * 127.0.0.1).
+   */
+  browserAddress?: string;
   /** WebSocket port. Default: a free one. */
   wsPort?: number;
   /** UDP and TCP SIP port. Default: a free one. */
@@ -59,7 +66,7 @@ export interface SipServerOptions {
 
 export interface SipServer {
   domain: string;
-  /** ws://127.0.0.1:PORT — SIP over WebSocket (RFC 7118), for JsSIP in the browser. */
+  /** ws://127.0.0.1:PORT (or the browserAddress) — SIP over WebSocket (RFC 7118), for JsSIP in the browser. */
   wsUrl: string;
   wsPort: number;
   /** Kamailio UDP and TCP port on 127.0.0.1. */
@@ -214,6 +221,9 @@ export async function startSipServer(opts: SipServerOptions): Promise<SipServer>
   const log = new LogBuffer();
   const logs = (): string => log.toString();
 
+  const browserAddress = opts.browserAddress ?? '127.0.0.1';
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(browserAddress))
+    throw new Error(`browserAddress must be an IPv4 address: ${browserAddress}`);
   const sipPort = opts.sipPort ?? (await freePort());
   const wsPort = opts.wsPort ?? (await freePort());
   const timings = { kamailioMs: 0, rtpengineMs: 0, totalMs: 0 };
@@ -239,7 +249,7 @@ export async function startSipServer(opts: SipServerOptions): Promise<SipServer>
           '--foreground',
           '--log-stderr',
           '--table=-1',
-          '--interface=127.0.0.1',
+          `--interface=${browserAddress}`,
           `--listen-ng=127.0.0.1:${rtpengineNgPort}`,
           `--port-min=${portMin}`,
           `--port-max=${portMin + 199}`,
@@ -271,6 +281,7 @@ export async function startSipServer(opts: SipServerOptions): Promise<SipServer>
         domain,
         sipPort,
         wsPort,
+        wsAddress: browserAddress,
         users: opts.users,
         aliases: opts.aliases,
         peers: opts.peers,
@@ -322,7 +333,7 @@ export async function startSipServer(opts: SipServerOptions): Promise<SipServer>
 
     const server: SipServer = {
       domain,
-      wsUrl: `ws://127.0.0.1:${wsPort}`,
+      wsUrl: `ws://${browserAddress}:${wsPort}`,
       wsPort,
       sipUdpPort: sipPort,
       sipUri: `sip:127.0.0.1:${sipPort}`,

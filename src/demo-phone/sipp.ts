@@ -98,6 +98,8 @@ ${sdp(user).replace('a=sendrecv', kind === 'hold' ? 'a=recvonly' : 'a=sendrecv')
  * `transfer` (the tests' lab): before the BYE, expect a REFER and either accept it (202, then a NOTIFY
  * through the proxy reporting the target reached, `SIP/2.0 200 OK`) or refuse it (403). `attended`: the
  * REFER must carry a Replaces (Refer-To: <target?Replaces=...>, RFC 3891), else the call fails.
+ * `iceRestarts`: before the BYE, answer any number of re-INVITEs (an ICE restart after a network change)
+ * with the same SDP and take their ACKs.
  */
 export function uasScenario(
   user: string,
@@ -105,6 +107,7 @@ export function uasScenario(
     byeTimeoutMs?: number;
     transfer?: 'accept' | 'refuse' | 'attended';
     reinvites?: readonly Reinvite[];
+    iceRestarts?: boolean;
   } = {},
 ): string {
   const contact = `Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`;
@@ -120,6 +123,11 @@ ${contact}
 ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user) : 'Content-Length: 0'}`;
   const transfer = opts.transfer ? transferSteps(contact, opts.transfer) : [];
   const reinvites = reinviteSteps(user, contact, opts.reinvites ?? []);
+  // In the dialog the To already has our tag; the 200 repeats the SDP (our media does not move).
+  const restartAnswer = resp('200 OK', true).replace(';tag=[pid]SIPpTag01[call_number]', '');
+  const iceRestarts = opts.iceRestarts
+    ? ['  <label id="talk"/>', '  <recv request="INVITE" optional="true" next="restart" crlf="true"/>']
+    : [];
   const bye = opts.byeTimeoutMs
     ? `  <recv request="BYE" timeout="${opts.byeTimeoutMs}" ontimeout="gone"/>`
     : '  <recv request="BYE"/>';
@@ -133,6 +141,7 @@ ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user)
     '  <recv request="ACK" optional="true" rtd="true" crlf="true"/>',
     ...reinvites,
     ...transfer,
+    ...iceRestarts,
     bye,
     send(
       `
@@ -146,7 +155,15 @@ ${contact}
 Content-Length: 0`,
       false,
     ),
-    '  <pause milliseconds="500"/>',
+    `  <pause milliseconds="500"${opts.iceRestarts ? ' next="end"' : ''}/>`,
+    ...(opts.iceRestarts
+      ? [
+          '  <label id="restart"/>',
+          send(restartAnswer, true),
+          '  <recv request="ACK" crlf="true" next="talk"/>',
+          '  <label id="end"/>',
+        ]
+      : []),
     ...(opts.byeTimeoutMs ? ['  <label id="gone"/>'] : []),
   ]);
 }

@@ -12,6 +12,7 @@ import type { RegistrationDto } from '../shared/api.js';
 import { isE164 } from '../shared/value-rules.js';
 import {
   canChangeRegistration,
+  isAnswered,
   lineStateOf,
   type CallEnd,
   type CallEvent,
@@ -229,8 +230,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   decline(callId?: string): void {
     const call = this.requireCall(callId);
-    if (call.direction !== 'inbound' || !call.live || call.state === 'active' || call.state === 'held')
-      return;
+    if (call.direction !== 'inbound' || !call.live || isAnswered(call.state)) return;
     this.stopRinging();
     this.doDecline(call);
     this.endCall(call, { cause: 'rejected', sipCode: 603, by: 'local', reason: 'Declined' });
@@ -243,7 +243,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
       this.decline(call.id);
       return;
     }
-    const answered = call.state === 'active' || call.state === 'held';
+    const answered = isAnswered(call.state);
     // getStats() is called now, before the provider closes the peer connection: the final sample.
     if (answered) this.quality.captureFinal(call.id);
     this.doHangup(call);
@@ -303,7 +303,14 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
         call.id,
       );
     }
-    if (call.state !== 'active' && call.state !== 'held') {
+    if (call.state === 'reconnecting') {
+      throw new PhoneErrorException(
+        PhoneErrorCode.TransferFailed,
+        'The call is reconnecting; transfer it once it is back.',
+        call.id,
+      );
+    }
+    if (!isAnswered(call.state)) {
       throw new PhoneErrorException(
         PhoneErrorCode.TransferFailed,
         'Only a connected call can be transferred.',
@@ -500,7 +507,8 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   onCallStateChanged(call: CallImpl, previous: CallState): void {
     if (call.state === 'ended' && this.current === call) this.current = nextFocus(this.liveCalls()) ?? call;
     this.updateRinging();
-    if (call.state === 'active' && previous !== 'held') {
+    // Quality sampling runs from the answer to the end, across hold and reconnecting.
+    if (call.state === 'active' && previous !== 'held' && previous !== 'reconnecting') {
       this.quality.start(
         call.id,
         this.options.qualityIntervalMs ?? 2000,

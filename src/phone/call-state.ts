@@ -9,8 +9,17 @@
  *
  *  dialing | ringing                ─early_media (183+SDP)─▶ early_media
  *  dialing | ringing | early_media  ─answered─▶ active ─hold─▶ held ─unhold─▶ active
- *  dialing | ringing | early_media | active | held ─end(cause)─▶ ended
+ *
+ *  active | held ─interrupted─▶ reconnecting ─recovered─▶ active
+ *                                            ─recovered_on_hold─▶ held
+ *
+ *  dialing | ringing | early_media | active | held | reconnecting ─end(cause)─▶ ended
  * ```
+ *
+ * `reconnecting`: an answered call whose media or signalling path broke (the network changed, ICE
+ * failed, the WebSocket dropped); the phone re-registers if needed and restarts ICE with a re-INVITE.
+ * The call is not ended because of it: it goes back to `active` (or `held`, if it was on hold) once
+ * the media path works again, or ends only when someone hangs up or the far end gives up.
  *
  * A {@link Call} starts in `dialing` (outbound) or `ringing` (inbound) and finishes in `ended`, with an
  * {@link EndCause} and the SIP code when one is known. `ringing` means "the far end rings" on an
@@ -20,11 +29,34 @@ import type { CallDirection } from '../shared/domain.js';
 import { PhoneErrorCode } from './errors.js';
 
 /** Every state a call can be in. */
-export const CALL_STATES = ['dialing', 'ringing', 'early_media', 'active', 'held', 'ended'] as const;
+export const CALL_STATES = [
+  'dialing',
+  'ringing',
+  'early_media',
+  'active',
+  'held',
+  'reconnecting',
+  'ended',
+] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
 /** States in which a call exists and has not ended yet. */
-export const LIVE_CALL_STATES: readonly CallState[] = ['dialing', 'ringing', 'early_media', 'active', 'held'];
+export const LIVE_CALL_STATES: readonly CallState[] = [
+  'dialing',
+  'ringing',
+  'early_media',
+  'active',
+  'held',
+  'reconnecting',
+];
+
+/** States of a call that was answered and has not ended (hang-up sends BYE, transfer is possible). */
+export const ANSWERED_CALL_STATES: readonly CallState[] = ['active', 'held', 'reconnecting'];
+
+/** True while the call is answered and not ended. */
+export function isAnswered(state: CallState): boolean {
+  return ANSWERED_CALL_STATES.includes(state);
+}
 
 /** The state a new call is born in. */
 export function initialCallState(direction: CallDirection): CallState {
@@ -69,6 +101,11 @@ export type CallEvent =
   | { type: 'answered' }
   | { type: 'hold' }
   | { type: 'unhold' }
+  /** The media or signalling path broke mid-call; the phone is recovering it. */
+  | { type: 'interrupted' }
+  /** The path works again; `recovered_on_hold` for a call that was on hold when it broke. */
+  | { type: 'recovered' }
+  | { type: 'recovered_on_hold' }
   | { type: 'end'; end: CallEnd };
 export type CallEventType = CallEvent['type'];
 
@@ -77,8 +114,9 @@ const TABLE: Readonly<Record<CallState, Partial<Record<CallEventType, CallState>
   dialing: { ringing: 'ringing', early_media: 'early_media', answered: 'active', end: 'ended' },
   ringing: { early_media: 'early_media', answered: 'active', end: 'ended' },
   early_media: { answered: 'active', end: 'ended' },
-  active: { hold: 'held', end: 'ended' },
-  held: { unhold: 'active', end: 'ended' },
+  active: { hold: 'held', interrupted: 'reconnecting', end: 'ended' },
+  held: { unhold: 'active', interrupted: 'reconnecting', end: 'ended' },
+  reconnecting: { recovered: 'active', recovered_on_hold: 'held', end: 'ended' },
   ended: {},
 };
 

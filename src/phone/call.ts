@@ -57,6 +57,9 @@ export class CallImpl implements Call {
   inviteAt: Date | null;
   progressAt: Date | null = null;
   readonly callerVerification: CallerVerification | null;
+  interruptions = 0;
+  interruptedAt: Date | null = null;
+  recoveredAfterMs: number | null = null;
   /** The states this call went through, in order (for tests and call records). */
   readonly history: CallState[] = [];
   /** Events this call has taken, so a provider repeating one is told apart from an impossible move. */
@@ -110,6 +113,14 @@ export class CallImpl implements Call {
     if (next === 'active' && this.answeredAt === null) this.answeredAt = new Date();
     if ((next === 'ringing' || next === 'early_media') && this.direction === 'outbound')
       this.progressAt ??= new Date();
+    if (event.type === 'interrupted') {
+      this.interruptions++;
+      this.interruptedAt = new Date();
+      this.recoveredAfterMs = null;
+    }
+    if ((event.type === 'recovered' || event.type === 'recovered_on_hold') && this.interruptedAt) {
+      this.recoveredAfterMs = Date.now() - this.interruptedAt.getTime();
+    }
     if (event.type === 'end') {
       this.end = event.end;
       this.endedAt = new Date();

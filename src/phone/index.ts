@@ -26,6 +26,8 @@ export {
   CALL_STATES,
   END_CAUSES,
   LIVE_CALL_STATES,
+  ANSWERED_CALL_STATES,
+  isAnswered,
   describeEnd,
   outcomeOf,
   canTransition,

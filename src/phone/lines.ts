@@ -10,7 +10,7 @@
  *   not an unanswered incoming one, or the one answered or resumed last; when it ends, the other live
  *   call takes over.
  */
-import type { CallState } from './call-state.js';
+import { isAnswered, type CallState } from './call-state.js';
 
 /** Live calls at once: the call in progress and one waiting, held or consulted. */
 export const MAX_LIVE_CALLS = 2;
@@ -21,7 +21,8 @@ interface LineCall {
   readonly state: CallState;
 }
 
-const answered = (c: LineCall): boolean => c.state === 'active' || c.state === 'held';
+/** Answered and not ended: active, held, or reconnecting after its network path broke. */
+const answered = (c: LineCall): boolean => isAnswered(c.state);
 const ringsHere = (c: LineCall): boolean =>
   c.direction === 'inbound' && (c.state === 'ringing' || c.state === 'early_media');
 
@@ -38,9 +39,17 @@ export function roomForIncoming(live: readonly LineCall[]): boolean {
   return live.length < MAX_LIVE_CALLS;
 }
 
-/** The call to focus once the focused one ended: a connected call, else a held one, else a ringing one. */
+/**
+ * The call to focus once the focused one ended: a connected (or reconnecting) call, else a held one,
+ * else a ringing one.
+ */
 export function nextFocus<T extends LineCall>(live: readonly T[]): T | null {
-  return live.find((c) => c.state === 'active') ?? live.find(answered) ?? live[0] ?? null;
+  return (
+    live.find((c) => c.state === 'active' || c.state === 'reconnecting') ??
+    live.find(answered) ??
+    live[0] ??
+    null
+  );
 }
 
 /**

@@ -42,6 +42,13 @@ export interface Call {
   readonly progressAt: Date | null;
   /** Inbound: the caller's STIR/SHAKEN verification (`verstat`), null when the network sent none. */
   readonly callerVerification: CallerVerification | null;
+  /**
+   * Network interruptions the answered call lived through (state `reconnecting`): how many, when the
+   * latest began, and how long it took to recover (null while reconnecting, or if it never recovered).
+   */
+  readonly interruptions: number;
+  readonly interruptedAt: Date | null;
+  readonly recoveredAfterMs: number | null;
   /** Latest quality from getStats(); nulls before media flows. */
   getQuality(): Promise<CallQuality>;
   answer(): Promise<void>;

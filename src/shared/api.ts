@@ -158,6 +158,10 @@ export interface CallDto {
   durationSeconds: number | null;
   /** Network interruptions the call lived through. */
   interruptions: number;
+  /** When the latest interruption began (the call showed "Reconnecting…"). */
+  interruptedAt: string | null;
+  /** How long the call took to recover from it, ms (null while reconnecting, or if it never did). */
+  recoveredAfterMs: number | null;
   /** Inbound STIR/SHAKEN result. */
   callerVerification: CallerVerification | null;
   isEmergency: boolean;

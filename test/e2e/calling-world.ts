@@ -59,11 +59,24 @@ export function labUsersFromSeed(): { users: LabUser[]; aliases: Record<string, 
   return { users, aliases };
 }
 
-export async function startCallingWorld(): Promise<CallingWorld> {
+export interface CallingWorldOptions {
+  /**
+   * The browser runs in its own network namespace (test/lab/network-paths.ts): the lab's WebSocket and
+   * media, and the Dialer server, listen on `serverAddress`; Chromium starts through `chromiumPath`.
+   */
+  network?: { serverAddress: string; chromiumPath: string };
+}
+
+export async function startCallingWorld(opts: CallingWorldOptions = {}): Promise<CallingWorld> {
   ensureWebBuild();
   const { users, aliases } = labUsersFromSeed();
   const [lab, telnyxApi, telnyxRtc] = await Promise.all([
-    startSipLab({ users, aliases, withRtpengine: true }),
+    startSipLab({
+      users,
+      aliases,
+      withRtpengine: true,
+      ...(opts.network ? { browserAddress: opts.network.serverAddress } : {}),
+    }),
     startFakeTelnyx({ connections: 0, numbers: 0, unassignedNumbers: 0 }),
     startFakeTelnyxRtc(),
   ]);
@@ -74,15 +87,18 @@ export async function startCallingWorld(): Promise<CallingWorld> {
     connection_name: 'Telnyx US East',
     password: TELNYX_SIP_PASSWORD,
   });
-  const server = await startDialerServer({
-    DEFAULT_SIP_WS_SERVER: lab.wsUrl,
-    DEFAULT_SIP_URI: lab.domain,
-    DEFAULT_SIP_USERNAME: FALLBACK_USER.username,
-    DEFAULT_SIP_PASSWORD: FALLBACK_USER.password,
-    TELNYX_API_KEY: telnyxApi.apiKey,
-    TELNYX_BASE_URL: telnyxApi.baseUrl,
-    TELNYX_RTC_HOST: telnyxRtc.url,
-  });
+  const server = await startDialerServer(
+    {
+      DEFAULT_SIP_WS_SERVER: lab.wsUrl,
+      DEFAULT_SIP_URI: lab.domain,
+      DEFAULT_SIP_USERNAME: FALLBACK_USER.username,
+      DEFAULT_SIP_PASSWORD: FALLBACK_USER.password,
+      TELNYX_API_KEY: telnyxApi.apiKey,
+      TELNYX_BASE_URL: telnyxApi.baseUrl,
+      TELNYX_RTC_HOST: telnyxRtc.url,
+    },
+    opts.network ? { host: opts.network.serverAddress } : {},
+  );
   // The harness seeds the demo data for an unreachable SIP server; point the sip trunks at the lab.
   await seedDemo(server.services, { sipWsServer: lab.wsUrl, sipDomain: lab.domain });
   const db = server.services.db;
@@ -137,9 +153,16 @@ export async function startCallingWorld(): Promise<CallingWorld> {
 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: opts.network?.chromiumPath ?? CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: opts.network
+      ? [
+          // Real interfaces: no loopback ICE candidate (rtpengine would try it against its own lo).
+          ...CHROMIUM_ARGS.filter((a) => a !== '--allow-loopback-in-peer-connection'),
+          // The microphone needs a secure context; http://10.9.0.1 is not one by default.
+          `--unsafely-treat-insecure-origin-as-secure=${server.url}`,
+        ]
+      : CHROMIUM_ARGS,
   });
 
   return {
@@ -167,11 +190,15 @@ export interface AgentPage {
   openSipSockets(): number;
 }
 
-/** A fresh browser context (own cookies) with the microphone granted, logged in as `who`. */
+/**
+ * A fresh browser context (own cookies) with the microphone granted, logged in as `who`. `initScript`
+ * runs in every page of the context before the app (e.g. to keep hold of its peer connections).
+ */
 export async function openAgent(
   world: CallingWorld,
   who: 'agent1' | 'agent2',
   viewport: { width: number; height: number } = { width: 1280, height: 800 },
+  opts: { initScript?: () => void } = {},
 ): Promise<AgentPage> {
   const context = await world.browser.newContext({
     baseURL: world.server.url,
@@ -180,6 +207,7 @@ export async function openAgent(
     timezoneId: 'UTC',
     permissions: ['microphone'],
   });
+  if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const open = new Set<PwWebSocket>();

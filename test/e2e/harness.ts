@@ -70,7 +70,11 @@ function snapshotWebBuild(): string {
   return copy;
 }
 
-export async function startDialerServer(env: Record<string, string> = {}): Promise<DialerServer> {
+/** `host`: the address to listen on (default 127.0.0.1; a browser in another network namespace needs a routed one). */
+export async function startDialerServer(
+  env: Record<string, string> = {},
+  opts: { host?: string } = {},
+): Promise<DialerServer> {
   const webDir = snapshotWebBuild();
   const database = await createTestDatabase('sqlite', {
     WEB_DIST_DIR: webDir,
@@ -96,11 +100,12 @@ export async function startDialerServer(env: Record<string, string> = {}): Promi
         routes.push({ method, url: route.url, access: route.config?.access });
     },
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ host, port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     routes,
     services,
     database,

@@ -269,6 +269,8 @@ export async function runSippUas(opts: {
   transfer?: 'accept' | 'refuse' | 'attended';
   /** Re-INVITEs the caller sends before that (hold, resume), in order. */
   reinvites?: readonly Reinvite[];
+  /** Then answer any number of re-INVITEs (ICE restarts after a network change; uasScenario). */
+  iceRestarts?: boolean;
 }): Promise<SippUasHandle> {
   const user = checkToken(opts.username, 'username');
   const localPort = opts.localPort ?? (await freePort());
@@ -298,6 +300,7 @@ export async function runSippUas(opts: {
       xml: uasScenario(user, {
         ...(opts.transfer ? { transfer: opts.transfer } : {}),
         ...(opts.reinvites ? { reinvites: opts.reinvites } : {}),
+        ...(opts.iceRestarts ? { iceRestarts: true } : {}),
       }),
       localPort,
       mediaPort,

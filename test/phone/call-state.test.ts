@@ -17,7 +17,17 @@ import {
   type RegistrationStatus,
 } from '../../src/phone/call-state.js';
 
-const EVENTS: CallEventType[] = ['ringing', 'early_media', 'answered', 'hold', 'unhold', 'end'];
+const EVENTS: CallEventType[] = [
+  'ringing',
+  'early_media',
+  'answered',
+  'hold',
+  'unhold',
+  'interrupted',
+  'recovered',
+  'recovered_on_hold',
+  'end',
+];
 
 /** The diagram in call-state.ts, written out independently. */
 const EXPECTED: [CallState, CallEventType, CallState][] = [
@@ -31,9 +41,14 @@ const EXPECTED: [CallState, CallEventType, CallState][] = [
   ['early_media', 'answered', 'active'],
   ['early_media', 'end', 'ended'],
   ['active', 'hold', 'held'],
+  ['active', 'interrupted', 'reconnecting'],
   ['active', 'end', 'ended'],
   ['held', 'unhold', 'active'],
+  ['held', 'interrupted', 'reconnecting'],
   ['held', 'end', 'ended'],
+  ['reconnecting', 'recovered', 'active'],
+  ['reconnecting', 'recovered_on_hold', 'held'],
+  ['reconnecting', 'end', 'ended'],
 ];
 
 describe('call state machine', () => {

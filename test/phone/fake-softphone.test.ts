@@ -242,6 +242,50 @@ describe('FakeSoftphone outbound calls', () => {
     ]);
   });
 
+  it('a lost network path: reconnecting (never ended), then back to active, and how long it took', async () => {
+    const p = await registeredPhone({ autoAnswerMs: 0 });
+    const states = recordStates(p);
+    const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(call.state).toBe('active');
+    p.remote.pathLost({ recoverAfterMs: 30 });
+    expect(call.state).toBe('reconnecting');
+    expect(p.lineState).toBe('reconnecting');
+    expect(call.interruptions).toBe(1);
+    expect(call.interruptedAt).toBeInstanceOf(Date);
+    expect(call.recoveredAfterMs).toBeNull();
+    // While reconnecting: no hold, no tones, no transfer; mute is local and still works.
+    await call.hold();
+    call.sendDtmf('5');
+    await expect(call.transfer('+13125550111')).rejects.toThrow(/reconnecting/);
+    call.mute();
+    expect(call.muted).toBe(true);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(call.state).toBe('active');
+    expect(call.recoveredAfterMs!).toBeGreaterThanOrEqual(25);
+    expect(states.slice(-3)).toEqual(['active', 'reconnecting', 'active']);
+    expect(p.actions.some((a) => a.type === 'bye' || a.type === 'hold' || a.type === 'dtmf')).toBe(false);
+    // Hanging up while reconnecting ends an answered call normally (BYE), not as cancelled.
+    p.remote.pathLost();
+    call.hangup();
+    expect(call.end).toMatchObject({ cause: 'normal', sipCode: 200, by: 'local' });
+    expect(p.actions.at(-1)).toEqual({ type: 'bye', callId: call.id });
+    expect(call.interruptions).toBe(2);
+  });
+
+  it('a call on hold when its path broke comes back on hold', async () => {
+    const p = await registeredPhone({ autoAnswerMs: 0 });
+    const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });
+    await new Promise((r) => setTimeout(r, 5));
+    await call.hold();
+    p.remote.pathLost();
+    expect(call.state).toBe('reconnecting');
+    p.remote.recover();
+    expect(call.state).toBe('held');
+    await call.unhold();
+    expect(call.state).toBe('active');
+  });
+
   it('transfers a connected call: the far end is asked, then our leg hangs up as transferred', async () => {
     const p = await registeredPhone({ autoAnswerMs: 0 });
     const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });

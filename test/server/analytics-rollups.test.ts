@@ -147,6 +147,8 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
         progress_at: pdd === null ? null : iso(start + pdd),
         ended_by: null,
         interruptions: 0,
+        interrupted_at: null,
+        recovered_after_ms: null,
         caller_verification: null,
         is_emergency: 0,
         retry_of_call_id: null,

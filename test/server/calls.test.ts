@@ -194,6 +194,8 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
       pddMs: null,
       endedBy: null,
       interruptions: 0,
+      interruptedAt: null,
+      recoveredAfterMs: null,
       isEmergency: false,
       retryOfCallId: null,
       callerVerification: null,
@@ -207,6 +209,18 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
     });
     // A late or repeated report never lowers the count.
     expect((await ca.patch(`/api/calls/${id}`, { interruptions: 1 })).json.interruptions).toBe(2);
+    // The latest interruption: when it began (reconnecting), then how long the call took to come back.
+    const interruptedAt = new Date(Date.parse(inviteAt) + 3_000).toISOString();
+    expect(
+      (await ca.patch(`/api/calls/${id}`, { interruptions: 3, interruptedAt, recoveredAfterMs: null })).json,
+    ).toMatchObject({ interruptions: 3, interruptedAt, recoveredAfterMs: null });
+    expect((await ca.patch(`/api/calls/${id}`, { recoveredAfterMs: 640 })).json).toMatchObject({
+      interruptedAt,
+      recoveredAfterMs: 640,
+    });
+    for (const bad of [{ recoveredAfterMs: -1 }, { recoveredAfterMs: 1.5 }, { interruptedAt: 'yesterday' }]) {
+      expect((await ca.patch(`/api/calls/${id}`, bad)).status, JSON.stringify(bad)).toBe(400);
+    }
     const end = await ca.patch(`/api/calls/${id}`, {
       outcome: 'busy',
       sipCode: 486,

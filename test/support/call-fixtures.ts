@@ -51,6 +51,8 @@ export async function addCall(s: Services, c: CallSpec): Promise<void> {
     progress_at: at(c.pddMs),
     ended_by: null,
     interruptions: 0,
+    interrupted_at: null,
+    recovered_after_ms: null,
     caller_verification: null,
     is_emergency: 0,
     retry_of_call_id: null,

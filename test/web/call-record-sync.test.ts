@@ -83,6 +83,40 @@ describe('CallRecordSync', () => {
     await vi.waitFor(() => expect(told.closed).toEqual([[call.id, 2]]));
   });
 
+  it('notes each network interruption: when it began, then how long the call took to recover', async () => {
+    const call = phone.call({ destination: '+16175550150', callerId: '+13125550100' });
+    sync.follow(call, 'rec-1');
+    phone.remote.answer();
+    sync.stateChanged(call);
+    phone.remote.pathLost();
+    sync.stateChanged(call);
+    await new Promise((r) => setTimeout(r, 20));
+    phone.remote.recover();
+    sync.stateChanged(call);
+    sync.stateChanged(call); // a repeat sends nothing new
+    await vi.waitFor(() => expect(patches()).toHaveLength(3));
+    expect(patches()[1]).toMatchObject({
+      interruptions: 1,
+      interruptedAt: call.interruptedAt!.toISOString(),
+      recoveredAfterMs: null,
+    });
+    expect(patches()[2]).toMatchObject({ recoveredAfterMs: call.recoveredAfterMs });
+    expect(patches()[2]).not.toHaveProperty('interruptions');
+    expect(call.recoveredAfterMs!).toBeGreaterThanOrEqual(15);
+    // Lost again and never back before the hang-up: the final write says so (no recovery time).
+    phone.remote.pathLost();
+    phone.hangup();
+    sync.stateChanged(call);
+    sync.quality(call.id, QUALITY);
+    await vi.waitFor(() => expect(patches()).toHaveLength(4));
+    expect(patches()[3]).toMatchObject({
+      outcome: 'answered',
+      interruptions: 2,
+      interruptedAt: call.interruptedAt!.toISOString(),
+      recoveredAfterMs: null,
+    });
+  });
+
   it('uses the latest sample when the last one does not come in time', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const call = phone.call({ destination: '+16175550150', callerId: '+13125550100' });

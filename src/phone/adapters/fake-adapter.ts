@@ -3,7 +3,7 @@
  * the state machine and pages can be tested in Node; the test plays the far end through `fake.remote`.
  */
 import type { RegistrationDto } from '../../shared/api.js';
-import { causeFromSipCode, type CallEnd } from '../call-state.js';
+import { causeFromSipCode, isAnswered, type CallEnd } from '../call-state.js';
 import { BaseSoftphone, type StatsSource } from '../base-softphone.js';
 import type { CallImpl } from '../call.js';
 import type { DialOptions, SoftphoneOptions } from '../softphone.js';
@@ -43,6 +43,7 @@ export class FakeSoftphone extends BaseSoftphone {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private registered = false;
   private readonly fakeOptions: FakeSoftphoneOptions;
+  private readonly heldWhenInterrupted = new Map<string, boolean>();
 
   /** Number of fake "user agents" currently registered across all instances. */
   static activeCount(): number {
@@ -71,7 +72,7 @@ export class FakeSoftphone extends BaseSoftphone {
       ),
     hangup: (callId?: string): void =>
       this.withCall(callId, (c) => {
-        const answered = c.state === 'active' || c.state === 'held';
+        const answered = isAnswered(c.state);
         this.endCall(
           c,
           answered
@@ -109,6 +110,24 @@ export class FakeSoftphone extends BaseSoftphone {
       }
       this.later(attempts * retryMs, () => this.setRegistrationState({ status: 'registered' }));
     },
+    /**
+     * The network path changed mid-call: the call goes `reconnecting` and, after `recoverAfterMs`
+     * (default: never, call `recover()`), back to where it was (active or held).
+     */
+    pathLost: (opts: { recoverAfterMs?: number; callId?: string } = {}): void =>
+      this.withCall(opts.callId, (c) => {
+        const wasHeld = c.state === 'held';
+        if (!c.apply({ type: 'interrupted' })) return;
+        this.heldWhenInterrupted.set(c.id, wasHeld);
+        if (opts.recoverAfterMs !== undefined)
+          this.later(opts.recoverAfterMs, () => this.remote.recover(c.id));
+      }),
+    /** The path works again (ICE restarted): the call is back. */
+    recover: (callId?: string): void =>
+      this.withCall(callId, (c) => {
+        c.apply({ type: this.heldWhenInterrupted.get(c.id) ? 'recovered_on_hold' : 'recovered' });
+        this.heldWhenInterrupted.delete(c.id);
+      }),
     /** The network failed mid-call. */
     networkFailure: (callId?: string): void =>
       this.withCall(callId, (c) =>
@@ -176,8 +195,7 @@ export class FakeSoftphone extends BaseSoftphone {
   }
 
   protected doHangup(call: CallImpl): void {
-    const answered = call.state === 'active' || call.state === 'held';
-    this.actions.push({ type: answered ? 'bye' : 'cancel', callId: call.id });
+    this.actions.push({ type: isAnswered(call.state) ? 'bye' : 'cancel', callId: call.id });
   }
 
   protected doMute(call: CallImpl, muted: boolean): void {

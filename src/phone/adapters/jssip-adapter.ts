@@ -29,6 +29,7 @@ import {
   sipCodeOfJsSipCause,
   sipDomain,
 } from './jssip-mapping.js';
+import { CallRecovery } from './jssip-recovery.js';
 import { stopStream, WarmMicrophone } from './warm-microphone.js';
 
 /** Seconds between reconnection attempts (JsSIP doubles a random interval up to the max). */
@@ -66,6 +67,8 @@ interface Leg {
    * REFER that replaces it is out): the BYE that follows ends the call as transferred.
    */
   transferredTo?: string;
+  /** Watches the answered call's media path and brings it back after a network change. */
+  recovery?: CallRecovery;
 }
 
 export class JsSipSoftphone extends BaseSoftphone {
@@ -76,6 +79,9 @@ export class JsSipSoftphone extends BaseSoftphone {
   private readonly warm = new WarmMicrophone();
   private everConnected = false;
   private reconnectAttempt = 0;
+  /** When the WebSocket last connected (ms epoch), and who waits for a fresh one (call recovery). */
+  private connectedAt = 0;
+  private transportWaiters: (() => void)[] = [];
 
   constructor(options: SoftphoneOptions = {}) {
     super(options);
@@ -124,6 +130,8 @@ export class JsSipSoftphone extends BaseSoftphone {
       if (!connected) socketCount++;
       connected = true;
       this.everConnected = true;
+      this.connectedAt = Date.now();
+      for (const resolve of this.transportWaiters.splice(0)) resolve();
     });
     ua.on('disconnected', (e) => {
       if (connected) socketCount--;
@@ -440,6 +448,14 @@ export class JsSipSoftphone extends BaseSoftphone {
     session.on('confirmed', () => {
       call.apply({ type: 'answered' });
       this.attachFrom(session.connection);
+      const leg = this.legs.get(call.id);
+      if (leg && !leg.recovery) {
+        leg.recovery = new CallRecovery(call, session, {
+          logger: this.logger,
+          freshTransport: (since) => this.freshTransport(since),
+        });
+        leg.recovery.start();
+      }
     });
     session.on('ended', (e) => {
       const reason = String(e.cause);
@@ -485,6 +501,7 @@ export class JsSipSoftphone extends BaseSoftphone {
     const leg = this.legs.get(callId);
     if (!leg) return;
     this.legs.delete(callId);
+    leg.recovery?.stop();
     if (leg.ownStream) stopStream(leg.ownStream);
     for (const track of leg.ownTracks) track.stop();
   }
@@ -520,6 +537,25 @@ export class JsSipSoftphone extends BaseSoftphone {
     }
   }
 
+  /**
+   * The WebSocket, connected at or after `since`: a connection made over a network path that has since
+   * gone may be dead without either side knowing (no keep-alive), so one that is older is replaced.
+   * JsSIP re-registers by itself once connected, and keeps retrying while the server cannot be reached.
+   */
+  private freshTransport(since: number): Promise<void> {
+    const ua = this.ua;
+    if (!ua) return Promise.reject(new Error('not registered'));
+    if (ua.isConnected() && this.connectedAt >= since) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.transportWaiters.push(resolve);
+      if (ua.isConnected()) {
+        const transport = (ua as unknown as { transport: { disconnect(): void; connect(): void } }).transport;
+        transport.disconnect();
+        transport.connect();
+      }
+    });
+  }
+
   private mediaConstraints(): MediaStreamConstraints {
     return { audio: audioConstraint(this.devices.input), video: false };
   }
@@ -540,7 +576,9 @@ export class JsSipSoftphone extends BaseSoftphone {
     const ua = this.ua;
     if (!ua) return;
     this.ua = null;
+    this.transportWaiters = [];
     for (const leg of this.legs.values()) {
+      leg.recovery?.stop();
       try {
         if (!leg.session.isEnded()) leg.session.terminate();
       } catch {

@@ -68,6 +68,7 @@ export class TelnyxSoftphone extends BaseSoftphone {
   private readonly ours = new Map<string, CallImpl>();
   private reconnectAttempt = 0;
   private everReady = false;
+  private readonly watchedPeers = new WeakSet<RTCPeerConnection>();
 
   constructor(options: SoftphoneOptions = {}) {
     super(options);
@@ -91,6 +92,9 @@ export class TelnyxSoftphone extends BaseSoftphone {
       : { login: reg.login, password: reg.password };
     if (reg.rtcHost) options.host = reg.rtcHost;
     options.autoReconnect = true;
+    // A dropped socket leaves the call's media up; on reconnect the SDK re-attaches the call
+    // (`recoveredCallId` in its login, the call passes through its `recovering` state).
+    options.keepConnectionAliveOnSocketClose = true;
     const client = new TelnyxRTC(options) as unknown as SdkClient;
     this.client = client;
     clientCount++;
@@ -282,9 +286,12 @@ export class TelnyxSoftphone extends BaseSoftphone {
         // The SDK sends telnyx_rtc.invite as it enters `requesting`.
         if (call.direction === 'outbound') this.noteSignalling(call, { inviteAt: new Date() });
         break;
+      case 'recovering':
+        // The SDK re-attaches an answered call after its socket came back: reconnecting until active.
+        this.interrupt(call);
+        break;
       case 'new':
       case 'trying':
-      case 'recovering':
       case 'answering':
         break; // still dialing / being answered: no state of ours changes
       case 'ringing':
@@ -294,12 +301,15 @@ export class TelnyxSoftphone extends BaseSoftphone {
         call.apply({ type: 'early_media' });
         break;
       case 'active':
-        if (call.state === 'held') call.apply({ type: 'unhold' });
+        if (call.state === 'reconnecting') this.recovered(call, false);
+        else if (call.state === 'held') call.apply({ type: 'unhold' });
         else call.apply({ type: 'answered' });
         if (sdkCall.remoteStream) this.attachRemoteStream(sdkCall.remoteStream);
+        this.watchPeer(call, sdkCall);
         break;
       case 'held':
-        call.apply({ type: 'hold' });
+        if (call.state === 'reconnecting') this.recovered(call, true);
+        else call.apply({ type: 'hold' });
         break;
       case 'hangup':
       case 'destroy':
@@ -308,6 +318,33 @@ export class TelnyxSoftphone extends BaseSoftphone {
         if (sdkCall.state !== 'hangup') this.unlink(call.id, sdkCall.id);
         break;
     }
+  }
+
+  /**
+   * ICE of an answered call: the SDK restarts ICE by itself when the peer connection fails (its
+   * "signaling health monitor" sends a telnyx_rtc.modify with a new offer); the call shows reconnecting
+   * from `disconnected`/`failed` until the peer connection is `connected` again.
+   */
+  private watchPeer(call: CallImpl, sdkCall: SdkCall): void {
+    const pc = sdkCall.peer?.instance;
+    if (!pc || this.watchedPeers.has(pc)) return;
+    this.watchedPeers.add(pc);
+    pc.addEventListener('connectionstatechange', () => {
+      if (!call.live) return;
+      const s = pc.connectionState;
+      if (s === 'disconnected' || s === 'failed') this.interrupt(call);
+      else if (s === 'connected' && call.state === 'reconnecting' && sdkCall.state !== 'recovering')
+        this.recovered(call, sdkCall.state === 'held');
+    });
+  }
+
+  private interrupt(call: CallImpl): void {
+    if (call.state !== 'active' && call.state !== 'held') return;
+    call.apply({ type: 'interrupted' });
+  }
+
+  private recovered(call: CallImpl, held: boolean): void {
+    call.apply({ type: held ? 'recovered_on_hold' : 'recovered' });
   }
 
   private link(call: CallImpl, sdkCall: SdkCall): void {

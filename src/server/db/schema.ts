@@ -154,6 +154,10 @@ export interface CallsTable {
   ended_by: string | null;
   /** Network interruptions the call lived through (0006). */
   interruptions: Generated<number>;
+  /** When the latest network interruption began (0024). */
+  interrupted_at: string | null;
+  /** How long the call took to recover from it, ms; null while reconnecting or if it never did (0024). */
+  recovered_after_ms: number | null;
   /** Inbound STIR/SHAKEN: 'verified' | 'not_verified' | 'failed' (0006). */
   caller_verification: string | null;
   /** 0/1 (0006). */

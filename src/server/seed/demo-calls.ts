@@ -156,6 +156,8 @@ export function demoCallRows(
               ? 'local'
               : 'remote',
           interruptions: 0,
+          interrupted_at: null,
+          recovered_after_ms: null,
           caller_verification: inbound ? 'verified' : null,
           is_emergency: 0,
           retry_of_call_id: null,

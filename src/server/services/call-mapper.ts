@@ -35,6 +35,8 @@ export function toCallDto(row: CallListRow): CallDto {
     endedBy: row.ended_by as CallEndedBy | null,
     durationSeconds: row.duration_seconds,
     interruptions: row.interruptions,
+    interruptedAt: row.interrupted_at,
+    recoveredAfterMs: row.recovered_after_ms,
     callerVerification: row.caller_verification as CallerVerification | null,
     isEmergency: row.is_emergency === 1,
     retryOfCallId: row.retry_of_call_id,

@@ -28,6 +28,8 @@ export function callPatch(current: CallRow, input: UpdateCallInput, now: Date): 
   if (input.interruptions !== undefined && input.interruptions > current.interruptions) {
     patch.interruptions = input.interruptions;
   }
+  if (input.interruptedAt !== undefined) patch.interrupted_at = input.interruptedAt;
+  if (input.recoveredAfterMs !== undefined) patch.recovered_after_ms = input.recoveredAfterMs;
   if (input.callerVerification !== undefined) patch.caller_verification = input.callerVerification;
   if (input.quality !== undefined) {
     const q = input.quality;

@@ -183,6 +183,8 @@ export class CallService {
       progress_at: null,
       ended_by: null,
       interruptions: 0,
+      interrupted_at: null,
+      recovered_after_ms: null,
       caller_verification: input.direction === 'inbound' ? (input.callerVerification ?? null) : null,
       is_emergency: emergency ? 1 : 0,
       retry_of_call_id: retryOf,

@@ -100,6 +100,15 @@ export const updateCallBody = z.strictObject({
     .min(0, 'interruptions cannot be negative')
     .max(10_000, 'interruptions must be at most 10000')
     .optional(),
+  /** When the latest interruption began; sent with the new `interruptions` count. */
+  interruptedAt: dateTime('interruptedAt').nullish(),
+  /** How long the call took to recover from the latest interruption, ms (null: not recovered). */
+  recoveredAfterMs: z
+    .number({ error: 'recoveredAfterMs must be a number' })
+    .int('recoveredAfterMs must be a whole number')
+    .min(0, 'recoveredAfterMs cannot be negative')
+    .max(86_400_000, 'recoveredAfterMs must be at most 86400000 (a day)')
+    .nullish(),
   callerVerification: callerVerification.nullish(),
   hangupCause: z
     .string()

@@ -4,7 +4,8 @@
  *
  * Outbound calls open their record before the INVITE goes out ({@link CallRecordSync.open}: a 422
  * CALLER_ID_NOT_ASSIGNED stops the call), inbound ones when they ring ({@link CallRecordSync.followInbound}).
- * Then, per call and in order: `answeredAt` once answered, a heartbeat every 15 s while the call is up
+ * Then, per call and in order: `answeredAt` once answered, each network interruption (when it began,
+ * then how long the call took to recover), a heartbeat every 15 s while the call is up
  * (else the server closes the record as abandoned), and one final write with the outcome, end time,
  * cause, SIP code and the last quality sample. A failed write never stops the call; it is reported.
  */
@@ -28,6 +29,22 @@ export interface CallRecordSyncEvents {
   recordClosed(callId: string): void;
 }
 
+interface SentFacts {
+  sipCallId: string | null;
+  inviteAt: boolean;
+  progressAt: boolean;
+  interruptions: number;
+  recovered: boolean;
+}
+
+const nothingSent = (): SentFacts => ({
+  sipCallId: null,
+  inviteAt: false,
+  progressAt: false,
+  interruptions: 0,
+  recovered: false,
+});
+
 /** One call's record: its id once known, and its writes queued in order. */
 interface Tracked {
   call: Call;
@@ -35,8 +52,11 @@ interface Tracked {
   resolveRecord: (id: string | null) => void;
   chain: Promise<unknown>;
   answeredSent: boolean;
-  /** Signalling facts already written (Call-ID, INVITE time, first 18x), so each goes once. */
-  sent: { sipCallId: string | null; inviteAt: boolean; progressAt: boolean };
+  /**
+   * Facts already written (Call-ID, INVITE time, first 18x; interruptions so far and whether the latest
+   * one's recovery time went), so each goes once.
+   */
+  sent: SentFacts;
   finalised: boolean;
   heartbeat: ReturnType<typeof setInterval> | null;
   lastQuality: CallQuality | null;
@@ -74,7 +94,7 @@ export class CallRecordSync {
       t.resolveRecord(null);
       return;
     }
-    t.sent = { sipCallId: call.sipCallId, inviteAt: call.inviteAt !== null, progressAt: false };
+    t.sent = { ...nothingSent(), sipCallId: call.sipCallId, inviteAt: call.inviteAt !== null };
     startCallRecord({
       connectionId,
       direction: 'inbound',
@@ -132,6 +152,18 @@ export class CallRecordSync {
       sent.progressAt = true;
       body.progressAt = call.progressAt.toISOString();
     }
+    // The network path broke (the call shows reconnecting): when, then how long it took to come back.
+    if (call.interruptions > sent.interruptions && call.interruptedAt) {
+      sent.interruptions = call.interruptions;
+      sent.recovered = false;
+      body.interruptions = call.interruptions;
+      body.interruptedAt = call.interruptedAt.toISOString();
+      body.recoveredAfterMs = null;
+    }
+    if (call.recoveredAfterMs !== null && sent.interruptions > 0 && !sent.recovered) {
+      sent.recovered = true;
+      body.recoveredAfterMs = Math.round(call.recoveredAfterMs);
+    }
     return body;
   }
 
@@ -146,7 +178,7 @@ export class CallRecordSync {
         resolveRecord,
         chain: Promise.resolve(),
         answeredSent: false,
-        sent: { sipCallId: null, inviteAt: false, progressAt: false },
+        sent: nothingSent(),
         finalised: false,
         heartbeat: null,
         lastQuality: null,

@@ -20,6 +20,7 @@ import * as m0020 from './0020_rollup_pending.js';
 import * as m0021 from './0021_number_copy_insert_unchanged.js';
 import * as m0022 from './0022_number_short_search_table.js';
 import * as m0023 from './0023_rollup_levels_without_agent.js';
+import * as m0024 from './0024_call_interruption_recovery.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021_number_copy_insert_unchanged': m0021,
   '0022_number_short_search_table': m0022,
   '0023_rollup_levels_without_agent': m0023,
+  '0024_call_interruption_recovery': m0024,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,187 @@
+/**
+ * Keeps an answered JsSIP call alive across a change of network path (issue 14, item 1).
+ *
+ * Noticing: the media path is broken when ICE says so (`disconnected` / `failed`) or when audio, once
+ * flowing, has not arrived for {@link STALL_MS} while neither side holds the call. The second matters: after the
+ * browser's interface goes away, Chromium moves its ICE checks to another interface and the media relay
+ * (rtpengine) answers them, so ICE stays "connected" while the relay keeps sending the audio to the old
+ * address. The WebSocket's TCP connection on the old path may be just as dead without anyone knowing.
+ *
+ * Recovering: the call goes `reconnecting`; the WebSocket is reconnected unless it already connected
+ * after the break began (JsSIP re-registers by itself on connect); then a re-INVITE with an ICE restart
+ * renegotiates the media path over the new one. The call goes back to `active` (or `held`) once ICE is
+ * connected again and, if it is not on hold, audio arrives. The phone never ends the call for this: a
+ * refused re-INVITE is retried with a growing pause. (JsSIP's renegotiate() hangs up when the re-INVITE
+ * is refused, so the re-INVITE goes through the session's own _sendReinvite() with our handlers.)
+ */
+import type { RTCSession } from 'jssip/lib/RTCSession.js';
+import type { CallImpl } from '../call.js';
+import type { PhoneLogger } from '../logger.js';
+
+/** No audio for this long, while neither side holds the call, means the path broke. */
+export const STALL_MS = 1500;
+/** How often the received audio is checked. */
+const CHECK_MS = 250;
+/** A refused or impossible re-INVITE is tried again after this, doubling up to RETRY_MAX_MS. */
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 8000;
+/** ICE connected but no audio this long after the restart: the path works; the far end is just quiet. */
+const QUIET_FAR_END_MS = 5000;
+
+/** What the recovery needs from the adapter. */
+export interface RecoveryHost {
+  readonly logger: PhoneLogger;
+  /** Resolves once the WebSocket is connected and was (re)connected at or after `since` (ms epoch). */
+  freshTransport(since: number): Promise<void>;
+}
+
+interface ReinviteCapable {
+  _sendReinvite(options: {
+    rtcOfferConstraints?: RTCOfferOptions;
+    eventHandlers?: { succeeded?: () => void; failed?: () => void };
+  }): void;
+}
+
+export class CallRecovery {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastBytes = -1;
+  /** Audio has arrived at least once: a far end that never sends any (a test peer without RTP) never stalls. */
+  private mediaSeen = false;
+  private lastChange = Date.now();
+  private recovering = false;
+  private stopped = false;
+  private retryMs = RETRY_MIN_MS;
+  private pc: RTCPeerConnection | null = null;
+
+  constructor(
+    private readonly call: CallImpl,
+    private readonly session: RTCSession,
+    private readonly host: RecoveryHost,
+  ) {}
+
+  /** Watch the call's media path from now on (the call has been answered). */
+  start(): void {
+    if (this.timer !== null || this.stopped) return;
+    this.watchIce(this.session.connection);
+    this.lastChange = Date.now();
+    this.timer = setInterval(() => void this.check(), CHECK_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private watchIce(pc: RTCPeerConnection | undefined): void {
+    if (!pc || pc === this.pc) return;
+    this.pc = pc;
+    pc.addEventListener('iceconnectionstatechange', () => {
+      const s = pc.iceConnectionState;
+      if (s === 'disconnected' || s === 'failed') this.recover(`ICE ${s}`);
+    });
+  }
+
+  private onHold(): boolean {
+    const h = this.session.isOnHold();
+    return h.local || h.remote || this.call.state === 'held';
+  }
+
+  private async receivedBytes(): Promise<number | null> {
+    const pc = this.pc;
+    if (!pc || pc.connectionState === 'closed') return null;
+    let bytes = 0;
+    const report = await pc.getStats();
+    report.forEach((r: { type?: string; kind?: string; bytesReceived?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
+    });
+    return bytes;
+  }
+
+  private async check(): Promise<void> {
+    if (this.stopped) return;
+    if (!this.call.live || this.session.isEnded()) {
+      this.stop();
+      return;
+    }
+    const bytes = await this.receivedBytes().catch(() => null);
+    if (bytes === null) return;
+    const now = Date.now();
+    if (bytes !== this.lastBytes) {
+      if (this.lastBytes >= 0 && bytes > this.lastBytes) this.mediaSeen = true;
+      this.lastBytes = bytes;
+      this.lastChange = now;
+      return;
+    }
+    if (this.recovering || this.onHold()) {
+      if (this.onHold()) this.lastChange = now;
+      return;
+    }
+    if (this.mediaSeen && now - this.lastChange >= STALL_MS)
+      this.recover(`no audio for ${now - this.lastChange} ms`);
+  }
+
+  private recover(why: string): void {
+    if (this.recovering || this.stopped || !this.call.live) return;
+    const wasHeld = this.call.state === 'held';
+    if (!this.call.apply({ type: 'interrupted' })) return;
+    this.recovering = true;
+    const since = Date.now();
+    this.host.logger.warn('call media path lost, recovering', { callId: this.call.id, why });
+    void this.host
+      .freshTransport(since)
+      .then(() => this.restartIce(since, wasHeld))
+      .catch((err: unknown) => {
+        this.host.logger.warn('call recovery failed', { callId: this.call.id, error: err });
+        this.recovering = false;
+      });
+  }
+
+  private restartIce(since: number, wasHeld: boolean): void {
+    if (this.stopped || !this.call.live) return;
+    if (!this.session.isReadyToReOffer()) {
+      setTimeout(() => this.restartIce(since, wasHeld), 200);
+      return;
+    }
+    (this.session as unknown as ReinviteCapable)._sendReinvite({
+      rtcOfferConstraints: { iceRestart: true, offerToReceiveAudio: true },
+      eventHandlers: {
+        succeeded: () => {
+          this.retryMs = RETRY_MIN_MS;
+          this.watchIce(this.session.connection);
+          void this.awaitMedia(since, wasHeld);
+        },
+        failed: () => {
+          const wait = this.retryMs;
+          this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+          this.host.logger.warn('ICE restart re-INVITE refused; trying again', {
+            callId: this.call.id,
+            inMs: wait,
+          });
+          setTimeout(() => this.restartIce(since, wasHeld), wait);
+        },
+      },
+    });
+  }
+
+  /** Back once ICE is connected and (unless held) audio arrives again. */
+  private async awaitMedia(since: number, wasHeld: boolean): Promise<void> {
+    const restartedAt = Date.now();
+    const start = await this.receivedBytes().catch(() => null);
+    for (;;) {
+      if (this.stopped || !this.call.live) return;
+      const pc = this.pc;
+      const ice = pc?.iceConnectionState;
+      const iceUp = ice === 'connected' || ice === 'completed';
+      const bytes = await this.receivedBytes().catch(() => null);
+      const audio = bytes !== null && start !== null && bytes > start;
+      if (iceUp && (audio || wasHeld || this.onHold() || Date.now() - restartedAt > QUIET_FAR_END_MS)) break;
+      await new Promise((r) => setTimeout(r, CHECK_MS / 2));
+    }
+    this.lastBytes = -1;
+    this.lastChange = Date.now();
+    this.recovering = false;
+    this.call.apply({ type: wasHeld ? 'recovered_on_hold' : 'recovered' });
+    this.host.logger.debug('call media path recovered', { callId: this.call.id, ms: Date.now() - since });
+  }
+}

@@ -49,6 +49,18 @@ const ip = (...args: string[]): string => run('ip', args);
 
 /** Build both paths. Throws with the command that failed (not root, no `ip`, no veth in the kernel). */
 export async function startTwoPathNetwork(): Promise<TwoPathNetwork> {
+  // Never on the machine's own network: interfaces and addresses are added and taken down here. The
+  // test's own `unshare -n` namespace has nothing but lo.
+  const links = ip('-o', 'link', 'show')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split(':')[1]!.trim().split('@')[0]!);
+  if (links.some((name) => name !== 'lo')) {
+    throw new Error(
+      `The two-path network needs the test run in its own network namespace, as root (found ${links.join(', ')}): ` +
+        "unshare -n bash -c 'ip link set lo up && npx vitest run --project browser ...' (scripts/test.sh does).",
+    );
+  }
   const holder: Managed = spawnManaged('unshare', ['-n', 'sleep', '3600'], () => undefined);
   const pid = holder.child.pid;
   if (pid === undefined) throw new Error('could not start the browser network namespace (unshare -n)');

@@ -4,6 +4,10 @@
  * Login prefers the short-lived `login_token` minted server-side, so the SIP password never reaches
  * the browser; login/password only when the DTO carries them. `reg.rtcHost` (ws:// or wss://) is
  * passed as the SDK's `host`, which the SDK uses verbatim (it only prefixes wss:// to bare host names).
+ *
+ * A little over 400 lines: it is the one place where the SDK's call and socket notifications (including
+ * its call recovery) become our call states, as jssip-adapter.ts is for JsSIP; split by concern it would
+ * scatter one translation table over several files.
  */
 import { TelnyxRTC } from '@telnyx/webrtc';
 import type { RegistrationDto, TelnyxRegistrationDto } from '../../shared/api.js';

@@ -9,6 +9,10 @@
  *        \--no heartbeat for callAbandonTimeoutMs (sweeper)--> abandoned --late final PATCH--> (final)
  *
  * A final record never goes back to in_progress. The sweeper runs as a job (jobs/abandoned-calls-job.ts).
+ *
+ * Over 400 lines: opening a record (with or without a call approval, approve()) and every later change
+ * share one set of ownership and caller-ID checks, which should stay next to each other; the signing
+ * itself is in repositories/call-approval-signer.ts. Listing and statistics could move out if it grows.
  */
 import crypto from 'node:crypto';
 import type { CallDto, Page } from '../../shared/api.js';

@@ -6,10 +6,8 @@
  * the import reads back.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  AssignmentImportService,
-  isFormulaCell,
-} from '../../../src/server/services/assignment-import-service.js';
+import { AssignmentImportService } from '../../../src/server/services/assignment-import-service.js';
+import { isFormulaCell } from '../../../src/server/services/csv-file-checks.js';
 import type { CsvImportReportDto } from '../../../src/shared/admin-api.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
 import { bulkRepositories, type BulkFakes } from './fake-bulk-repositories.js';

@@ -58,6 +58,16 @@ const PROBE = String.raw`(() => {
   }
   const NativePc = window.RTCPeerConnection;
   if (NativePc) {
+    // Each step between the click and the INVITE: the peer connection, the offer, the first candidate.
+    window.RTCPeerConnection = class extends NativePc {
+      constructor(...a) {
+        mark('click:RTCPeerConnection created');
+        super(...a);
+        this.addEventListener('icecandidate', () => mark('click:first ICE candidate'));
+      }
+    };
+    const at = NativePc.prototype.addTrack;
+    NativePc.prototype.addTrack = function (...a) { mark('click:addTrack called'); return at.apply(this, a); };
     const co = NativePc.prototype.createOffer;
     NativePc.prototype.createOffer = function (...a) {
       mark('click:createOffer called');
@@ -65,6 +75,7 @@ const PROBE = String.raw`(() => {
     };
     const sld = NativePc.prototype.setLocalDescription;
     NativePc.prototype.setLocalDescription = function (...a) {
+      mark('click:setLocalDescription called');
       return sld.apply(this, a).then((r) => { mark('click:setLocalDescription answered'); return r; });
     };
   }

@@ -1,28 +1,29 @@
 /**
- * Load (issue 13): 60 s of mixed API traffic at 500 requests/s (autocannon's overallRate) against
+ * Load (issue 13): 60 s of mixed API traffic at 500 requests/s, open loop (bench/support/open-loop.ts:
+ * request i is due at i / 500 s and its latency counts from then), against
  *   1. two compiled instances on one PostgreSQL behind HAProxy (deploy/haproxy.cfg, test/support/cluster.ts);
  *   2. one compiled instance on SQLite.
  * 40 agents, each with a connection and a caller ID, signed in before the run; the traffic (see
- * mixedRequests) is the dialer's list of connections, calls started, heartbeats, ends and history pages,
+ * virtualUsers) is the dialer's list of connections, calls started, heartbeats, ends and history pages,
  * with a login (argon2id, as in production) for 1 request in 20, spread over the run.
  * Targets: 0 errors, p99 <= 20 ms. Recorded: errors, non-2xx, p50/p99, throughput, the machine's load
  * average over the run and which process used the CPU (the bottleneck).
  *
- * Open loop, as far as autocannon goes: a connection holds one request at a time, so the offered rate is
- * only reached while CONNECTIONS / latency >= RATE. 50 connections (the previous recording) capped the
- * run at ~55 req/s once answers took ~0.6 s; 400 connections keep 500 req/s up to 0.8 s answers, and the
- * report says how many requests were actually sent. (A first try with 400 connections that each logged
- * in first started with 400 argon2id logins at once: both instances missed HAProxy's readiness checks and
- * were taken out; real agents do not all log in in the same second, hence the session pool.)
+ * 400 virtual users carry the traffic: a request that finds every user waiting for an answer waits for
+ * the first one free, and its latency still counts from its due time (the report gives the longest such
+ * wait). (A first try in which every user logged in first started with 400 argon2id logins at once: both
+ * instances missed HAProxy's readiness checks and were taken out; real agents do not all log in in the
+ * same second, hence the session pool.)
  *
- * BENCH_LOAD_SECONDS / BENCH_LOAD_RATE / BENCH_LOAD_CONNECTIONS override the duration, the rate and the
- * connections (e.g. for a quick look).
+ * BENCH_LOAD_SECONDS / BENCH_LOAD_RATE / BENCH_LOAD_USERS override the duration, the rate and the
+ * virtual users (e.g. for a quick look); BENCH_LOAD_ONLY=sqlite|postgres runs one target;
+ * BENCH_LOAD_NODE_OPTIONS is handed to the instances (a CPU profile: `--import tsx
+ * --import ./bench/support/cpu-profile.ts` with CPU_PROFILE_DIR and CPU_PROFILE_SECONDS).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type Result } from 'autocannon';
 import { loadConfig } from '../src/server/config.js';
 import { createServices, type Services } from '../src/server/container.js';
 import { migrateToLatest, openDatabase } from '../src/server/db/database.js';
@@ -31,11 +32,12 @@ import buildNodeIfStale from '../test/support/build-node.js';
 import { startServe } from '../test/support/cli.js';
 import { startCluster } from '../test/support/cluster.js';
 import { addNumber, addTrunk, assign } from '../test/support/dialer-fixtures.js';
+import { percentile, runOpenLoop, type StepRequest, type VirtualUser } from './support/open-loop.js';
 
 const RESULTS = fileURLToPath(new URL('./results', import.meta.url));
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_LOAD_RATE ?? 500);
-const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 400);
+const USERS = Number(process.env.BENCH_LOAD_USERS ?? 400);
 const AGENTS = 40;
 const PASSWORD = 'load-bench-pass-1';
 const CREDENTIALS_KEY = 'a'.repeat(64);
@@ -67,8 +69,6 @@ async function seedAgents(services: Services): Promise<Agent[]> {
   return agents;
 }
 
-type Ctx = Record<string, unknown> & { agent?: Agent; cookie?: string; csrf?: string; callId?: string };
-
 interface Session {
   cookie: string;
   csrf: string;
@@ -94,139 +94,90 @@ async function signIn(url: string, agents: Agent[]): Promise<Map<string, Session
 }
 
 /**
- * Each connection repeats a round of 20 requests as one agent: 4 × (the dialer's list of connections, a
- * call started, its heartbeat, its end, a page of the history). Every 4th list request of the whole run
- * (counted across connections, so logins are spread evenly over time instead of all connections logging
- * in at once) is a login instead (argon2id), whose new session the connection then uses: 1 request in
- * 20 is a login. autocannon resets a connection's context every round; the agent's session comes from
- * the pool made before the run.
+ * USERS virtual users, each one agent (round robin over the agents, starting from the session made
+ * before the run) repeating a round of 5 requests: the dialer's list of connections, a call started, its
+ * heartbeat, its end, a page of the history. Every 4th list request of the whole run (counted across
+ * users, so logins are spread evenly over time) is a login instead (argon2id), whose new session the user
+ * then uses: 1 request in 20 is a login.
  */
-function mixedRequests(
-  agents: Agent[],
-  sessions: Map<string, Session>,
-): NonNullable<Parameters<typeof autocannon>[0]['requests']> {
-  let nextAgent = 0;
+function virtualUsers(agents: Agent[], sessions: Map<string, Session>): VirtualUser[] {
   let listSlots = 0;
-  const json = { 'content-type': 'application/json' };
-  const authed = (ctx: Ctx) => ({ cookie: ctx.cookie ?? '', 'x-csrf-token': ctx.csrf ?? '' });
-  // autocannon sets Content-Length from the body setupRequest returns.
-  const withBody = (headers: Record<string, string>, body: string) => ({
-    headers: { ...headers, ...json },
-    body,
-  });
-  const ensureAgent = (ctx: Ctx) => {
-    if (ctx.agent) return;
-    ctx.agent = agents[nextAgent++ % agents.length]!;
-    const session = sessions.get(ctx.agent.email)!;
-    ctx.cookie = session.cookie;
-    ctx.csrf = session.csrf;
-  };
-  type Step = {
-    name: string;
-    setupRequest: (r: { headers: Record<string, string> }, ctx: Ctx) => Record<string, unknown>;
-    onResponse?: (status: number, body: string, ctx: Ctx, headers: Record<string, string | string[]>) => void;
-  };
-  const listOrLogin: Step = {
-    name: 'connections',
-    setupRequest: (r, ctx) => {
-      ensureAgent(ctx);
-      ctx.loggingIn = listSlots++ % 4 === 3;
-      if (ctx.loggingIn) {
-        return {
-          ...r,
-          method: 'POST',
-          path: '/api/auth/login',
-          ...withBody({}, JSON.stringify({ email: ctx.agent!.email, password: PASSWORD })),
-        };
-      }
-      return { ...r, method: 'GET', path: '/api/connections', headers: authed(ctx) };
-    },
-    onResponse: (status, body, ctx, headers) => {
-      if (!ctx.loggingIn || status !== 200) return;
-      const setCookie = [headers['set-cookie'] ?? []].flat()[0] ?? '';
-      ctx.cookie = setCookie.split(';')[0];
-      ctx.csrf = (JSON.parse(body) as { csrfToken: string }).csrfToken;
-    },
-  };
-  const steps: Step[] = [
-    listOrLogin,
-    {
-      name: 'call start',
-      setupRequest: (r, ctx) => ({
-        ...r,
+  return Array.from({ length: USERS }, (_, i): VirtualUser => {
+    const agent = agents[i % agents.length]!;
+    let session = sessions.get(agent.email)!;
+    let callId = 'none';
+    let step = 0;
+    let loggingIn = false;
+    const authed = (): Record<string, string> => ({ cookie: session.cookie, 'x-csrf-token': session.csrf });
+    const requests: (() => StepRequest & { name: string })[] = [
+      () => {
+        loggingIn = listSlots++ % 4 === 3;
+        return loggingIn
+          ? {
+              name: 'login',
+              method: 'POST',
+              path: '/api/auth/login',
+              body: JSON.stringify({ email: agent.email, password: PASSWORD }),
+            }
+          : { name: 'connections', method: 'GET', path: '/api/connections', headers: authed() };
+      },
+      () => ({
+        name: 'call start',
         method: 'POST',
         path: '/api/calls',
-        ...withBody(
-          authed(ctx),
-          JSON.stringify({
-            connectionId: ctx.agent!.trunkId,
-            callerNumber: ctx.agent!.callerNumber,
-            remoteNumber: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`,
-            direction: 'outbound',
-          }),
-        ),
+        headers: authed(),
+        body: JSON.stringify({
+          connectionId: agent.trunkId,
+          callerNumber: agent.callerNumber,
+          remoteNumber: `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`,
+          direction: 'outbound',
+        }),
       }),
-      onResponse: (status, body, ctx) => {
-        if (status === 201) ctx.callId = (JSON.parse(body) as { id: string }).id;
-      },
-    },
-    {
-      name: 'heartbeat',
-      setupRequest: (r, ctx) => ({
-        ...r,
+      () => ({
+        name: 'heartbeat',
         method: 'POST',
-        path: `/api/calls/${ctx.callId ?? 'none'}/heartbeat`,
-        ...withBody(authed(ctx), '{}'),
+        path: `/api/calls/${callId}/heartbeat`,
+        headers: authed(),
+        body: '{}',
       }),
-    },
-    {
-      name: 'call end',
-      setupRequest: (r, ctx) => ({
-        ...r,
+      () => ({
+        name: 'call end',
         method: 'PATCH',
-        path: `/api/calls/${ctx.callId ?? 'none'}`,
-        ...withBody(
-          authed(ctx),
-          JSON.stringify({
-            outcome: 'answered',
-            answeredAt: new Date().toISOString(),
-            endedAt: new Date().toISOString(),
-          }),
-        ),
+        path: `/api/calls/${callId}`,
+        headers: authed(),
+        body: JSON.stringify({
+          outcome: 'answered',
+          answeredAt: new Date().toISOString(),
+          endedAt: new Date().toISOString(),
+        }),
       }),
-    },
-    {
-      name: 'history',
-      setupRequest: (r, ctx) => ({
-        ...r,
-        method: 'GET',
-        path: '/api/calls?page=1&pageSize=20',
-        headers: authed(ctx),
-      }),
-    },
-  ];
-  // Every answer that is not 2xx, by request and status (what the table's non-2xx were).
-  const counted = steps.map((step) => ({
-    setupRequest: step.setupRequest,
-    onResponse: (status: number, body: string, ctx: Ctx, headers: Record<string, string | string[]>) => {
-      if (status < 200 || status >= 300) {
-        const name = step === listOrLogin && ctx.loggingIn ? 'login' : step.name;
-        const key = `${name} ${status} ${body.slice(0, 140)}`;
-        failures.set(key, (failures.get(key) ?? 0) + 1);
-      }
-      step.onResponse?.(status, body, ctx, headers);
-    },
-  }));
-  return [...counted, ...counted, ...counted, ...counted] as never;
+      () => ({ name: 'history', method: 'GET', path: '/api/calls?page=1&pageSize=20', headers: authed() }),
+    ];
+    let current = 0;
+    return {
+      next() {
+        current = step;
+        step = (step + 1) % requests.length;
+        return requests[current]!();
+      },
+      answered({ status, body, headers }) {
+        if (current === 0 && loggingIn && status === 200) {
+          session = {
+            cookie: [headers['set-cookie'] ?? []].flat()[0]!.split(';')[0]!,
+            csrf: (JSON.parse(body) as { csrfToken: string }).csrfToken,
+          };
+        }
+        if (current === 1) callId = status === 201 ? (JSON.parse(body) as { id: string }).id : 'none';
+      },
+    };
+  });
 }
-
-const failures = new Map<string, number>();
 
 interface LoadFigures {
   target: string;
   seconds: number;
   rate: number;
-  connections: number;
+  users: number;
   requests: number;
   errors: number;
   timeouts: number;
@@ -237,7 +188,8 @@ interface LoadFigures {
   requestsPerSecond: number;
   loadAverage1m: number[];
   cpuSecondsByProcess: Record<string, number>;
-  non2xxByRequest: Record<string, number>;
+  failuresByRequest: Record<string, number>;
+  maxUserWaitMs: number;
 }
 
 function cpuSeconds(pid: number): number {
@@ -260,14 +212,11 @@ async function drive(
   const sampler = setInterval(() => loads.push(os.loadavg()[0]!), 5000);
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   const benchBefore = process.cpuUsage();
-  failures.clear();
-  const result: Result = await autocannon({
+  const result = await runOpenLoop({
     url,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    overallRate: RATE,
-    timeout: 10,
-    requests: mixedRequests(agents, sessions),
+    rate: RATE,
+    seconds: SECONDS,
+    users: virtualUsers(agents, sessions),
   });
   clearInterval(sampler);
   loads.push(os.loadavg()[0]!);
@@ -275,25 +224,34 @@ async function drive(
   const cpu: Record<string, number> = Object.fromEntries(
     Object.entries(pids).map(([k, pid]) => [k, Math.round((cpuSeconds(pid) - cpuBefore[k]!) * 10) / 10]),
   );
-  cpu['load generator (autocannon)'] = Math.round(((bench.user + bench.system) / 1e6) * 10) / 10;
+  cpu['load generator'] = Math.round(((bench.user + bench.system) / 1e6) * 10) / 10;
   return {
     target,
     seconds: SECONDS,
     rate: RATE,
-    connections: CONNECTIONS,
-    requests: result.requests.total,
+    users: USERS,
+    requests: result.sent,
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    maxMs: result.latency.max,
-    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: percentile(result.latencies, 50),
+    p99Ms: percentile(result.latencies, 99),
+    maxMs: percentile(result.latencies, 100),
+    requestsPerSecond: Math.round(result.answered / result.elapsedSeconds),
+    maxUserWaitMs: Math.round(result.maxUserWaitMs),
     loadAverage1m: loads.map((l) => Math.round(l * 10) / 10),
     cpuSecondsByProcess: cpu,
-    non2xxByRequest: Object.fromEntries(failures),
+    failuresByRequest: result.failures,
   };
 }
+
+/** What the instances get of BENCH_LOAD_NODE_OPTIONS and the CPU profile's settings (see the header). */
+const profiling: Record<string, string> = Object.fromEntries(
+  (['NODE_OPTIONS', 'CPU_PROFILE_DIR', 'CPU_PROFILE_SECONDS'] as const).flatMap((name) => {
+    const value = process.env[name === 'NODE_OPTIONS' ? 'BENCH_LOAD_NODE_OPTIONS' : name];
+    return value ? [[name, value]] : [];
+  }),
+);
 
 async function postgresCluster(): Promise<LoadFigures> {
   const cluster = await startCluster({
@@ -305,6 +263,7 @@ async function postgresCluster(): Promise<LoadFigures> {
       DATABASE_CONNECT_TIMEOUT_MS: '3000',
       DATABASE_STATEMENT_TIMEOUT_MS: '10000',
       LOGIN_RATE_LIMIT: '1000000',
+      ...profiling,
     },
   });
   try {
@@ -344,6 +303,7 @@ async function sqliteInstance(): Promise<LoadFigures> {
         CREDENTIALS_KEY,
         LOGIN_RATE_LIMIT: '1000000',
         WEB_DIST_DIR: web,
+        ...profiling,
       },
       { startTimeoutMs: 300_000 },
     );
@@ -373,7 +333,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const md = [
     '## Load: mixed API traffic, open loop',
     '',
-    `${SECONDS} s at ${RATE} requests/s offered over ${CONNECTIONS} connections (autocannon overallRate; agents signed in before the run, then login 1 in 20 spread over the run; connections list, call start, heartbeat, end, history page), ${os.cpus().length} CPUs shared with everything else on the machine. Targets: 0 errors, p99 <= 20 ms.`,
+    `${SECONDS} s at ${RATE} requests/s offered open loop by ${USERS} virtual users (bench/support/open-loop.ts: evenly spaced due times, latency from the due time; agents signed in before the run, then login 1 in 20 spread over the run; connections list, call start, heartbeat, end, history page), ${os.cpus().length} CPUs shared with everything else on the machine. Targets: 0 errors, p99 <= 20 ms.`,
     '',
     '| target | requests | errors + timeouts | non-2xx | p50 | p99 | max | achieved req/s | load average (1 min, every 5 s) | CPU seconds by process |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -561,6 +561,14 @@ describe('call history', () => {
         endedAt: new Date(started + (answered ? 95_000 : 4_000)).toISOString(),
         hangupCause: answered ? 'normal' : 'busy',
         sipCode: answered ? 200 : 486,
+        // The two newest answered calls lived through a network drop: one came back, one did not.
+        ...(i >= 28
+          ? {
+              interruptions: 1,
+              interruptedAt: new Date(started + 30_000).toISOString(),
+              recoveredAfterMs: i === 29 ? 2230 : null,
+            }
+          : {}),
       });
     }
     for (const remote of ['+14155550990', '+14155550991']) {
@@ -585,6 +593,15 @@ describe('call history', () => {
     const rows = table.locator('tbody tr');
     await expect.poll(() => table.textContent()).toContain('1–25 of 32');
     expect(await rows.count()).toBe(25);
+    // The interruption shows on the call's own row, and only there.
+    const rowOf = (number: string) => rows.filter({ hasText: number });
+    expect(await rowOf('+1 312 555 0229').getByTestId('interruption').textContent()).toContain(
+      'Reconnected after 2.2\u00a0s',
+    );
+    expect(await rowOf('+1 312 555 0228').getByTestId('interruption').textContent()).toContain(
+      'Interrupted, not recovered',
+    );
+    expect(await table.getByTestId('interruption').count()).toBe(2);
     await p.waitForTimeout(500);
     expect(listRequests).toHaveLength(1); // one request per page shown, not one per component update
 

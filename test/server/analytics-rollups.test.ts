@@ -4,7 +4,7 @@
  * for every endpoint, grouping, filter and several time zones (UTC, +5:45 and +13:45/+12:45), on
  * SQLite and PostgreSQL; again after calls end, are swept as abandoned and get a late final report
  * (the roll-ups replace a call's contribution); and a rebuild from scratch gives the same rows as the
- * incremental upkeep. A call write only appends its contribution (call_rollup_pending, 0020) and the
+ * incremental upkeep, and so does the bulk rebuild of a large history. A call write only appends its contribution (call_rollup_pending, 0020) and the
  * rollup-fold job adds them to the roll-ups later: the answers are the same before the fold (the reads
  * add what waits), after it, after a second fold, and after folds run at once by two instances. The generated PDD, jitter and loss have two significant digits, where the
  * roll-ups' percentiles are exact (src/shared/kpi.ts, valueBucket).
@@ -23,6 +23,7 @@ import {
 import * as levelsWithoutAgent from '../../src/server/db/migrations/0023_rollup_levels_without_agent.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { rebuildRollups, ROLLUP_TABLES } from '../../src/server/repositories/analytics-rollups.js';
+import { rebuildRollupsInBulk } from '../../src/server/repositories/analytics-rollup-rebuild.js';
 import { foldPending } from '../../src/server/repositories/analytics-rollup-pending.js';
 import { CallRepository } from '../../src/server/repositories/call-repository.js';
 import { AnalyticsService } from '../../src/server/services/analytics-service.js';
@@ -249,6 +250,18 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
     return out;
   }
 
+  /** The secondary indexes of the roll-up tables, which the bulk rebuild drops and builds again. */
+  async function indexNames(): Promise<string[]> {
+    const tables = sql.join(ROLLUP_TABLES.map((x) => sql.lit(x)));
+    const r =
+      kind === 'sqlite'
+        ? await sql<{ name: string }>`select name from sqlite_master where type = 'index'
+            and tbl_name in (${tables}) and sql is not null order by name`.execute(t.services.db)
+        : await sql<{ name: string }>`select indexname as name from pg_indexes
+            where tablename in (${tables}) order by indexname`.execute(t.services.db);
+    return r.rows.map((x) => x.name);
+  }
+
   const waiting = async (): Promise<number> =>
     Number(
       (
@@ -384,6 +397,17 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
     expect(incremental.call_rollups!.length).toBeGreaterThan(100);
     await rebuildRollups(t.services.db, 64); // in several batches
     expect(await rollupRows()).toEqual(incremental);
+  });
+
+  it('holds the same rows after a bulk rebuild, with its indexes back', async () => {
+    await new AnalyticsRepository(t.services.db).foldPending();
+    const incremental = await rollupRows();
+    const indexes = await indexNames();
+    expect(indexes.length).toBeGreaterThanOrEqual(8);
+    await t.services.db.transaction().execute((trx) => rebuildRollupsInBulk(trx));
+    expect(await rollupRows()).toEqual(incremental);
+    expect(await indexNames()).toEqual(indexes);
+    await expectSameAnswers(questions().filter((x) => x.actor === admin && x.q.tz === 'UTC'));
   });
 
   /** The app's database as a migration sees it (migrations are written against no schema). */

@@ -560,6 +560,10 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
           endedAt: '2026-11-03T00:02:01.000Z',
           hangupCause: '=HYPERLINK("http://evil.example","x"), then',
           quality: { mos: 3 },
+          // The network dropped twice; the call came back from the latest in 2.2 s.
+          interruptions: 2,
+          interruptedAt: '2026-11-03T00:01:00.000Z',
+          recoveredAfterMs: 2200,
         },
       );
       await mk(
@@ -682,6 +686,13 @@ describe.each(DATABASE_KINDS)('call records (%s)', (kind) => {
       expect(nov3[col('duration_seconds')]).toBe('120');
       expect(nov3[col('mos')]).toBe('3');
       expect(nov3[col('user_email')]).toBe(h.user.email);
+      expect(nov3[col('interruptions')]).toBe('2');
+      expect(nov3[col('interrupted_at')]).toBe('2026-11-03T00:01:00.000Z');
+      expect(nov3[col('recovered_after_ms')]).toBe('2200');
+      const nov5 = rows.find((r) => r[col('call_id')] === ids.nov5)!;
+      expect(
+        [col('interruptions'), col('interrupted_at'), col('recovered_after_ms')].map((i) => nov5[i]),
+      ).toEqual(['0', '', '']);
       expect(rows.every((r) => r.length === header.length)).toBe(true);
 
       const none = await ch.get('/api/calls/export.csv?outcome=cancelled');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRelative, plural } from '../../src/web/lib/labels.js';
+import { formatDuration, formatRelative, interruptionText, plural } from '../../src/web/lib/labels.js';
 import { safeRedirect } from '../../src/web/lib/safe-redirect.js';
 
 describe('safeRedirect', () => {
@@ -26,6 +26,20 @@ describe('labels', () => {
     expect(formatRelative('2026-11-24T11:59:30Z', now)).toBe('just now');
     expect(formatRelative('2026-11-24T11:55:00Z', now)).toBe('5 min ago');
     expect(formatRelative('2026-11-24T09:00:00Z', now)).toBe('3 h ago');
+  });
+
+  it('says what network interruptions a call lived through', () => {
+    const call = (interruptions: number, recoveredAfterMs: number | null, outcome = 'answered' as const) => ({
+      outcome,
+      interruptions,
+      recoveredAfterMs,
+    });
+    expect(interruptionText(call(0, null))).toBeNull();
+    expect(interruptionText(call(1, 2230))).toBe('Reconnected after 2.2\u00a0s');
+    expect(interruptionText(call(1, null))).toBe('Interrupted, not recovered');
+    expect(interruptionText({ ...call(1, null), outcome: 'in_progress' })).toBe('Reconnecting…');
+    expect(interruptionText(call(3, 800))).toBe('Interrupted 3 times, last reconnected after 0.8\u00a0s');
+    expect(interruptionText(call(2, null))).toBe('Interrupted 2 times, last not recovered');
   });
 
   it('pluralises counts', () => {

@@ -87,7 +87,7 @@ const DERIVED_LEVELS: { level: RollupLevel; from: RollupLevel; emptied: string }
   { level: 'c', from: 't', emptied: 'user_id' },
   { level: 'u', from: 't', emptied: 'trunk_id' },
 ];
-const COUNTED_LEVELS = ROLLUP_LEVELS.filter((l) => !DERIVED_LEVELS.some((d) => d.level === l));
+export const COUNTED_LEVELS = ROLLUP_LEVELS.filter((l) => !DERIVED_LEVELS.some((d) => d.level === l));
 
 const KEY_SELECT = sql`v.lvl as lvl, v.span as span,
   case when v.span = 'q' then ${SLOT} else substr(c.started_at, 1, 10) end as bucket,

@@ -28,6 +28,11 @@ const COLUMNS: [header: string, value: (r: CallListRow) => string | number | nul
   ['jitter_ms', (r) => (r.jitter_ms === null ? null : Math.round(r.jitter_ms * 100) / 100)],
   ['packet_loss_pct', (r) => (r.packet_loss_pct === null ? null : Math.round(r.packet_loss_pct * 100) / 100)],
   ['rtt_ms', (r) => (r.rtt_ms === null ? null : Math.round(r.rtt_ms * 100) / 100)],
+  // Network interruptions: how many, when the latest began, and how long it took to recover (empty when
+  // it never did).
+  ['interruptions', (r) => r.interruptions],
+  ['interrupted_at', (r) => r.interrupted_at],
+  ['recovered_after_ms', (r) => r.recovered_after_ms],
 ];
 
 const PLAIN_NUMBER = /^[+-]?[0-9][0-9.]*$/;

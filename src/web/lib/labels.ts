@@ -121,3 +121,25 @@ export function formatDuration(seconds: number | null | undefined): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/**
+ * What a call's record says of the network interruptions it lived through (the History row), or null
+ * when it had none: "Reconnected after 2.2 s" (a no-break space before the unit), "Interrupted, not recovered"; with the count when more
+ * than one ("Interrupted 3 times, last reconnected after 0.8 s").
+ */
+export function interruptionText(call: {
+  outcome: CallOutcome;
+  interruptions: number;
+  recoveredAfterMs: number | null;
+}): string | null {
+  if (call.interruptions <= 0) return null;
+  const last =
+    call.recoveredAfterMs !== null
+      ? `reconnected after ${(call.recoveredAfterMs / 1000).toFixed(1)}\u00a0s`
+      : call.outcome === 'in_progress'
+        ? 'reconnecting…'
+        : 'not recovered';
+  if (call.interruptions > 1) return `Interrupted ${call.interruptions} times, last ${last}`;
+  if (call.recoveredAfterMs !== null) return `R${last.slice(1)}`;
+  return call.outcome === 'in_progress' ? 'Reconnecting…' : 'Interrupted, not recovered';
+}

@@ -69,8 +69,14 @@ export function startEarlyRequests(pathname: string, client: ApiClient = api): v
       client.setCsrfToken(signedIn.csrfToken); // the session store sets the same one when it takes it
       const started = startPhone(first.provider, client.createRegistration(first.id), signedIn.user.id);
       started.catch(() => undefined);
-      const unclaimed = setTimeout(() => void endEarlyPhone(takeEarlyPhone(first.id, null)), PHONE_UNCLAIMED_MS);
-      const entry = { connectionId: first.id, userId: signedIn.user.id, started, ready: null, unclaimed };
+      const unclaimed = setTimeout(() => endEarlyPhone(takeEarlyPhone(first.id, null)), PHONE_UNCLAIMED_MS);
+      const entry: NonNullable<typeof phone> = {
+        connectionId: first.id,
+        userId: signedIn.user.id,
+        started,
+        ready: null,
+        unclaimed,
+      };
       phone = entry;
       started.then((p) => (entry.ready = p)).catch(() => undefined);
     })
@@ -127,8 +133,11 @@ function rememberProvider(provider: Provider): void {
   }
 }
 
-function endEarlyPhone(started: Promise<EarlyPhone> | null): void {
-  void started?.then((p) => p.softphone.destroy()).catch(() => undefined);
+function endEarlyPhone(started: EarlyPhone | Promise<EarlyPhone> | null): void {
+  if (!started) return;
+  void Promise.resolve(started)
+    .then((p) => p.softphone.destroy())
+    .catch(() => undefined);
 }
 
 /** The session check started at load, once; null when there is none (then ask the server). */

@@ -214,8 +214,7 @@ export const usePhoneStore = defineStore('phone', () => {
 
     // The entry may have started this connection's phone already (main.ts): it is registering.
     const started = takeEarlyPhone(connection.id, userId);
-    const early: EarlyPhone | null =
-      started instanceof Promise ? await started.catch(() => null) : started;
+    const early: EarlyPhone | null = started instanceof Promise ? await started.catch(() => null) : started;
     let reg: RegistrationDto;
     let phone: Softphone;
     if (early) {

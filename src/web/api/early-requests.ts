@@ -10,7 +10,6 @@
 import type { ConnectionListDto, RegistrationDto, SessionDto } from '../../shared/api.js';
 import type { Provider } from '../../shared/domain.js';
 import { createSoftphone, preloadSoftphone, type Softphone } from '../../phone/index.js';
-import { loadAudioDevices } from '../lib/audio-preferences.js';
 import { defaultConnection } from '../lib/default-connection.js';
 import { api, type ApiClient, type RequestOptions } from './client.js';
 
@@ -37,10 +36,11 @@ let phone: {
   userId: string;
   started: Promise<EarlyPhone>;
   /** The same, once started: the store attaches it without waiting (see takeEarlyPhone). */
-  ready: EarlyPhone | null;
-  unclaimed: ReturnType<typeof setTimeout>;
+  ready?: EarlyPhone;
 } | null = null;
 
+/** This browser's SIP stack last time (localStorage). */
+const PROVIDER_KEY = 'dialer.lastProvider';
 /**
  * A phone nobody took within this long is ended (the page chose another connection, or never shows
  * one); past it the store registers a phone of its own.
@@ -56,39 +56,46 @@ export function startEarlyRequests(pathname: string, client: ApiClient = api): v
   // The SIP stack this browser registered with last time starts loading now rather than when the list
   // has answered: its chunk is then evaluated before the app's, and the phone starts on the registration's
   // answer instead of after the app has mounted.
-  const last = lastProvider();
-  if (last) preloadSoftphone(last);
+  let last: string | null = null;
+  try {
+    last = localStorage.getItem(PROVIDER_KEY);
+  } catch {
+    // storage disabled (privacy settings): the stack loads once the list has answered
+  }
+  if (last === 'sip' || last === 'telnyx') preloadSoftphone(last);
   // The connection the dialer will select (the same rule as the connections store): its SIP stack loads
   // and its registration is fetched while the app does, and its phone registers as soon as both are here.
   Promise.all([session, connections])
     .then(([signedIn, list]) => {
       const first = defaultConnection(list.connections);
       if (!first) return;
-      if (first.provider !== last) preloadSoftphone(first.provider);
-      rememberProvider(first.provider);
+      preloadSoftphone(first.provider); // at most one load per stack: import() keeps it
+      try {
+        localStorage.setItem(PROVIDER_KEY, first.provider);
+      } catch {
+        // storage full or disabled: nothing remembered
+      }
       client.setCsrfToken(signedIn.csrfToken); // the session store sets the same one when it takes it
-      const started = startPhone(first.provider, client.createRegistration(first.id), signedIn.user.id);
-      started.catch(() => undefined);
-      const unclaimed = setTimeout(() => endEarlyPhone(takeEarlyPhone(first.id, null)), PHONE_UNCLAIMED_MS);
       const entry: NonNullable<typeof phone> = {
         connectionId: first.id,
         userId: signedIn.user.id,
-        started,
-        ready: null,
-        unclaimed,
+        started: startPhone(first.provider, client.createRegistration(first.id)),
       };
       phone = entry;
-      started.then((p) => (entry.ready = p)).catch(() => undefined);
+      entry.started.then(
+        (p) => (entry.ready = p),
+        () => undefined,
+      );
+      setTimeout(() => phone === entry && takeEarlyPhone(null, null), PHONE_UNCLAIMED_MS);
     })
     .catch(() => undefined);
 }
 
-/** The softphone for `provider`, registering with the server's answer and the agent's audio devices. */
-function startPhone(
-  provider: Provider,
-  answer: Promise<RegistrationDto>,
-  userId: string,
-): Promise<EarlyPhone> {
+/**
+ * The softphone for `provider`, registering with the server's answer (the store gives it the agent's
+ * audio devices when it takes it: they matter from the first call on, and keep this entry small).
+ */
+function startPhone(provider: Provider, answer: Promise<RegistrationDto>): Promise<EarlyPhone> {
   const sdk = createSoftphone(provider);
   return answer.then(
     async (registration) => {
@@ -97,8 +104,6 @@ function startPhone(
         await softphone.destroy();
         softphone = await createSoftphone(registration.provider);
       }
-      const devices = loadAudioDevices(userId);
-      if (devices) await softphone.setAudioDevices(devices).catch(() => undefined);
       const registered = softphone.register(registration);
       registered.catch(() => undefined); // the state says why; the store reads it
       return { softphone, registration, registered };
@@ -108,36 +113,6 @@ function startPhone(
       throw err;
     },
   );
-}
-
-const PROVIDER_KEY = 'dialer.lastProvider';
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null; // storage disabled (privacy settings): the stack loads once the list has answered
-  }
-}
-
-function lastProvider(): Provider | null {
-  const value = storage()?.getItem(PROVIDER_KEY);
-  return value === 'sip' || value === 'telnyx' ? value : null;
-}
-
-function rememberProvider(provider: Provider): void {
-  try {
-    storage()?.setItem(PROVIDER_KEY, provider);
-  } catch {
-    /* storage full or disabled: nothing to remember */
-  }
-}
-
-function endEarlyPhone(started: EarlyPhone | Promise<EarlyPhone> | null): void {
-  if (!started) return;
-  void Promise.resolve(started)
-    .then((p) => p.softphone.destroy())
-    .catch(() => undefined);
 }
 
 /** The session check started at load, once; null when there is none (then ask the server). */
@@ -159,22 +134,22 @@ export function takeEarlyConnections(): Promise<ConnectionListDto> | null {
 
 /**
  * The phone started at load, once, if it is for `connectionId` and `userId` (null: whoever it is for);
- * else null, and a phone started for another connection or user is ended. Itself when it has started
- * (a caller inside Vue's flush can then show it in the same render, rather than after the whole flush
- * that renders the page), else the promise of it, which rejects when it could not start (the
- * registration was refused, the SDK did not load): the caller then starts its own.
+ * else null, and a phone started for another connection or user (or for none: null) is ended. Itself
+ * when it has started (a caller inside Vue's flush can then show it in the same render, rather than
+ * after the whole flush that renders the page), else the promise of it, which rejects when it could not
+ * start (the registration was refused, the SDK did not load): the caller then starts its own.
  */
 export function takeEarlyPhone(
-  connectionId: string,
+  connectionId: string | null,
   userId: string | null,
 ): EarlyPhone | Promise<EarlyPhone> | null {
   const taken = phone;
   phone = null;
-  if (!taken) return null;
-  clearTimeout(taken.unclaimed);
-  if (taken.connectionId !== connectionId || (userId !== null && taken.userId !== userId)) {
-    endEarlyPhone(taken.started);
-    return null;
-  }
-  return taken.ready ?? taken.started;
+  if (taken?.connectionId === connectionId && (userId === null || taken.userId === userId))
+    return taken.ready ?? taken.started;
+  void taken?.started.then(
+    (p) => p.softphone.destroy(),
+    () => undefined,
+  );
+  return null;
 }

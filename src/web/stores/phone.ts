@@ -246,15 +246,11 @@ export const usePhoneStore = defineStore('phone', () => {
     fallback.value = reg.fallback;
     demoPhone.value = reg.provider === 'sip' && isDemoPhoneServer(reg.wsServer);
     attach(phone);
-    if (early) {
-      reportRegistration(connection.id, phone.registrationState); // it may have registered already
-      await early.registered.catch(() => undefined);
-      return;
-    }
+    if (early) reportRegistration(connection.id, phone.registrationState); // it may have registered already
     const devices = loadAudioDevices(userId);
     if (devices) await phone.setAudioDevices(devices).catch(() => undefined);
     try {
-      await phone.register(reg);
+      await (early ? early.registered : phone.register(reg));
     } catch {
       // The registration state already says why (failed: reason); nothing else to do here.
     }

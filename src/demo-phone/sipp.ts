@@ -100,6 +100,9 @@ ${sdp(user).replace('a=sendrecv', kind === 'hold' ? 'a=recvonly' : 'a=sendrecv')
  * REFER must carry a Replaces (Refer-To: <target?Replaces=...>, RFC 3891), else the call fails.
  * `iceRestarts`: before the BYE, answer any number of re-INVITEs (an ICE restart after a network change)
  * with the same SDP and take their ACKs.
+ * `byeAfterReinvite`: instead of waiting for the BYE, answer one re-INVITE (the caller refreshing its
+ * contact after its WebSocket reconnected) and then hang up ourselves: the BYE goes to that re-INVITE's
+ * Contact (as the proxy rewrote it), along the route set of the INVITE.
  */
 export function uasScenario(
   user: string,
@@ -108,6 +111,7 @@ export function uasScenario(
     transfer?: 'accept' | 'refuse' | 'attended';
     reinvites?: readonly Reinvite[];
     iceRestarts?: boolean;
+    byeAfterReinvite?: boolean;
   } = {},
 ): string {
   const contact = `Contact: <sip:${user}@[local_ip]:[local_port];transport=[transport]>`;
@@ -131,6 +135,38 @@ ${withSdp ? 'Content-Type: application/sdp\nContent-Length: [len]\n' + sdp(user)
   const bye = opts.byeTimeoutMs
     ? `  <recv request="BYE" timeout="${opts.byeTimeoutMs}" ontimeout="gone"/>`
     : '  <recv request="BYE"/>';
+  if (opts.byeAfterReinvite)
+    return scenario(`uas ${user}, hangs up after a re-INVITE`, [
+      // The route set comes from the INVITE (a re-INVITE is not record-routed again)...
+      '  <recv request="INVITE" rrs="true" crlf="true"/>',
+      send(resp('100 Trying', false).replace(';tag=[pid]SIPpTag01[call_number]', ''), false),
+      send(resp('200 OK', true), true),
+      '  <recv request="ACK" optional="true" rtd="true" crlf="true"/>',
+      // ...the target from the re-INVITE's Contact, whose From is the caller and To is us (with our tag).
+      `  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="&lt;.*" search_in="hdr" header="From:" assign_to="peer"/>
+      <ereg regexp="&lt;.*" search_in="hdr" header="To:" assign_to="me"/>
+      <ereg regexp="sip:[^&gt;]*" search_in="hdr" header="Contact:" assign_to="target"/>
+    </action>
+  </recv>`,
+      send(restartAnswer, true),
+      '  <recv request="ACK" crlf="true"/>',
+      // Long enough for the phone to notice (STALL_MS) if the re-INVITE had broken the media path.
+      '  <pause milliseconds="2500"/>',
+      send(`
+BYE [$target] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$me]
+To: [$peer]
+Call-ID: [call_id]
+CSeq: 1 BYE
+[routes]
+${contact}
+Max-Forwards: 70
+Content-Length: 0`),
+      '  <recv response="200" crlf="true"/>',
+    ]);
   return scenario(`uas ${user}`, [
     // A transfer's NOTIFY is our own request in the dialog: it needs the caller's Contact and route set.
     `  <recv request="INVITE" crlf="true"${opts.transfer ? ' rrs="true"' : ''}/>`,

@@ -5,6 +5,8 @@
  * A goes down, so only B's path remains: the phone notices the audio stopped, reconnects its WebSocket
  * (over B), re-registers and restarts ICE with a re-INVITE; the panel says "Reconnecting…" and then shows
  * the call again; the audio comes back; the call is never ended; its record notes the interruption.
+ * And in the same world, the WebSocket alone dropping (Kamailio restarts; the media is fine): the phone
+ * re-registers and refreshes its contact with a re-INVITE, so the far end's BYE still reaches it.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +98,54 @@ async function startTrace(page: Page): Promise<() => Promise<Trace>> {
   return () => page.evaluate(() => (window as unknown as { __trace: Trace }).__trace);
 }
 
+/** The user's newest call to the SIPp UAS, once the page has closed its record. */
+async function lastCallOf(userId: string) {
+  const lastCall = () =>
+    world.server.services.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('remote_number', '=', PSTN_NUMBER)
+      .orderBy('started_at', 'desc')
+      .executeTakeFirstOrThrow();
+  await poll(async () => (await lastCall()).outcome).toBe('answered');
+  return lastCall();
+}
+
+describe('a call across a drop of the WebSocket alone', () => {
+  it('Kamailio restarts mid-call: the phone re-registers, tells the far end where it is now, and the far end’s BYE ends the call', async () => {
+    // The far end answers the re-INVITE the phone sends once registered again, then hangs up towards
+    // the contact that re-INVITE gave: without it, its BYE would go to the WebSocket that is gone.
+    const uas = await runSippUas({ lab: world.lab, ...PSTN_USER, byeAfterReinvite: true, timeoutMs: 25_000 });
+    try {
+      await uas.ready;
+      const { page, context } = await openAgent(world, 'agent1', VIEWPORTS.desktop, {
+        initScript: keepPeerConnections,
+      });
+      await poll(() => phoneStatus(page)).toMatch(/Phone: Registered/);
+      const trace = await startTrace(page);
+      await dial(page, PSTN_NUMBER);
+      await poll(() => callState(page)).toBe('active');
+      await poll(async () => (await trace()).bytes.at(-1)?.bytes ?? 0).toBeGreaterThan(4000);
+
+      await world.lab.restartKamailio(); // media goes through rtpengine, which stays up
+      await poll(() => callState(page), 20_000).toBe('ended');
+      expect(await page.getByTestId('call-state').textContent()).toContain('Call ended by the other party');
+      const sipp = await uas.done;
+      expect(sipp.exitCode, sipp.output.slice(-3000)).toBe(0);
+      // The call was never in trouble on the page: the media kept flowing through the signalling blip.
+      const { panel } = await trace();
+      const states = panel.map((p) => p.state);
+      expect(states.slice(states.indexOf('active')), JSON.stringify(panel)).toEqual(['active', 'ended']);
+      const row = await lastCallOf(world.userId.agent1);
+      expect(row).toMatchObject({ outcome: 'answered', ended_by: 'remote', interruptions: 0 });
+      await context.close();
+    } finally {
+      uas.kill();
+    }
+  });
+});
+
 describe('a call across a change of network path', () => {
   it('interface A goes down mid-call: "Reconnecting…", audio again within 5 s over B, never ended, recorded', async () => {
     const uas = await runSippUas({ lab: world.lab, ...PSTN_USER, iceRestarts: true, timeoutMs: 30_000 });
@@ -147,16 +197,7 @@ describe('a call across a change of network path', () => {
       // The far end took the ICE restart's re-INVITE, then our BYE.
       expect(sipp.output).toMatch(/INVITE sip:[^\n]*SIP\/2\.0[\s\S]*INVITE sip:/);
 
-      const lastCall = () =>
-        world.server.services.db
-          .selectFrom('calls')
-          .selectAll()
-          .where('user_id', '=', world.userId.agent1)
-          .where('remote_number', '=', PSTN_NUMBER)
-          .orderBy('started_at', 'desc')
-          .executeTakeFirstOrThrow();
-      await poll(async () => (await lastCall()).outcome).toBe('answered');
-      const row = await lastCall();
+      const row = await lastCallOf(world.userId.agent1);
       expect(row).toMatchObject({ outcome: 'answered', ended_by: 'local', interruptions: 1 });
       const interruptedAt = Date.parse(row.interrupted_at!);
       expect(interruptedAt).toBeGreaterThan(downAt);

@@ -271,6 +271,8 @@ export async function runSippUas(opts: {
   reinvites?: readonly Reinvite[];
   /** Then answer any number of re-INVITEs (ICE restarts after a network change; uasScenario). */
   iceRestarts?: boolean;
+  /** Answer one re-INVITE, then hang up (BYE) towards the contact it gave (uasScenario). */
+  byeAfterReinvite?: boolean;
 }): Promise<SippUasHandle> {
   const user = checkToken(opts.username, 'username');
   const localPort = opts.localPort ?? (await freePort());
@@ -301,6 +303,7 @@ export async function runSippUas(opts: {
         ...(opts.transfer ? { transfer: opts.transfer } : {}),
         ...(opts.reinvites ? { reinvites: opts.reinvites } : {}),
         ...(opts.iceRestarts ? { iceRestarts: true } : {}),
+        ...(opts.byeAfterReinvite ? { byeAfterReinvite: true } : {}),
       }),
       localPort,
       mediaPort,

@@ -8,7 +8,7 @@
  * registration, progress, accepted/confirmed, ended/failed, ICE gathering, re-INVITEs for hold) meet
  * the phone's state machines, and those handlers only make sense read together. Everything that can be
  * said without JsSIP objects lives in jssip-mapping.ts (pure, unit-tested); the microphone opened ahead
- * of a call in warm-microphone.ts.
+ * of a call in warm-microphone.ts; keeping an answered call across a network change in jssip-recovery.ts.
  */
 import * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
@@ -159,8 +159,11 @@ export class JsSipSoftphone extends BaseSoftphone {
     });
     ua.on('registered', () => {
       if (this.ua !== ua) return;
+      const afterDrop = this.reconnectAttempt > 0;
       this.reconnectAttempt = 0;
       this.setRegistrationState({ status: 'registered' });
+      // Answered calls lived through the drop on their media; their far ends must learn the new connection.
+      if (afterDrop) for (const leg of this.legs.values()) leg.recovery?.refreshContact();
     });
     ua.on('unregistered', () => {
       // JsSIP reports "unregistered" when the socket drops; that is reconnecting, not the user's choice.

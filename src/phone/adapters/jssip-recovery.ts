@@ -11,12 +11,16 @@
  * after the break began (JsSIP re-registers by itself on connect); then a re-INVITE with an ICE restart
  * renegotiates the media path over the new one. The call goes back to `active` (or `held`) once ICE is
  * connected again and, if it is not on hold, audio arrives. The phone never ends the call for this: a
- * refused re-INVITE is retried with a growing pause. (JsSIP's renegotiate() hangs up when the re-INVITE
- * is refused, so the re-INVITE goes through the session's own _sendReinvite() with our handlers.)
+ * refused or unanswered re-INVITE is retried with a growing pause. (JsSIP's renegotiate() hangs up when
+ * the re-INVITE is refused or times out, so it goes through jssip-reinvite.ts instead.)
+ *
+ * After a drop of the WebSocket alone (media fine), {@link CallRecovery.refreshContact} sends a plain
+ * re-INVITE so the far end's requests reach us on the new connection.
  */
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
 import type { CallImpl } from '../call.js';
 import type { PhoneLogger } from '../logger.js';
+import { sendReinvite } from './jssip-reinvite.js';
 
 /** No audio for this long, while neither side holds the call, means the path broke. */
 export const STALL_MS = 1500;
@@ -25,6 +29,8 @@ const CHECK_MS = 250;
 /** A refused or impossible re-INVITE is tried again after this, doubling up to RETRY_MAX_MS. */
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 8000;
+/** Tries at a contact refresh that got no answer (refreshContact). */
+const REFRESH_ATTEMPTS = 3;
 /** ICE connected but no audio this long after the restart: the path works; the far end is just quiet. */
 const QUIET_FAR_END_MS = 5000;
 
@@ -33,13 +39,6 @@ export interface RecoveryHost {
   readonly logger: PhoneLogger;
   /** Resolves once the WebSocket is connected and was (re)connected at or after `since` (ms epoch). */
   freshTransport(since: number): Promise<void>;
-}
-
-interface ReinviteCapable {
-  _sendReinvite(options: {
-    rtcOfferConstraints?: RTCOfferOptions;
-    eventHandlers?: { succeeded?: () => void; failed?: () => void };
-  }): void;
 }
 
 export class CallRecovery {
@@ -143,24 +142,49 @@ export class CallRecovery {
       setTimeout(() => this.restartIce(since, wasHeld), 200);
       return;
     }
-    (this.session as unknown as ReinviteCapable)._sendReinvite({
-      rtcOfferConstraints: { iceRestart: true, offerToReceiveAudio: true },
-      eventHandlers: {
-        succeeded: () => {
-          this.retryMs = RETRY_MIN_MS;
-          this.watchIce(this.session.connection);
-          void this.awaitMedia(since, wasHeld);
-        },
-        failed: () => {
-          const wait = this.retryMs;
-          this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
-          this.host.logger.warn('ICE restart re-INVITE refused; trying again', {
-            callId: this.call.id,
-            inMs: wait,
-          });
-          setTimeout(() => this.restartIce(since, wasHeld), wait);
-        },
-      },
+    void sendReinvite(this.session, { iceRestart: true }).then((outcome) => {
+      if (this.stopped || !this.call.live || outcome === 'gone') return;
+      if (outcome === 'answered') {
+        this.retryMs = RETRY_MIN_MS;
+        this.watchIce(this.session.connection);
+        void this.awaitMedia(since, wasHeld);
+        return;
+      }
+      const wait = this.retryMs;
+      this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+      this.host.logger.warn('ICE restart re-INVITE failed; trying again', {
+        callId: this.call.id,
+        outcome,
+        inMs: wait,
+      });
+      setTimeout(() => this.restartIce(since, wasHeld), wait);
+    });
+  }
+
+  /**
+   * The WebSocket reconnected and the phone registered again while the media path still works (only
+   * the signalling connection dropped): the far end would still send its in-dialog requests (its BYE)
+   * to our contact as the proxy knew it, on the connection that is gone. A re-INVITE over the new
+   * connection (no ICE restart: the media is fine) gives the far end our contact as the proxy sees it
+   * now (Kamailio's add_contact_alias), so its requests follow us. A recovery under way sends its own
+   * re-INVITE over the new connection. A failed refresh leaves the call as it is: the media still flows.
+   */
+  refreshContact(attempt = 1): void {
+    if (this.stopped || this.recovering || !this.call.live) return;
+    if (!this.session.isReadyToReOffer()) {
+      setTimeout(() => this.refreshContact(attempt), 200);
+      return;
+    }
+    void sendReinvite(this.session, { iceRestart: false }).then((outcome) => {
+      if (outcome === 'answered' || outcome === 'gone' || this.stopped || !this.call.live) return;
+      this.host.logger.warn('re-INVITE after the WebSocket reconnected failed; the call goes on', {
+        callId: this.call.id,
+        outcome,
+        attempt,
+      });
+      // No answer may be a passing loss on the new connection; a refusal will not change.
+      if (outcome === 'no_answer' && attempt < REFRESH_ATTEMPTS)
+        setTimeout(() => this.refreshContact(attempt + 1), RETRY_MIN_MS * attempt);
     });
   }
 

@@ -83,6 +83,9 @@ export async function* readAhead<T>(pages: AsyncIterable<T>, depth = 1): AsyncGe
   }
 }
 
+/** Lets I/O callbacks run (a resolved promise would not: microtasks run before I/O). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** `items` in arrays of up to `size`, in order. */
 export async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
   let batch: T[] = [];
@@ -233,6 +236,9 @@ export class TelnyxSyncService {
         await this.transaction.run(async ({ telnyxSync, syncRuns }) => {
           for (const page of batch) {
             await telnyxSync.applyNumbers(runId, page.items, trunkByConnection, ownerId, counts, now);
+            // SQLite writes block the event loop; between pages the next page's answer is taken in and
+            // the request after it sent, so the API keeps working while we write.
+            await yieldToEventLoop();
           }
           pagesDone += batch.length;
           await syncRuns.progress(runId, { pagesDone, pagesTotal: total(), counts });

@@ -4,6 +4,7 @@
  * Ratios are 0..1 and null when undefined (no attempts, no answered call, no measured value).
  */
 import type { CallEnding, MosBand } from './kpi.js';
+import type { KpiSortField } from './schemas/analytics.js';
 
 export type AnalyticsGroupBy = 'connection' | 'number' | 'agent' | 'total';
 
@@ -35,9 +36,22 @@ export interface KpiRowDto {
   channelLimit: number | null;
 }
 
+/** The KPI table's order (`?sort=calls` ascending, `?sort=-calls` descending). */
+export interface KpiSort {
+  field: KpiSortField;
+  direction: 'asc' | 'desc';
+}
+
 export interface KpiReportDto extends AnalyticsRange {
   by: AnalyticsGroupBy;
+  /** One page of the rows, in `sort` order. */
   rows: KpiRowDto[];
+  /** Rows on every page (connections, numbers or agents with calls in the range). */
+  total: number;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+  sort: KpiSort;
   totals: KpiRowDto;
 }
 

@@ -81,6 +81,14 @@ describe('analytics page', () => {
     expect(csvLines.slice(1).map((l) => l.split(',').slice(2, 4))).toEqual(
       kpis.rows.map((r) => [String(r.calls), String(r.answered)]),
     );
+    // The server sorts the table: Calls again turns the order (fewest first).
+    await p.getByRole('button', { name: 'Calls', exact: true }).click();
+    await expect
+      .poll(async () => (await tableRows(p, 'kpi-table')).map((r) => Number(r[1])))
+      .toEqual(kpis.rows.map((r) => r.calls).sort((a, b) => a - b));
+    expect(
+      await p.getByTestId('kpi-table').getByRole('columnheader', { name: 'Calls' }).getAttribute('aria-sort'),
+    ).toBe('ascending');
     // The table beside the trend chart holds the chart's series.
     const trends = answers.get('trends') as TrendsDto;
     const trendRows = await tableRows(p, 'trend-table');

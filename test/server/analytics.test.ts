@@ -253,6 +253,33 @@ describe.each(DATABASE_KINDS)('analytics (%s)', (kind) => {
     expect(numberTwo.json.totals).toMatchObject({ calls: 2, answered: 1 });
   });
 
+  it("pages and sorts the KPI table on the server, each page with its own rows' percentiles", async () => {
+    type Row = { name: string; calls: number; asr: number; pddMsMedian: number | null };
+    const whole = await ca.get(`/api/analytics/kpis?${range}&by=number`);
+    expect(whole.json).toMatchObject({
+      total: 2,
+      page: 1,
+      pageSize: 50,
+      sort: { field: 'calls', direction: 'desc' },
+    });
+    const first = await ca.get(`/api/analytics/kpis?${range}&by=number&pageSize=1`);
+    const second = await ca.get(`/api/analytics/kpis?${range}&by=number&pageSize=1&page=2`);
+    expect(first.json).toMatchObject({ total: 2, page: 1, pageSize: 1 });
+    expect(second.json).toMatchObject({ total: 2, page: 2, pageSize: 1 });
+    expect([...first.json.rows, ...second.json.rows]).toEqual(whole.json.rows);
+    expect(first.json.totals).toEqual(whole.json.totals);
+    const past = await ca.get(`/api/analytics/kpis?${range}&by=number&pageSize=1&page=3`);
+    expect(past.json).toMatchObject({ rows: [], total: 2 });
+    const byAsr = await ca.get(`/api/analytics/kpis?${range}&by=number&sort=asr`);
+    const asr = (byAsr.json.rows as Row[]).map((r) => r.asr);
+    expect(asr).toEqual([...asr].sort((a, b) => a - b));
+    expect(asr[0]).toBeLessThan(asr[1]!);
+    const byName = await ca.get(`/api/analytics/kpis?${range}&by=number&sort=-name`);
+    expect((byName.json.rows as Row[]).map((r) => r.name)).toEqual(['+13125550002', '+13125550001']);
+    expect((await ca.get(`/api/analytics/kpis?${range}&sort=pddMsMedian`)).status).toBe(400);
+    expect((await ca.get(`/api/analytics/kpis?${range}&pageSize=501`)).status).toBe(400);
+  });
+
   it("offers as filter choices an agent's own connections and their numbers; an admin everyone's", async () => {
     const labels = (list: { label: string }[]) => list.map((o) => o.label);
     const agent = await ca.get('/api/analytics/filters');

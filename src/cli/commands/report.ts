@@ -16,6 +16,9 @@ interface KpiOptions {
   json?: boolean;
 }
 
+/** Rows per request when the command reads the whole table (the API's largest page). */
+const PAGE = 500;
+
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
 const fixed = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
 
@@ -64,13 +67,21 @@ export function registerReportCommands(program: Command, output: Output): void {
         throw new UsageError(parsed.error.issues.map((i) => i.message).join('\n'));
       }
       await withContext(async (ctx) => {
-        const result = await ctx.services.analytics.kpis({ id: 'cli', role: 'admin' }, parsed.data);
+        // Every row, page after page (the API answers one page of the table at a time).
+        const actor = { id: 'cli', role: 'admin' } as const;
+        const first = await ctx.services.analytics.kpis(actor, { ...parsed.data, pageSize: PAGE });
+        const rows = [...first.rows];
+        for (let page = 2; (page - 1) * PAGE < first.total; page++) {
+          rows.push(
+            ...(await ctx.services.analytics.kpis(actor, { ...parsed.data, pageSize: PAGE, page })).rows,
+          );
+        }
         if (opts.json) {
-          output.out(JSON.stringify(result.rows, null, 2));
+          output.out(JSON.stringify(rows, null, 2));
           return;
         }
-        output.out(`KPIs by ${result.by}, ${result.from} to ${result.to} (${result.timeZone})`);
-        for (const l of table([...result.rows, { ...result.totals, name: 'total' }])) output.out(l);
+        output.out(`KPIs by ${first.by}, ${first.from} to ${first.to} (${first.timeZone})`);
+        for (const l of table([...rows, { ...first.totals, name: 'total' }])) output.out(l);
       });
     });
 }

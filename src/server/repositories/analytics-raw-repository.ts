@@ -79,6 +79,14 @@ function toSums(r: Record<string, unknown>): KpiSums {
   };
 }
 
+/** `column` is one of `keys`, where a null key is a null column. */
+function keyIn(column: RawBuilder<unknown>, keys: readonly (string | null)[]): RawBuilder<unknown> {
+  const ids = keys.filter((k): k is string => k !== null);
+  const parts = ids.length > 0 ? [sql`${column} in (${sql.join(ids)})`] : [];
+  if (ids.length < keys.length) parts.push(sql`${column} is null`);
+  return sql`(${sql.join(parts, sql` or `)})`;
+}
+
 /** ⌈p·n⌉ in integer SQL arithmetic, for p = a/b. */
 function rankOf(p: number): RawBuilder<unknown> {
   const b = 1000;
@@ -128,13 +136,15 @@ export class RawAnalyticsRepository {
     }));
   }
 
-  /** Nearest-rank percentiles of `value` (non-null values only) per group. */
+  /** Nearest-rank percentiles of `value` (non-null values only) per group (of `keys` only, if given). */
   async percentiles(
     f: AnalyticsFilter,
     by: GroupKey,
     value: 'pdd' | 'jitter' | 'loss',
     ps: readonly number[],
+    keys?: readonly (string | null)[],
   ): Promise<PercentileRow[]> {
+    if (keys?.length === 0) return [];
     const v =
       value === 'pdd'
         ? PDD_MS
@@ -153,7 +163,7 @@ export class RawAnalyticsRepository {
         select ${key ?? sql`null`} as k, ${v} as v,
           row_number() over (${partition} order by ${v}) as rn,
           count(*) over (${partition}) as n
-        from calls c where ${this.where(f)} and ${v} is not null
+        from calls c where ${this.where(f)} and ${v} is not null${key && keys ? sql` and ${keyIn(key, keys)}` : sql``}
       ) s where s.rn in (${sql.join(ranks)})`.execute(this.db);
     const out = new Map<string | null, (number | null)[]>();
     for (const row of r.rows) {

@@ -150,12 +150,17 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
     by: GroupKey,
     value: 'pdd' | 'jitter' | 'loss',
     ps: readonly number[],
+    keys?: readonly (string | null)[],
   ): Promise<PercentileRow[]> {
+    if (keys?.length === 0) return [];
     // PostgreSQL refuses a constant in GROUP BY: the total groups by value alone.
     const key = by === 'total' ? null : KEY[by];
+    // Roll-up keys are '' where the call had none.
+    const only = key && keys ? sql` and ${key} in (${sql.join(keys.map((k) => k ?? ''))})` : sql``;
     const r = await sql<{ k: unknown; v: unknown; n: unknown }>`select ${key ?? sql`null`} as k,
         r.value as v, sum(r.calls) as n
-      from ${withPending('call_rollup_values')} r where ${this.rollupWhere(f, by)} and r.metric = ${value}
+      from ${withPending('call_rollup_values')} r
+      where ${this.rollupWhere(f, by)} and r.metric = ${value}${only}
       group by ${key ? sql`${key}, ` : sql``}r.value having sum(r.calls) > 0
       order by ${key ? sql`${key}, ` : sql``}r.value`.execute(this.db);
     const groups = new Map<string | null, { v: number; n: number }[]>();

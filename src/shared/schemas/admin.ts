@@ -30,6 +30,7 @@ import {
   int,
   oneOf,
   pageFields,
+  sortParam,
   str,
 } from './common.js';
 
@@ -147,23 +148,6 @@ export const updateAssignmentBody = z.strictObject({
   isActive: bool().optional(),
   settings: jsonObject.optional(),
 });
-
-/**
- * `?sort=field` (ascending) or `?sort=-field` (descending), one of `fields`; anything else is a 400 that
- * lists what is allowed. Ties are broken by the row id, so paging is stable.
- */
-function sortParam<const F extends readonly [string, ...string[]]>(fields: F) {
-  const values = fields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
-  return z
-    .enum(values, { error: `must be one of: ${fields.join(', ')} (a leading - sorts descending)` })
-    .transform((v) => {
-      const desc = v.startsWith('-');
-      const name = desc ? v.slice(1) : v;
-      // `values` holds only `fields` and their `-` forms, so the find always succeeds.
-      const field: F[number] = fields.find((f) => f === name) ?? fields[0];
-      return { field, direction: desc ? ('desc' as const) : ('asc' as const) };
-    });
-}
 
 export const USER_SORT_FIELDS = ['email', 'name', 'role', 'status', 'createdAt', 'lastLoginAt'] as const;
 export const TRUNK_SORT_FIELDS = [

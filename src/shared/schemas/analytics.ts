@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CALL_DIRECTIONS } from '../domain.js';
 import { isValidTimeZone } from '../time-zone.js';
 import { ID_PATTERN } from '../value-rules.js';
-import { id } from './common.js';
+import { id, pageFields, sortParam } from './common.js';
 
 /** The longest range one request may cover (about three years). */
 export const MAX_ANALYTICS_DAYS = 1100;
@@ -35,11 +35,33 @@ export const analyticsQuery = z.strictObject(analyticsFilterShape);
 
 export const ANALYTICS_GROUPS = ['connection', 'number', 'agent', 'total'] as const;
 
+/**
+ * The KPI table's columns it can be sorted by: those computed from the sums of every row (the percentiles
+ * are computed for the rows of the page only, so they cannot order the whole table).
+ */
+export const KPI_SORT_FIELDS = [
+  'name',
+  'calls',
+  'answered',
+  'asr',
+  'ner',
+  'acdSeconds',
+  'mosAvg',
+  'minutesUsed',
+] as const;
+export type KpiSortField = (typeof KPI_SORT_FIELDS)[number];
+
+/** Rows per page of the KPI table when `pageSize` is not given (5,000 numbers are a hundred pages). */
+export const KPI_PAGE_SIZE = 50;
+
 export const kpiQuery = z.strictObject({
   ...analyticsFilterShape,
   by: z
     .enum(ANALYTICS_GROUPS, { error: `by must be one of ${ANALYTICS_GROUPS.join(', ')}` })
     .default('connection'),
+  ...pageFields,
+  /** Default: `-calls` (the busiest first); ties by the row's key. */
+  sort: sortParam(KPI_SORT_FIELDS).optional(),
 });
 
 export const trendsQuery = z.strictObject({

@@ -69,6 +69,23 @@ export const pageFields = {
   pageSize: z.coerce.number().int().min(1).max(500, 'must be at most 500').optional(),
 };
 
+/**
+ * `?sort=field` (ascending) or `?sort=-field` (descending), one of `fields`; anything else is a 400 that
+ * lists what is allowed. Ties are broken by the row id, so paging is stable.
+ */
+export function sortParam<const F extends readonly [string, ...string[]]>(fields: F) {
+  const values = fields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
+  return z
+    .enum(values, { error: `must be one of: ${fields.join(', ')} (a leading - sorts descending)` })
+    .transform((v) => {
+      const desc = v.startsWith('-');
+      const name = desc ? v.slice(1) : v;
+      // `values` holds only `fields` and their `-` forms, so the find always succeeds.
+      const field: F[number] = fields.find((f) => f === name) ?? fields[0];
+      return { field, direction: desc ? ('desc' as const) : ('asc' as const) };
+    });
+}
+
 /** ?flag=true|false */
 export const boolQuery = z
   .enum(['true', 'false'], { error: 'must be true or false' })

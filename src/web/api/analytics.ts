@@ -24,15 +24,41 @@ export interface AnalyticsFilters {
 const get = <T>(path: string, query: Record<string, string | undefined>, client: ApiClient) =>
   client.request<T>('GET', `/analytics/${path}`, { query });
 
+/** The KPI table's page: its sort (a field of KPI_SORT_FIELDS) and 1-based page. */
+export interface KpiPaging {
+  sort: { field: string; direction: 'asc' | 'desc' };
+  page: number;
+}
+
+/** One page of the KPI table (and the totals). */
+export function fetchKpis(
+  f: AnalyticsFilters,
+  by: 'connection' | 'number' | 'agent',
+  paging: KpiPaging,
+  client: ApiClient = api,
+) {
+  return get<KpiReportDto>(
+    'kpis',
+    {
+      ...f,
+      by,
+      sort: `${paging.sort.direction === 'desc' ? '-' : ''}${paging.sort.field}`,
+      page: String(paging.page),
+    },
+    client,
+  );
+}
+
 export function fetchAnalytics(
   f: AnalyticsFilters,
   by: 'connection' | 'number' | 'agent',
   bucket: 'day' | 'week',
+  paging: KpiPaging,
   client: ApiClient = api,
 ) {
   const q = { ...f };
   return Promise.all([
-    get<KpiReportDto>('kpis', { ...q, by }, client),
+    fetchKpis(q, by, paging, client),
     get<TrendsDto>('trends', { ...q, bucket }, client),
     get<HeatmapDto>('heatmap', q, client),
     get<DestinationsDto>('destinations', q, client),

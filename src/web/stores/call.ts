@@ -308,10 +308,16 @@ export const useCallStore = defineStore('call', () => {
       if (c.muted) c.unmute();
       else c.mute();
     });
-  const toggleHold = (): Promise<void> => withCall((c) => (c.state === 'held' ? c.unhold() : c.hold()));
+  // While reconnecting, Hold and Resume choose how the call comes back (Call.heldWhenBack).
+  const toggleHold = (): Promise<void> =>
+    withCall((c) =>
+      c.state === 'held' || (c.state === 'reconnecting' && c.heldWhenBack) ? c.unhold() : c.hold(),
+    );
 
   /** Why the current connection cannot transfer calls (shown instead of the control), or null. */
   const transferUnavailable = computed(() => phone.softphone?.transferUnavailableReason ?? null);
+  /** Hold and Resume work while the shown call is reconnecting (not every provider can). */
+  const holdsWhileReconnecting = computed(() => phone.softphone?.holdsWhileReconnecting ?? false);
   /** A transfer is on its way: the far end has been asked and has not answered yet. */
   const transferring = ref(false);
 
@@ -427,6 +433,7 @@ export const useCallStore = defineStore('call', () => {
     switchTo,
     toggleMute,
     toggleHold,
+    holdsWhileReconnecting,
     transferUnavailable,
     transferring,
     transfer,

@@ -94,6 +94,19 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   protected abstract doHangup(call: CallImpl): void;
   protected abstract doMute(call: CallImpl, muted: boolean): void;
   protected abstract doHold(call: CallImpl, hold: boolean): Promise<void>;
+  /**
+   * The reconnecting `call` is to come back on hold (or not): see {@link Call.heldWhenBack}. An adapter
+   * that cannot choose refuses, and the call comes back as it was.
+   */
+  protected doHoldWhenBack(call: CallImpl, _hold: boolean): Promise<void> {
+    return Promise.reject(
+      new PhoneErrorException(
+        PhoneErrorCode.NotSupported,
+        'The call is reconnecting; put it on hold once it is back.',
+        call.id,
+      ),
+    );
+  }
   protected abstract doDtmf(call: CallImpl, digit: string): void;
   /**
    * Ask the other party to call `target` (blind transfer). Resolves when they accepted; rejects with a
@@ -273,6 +286,7 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   async hold(callId?: string): Promise<void> {
     const call = this.requireCall(callId);
+    if (call.state === 'reconnecting') return this.holdWhenBack(call, true);
     if (call.state !== 'active') return;
     await this.doHold(call, true);
     call.apply({ type: 'hold' });
@@ -280,11 +294,17 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
 
   async unhold(callId?: string): Promise<void> {
     const call = this.requireCall(callId);
+    if (call.state === 'reconnecting') return this.holdWhenBack(call, false);
     if (call.state !== 'held') return;
     await this.holdOthers(call);
     await this.doHold(call, false);
     call.apply({ type: 'unhold' });
     this.current = call;
+  }
+
+  /** Adapters that implement doHoldWhenBack say so. */
+  get holdsWhileReconnecting(): boolean {
+    return false;
   }
 
   get transferUnavailableReason(): string | null {
@@ -536,6 +556,19 @@ export abstract class BaseSoftphone extends TypedEmitter<SoftphoneEvents> implem
   private assertAlive(): void {
     if (this.destroyed)
       throw new PhoneErrorException(PhoneErrorCode.Destroyed, 'This phone was shut down; create a new one.');
+  }
+
+  /**
+   * Hold or Resume pressed while the call is reconnecting: the adapter makes the call come back in that
+   * direction (JsSIP: the recovery's re-INVITE offers sendonly), and the call says so meanwhile.
+   */
+  private async holdWhenBack(call: CallImpl, hold: boolean): Promise<void> {
+    if (call.heldWhenBack === hold) return;
+    if (!hold) await this.holdOthers(call);
+    await this.doHoldWhenBack(call, hold);
+    call.heldWhenBack = hold;
+    if (!hold) this.current = call;
+    this.emit('callState', { call, state: call.state, previous: call.state });
   }
 
   /** Put every other connected call on hold (answering or resuming `call`). */

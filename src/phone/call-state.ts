@@ -103,7 +103,10 @@ export type CallEvent =
   | { type: 'unhold' }
   /** The media or signalling path broke mid-call; the phone is recovering it. */
   | { type: 'interrupted' }
-  /** The path works again; `recovered_on_hold` for a call that was on hold when it broke. */
+  /**
+   * The path works again; `recovered_on_hold` for a call that comes back on hold (it was on hold when
+   * it broke, or Hold was pressed while reconnecting: Call.heldWhenBack).
+   */
   | { type: 'recovered' }
   | { type: 'recovered_on_hold' }
   | { type: 'end'; end: CallEnd };

@@ -60,6 +60,7 @@ export class CallImpl implements Call {
   interruptions = 0;
   interruptedAt: Date | null = null;
   recoveredAfterMs: number | null = null;
+  heldWhenBack = false;
   /** The states this call went through, in order (for tests and call records). */
   readonly history: CallState[] = [];
   /** Events this call has taken, so a provider repeating one is told apart from an impossible move. */
@@ -113,6 +114,8 @@ export class CallImpl implements Call {
     if (next === 'active' && this.answeredAt === null) this.answeredAt = new Date();
     if ((next === 'ringing' || next === 'early_media') && this.direction === 'outbound')
       this.progressAt ??= new Date();
+    // Hold pressed while reconnecting is kept here until the call is back (Softphone.hold).
+    this.heldWhenBack = event.type === 'interrupted' && previous === 'held';
     if (event.type === 'interrupted') {
       this.interruptions++;
       this.interruptedAt = new Date();

@@ -49,6 +49,11 @@ export interface Call {
   readonly interruptions: number;
   readonly interruptedAt: Date | null;
   readonly recoveredAfterMs: number | null;
+  /**
+   * While `reconnecting`: the call comes back on hold (it was on hold when its path broke, or Hold was
+   * pressed since; Resume clears it). False in every other state.
+   */
+  readonly heldWhenBack: boolean;
   /** Latest quality from getStats(); nulls before media flows. */
   getQuality(): Promise<CallQuality>;
   answer(): Promise<void>;
@@ -175,6 +180,8 @@ export interface Softphone {
    * Telnyx's browser SDK has no transfer; SIP connections transfer with REFER.
    */
   readonly transferUnavailableReason: string | null;
+  /** Whether Hold and Resume work while a call is reconnecting (they choose how it comes back). */
+  readonly holdsWhileReconnecting: boolean;
   /**
    * Blind transfer of a connected (or held) call to `target` (E.164): the other party is asked to call
    * the target (REFER, RFC 3515); once they report it reached (NOTIFY 2xx), or accepted the request and

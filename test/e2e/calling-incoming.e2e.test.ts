@@ -260,6 +260,16 @@ describe('a second call during a call (call waiting)', () => {
       await poll(async () => (await shownBytes(page)).received).toBeGreaterThan(0);
       await screenshot(page, 'calling-two-calls-desktop', { fullPage: false });
       await page.setViewportSize(VIEWPORTS.phone);
+      // At phone width the audio-devices button sits in the panel's corner: the held call's card (and its
+      // Switch button) must stay clear of it.
+      const gear = (await page.getByTestId('audio-settings').boundingBox())!;
+      const card = (await line.boundingBox())!;
+      const overlaps =
+        gear.x < card.x + card.width &&
+        card.x < gear.x + gear.width &&
+        gear.y < card.y + card.height &&
+        card.y < gear.y + gear.height;
+      expect(overlaps, 'the held call card is under the audio-devices button').toBe(false);
       await screenshot(page, 'calling-two-calls-phone', { fullPage: false });
       await page.setViewportSize(VIEWPORTS.desktop);
 

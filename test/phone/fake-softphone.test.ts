@@ -254,8 +254,7 @@ describe('FakeSoftphone outbound calls', () => {
     expect(call.interruptions).toBe(1);
     expect(call.interruptedAt).toBeInstanceOf(Date);
     expect(call.recoveredAfterMs).toBeNull();
-    // While reconnecting: no hold, no tones, no transfer; mute is local and still works.
-    await call.hold();
+    // While reconnecting: no tones, no transfer; mute is local and still works (Hold: the next test).
     call.sendDtmf('5');
     await expect(call.transfer('+13125550111')).rejects.toThrow(/reconnecting/);
     call.mute();
@@ -280,10 +279,44 @@ describe('FakeSoftphone outbound calls', () => {
     await call.hold();
     p.remote.pathLost();
     expect(call.state).toBe('reconnecting');
+    expect(call.heldWhenBack).toBe(true);
     p.remote.recover();
     expect(call.state).toBe('held');
     await call.unhold();
     expect(call.state).toBe('active');
+  });
+
+  it('Hold pressed while reconnecting: the call comes back on hold; Resume pressed meanwhile undoes it', async () => {
+    const p = await registeredPhone({ autoAnswerMs: 0 });
+    const states = recordStates(p);
+    const call = p.call({ destination: '+13125550100', callerId: '+13125550199' });
+    await new Promise((r) => setTimeout(r, 5));
+    p.remote.pathLost();
+    expect(call.heldWhenBack).toBe(false);
+    const seen: boolean[] = [];
+    p.on('callState', ({ call: c }) => seen.push(c.heldWhenBack));
+    await call.hold();
+    // Still reconnecting, and the page is told the call will be on hold.
+    expect(call.state).toBe('reconnecting');
+    expect(call.heldWhenBack).toBe(true);
+    expect(seen).toEqual([true]);
+    await call.hold(); // pressed twice: nothing more
+    expect(p.actions.filter((a) => a.type === 'hold')).toEqual([
+      { type: 'hold', callId: call.id, hold: true, whenBack: true },
+    ]);
+    p.remote.recover();
+    expect(call.state).toBe('held');
+    expect(call.heldWhenBack).toBe(false);
+    expect(states.slice(-3)).toEqual(['active', 'reconnecting', 'held']);
+
+    // Broken again while on hold, and Resume pressed before it is back: it comes back talking.
+    p.remote.pathLost();
+    expect(call.heldWhenBack).toBe(true);
+    await call.unhold();
+    expect(call.heldWhenBack).toBe(false);
+    p.remote.recover();
+    expect(call.state).toBe('active');
+    expect(states.slice(-3)).toEqual(['held', 'reconnecting', 'active']);
   });
 
   it('transfers a connected call: the far end is asked, then our leg hangs up as transferred', async () => {

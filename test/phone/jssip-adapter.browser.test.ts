@@ -1,7 +1,9 @@
 /**
  * The sip (JsSIP) adapter in real Chromium against the Kamailio lab: two softphones register, call
  * each other through the proxy, exchange audio and DTMF, hold, hang up; bad passwords, a Kamailio
- * restart and switching registrations behave as a user expects.
+ * restart and switching registrations behave as a user expects; Hold pressed while a call is
+ * reconnecting. Over 400 lines on purpose: one lab (Kamailio, rtpengine, Chromium) serves every JsSIP
+ * adapter test, as starting it per file would cost CI time.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -428,6 +430,55 @@ describe.skipIf(skip)('sip adapter (JsSIP) against Kamailio', () => {
       'A sees the decline',
     );
     expect(aEnd).toMatchObject({ cause: 'rejected', sipCode: 603 });
+  });
+
+  it('Hold pressed while the call is reconnecting: it comes back on hold, and the far end is told so', async () => {
+    const [a, b] = await connectedPair();
+    await until(
+      () => call<{ bytesReceived: number }>(a, 'quality'),
+      (q) => q.bytesReceived > 1000,
+      'audio from B',
+    );
+    // B's audio stops reaching A: A notices the path broke and recovers the call (ICE restart re-INVITE).
+    await call(b, 'silence', true);
+    await until(
+      () => call<Info>(a, 'callInfo'),
+      (c) => c?.state === 'reconnecting',
+      'A reconnecting',
+    );
+    await call(a, 'hold');
+    expect(await call(a, 'callInfo')).toMatchObject({ state: 'reconnecting', heldWhenBack: true });
+    await until(
+      () => call<Info>(a, 'callInfo'),
+      (c) => c?.state === 'held',
+      'A back, on hold',
+    );
+    // The far end was told in a re-INVITE (sendonly); our microphone is off meanwhile.
+    await until(
+      () => call<boolean | null>(b, 'heldByRemote'),
+      (x) => x === true,
+      'B held by A',
+    );
+    expect(await call(a, 'micEnabled')).toBe(false);
+    // Resume as usual once back.
+    await call(b, 'silence', false);
+    await call(a, 'unhold');
+    await until(
+      () => call<boolean | null>(b, 'heldByRemote'),
+      (x) => x === false,
+      'B resumed',
+    );
+    expect(await call(a, 'micEnabled')).toBe(true);
+    expect(await call(a, 'states')).toEqual([
+      'dialing',
+      'ringing',
+      'active',
+      'reconnecting',
+      'held',
+      'active',
+    ]);
+    expect(await call(b, 'callInfo')).toMatchObject({ state: 'active' });
+    await call(a, 'hangup');
   });
 
   it('switching registration leaves exactly one UA and one socket', async () => {

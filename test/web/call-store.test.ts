@@ -134,6 +134,24 @@ describe('useCallStore', () => {
     );
   });
 
+  it('Hold while reconnecting: the shown call says it comes back on hold, Hold again (Resume) takes it back', async () => {
+    const calls = useCallStore();
+    await calls.dial('+16175550150', CALLER);
+    phone.remote.answer();
+    await settle();
+    phone.remote.pathLost();
+    expect(calls.holdsWhileReconnecting).toBe(true);
+    expect(calls.current).toMatchObject({ state: 'reconnecting', heldWhenBack: false });
+    await calls.toggleHold();
+    expect(calls.current).toMatchObject({ state: 'reconnecting', heldWhenBack: true });
+    await calls.toggleHold();
+    expect(calls.current).toMatchObject({ state: 'reconnecting', heldWhenBack: false });
+    await calls.toggleHold();
+    phone.remote.recover();
+    await settle();
+    expect(calls.current).toMatchObject({ state: 'held', heldWhenBack: false });
+  });
+
   it('a refused transfer keeps the call and hands the page the reason', async () => {
     await phone.destroy();
     phone = new FakeSoftphone({

@@ -29,7 +29,7 @@ export type FakeAction =
   | { type: 'bye'; callId: string }
   | { type: 'cancel'; callId: string }
   | { type: 'mute'; callId: string; muted: boolean }
-  | { type: 'hold'; callId: string; hold: boolean }
+  | { type: 'hold'; callId: string; hold: boolean; whenBack?: boolean }
   | { type: 'dtmf'; callId: string; digit: string; mode: 'rfc2833' | 'info' }
   | { type: 'transfer'; callId: string; target: string; replaces?: string }
   /** An incoming call found both lines taken and was answered busy (486). */
@@ -43,7 +43,6 @@ export class FakeSoftphone extends BaseSoftphone {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private registered = false;
   private readonly fakeOptions: FakeSoftphoneOptions;
-  private readonly heldWhenInterrupted = new Map<string, boolean>();
 
   /** Number of fake "user agents" currently registered across all instances. */
   static activeCount(): number {
@@ -116,17 +115,14 @@ export class FakeSoftphone extends BaseSoftphone {
      */
     pathLost: (opts: { recoverAfterMs?: number; callId?: string } = {}): void =>
       this.withCall(opts.callId, (c) => {
-        const wasHeld = c.state === 'held';
         if (!c.apply({ type: 'interrupted' })) return;
-        this.heldWhenInterrupted.set(c.id, wasHeld);
         if (opts.recoverAfterMs !== undefined)
           this.later(opts.recoverAfterMs, () => this.remote.recover(c.id));
       }),
     /** The path works again (ICE restarted): the call is back. */
     recover: (callId?: string): void =>
       this.withCall(callId, (c) => {
-        c.apply({ type: this.heldWhenInterrupted.get(c.id) ? 'recovered_on_hold' : 'recovered' });
-        this.heldWhenInterrupted.delete(c.id);
+        c.apply({ type: c.heldWhenBack ? 'recovered_on_hold' : 'recovered' });
       }),
     /** The network failed mid-call. */
     networkFailure: (callId?: string): void =>
@@ -202,6 +198,10 @@ export class FakeSoftphone extends BaseSoftphone {
     this.actions.push({ type: 'mute', callId: call.id, muted });
   }
 
+  override get holdsWhileReconnecting(): boolean {
+    return true;
+  }
+
   override get transferUnavailableReason(): string | null {
     return null;
   }
@@ -225,6 +225,11 @@ export class FakeSoftphone extends BaseSoftphone {
 
   protected doHold(call: CallImpl, hold: boolean): Promise<void> {
     this.actions.push({ type: 'hold', callId: call.id, hold });
+    return Promise.resolve();
+  }
+
+  protected override doHoldWhenBack(call: CallImpl, hold: boolean): Promise<void> {
+    this.actions.push({ type: 'hold', callId: call.id, hold, whenBack: true });
     return Promise.resolve();
   }
 

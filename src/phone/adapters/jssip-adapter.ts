@@ -273,6 +273,13 @@ export class JsSipSoftphone extends BaseSoftphone {
     });
   }
 
+  protected override doHoldWhenBack(call: CallImpl, hold: boolean): Promise<void> {
+    const { recovery } = this.requireLeg(call);
+    if (!recovery) return Promise.reject(new Error('The call cannot be put on hold right now.'));
+    recovery.holdWhenBack(hold);
+    return Promise.resolve();
+  }
+
   protected doDtmf(call: CallImpl, digit: string): void {
     const { session } = this.requireLeg(call);
     session.sendDTMF(digit, {
@@ -280,6 +287,10 @@ export class JsSipSoftphone extends BaseSoftphone {
       duration: 100,
       interToneGap: 70,
     } as Parameters<RTCSession['sendDTMF']>[1]);
+  }
+
+  override get holdsWhileReconnecting(): boolean {
+    return true;
   }
 
   override get transferUnavailableReason(): string | null {

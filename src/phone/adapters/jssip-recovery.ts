@@ -14,6 +14,10 @@
  * refused or unanswered re-INVITE is retried with a growing pause. (JsSIP's renegotiate() hangs up when
  * the re-INVITE is refused or times out, so it goes through jssip-reinvite.ts instead.)
  *
+ * Hold or Resume pressed while reconnecting ({@link CallRecovery.holdWhenBack}) sets the session's hold
+ * flag, so the restart's offer says sendonly (or sendrecv); pressed after that offer left, one more
+ * re-INVITE carries it before the call is back, `held` or `active` as the flag says.
+ *
  * After a drop of the WebSocket alone (media fine), {@link CallRecovery.refreshContact} sends a plain
  * re-INVITE so the far end's requests reach us on the new connection.
  */
@@ -39,6 +43,13 @@ export interface RecoveryHost {
   readonly logger: PhoneLogger;
   /** Resolves once the WebSocket is connected and was (re)connected at or after `since` (ms epoch). */
   freshTransport(since: number): Promise<void>;
+}
+
+/** JsSIP's hold flag and the handlers hold()/unhold() run after setting it (not in its typings). */
+interface SessionHold {
+  _localHold: boolean;
+  _onhold(originator: 'local'): void;
+  _onunhold(originator: 'local'): void;
 }
 
 export class CallRecovery {
@@ -79,6 +90,22 @@ export class CallRecovery {
       const s = pc.iceConnectionState;
       if (s === 'disconnected' || s === 'failed') this.recover(`ICE ${s}`);
     });
+  }
+
+  /**
+   * Hold or Resume pressed while reconnecting (Softphone.hold): the session's own hold flag, which
+   * shapes every offer from now on (sendonly), and its local media (the microphone goes quiet on hold).
+   */
+  holdWhenBack(hold: boolean): void {
+    const s = this.session as unknown as SessionHold;
+    if (s._localHold === hold) return;
+    s._localHold = hold;
+    if (hold) s._onhold('local');
+    else s._onunhold('local');
+  }
+
+  private localHold(): boolean {
+    return this.session.isOnHold().local;
   }
 
   private onHold(): boolean {
@@ -122,32 +149,33 @@ export class CallRecovery {
 
   private recover(why: string): void {
     if (this.recovering || this.stopped || !this.call.live) return;
-    const wasHeld = this.call.state === 'held';
     if (!this.call.apply({ type: 'interrupted' })) return;
     this.recovering = true;
     const since = Date.now();
     this.host.logger.warn('call media path lost, recovering', { callId: this.call.id, why });
     void this.host
       .freshTransport(since)
-      .then(() => this.restartIce(since, wasHeld))
+      .then(() => this.restartIce(since))
       .catch((err: unknown) => {
         this.host.logger.warn('call recovery failed', { callId: this.call.id, error: err });
         this.recovering = false;
       });
   }
 
-  private restartIce(since: number, wasHeld: boolean): void {
+  private restartIce(since: number): void {
     if (this.stopped || !this.call.live) return;
     if (!this.session.isReadyToReOffer()) {
-      setTimeout(() => this.restartIce(since, wasHeld), 200);
+      setTimeout(() => this.restartIce(since), 200);
       return;
     }
+    // The offer carries the hold direction the session is in now (JsSIP's _mangleOffer).
+    const offeredHold = this.localHold();
     void sendReinvite(this.session, { iceRestart: true }).then((outcome) => {
       if (this.stopped || !this.call.live || outcome === 'gone') return;
       if (outcome === 'answered') {
         this.retryMs = RETRY_MIN_MS;
         this.watchIce(this.session.connection);
-        void this.awaitMedia(since, wasHeld);
+        void this.awaitMedia(since, offeredHold);
         return;
       }
       const wait = this.retryMs;
@@ -157,7 +185,7 @@ export class CallRecovery {
         outcome,
         inMs: wait,
       });
-      setTimeout(() => this.restartIce(since, wasHeld), wait);
+      setTimeout(() => this.restartIce(since), wait);
     });
   }
 
@@ -189,7 +217,7 @@ export class CallRecovery {
   }
 
   /** Back once ICE is connected and (unless held) audio arrives again. */
-  private async awaitMedia(since: number, wasHeld: boolean): Promise<void> {
+  private async awaitMedia(since: number, offeredHold: boolean): Promise<void> {
     const restartedAt = Date.now();
     const start = await this.receivedBytes().catch(() => null);
     for (;;) {
@@ -199,13 +227,24 @@ export class CallRecovery {
       const iceUp = ice === 'connected' || ice === 'completed';
       const bytes = await this.receivedBytes().catch(() => null);
       const audio = bytes !== null && start !== null && bytes > start;
-      if (iceUp && (audio || wasHeld || this.onHold() || Date.now() - restartedAt > QUIET_FAR_END_MS)) break;
+      if (iceUp && (audio || this.onHold() || Date.now() - restartedAt > QUIET_FAR_END_MS)) break;
       await new Promise((r) => setTimeout(r, CHECK_MS / 2));
     }
     this.lastBytes = -1;
     this.lastChange = Date.now();
     this.recovering = false;
-    this.call.apply({ type: wasHeld ? 'recovered_on_hold' : 'recovered' });
+    // Hold or Resume pressed after the restart's offer left: tell the far end before the call is back.
+    const held = this.localHold();
+    if (held !== offeredHold) {
+      const outcome = await sendReinvite(this.session, { iceRestart: false });
+      if (this.stopped || !this.call.live) return;
+      if (outcome !== 'answered')
+        this.host.logger.warn('the hold change after reconnecting was not confirmed', {
+          callId: this.call.id,
+          outcome,
+        });
+    }
+    this.call.apply({ type: held ? 'recovered_on_hold' : 'recovered' });
     this.host.logger.debug('call media path recovered', { callId: this.call.id, ms: Date.now() - since });
   }
 }

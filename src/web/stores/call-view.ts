@@ -24,6 +24,8 @@ export interface CallView {
   /** Inbound: the carrier's STIR/SHAKEN verdict on the caller ID. */
   callerVerification: CallerVerification | null;
   state: CallState;
+  /** Reconnecting: the call comes back on hold (Hold was pressed meanwhile, or it was on hold). */
+  heldWhenBack: boolean;
   muted: boolean;
   startedAt: number;
   answeredAt: number | null;
@@ -64,6 +66,7 @@ export function snapshot(call: Call, previous: CallView | null): CallView {
     callerId: call.callerId,
     callerVerification: call.callerVerification,
     state: call.state,
+    heldWhenBack: call.heldWhenBack,
     muted: call.muted,
     startedAt: call.startedAt.getTime(),
     answeredAt: call.answeredAt?.getTime() ?? null,
@@ -98,6 +101,7 @@ export function pendingView(remoteNumber: string, callerId: string): CallView {
     callerId,
     callerVerification: null,
     state: 'dialing',
+    heldWhenBack: false,
     muted: false,
     startedAt: Date.now(),
     answeredAt: null,

@@ -15,6 +15,8 @@ interface LogEntry {
 const log: LogEntry[] = [];
 let phone: Softphone | null = null;
 let lastIncoming: Call | null = null;
+/** The microphone track taken off the call by silence(true). */
+let silenced: { sender: RTCRtpSender; track: MediaStreamTrack } | null = null;
 
 function record(kind: string, data: unknown): void {
   log.push({ t: performance.now(), kind, data });
@@ -76,6 +78,7 @@ const harness = {
         inviteAt: c.inviteAt?.getTime() ?? null,
         progressAt: c.progressAt?.getTime() ?? null,
         callerVerification: c.callerVerification,
+        heldWhenBack: c.heldWhenBack,
       }
     );
   },
@@ -156,6 +159,24 @@ const harness = {
     const c = phone!.currentCall;
     const pc = c && p.sessionOf ? p.sessionOf(c.id)?.connection : null;
     return pc?.getSenders().find((x) => x.track?.kind === 'audio')?.track?.enabled ?? null;
+  },
+  /**
+   * Stop sending audio on the current SIP call (or send it again): the far end hears nothing, as when
+   * the media path breaks one way, and its phone starts recovering the call.
+   */
+  async silence(on: boolean): Promise<void> {
+    const p = phone as unknown as { sessionOf?: (id: string) => { connection?: RTCPeerConnection } | null };
+    const c = phone!.currentCall;
+    const pc = c && p.sessionOf ? p.sessionOf(c.id)?.connection : null;
+    if (on) {
+      const sender = pc?.getSenders().find((x) => x.track?.kind === 'audio');
+      if (!sender?.track) return;
+      silenced = { sender, track: sender.track };
+      await sender.replaceTrack(null);
+    } else if (silenced) {
+      await silenced.sender.replaceTrack(silenced.track);
+      silenced = null;
+    }
   },
   remoteAudioElementCount: () => document.querySelectorAll('audio').length,
   /** Whether the far end of the current SIP call has put us on hold (a re-INVITE sendonly/inactive). */

@@ -69,8 +69,10 @@ describe('call approvals in the call store', () => {
     });
 
     const dialing = calls.dial('+16175550150', CALLER);
-    // Sent before the record has answered.
+    // Sent before the record has answered; the record's request (and the panel) wait until it is out,
+    // so nothing else runs in the INVITE's way.
     expect(invites()).toMatchObject([{ destination: '+16175550150', callerId: '+13125550100' }]);
+    expect(requests.filter((r) => r.method === 'POST' && r.path === '/api/calls')).toEqual([]);
     await settle();
     const opened = requests.find((r) => r.method === 'POST' && r.path === '/api/calls');
     expect(opened?.body).toMatchObject({ callerNumber: '+13125550100', approval: 'approval-1-num-1' });
@@ -113,6 +115,7 @@ describe('call approvals in the call store', () => {
     await settle();
     const dialing = calls.dial('+16175550150', CALLER);
     expect(invites()).toHaveLength(1);
+    await settle(); // the record's request goes once the INVITE is out
     recordOpened!(
       apiError(422, 'CALLER_ID_NOT_ASSIGNED', '+13125550100 is no longer assigned to this connection.'),
     );

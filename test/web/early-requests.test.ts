@@ -1,15 +1,17 @@
 /**
  * The requests the entry starts before the app has loaded (src/web/api/early-requests.ts): the session,
- * the connection list and the selected connection's registration go out side by side, each answer is
- * taken once, and a refused early answer (nobody signed in yet) never stands in for a real one.
+ * the connection list and the selected connection's registration go out side by side, its phone registers
+ * before the app takes it, each is taken once, a phone nobody wants is ended, and a refused early answer
+ * (nobody signed in yet) never stands in for a real one.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as PhoneModule from '../../src/phone/index.js';
+import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
 import { ApiClient } from '../../src/web/api/client.js';
 import {
   startEarlyRequests,
   takeEarlyConnections,
-  takeEarlyRegistration,
+  takeEarlyPhone,
   takeEarlySession,
 } from '../../src/web/api/early-requests.js';
 import { aConnection, aList, aSession, aSipRegistration } from './factories.js';
@@ -19,19 +21,24 @@ const preloaded: string[] = [];
 vi.mock('../../src/phone/index.js', async (importOriginal) => ({
   ...(await importOriginal<typeof PhoneModule>()),
   preloadSoftphone: (provider: string) => preloaded.push(provider),
+  createSoftphone: () => Promise.resolve(new FakeSoftphone({ qualityIntervalMs: 0 })),
 }));
 
 const chicago = aConnection('chicago');
+const USER = aSession().user.id;
 let requests: RecordedRequest[];
 
 beforeEach(() => {
   preloaded.length = 0;
 });
 
-afterEach(() => {
+afterEach(async () => {
   // Nothing left for the next test.
-  for (const left of [takeEarlySession(), takeEarlyConnections(), takeEarlyRegistration('chicago')])
-    void left?.catch(() => undefined);
+  for (const left of [takeEarlySession(), takeEarlyConnections()]) void left?.catch(() => undefined);
+  await Promise.resolve(takeEarlyPhone('chicago', null))
+    .then((p) => p?.softphone.destroy())
+    .catch(() => undefined);
+  expect(FakeSoftphone.activeCount()).toBe(0);
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
 });
@@ -62,11 +69,72 @@ describe('early requests', () => {
 
     await expect(takeEarlySession()).resolves.toMatchObject({ csrfToken: 'csrf-early' });
     await expect(takeEarlyConnections()).resolves.toMatchObject({ count: 1 });
-    expect(takeEarlyRegistration('new-york')).toBeNull(); // another connection: not this answer
+    // The phone registers with that answer before the app has taken it.
+    const early = await takeEarlyPhone('chicago', USER);
+    await early!.registered;
+    expect(early!.registration.connectionId).toBe('chicago');
+    expect(early!.softphone.registrationState).toEqual({ status: 'registered' });
     // Each answer once: a second user, a reload, another connection ask the server themselves.
     expect(takeEarlySession()).toBeNull();
     expect(takeEarlyConnections()).toBeNull();
-    expect(takeEarlyRegistration('chicago')).toBeNull();
+    expect(takeEarlyPhone('chicago', USER)).toBeNull();
+    await early!.softphone.destroy();
+  });
+
+  it('a phone started for a connection the page does not select (or another user) is ended, not handed over', async () => {
+    installFakeFetch({
+      'GET /api/auth/me': () => json(200, aSession()),
+      'GET /api/connections': () => json(200, aList([chicago])),
+      'POST /api/connections/chicago/registration': () =>
+        json(201, aSipRegistration({ connectionId: 'chicago' })),
+    });
+    startEarlyRequests('/', new ApiClient());
+    await settle();
+    expect(takeEarlyPhone('new-york', USER)).toBeNull();
+    await settle();
+    expect(FakeSoftphone.activeCount()).toBe(0);
+
+    startEarlyRequests('/', new ApiClient());
+    await settle();
+    expect(takeEarlyPhone('chicago', 'someone-else')).toBeNull();
+    await settle();
+    expect(FakeSoftphone.activeCount()).toBe(0);
+  });
+
+  it('a refused registration starts no phone: the store asks again', async () => {
+    installFakeFetch({
+      'GET /api/auth/me': () => json(200, aSession()),
+      'GET /api/connections': () => json(200, aList([chicago])),
+      'POST /api/connections/chicago/registration': () =>
+        apiError(409, 'NO_CREDENTIALS', 'This connection has no SIP credentials.'),
+    });
+    startEarlyRequests('/', new ApiClient());
+    await settle();
+    await expect(Promise.resolve(takeEarlyPhone('chicago', USER))).rejects.toMatchObject({ status: 409 });
+    await settle();
+    expect(FakeSoftphone.activeCount()).toBe(0);
+  });
+
+  it('starts loading the SIP stack this browser used last time before the list answers, and remembers the one it loads', async () => {
+    const saved = new Map<string, string>();
+    vi.stubGlobal('localStorage', {
+      getItem: (k: string) => saved.get(k) ?? null,
+      setItem: (k: string, v: string) => saved.set(k, v),
+    });
+    installFakeFetch({
+      'GET /api/auth/me': () => json(200, aSession()),
+      'GET /api/connections': () => json(200, aList([aConnection('tx', { provider: 'telnyx' })])),
+      'POST /api/connections/tx/registration': () => apiError(503, 'TELNYX_UNAVAILABLE', 'Telnyx is down.'),
+    });
+    startEarlyRequests('/', new ApiClient());
+    expect(preloaded).toEqual([]); // nothing remembered yet: the list says which
+    await settle();
+    expect(preloaded).toEqual(['telnyx']);
+
+    startEarlyRequests('/', new ApiClient());
+    expect(preloaded).toEqual(['telnyx', 'telnyx']); // at once, before any answer
+    await settle();
+    await Promise.resolve(takeEarlyPhone('tx', null)).catch(() => undefined);
   });
 
   it('on the login page asks only for the session, and a refused session fetches nothing more', async () => {
@@ -82,7 +150,7 @@ describe('early requests', () => {
     startEarlyRequests('/history', new ApiClient());
     await settle();
     expect(requests.map((r) => r.path)).toEqual(['/api/auth/me', '/api/auth/me', '/api/connections']);
-    expect(takeEarlyRegistration('chicago')).toBeNull();
+    expect(takeEarlyPhone('chicago', null)).toBeNull();
     expect(preloaded).toEqual([]);
     await expect(takeEarlyConnections()).rejects.toMatchObject({ status: 401 });
   });

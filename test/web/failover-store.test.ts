@@ -104,6 +104,38 @@ describe('useFailoverStore', () => {
     expect(failover.offer).toBeNull();
   });
 
+  it('a call sent on an approval that the trunk refuses before its record has answered still offers the retry, linked to that record', async () => {
+    let releaseRecord: ((r: Response) => void) | null = null;
+    ({ requests } = installFakeFetch({
+      'POST /api/calls/approvals': () =>
+        json(201, {
+          approval: 'approval-1',
+          connectionId: 'conn-1',
+          phoneNumberId: 'num-chi',
+          callerNumber: '+13125550100',
+          expiresAt: new Date(Date.now() + 120_000).toISOString(),
+        }),
+      'POST /api/calls': () => new Promise<Response>((resolve) => (releaseRecord = resolve)),
+      'PATCH /api/calls/rec-1': () => json(200, {}),
+    }));
+    const chicago = await fakePhoneFor('conn-1');
+    const failover = useFailoverStore();
+    const calls = useCallStore();
+    calls.prepareCall(CHICAGO_NUMBER);
+    await vi.waitFor(() => expect(requests.map((r) => r.path)).toContain('/api/calls/approvals'));
+    await new Promise((r) => setTimeout(r, 0));
+    const dialing = failover.dial('+16175550150', CHICAGO_NUMBER);
+    await vi.waitFor(() => expect(releaseRecord).not.toBeNull());
+    expect(callRecords()[0]!.body).toMatchObject({ approval: 'approval-1' });
+    chicago.remote.reject(503);
+    await vi.waitFor(() => expect(calls.current?.state).toBe('ended'));
+    releaseRecord!(json(201, { id: 'rec-1' }));
+    await dialing;
+    await vi.waitFor(() => expect(failover.offer).not.toBeNull());
+    expect(failover.offer).toMatchObject({ failedRecordId: 'rec-1', destination: '+16175550150' });
+    expect(failover.offer?.target?.connection.id).toBe('conn-3');
+  });
+
   it('retries by itself when automatic failover is on; a busy callee is not the trunk’s fault', async () => {
     const chicago = await fakePhoneFor('conn-1');
     const failover = useFailoverStore();

@@ -7,9 +7,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSoftphone } from '../../src/phone/adapters/fake-adapter.js';
 import { PhoneErrorCode } from '../../src/phone/index.js';
 import type * as PhoneModule from '../../src/phone/index.js';
+import { ApiClient } from '../../src/web/api/client.js';
+import { startEarlyRequests } from '../../src/web/api/early-requests.js';
 import { useCallStore } from '../../src/web/stores/call.js';
 import { usePhoneStore } from '../../src/web/stores/phone.js';
-import { aConnection, aSipRegistration } from './factories.js';
+import { aConnection, aList, aSession, aSipRegistration } from './factories.js';
 import { installFakeFetch, json, type RecordedRequest } from './fake-fetch.js';
 
 /** The fake provider, plus the Telnyx SDK's "token expiring soon" warning. */
@@ -61,6 +63,31 @@ describe('usePhoneStore', () => {
     expect(phone.lineState).toBe('ready');
     expect(phone.problem).toBeNull();
     expect(phone.softphone?.connectionId).toBe('chicago');
+  });
+
+  it('takes the phone the entry started: registered before the app asked, one registration, reported once', async () => {
+    ({ requests } = installFakeFetch({
+      'GET /api/auth/me': () => json(200, aSession()),
+      'GET /api/connections': () => json(200, aList([chicago])),
+      'POST /api/connections/chicago/registration': () => json(200, registration('chicago')),
+      'POST /api/connections/chicago/registration-report': () => json(200, {}),
+    }));
+    startEarlyRequests('/', new ApiClient());
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    const early = created.at(-1)!;
+    expect(early.registrationState).toEqual({ status: 'registered' });
+
+    const phone = usePhoneStore();
+    const connecting = phone.connect(chicago, aSession().user.id);
+    // At once, without a turn of the event loop: the page shows it in the render that mounts it.
+    expect(phone.registration).toEqual({ status: 'registered' });
+    await connecting;
+    expect(phone.softphone).toBe(early);
+    expect(phone.registration).toEqual({ status: 'registered' });
+    expect(registrations()).toEqual(['/api/connections/chicago/registration']);
+    expect(requests.filter((r) => r.path.endsWith('/registration-report')).map((r) => r.body)).toEqual([
+      { ok: true },
+    ]);
   });
 
   it('switching quickly leaves only the last connection registered', async () => {

@@ -2,6 +2,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useUserScope } from '../../src/web/composables/useUserScope.js';
+import { useAdminDirectoryStore } from '../../src/web/stores/admin-directory.js';
 import { useCallHistoryStore } from '../../src/web/stores/call-history.js';
 import { useConnectionsStore } from '../../src/web/stores/connections.js';
 import { useDialerStore } from '../../src/web/stores/dialer.js';
@@ -19,6 +20,8 @@ beforeEach(() => {
     'POST /api/auth/logout': () => new Response(null, { status: 204 }),
     'GET /api/connections': () => json(200, aList([aConnection('chicago')])),
     'GET /api/calls': () => json(200, { items: [], total: 4, page: 1, pageSize: 25 }),
+    'GET /api/admin/users': () =>
+      json(200, { items: [aUser({ id: 'u-1', name: 'Ann' })], total: 1, page: 1, pageSize: 500 }),
   }));
 });
 afterEach(() => vi.unstubAllGlobals());
@@ -53,6 +56,16 @@ describe('useUserScope', () => {
     expect(dialer.input).toBe('');
     expect(history.result).toBeNull();
     expect(history.filters.direction).toBeNull();
+  });
+
+  it('forgets the admin console’s pick lists when the user changes', async () => {
+    const { session } = await signedInWithData('admin@dialer.local');
+    const directory = useAdminDirectoryStore();
+    await directory.loadUsers();
+    expect(directory.userName('u-1')).toBe('Ann');
+    await session.login('agent2@dialer.local', 'pw');
+    expect(directory.users).toEqual([]);
+    expect(directory.userName('u-1')).toBe('Unknown user');
   });
 
   it('shows the next user only their own data', async () => {

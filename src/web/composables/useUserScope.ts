@@ -3,10 +3,10 @@
  * the user changes (log out, expired or revoked session, another login), so nothing of one agent's
  * (a typed number, connections, call history, the registered phone) is ever shown to the next.
  * Whoever ends a session only ends it (session store); the clean-up follows from here. The phone
- * follows the selection (usePhoneLifecycle): with the connections forgotten, it unregisters.
+ * follows the selection (usePhoneLifecycle): with the connections forgotten, it unregisters. The admin
+ * console's pick lists forget themselves (stores/admin-directory.ts).
  */
 import { watch } from 'vue';
-import { useAdminDirectoryStore } from '../stores/admin-directory.js';
 import { useCallHistoryStore } from '../stores/call-history.js';
 import { useConnectionsStore } from '../stores/connections.js';
 import { useDialerStore } from '../stores/dialer.js';
@@ -18,7 +18,6 @@ export function useUserScope(): void {
   const connections = useConnectionsStore();
   const dialer = useDialerStore();
   const history = useCallHistoryStore();
-  const adminDirectory = useAdminDirectoryStore();
   const live = useLiveEventsStore();
 
   watch(
@@ -28,7 +27,6 @@ export function useUserScope(): void {
         connections.reset();
         dialer.clear();
         history.reset();
-        adminDirectory.reset();
         live.reset();
       }
       // The phone needs the selected connection on every page (an agent may open /history first), and

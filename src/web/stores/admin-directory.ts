@@ -1,14 +1,17 @@
 /**
  * The admin console's pick lists: every user (owner pickers, "who" filters) and every connection
  * (assignment pickers, connection filters), by id and name. Loaded on first use, refreshed after the
- * console changes users or connections, forgotten when the signed-in user changes (useUserScope).
+ * console changes users or connections, forgotten when the signed-in user changes (by the store itself:
+ * the admin console loads it, the dialer never does, so useUserScope does not know it and the dialer's
+ * page does not download the admin API).
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { UserDto } from '../../shared/api.js';
 import type { AdminTrunkDto } from '../../shared/admin-api.js';
 import { admin } from '../api/admin.js';
 import { ApiError } from '../api/client.js';
+import { useSessionStore } from './session.js';
 
 /** The API's largest page: a team with more users or connections than this picks by typing. */
 const PICK_LIST_SIZE = 500;
@@ -68,6 +71,10 @@ export const useAdminDirectoryStore = defineStore('adminDirectory', () => {
     usersLoad = null;
     trunksLoad = null;
   }
+
+  // `sync`, as in useUserScope: nothing of one admin's lists renders for the next user.
+  const session = useSessionStore();
+  watch(() => session.user?.id ?? null, reset, { flush: 'sync' });
 
   return { users, trunks, error, userName, loadUsers, loadTrunks, reset };
 });

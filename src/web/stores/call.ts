@@ -5,8 +5,8 @@
  * {@link ringing} in the incoming-call dialog. Which call is shown is this store's to decide: the one
  * the agent talks to (a call that becomes connected is shown), else the newest; the phone keeps at
  * most one call connected (src/phone/lines.ts). Each call's record on the server is kept in step by
- * {@link CallRecordSync}; this store only shows what it reports. A little over 400 lines: dial() has two
- * ways (on a call approval given ahead, or record first), and they read best side by side.
+ * {@link CallRecordSync}; this store only shows what it reports. Over 400 lines: dial() has two ways
+ * (on a call approval given ahead, or record first), and they read best side by side.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
@@ -144,7 +144,15 @@ export const useCallStore = defineStore('call', () => {
     ticker = null;
   }
 
+  /** Placing a call on an approval: its first events wait until its INVITE is out (dial). */
+  let inviting = false;
+  const unshown = new Set<string>();
+
   function onCallState(call: Call): void {
+    if (inviting || unshown.has(call.id)) {
+      records.stateChanged(call);
+      return;
+    }
     upsert(call);
     if (call.state !== 'ended') startTicker();
     else {
@@ -170,8 +178,8 @@ export const useCallStore = defineStore('call', () => {
 
   /**
    * Place a call. Nothing is sent before the server has approved the caller ID on this connection: with
-   * an approval given ahead (prepareCall), the INVITE leaves at once and the record opens alongside (a
-   * refusal then hangs up); without one (and always for emergency numbers and failover retries, whose
+   * an approval given ahead (prepareCall), the INVITE leaves at once and the record opens as soon as it
+   * is out (a refusal then hangs up); without one (and always for emergency numbers and failover retries, whose
    * rules the server decides per call), the record opens first and the INVITE follows.
    * Throws the server's ApiError or the phone's PhoneError for the page to show.
    */
@@ -192,8 +200,20 @@ export const useCallStore = defineStore('call', () => {
       // Approved ahead: the INVITE leaves now, the record opens alongside; a refused record hangs up.
       placing.value = true;
       try {
-        const call = softphone.call({ destination, callerId: callerId.number });
-        upsert(call);
+        // The INVITE's own work (peer connection, offer, first ICE candidate) runs on this thread in
+        // steps: the panel's render and the record's request and answer wait until it is out (tens of
+        // ms, capped), so none of them is in its way.
+        let call: Call;
+        inviting = true;
+        try {
+          call = softphone.call({ destination, callerId: callerId.number });
+        } finally {
+          inviting = false;
+        }
+        unshown.add(call.id);
+        await inviteSent(softphone, call);
+        unshown.delete(call.id);
+        onCallState(call);
         shownId.value = call.id;
         const request = {
           connectionId,
@@ -424,3 +444,22 @@ export const useCallStore = defineStore('call', () => {
     dismiss,
   };
 });
+
+/** The longest the panel waits for an INVITE to go out (the SIP adapter's own ICE cap is 200 ms). */
+const INVITE_WAIT_MS = 300;
+
+/** Resolves once `call`'s INVITE went out (inviteAt), it ended, or {@link INVITE_WAIT_MS} passed. */
+function inviteSent(softphone: Softphone, call: Call): Promise<void> {
+  if (call.inviteAt || call.state === 'ended') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, INVITE_WAIT_MS);
+    const off = softphone.on('callState', ({ call: c }) => {
+      if (c.id === call.id && (c.inviteAt || c.state === 'ended')) done();
+    });
+  });
+}

@@ -98,11 +98,13 @@ export const useFailoverStore = defineStore('failover', () => {
     await calls.dial(destination, callerId, options);
   }
 
-  // A call of the current attempt ended: was its trunk to blame?
+  // A call of the current attempt ended: was its trunk to blame? Decided once its record is known (a
+  // call sent on an approval may end before its record has answered), as the retry links to it.
   watch(
     () => calls.current,
     (c) => {
       if (!c || c.state !== 'ended' || c.direction !== 'outbound' || c.id === handledCallId) return;
+      if (!c.recordId && !c.recordError) return;
       handledCallId = c.id;
       const a = attempt;
       if (!a || !c.trunkFailure || !c.recordId || c.remoteNumber !== a.destination) return;

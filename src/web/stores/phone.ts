@@ -19,7 +19,7 @@ import {
   type Softphone,
 } from '../../phone/index.js';
 import { ApiError, api } from '../api/client.js';
-import { takeEarlyRegistration } from '../api/early-requests.js';
+import { takeEarlyPhone, type EarlyPhone } from '../api/early-requests.js';
 import { loadAudioDevices } from '../lib/audio-preferences.js';
 import { registrationFailureText } from '../lib/registration-text.js';
 import { useSessionStore } from './session.js';
@@ -207,29 +207,35 @@ export const usePhoneStore = defineStore('phone', () => {
     fallback.value = false;
     demoPhone.value = false;
     preparing.value = connection !== null;
-    await teardown();
+    // Nothing to end (the first connect): no await, so a phone the entry started is shown at once.
+    if (owned) await teardown();
+    else detachSoftphone();
     if (!connection || gen !== generation) return;
 
+    // The entry may have started this connection's phone already (main.ts): it is registering.
+    const started = takeEarlyPhone(connection.id, userId);
+    const early: EarlyPhone | null = started instanceof Promise ? await started.catch(() => null) : started;
     let reg: RegistrationDto;
     let phone: Softphone;
-    // The SDK chunk loads while the server prepares the registration: the provider is already known.
-    const sdk = createSoftphone(connection.provider);
-    try {
-      // The entry may have asked for this connection's registration already (main.ts).
-      const early = takeEarlyRegistration(connection.id);
-      const ask = (): Promise<RegistrationDto> => api.createRegistration(connection.id);
-      reg = await (early ? early.catch(ask) : ask());
-      phone = await sdk;
-      if (reg.provider !== phone.provider) {
-        await phone.destroy();
-        phone = await createSoftphone(reg.provider);
+    if (early) {
+      ({ registration: reg, softphone: phone } = early);
+    } else {
+      // The SDK chunk loads while the server prepares the registration: the provider is already known.
+      const sdk = createSoftphone(connection.provider);
+      try {
+        reg = await api.createRegistration(connection.id);
+        phone = await sdk;
+        if (reg.provider !== phone.provider) {
+          await phone.destroy();
+          phone = await createSoftphone(reg.provider);
+        }
+      } catch (err) {
+        void sdk.then((p) => p.destroy()).catch(() => undefined);
+        if (gen !== generation) return;
+        preparing.value = false;
+        setupError.value = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+        return;
       }
-    } catch (err) {
-      void sdk.then((p) => p.destroy()).catch(() => undefined);
-      if (gen !== generation) return;
-      preparing.value = false;
-      setupError.value = err instanceof ApiError || err instanceof Error ? err.message : String(err);
-      return;
     }
     if (gen !== generation) {
       await phone.destroy();
@@ -240,10 +246,11 @@ export const usePhoneStore = defineStore('phone', () => {
     fallback.value = reg.fallback;
     demoPhone.value = reg.provider === 'sip' && isDemoPhoneServer(reg.wsServer);
     attach(phone);
+    if (early) reportRegistration(connection.id, phone.registrationState); // it may have registered already
     const devices = loadAudioDevices(userId);
     if (devices) await phone.setAudioDevices(devices).catch(() => undefined);
     try {
-      await phone.register(reg);
+      await (early ? early.registered : phone.register(reg));
     } catch {
       // The registration state already says why (failed: reason); nothing else to do here.
     }

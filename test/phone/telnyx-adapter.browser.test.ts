@@ -1,7 +1,8 @@
 /**
  * The telnyx adapter in real Chromium, with the real @telnyx/webrtc SDK, against the fake Telnyx
  * WebRTC server. The far end of each call is a plain RTCPeerConnection in a second page, so the SDP
- * answer is real and audio actually flows.
+ * answer is real and audio actually flows. Over 400 lines on purpose: one browser and one far end serve
+ * every Telnyx adapter test, which only read well beside each other.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -349,6 +350,54 @@ describe('telnyx adapter (real SDK, fake Telnyx RTC server)', () => {
     expect(statuses[0]).toMatchObject({ status: 'reconnecting', attempt: 1 });
     expect(statuses.at(-1)).toMatchObject({ status: 'registered' });
     expect(fake!.clientMethods().filter((m) => m === 'login').length).toBe(2);
+  });
+
+  it('a call survives a socket drop: reconnecting, re-attached by the server, active again with audio, never ended', async () => {
+    await startFake({
+      attachOffer: () => far.evaluate(() => (window as unknown as HarnessWindow).farEnd.offer()),
+      onAttachAnswer: (sdp) =>
+        far.evaluate((a) => (window as unknown as HarnessWindow).farEnd.setAnswer(a), sdp),
+    });
+    await openPages();
+    await h('register', registration());
+    const id = await h<string>('call', { destination: '+13125550100', callerId: '+13125550199' });
+    await until(
+      () => h<{ state: string }>('callInfo'),
+      (c) => c.state === 'active',
+      'active',
+    );
+    fake!.dropConnections();
+    // The SDK logs in again with its session, the server re-attaches the call, the SDK answers it.
+    const relogin = await fake!.waitFor('login', (m) => m.params?.reconnection === true, 30_000);
+    expect(relogin.params?.sessid).toBeTruthy();
+    await fake!.waitFor('telnyx_rtc.attach', () => true, 10_000);
+    expect(fake!.attached).toEqual([fake!.invites[0]!.callID]);
+    await until(
+      () => h<string[]>('states', id),
+      (s) => s.at(-1) === 'active' && s.includes('reconnecting'),
+      'back to active',
+      10_000,
+    );
+    expect(await h('states', id)).toEqual(['dialing', 'ringing', 'active', 'reconnecting', 'active']);
+    // Audio both ways on the re-attached media.
+    const before = await far.evaluate(() => (window as unknown as HarnessWindow).farEnd.bytes());
+    await until(
+      () => far.evaluate(() => (window as unknown as HarnessWindow).farEnd.bytes()),
+      (b: { received: number }) => b.received > before.received,
+      'far end receiving audio again',
+    );
+    // The phone measures the call's new media, not the peer connection it replaced.
+    const q = await h<{ bytesReceived: number }>('quality');
+    await until(
+      () => h<{ bytesReceived: number }>('quality'),
+      (x) => x.bytesReceived > q.bytesReceived,
+      'the phone measuring audio again',
+    );
+    expect(fake!.clientMethods()).not.toContain('telnyx_rtc.bye');
+    // And the call is still ours to end: the hang-up reaches the server.
+    await h('hangup');
+    await fake!.waitFor('telnyx_rtc.bye');
+    expect(await h('callInfo')).toMatchObject({ state: 'ended', cause: 'normal' });
   });
 
   it('warns the page when the login token is about to expire', async () => {

@@ -29,6 +29,8 @@ interface SdkCall {
   sipReason?: string | null;
   /** Set by the SDK from the platform's bye/hangup (`sip_call_id`); not known before. */
   sipCallId?: string | null;
+  /** The SDK's new call object for a call it re-attached after its socket came back (the old one's id). */
+  recoveredCallId?: string;
   options: {
     /** The INVITE's X- and identity headers the platform forwards (`dialogParams.custom_headers`). */
     customHeaders?: { name: string; value: string }[];
@@ -283,6 +285,14 @@ export class TelnyxSoftphone extends BaseSoftphone {
       });
       this.link(call, sdkCall);
       return;
+    }
+    // Re-attaching after a socket drop, the SDK replaces the call's object by a new one with the same id
+    // and a new peer connection: from then on the new one speaks for the call (stats, hold, hang-up),
+    // and the old one, finalized, no longer does.
+    const linked = this.sdkCalls.get(call.id);
+    if (linked && linked !== sdkCall) {
+      if (!sdkCall.recoveredCallId) return;
+      this.link(call, sdkCall);
     }
     if (sdkCall.sipCallId) this.noteSignalling(call, { sipCallId: sdkCall.sipCallId });
     switch (sdkCall.state) {

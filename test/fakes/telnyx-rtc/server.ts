@@ -16,6 +16,16 @@
  *   telnyx_rtc.bye                       ──▶  result
  *                                        ◀──  telnyx_rtc.invite (inbound), telnyx_rtc.bye, telnyx_rtc.ping
  *
+ * A call that survives a socket drop (the SDK's keepConnectionAliveOnSocketClose): the SDK keeps the
+ * call's media, reconnects and logs in again with its `sessid` (and `reconnection: true`); the server
+ * re-attaches each call the session had answered:
+ *
+ *   login {sessid, reconnection}        ──▶
+ *                                        ◀──  result {sessid}, telnyx_rtc.clientReady
+ *   telnyx_rtc.gatewayState             ──▶
+ *                                        ◀──  result REGED, telnyx_rtc.attach {callID, sdp (a new offer), ids}
+ *   telnyx_rtc.attach {sdp (answer)}     ──▶  result                       => the SDK's call: recovering -> active
+ *
  * Every message both ways is recorded in `messages`. SDP answers come from `opts.answerSdp` (e.g. a
  * real RTCPeerConnection in a second browser page) or, by default, a synthetic answer that is valid
  * for signalling but carries no media.
@@ -41,6 +51,8 @@ export interface JsonRpc {
   params?: Json;
   result?: Json;
   error?: { code: number; message: string };
+  /** The platform's id for this SDK instance: with it the SDK logs in again with its `sessid`. */
+  voice_sdk_id?: string;
 }
 
 export interface InviteInfo {
@@ -75,6 +87,12 @@ export interface FakeTelnyxRtcOptions {
   answerSdp?: (offerSdp: string, invite: InviteInfo) => Promise<string>;
   /** Reply to gatewayState with this state (default REGED). */
   gatewayState?: string;
+  /**
+   * A call re-attached after the client's socket came back: the far end's new offer (default: a
+   * synthetic one, no media), and what it does with the client's answer.
+   */
+  attachOffer?: (invite: InviteInfo) => Promise<string>;
+  onAttachAnswer?: (answerSdp: string, invite: InviteInfo) => Promise<void>;
 }
 
 export interface FakeTelnyxRtc {
@@ -102,8 +120,10 @@ export interface FakeTelnyxRtc {
   sendBye(callID: string, opts?: { cause?: string; causeCode?: number; sipCode?: number }): void;
   /** Server keep-alive: the SDK answers a telnyx_rtc.ping with its own telnyx_rtc.ping request. */
   sendPing(): void;
-  /** Drop every client socket (simulates a network blip). */
+  /** Drop every client socket (simulates a network blip); answered calls are re-attached on re-login. */
   dropConnections(): void;
+  /** Calls re-attached to a client that came back (telnyx_rtc.attach sent), by callID, in order. */
+  attached: string[];
   stop(): Promise<void>;
 }
 
@@ -114,6 +134,18 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
   const messages: RecordedMessage[] = [];
   const invites: InviteInfo[] = [];
   const sessions = new Map<WebSocket, { sessid: string | null }>();
+  /** The answered calls of each session (by sessid), which outlive its socket. */
+  const liveCalls = new Map<string, Map<string, InviteInfo>>();
+  const attached: string[] = [];
+  const callsOf = (sessid: string | null): Map<string, InviteInfo> => {
+    const key = sessid ?? '';
+    let calls = liveCalls.get(key);
+    if (!calls) liveCalls.set(key, (calls = new Map()));
+    return calls;
+  };
+  const callEnded = (callID: unknown): void => {
+    for (const calls of liveCalls.values()) calls.delete(String(callID));
+  };
   const waiters: { method: string; pred: (m: JsonRpc) => boolean; resolve: (m: JsonRpc) => void }[] = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -188,6 +220,26 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
         request(ws, 'telnyx_rtc.answer', { callID: invite.callID, sdp }),
       );
     }
+    callsOf(sessions.get(ws)?.sessid ?? null).set(invite.callID, invite);
+  };
+
+  /** The client came back with its session: offer each of its answered calls again (telnyx_rtc.attach). */
+  const reattach = async (ws: WebSocket, sessid: string): Promise<void> => {
+    for (const invite of callsOf(sessid).values()) {
+      const sdp = opts.attachOffer
+        ? await opts.attachOffer(invite)
+        : synthesizeAnswer(invite.sdp).replace('a=setup:active', 'a=setup:actpass');
+      attached.push(invite.callID);
+      request(ws, 'telnyx_rtc.attach', {
+        callID: invite.callID,
+        sdp,
+        caller_id_name: invite.callerName,
+        caller_id_number: invite.callerNumber,
+        callee_id_name: invite.destination,
+        callee_id_number: invite.destination,
+        display_direction: 'outbound',
+      });
+    }
   };
 
   const handle = (ws: WebSocket, m: JsonRpc): void => {
@@ -209,13 +261,37 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
           return;
         }
         s.sessid = String(m.params?.sessid || randomUUID());
-        reply(ws, m.id, { message: 'logged in', sessid: s.sessid });
+        // voice_sdk_id: the SDK keeps it (sessionStorage) and, once it has one, logs in again after a
+        // dropped socket with `reconnection: true` and its sessid, which is how calls get re-attached.
+        send(ws, { id: m.id, result: { message: 'logged in', sessid: s.sessid }, voice_sdk_id: s.sessid });
         later(5, () => request(ws, 'telnyx_rtc.clientReady', {}));
         return;
       }
-      case 'telnyx_rtc.gatewayState':
+      case 'telnyx_rtc.gatewayState': {
         reply(ws, m.id, { params: { state: opts.gatewayState ?? 'REGED' }, sessid: s.sessid });
+        const sessid = s.sessid;
+        if (sessid && callsOf(sessid).size > 0)
+          later(20, () => {
+            void reattach(ws, sessid).catch((err: unknown) => {
+              console.error('[fake telnyx] attach failed', err);
+            });
+          });
         return;
+      }
+      case 'telnyx_rtc.attach': {
+        const callID = String(m.params?.dialogParams?.callID ?? '');
+        const invite = callsOf(s.sessid).get(callID);
+        const answered =
+          invite && opts.onAttachAnswer
+            ? opts.onAttachAnswer(String(m.params?.sdp ?? ''), invite)
+            : Promise.resolve();
+        void answered
+          .then(() => reply(ws, m.id, { callID, message: 'CALL ATTACHED', sessid: s.sessid }))
+          .catch((err: unknown) => {
+            console.error('[fake telnyx] attach answer failed', err);
+          });
+        return;
+      }
       case 'telnyx_rtc.invite':
         void handleInvite(ws, m).catch((err: unknown) => {
           console.error('[fake telnyx] invite failed', err);
@@ -228,6 +304,7 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
         return;
       }
       case 'telnyx_rtc.bye':
+        callEnded(m.params?.dialogParams?.callID);
         reply(ws, m.id, { callID: m.params?.dialogParams?.callID, message: 'CALL ENDED', sessid: s.sessid });
         return;
       case undefined:
@@ -262,6 +339,7 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     port,
     messages,
     invites,
+    attached,
     clientMethods: () =>
       messages.filter((r) => r.dir === 'in' && r.msg.method).map((r) => r.msg.method as string),
     connectionCount: () => [...sessions.keys()].filter((ws) => ws.readyState === ws.OPEN).length,
@@ -299,6 +377,7 @@ export async function startFakeTelnyxRtc(opts: FakeTelnyxRtcOptions = {}): Promi
     sendBye(callID, o = {}) {
       const ws = loggedIn();
       if (!ws) throw new Error('fake telnyx: no logged-in client');
+      callEnded(callID);
       request(ws, 'telnyx_rtc.bye', {
         callID,
         cause: o.cause ?? 'NORMAL_CLEARING',

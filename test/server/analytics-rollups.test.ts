@@ -21,8 +21,15 @@ import {
   levelFor,
 } from '../../src/server/repositories/analytics-repository.js';
 import * as levelsWithoutAgent from '../../src/server/db/migrations/0023_rollup_levels_without_agent.js';
+import * as rollupWeeks from '../../src/server/db/migrations/0025_rollup_weeks.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { rebuildRollups, ROLLUP_TABLES } from '../../src/server/repositories/analytics-rollups.js';
+import {
+  mondayOnOrAfter,
+  mondayOnOrBefore,
+  weekBucket,
+  weekBucketSql,
+} from '../../src/server/repositories/analytics-rollup-weeks.js';
 import { rebuildRollupsInBulk } from '../../src/server/repositories/analytics-rollup-rebuild.js';
 import { foldPending } from '../../src/server/repositories/analytics-rollup-pending.js';
 import { CallRepository } from '../../src/server/repositories/call-repository.js';
@@ -183,6 +190,8 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
       }
       out.push({ actor: admin, q: { from: FROM, to: FROM, tz, userId: agents[1]!.id } }); // one day
       out.push({ actor: admin, q: { from: '2026-10-25', to: '2026-10-27', tz, userId: 'all' } });
+      // A whole UTC week (Monday 19 to Monday 26) and days after it, read from week rows.
+      out.push({ actor: admin, q: { from: '2026-10-19', to: '2026-10-30', tz, userId: 'all' } });
     }
     return out;
   }
@@ -433,6 +442,37 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
     expect(await rollupRows()).toEqual(kept);
   });
 
+  it('derives the week rows (0025) exactly as the upkeep keeps them', async () => {
+    await new AnalyticsRepository(t.services.db).foldPending();
+    const kept = await rollupRows();
+    const weeks = (rows: string[]) => rows.filter((r) => (JSON.parse(r) as { span: string }).span === 'w');
+    expect(weeks(kept.call_rollups!).length).toBeGreaterThan(20);
+    expect(weeks(kept.call_rollup_values!).length).toBeGreaterThan(20);
+    await rollupWeeks.down(migrationDb());
+    expect(weeks((await rollupRows()).call_rollups!)).toEqual([]);
+    await rollupWeeks.up(migrationDb());
+    expect(await rollupRows()).toEqual(kept);
+    await rollupWeeks.up(migrationDb()); // again: replaces, never adds twice
+    expect(await rollupRows()).toEqual(kept);
+  });
+
+  it("numbers a week by its Monday in SQL as in JavaScript, on both databases' arithmetic", async () => {
+    const days = ['2026-10-26', '2026-11-01', '2024-02-29', '2025-01-01', '2026-03-01', '2099-12-31'];
+    for (const day of days) {
+      const r = await sql<{
+        w: string;
+      }>`select ${weekBucketSql(sql`${`${day}T23:59:59.999Z`}`)} as w`.execute(t.services.db);
+      const ms = Date.parse(`${day}T00:00:00.000Z`);
+      expect(r.rows[0]!.w, day).toBe(weekBucket(mondayOnOrBefore(ms)));
+    }
+    expect(new Date(mondayOnOrBefore(Date.parse('2026-11-01T00:00:00Z'))).toISOString()).toBe(
+      '2026-10-26T00:00:00.000Z',
+    );
+    expect(new Date(mondayOnOrAfter(Date.parse('2026-10-27T00:00:00Z'))).toISOString()).toBe(
+      '2026-11-02T00:00:00.000Z',
+    );
+  });
+
   it('reads a question about everyone from a level without the agent', () => {
     const everyone = { fromIso: FROM, toExclusiveIso: TO, userId: null } as never;
     const oneAgent = { fromIso: FROM, toExclusiveIso: TO, userId: 'u1' } as never;
@@ -456,6 +496,15 @@ describe.each(DATABASE_KINDS)('analytics roll-ups (%s)', { timeout: 180_000 }, (
     ]);
     expect(bucketRanges('2026-10-25T00:00:00.000Z', '2026-10-26T00:00:00.000Z')).toEqual([
       { span: 'd', from: '2026-10-25', to: '2026-10-26' },
+    ]);
+    // 30 days to Wednesday 2 December: the days to Monday 9 November, 3 whole weeks, then days.
+    expect(bucketRanges('2026-11-03T00:00:00.000Z', '2026-12-03T00:00:00.000Z')).toEqual([
+      { span: 'd', from: '2026-11-03', to: '2026-11-09' },
+      { span: 'w', from: weekBucket(Date.parse('2026-11-09')), to: weekBucket(Date.parse('2026-11-30')) },
+      { span: 'd', from: '2026-11-30', to: '2026-12-03' },
+    ]);
+    expect(bucketRanges('2026-11-03T00:00:00.000Z', '2026-12-03T00:00:00.000Z', 'qd')).toEqual([
+      { span: 'd', from: '2026-11-03', to: '2026-12-03' },
     ]);
     expect(valueBucket(1234)).toBe(1200);
     expect(valueBucket(0.29)).toBe(0.29);

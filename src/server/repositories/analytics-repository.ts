@@ -4,6 +4,7 @@
  * test/server/analytics-rollups.test.ts), in time that grows with the number of connections, numbers and
  * days in the range rather than with the number of calls. Differences, by design:
  * - a range starts and ends on a UTC 15-minute slot (every zone's midnight today; see analytics-rollups.ts);
+ *   its whole UTC weeks are read from week rows, its other whole days from day rows;
  * - PDD, jitter and loss percentiles are the value at the nearest rank truncated to two significant
  *   digits (`valueBucket`, src/shared/kpi.ts).
  * - peak concurrency is the connection's peak per slot (call_rollup_peaks), so a range is slot-aligned.
@@ -24,6 +25,7 @@ import {
 import { foldAllPending, pendingPeakWindows, withPending } from './analytics-rollup-pending.js';
 import { computePeaks, type PeakWindow } from './analytics-rollup-peaks.js';
 import { MOS_BAND_COLUMNS, type RollupLevel } from './analytics-rollups.js';
+import { mondayOnOrAfter, mondayOnOrBefore, weekBucket } from './analytics-rollup-weeks.js';
 
 export type { AnalyticsFilter, GroupKey, PercentileRow, SlotRow, SumsRow };
 
@@ -31,7 +33,7 @@ const SLOT_MS = 900_000;
 const DAY_MS = 86_400_000;
 
 interface BucketRange {
-  span: 'q' | 'd';
+  span: 'q' | 'd' | 'w';
   from: string;
   /** Exclusive. */
   to: string;
@@ -40,17 +42,29 @@ interface BucketRange {
 const slotText = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 const dayText = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The range as whole UTC days (span d) and the slots (span q) before and after them. */
-export function bucketRanges(fromIso: string, toExclusiveIso: string, slotsOnly = false): BucketRange[] {
+/**
+ * The range as whole UTC weeks (span w), the whole UTC days (span d) around them and the slots (span q)
+ * at its ends: the fewest roll-up rows. `spans` 'q' gives slots only (trends, heatmap), 'qd' no weeks
+ * (the peaks, kept per slot and day).
+ */
+export function bucketRanges(fromIso: string, toExclusiveIso: string, spans = 'qdw'): BucketRange[] {
   const from = Math.floor(Date.parse(fromIso) / SLOT_MS) * SLOT_MS;
   const to = Math.ceil(Date.parse(toExclusiveIso) / SLOT_MS) * SLOT_MS;
   if (to <= from) return [];
   const firstDay = Math.ceil(from / DAY_MS) * DAY_MS;
   const lastDay = Math.floor(to / DAY_MS) * DAY_MS;
-  if (slotsOnly || firstDay >= lastDay) return [{ span: 'q', from: slotText(from), to: slotText(to) }];
+  if (spans === 'q' || firstDay >= lastDay) return [{ span: 'q', from: slotText(from), to: slotText(to) }];
   const ranges: BucketRange[] = [];
   if (from < firstDay) ranges.push({ span: 'q', from: slotText(from), to: slotText(firstDay) });
-  ranges.push({ span: 'd', from: dayText(firstDay), to: dayText(lastDay) });
+  const firstWeek = mondayOnOrAfter(firstDay);
+  const lastWeek = mondayOnOrBefore(lastDay);
+  if (spans.includes('w') && firstWeek < lastWeek) {
+    if (firstDay < firstWeek) ranges.push({ span: 'd', from: dayText(firstDay), to: dayText(firstWeek) });
+    ranges.push({ span: 'w', from: weekBucket(firstWeek), to: weekBucket(lastWeek) });
+    if (lastWeek < lastDay) ranges.push({ span: 'd', from: dayText(lastWeek), to: dayText(lastDay) });
+  } else {
+    ranges.push({ span: 'd', from: dayText(firstDay), to: dayText(lastDay) });
+  }
   if (lastDay < to) ranges.push({ span: 'q', from: slotText(lastDay), to: slotText(to) });
   return ranges;
 }
@@ -109,7 +123,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
 
   /** The rows of `lvl` in the range that match the filter (roll-up alias `r`). */
   private rollupWhere(f: AnalyticsFilter, by: GroupKey, slotsOnly = false): RawBuilder<unknown> {
-    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso, slotsOnly);
+    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso, slotsOnly ? 'q' : 'qdw');
     if (ranges.length === 0) return sql`1 = 0`;
     const parts = [
       sql`r.lvl = ${levelFor(f, by)}`,
@@ -246,7 +260,7 @@ export class AnalyticsRepository extends RawAnalyticsRepository {
   }
 
   override async peakConcurrent(f: AnalyticsFilter, trunkIds: string[]): Promise<Map<string | null, number>> {
-    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso);
+    const ranges = bucketRanges(f.fromIso, f.toExclusiveIso, 'qd');
     if (trunkIds.length === 0 || ranges.length === 0) return new Map();
     const inRanges = (span: string, bucket: string) =>
       ranges.some((x) => x.span === span && bucket >= x.from && bucket < x.to);

@@ -18,10 +18,11 @@
  *   'a' per direction only (everyone's calls: the admin's default view, trends, heatmap).
  * Without the agent-less levels, a number question about everyone read about one 'n' row per call
  * (5,000 numbers × 50 agents per day), which grows with the calls instead of with the keys.
- * and over two spans: 'q' the call's UTC 15-minute slot (bucket text 'YYYY-MM-DDTHH:MM'), 'd' its UTC
- * day ('YYYY-MM-DD'). A range of local days in a zone whose offset is a multiple of 15 minutes is whole
- * UTC days plus at most two partial days of slots; in other zones (none today, apart from historic LMT
- * offsets) the edges are rounded to the slot. Missing keys are '' (SQL keys cannot be null here).
+ * and over three spans: 'q' the call's UTC 15-minute slot ('YYYY-MM-DDTHH:MM'), 'd' its UTC day
+ * ('YYYY-MM-DD'), 'w' its UTC week (analytics-rollup-weeks.ts, 0025). A range of local days in a zone
+ * whose offset is a multiple of 15 minutes is whole UTC weeks and days plus at most two partial days of
+ * slots; in other zones (none today, apart from historic LMT offsets) the edges are rounded to the slot.
+ * Missing keys are '' (SQL keys cannot be null here).
  *
  * PDD, jitter and loss are kept as counts per value (histograms) with each value truncated to two
  * significant digits (`valueBucket` in src/shared/kpi.ts), so percentiles come from counts.
@@ -36,6 +37,7 @@ import {
   REJECTED_SIP_CODES,
 } from '../../shared/kpi.js';
 import { rebuildPeaks } from './analytics-rollup-peaks.js';
+import { weekBucketSql } from './analytics-rollup-weeks.js';
 
 export type RollupLevel = 'n' | 'm' | 't' | 'c' | 'u' | 'a';
 
@@ -74,7 +76,9 @@ const SLOT = sql`substr(c.started_at, 1, 14) || case
 /** The (level, span) pairs the given levels are counted in. */
 const levelSpans = (levels: readonly RollupLevel[]) =>
   sql.raw(
-    levels.flatMap((l) => [`select '${l}' as lvl, 'q' as span`, `select '${l}', 'd'`]).join(' union all '),
+    levels
+      .flatMap((l) => [`select '${l}' as lvl, 'q' as span`, `select '${l}', 'd'`, `select '${l}', 'w'`])
+      .join(' union all '),
   );
 
 /**
@@ -90,7 +94,8 @@ const DERIVED_LEVELS: { level: RollupLevel; from: RollupLevel; emptied: string }
 export const COUNTED_LEVELS = ROLLUP_LEVELS.filter((l) => !DERIVED_LEVELS.some((d) => d.level === l));
 
 const KEY_SELECT = sql`v.lvl as lvl, v.span as span,
-  case when v.span = 'q' then ${SLOT} else substr(c.started_at, 1, 10) end as bucket,
+  case when v.span = 'q' then ${SLOT} when v.span = 'w' then ${weekBucketSql(sql`c.started_at`)}
+    else substr(c.started_at, 1, 10) end as bucket,
   case when v.lvl in (${levelsKeeping('trunk')}) then coalesce(c.trunk_id, '') else '' end as trunk_id,
   case when v.lvl in (${levelsKeeping('number')}) then coalesce(c.phone_number_id, '') else '' end as phone_number_id,
   case when v.lvl in (${levelsKeeping('user')}) then c.user_id else '' end as user_id,

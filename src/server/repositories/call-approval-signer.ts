@@ -33,8 +33,11 @@ const VERSION = 'v1';
 export const USED_APPROVAL_MESSAGE = 'This call approval was used already; each approval places one call.';
 
 export function createCallApprovalSigner(masterKey: Buffer): CallApprovalSigner {
-  const key = Buffer.from(crypto.hkdfSync('sha256', masterKey, Buffer.alloc(0), 'dialer call approval v1', 32));
-  const mac = (body: string): Buffer => crypto.createHmac('sha256', key).update(`${VERSION}.${body}`).digest();
+  const key = Buffer.from(
+    crypto.hkdfSync('sha256', masterKey, Buffer.alloc(0), 'dialer call approval v1', 32),
+  );
+  const mac = (body: string): Buffer =>
+    crypto.createHmac('sha256', key).update(`${VERSION}.${body}`).digest();
   return {
     sign(claims) {
       const body = Buffer.from(JSON.stringify(claims)).toString('base64url');

@@ -5,6 +5,7 @@ import type {
   FailuresDto,
   HeatmapDto,
   KpiReportDto,
+  KpiRowDto,
   QualityDto,
   TrendsDto,
 } from '../../shared/analytics-api.js';
@@ -28,6 +29,8 @@ const get = <T>(path: string, query: Record<string, string | undefined>, client:
 export interface KpiPaging {
   sort: { field: string; direction: 'asc' | 'desc' };
   page: number;
+  /** Default: the server's (50). */
+  pageSize?: number;
 }
 
 /** One page of the KPI table (and the totals). */
@@ -44,6 +47,7 @@ export function fetchKpis(
       by,
       sort: `${paging.sort.direction === 'desc' ? '-' : ''}${paging.sort.field}`,
       page: String(paging.page),
+      pageSize: paging.pageSize === undefined ? undefined : String(paging.pageSize),
     },
     client,
   );
@@ -72,6 +76,22 @@ export function fetchAnalytics(
     quality,
     failures,
   }));
+}
+
+/** Every row of the KPI table in `sort` order, page after page (its CSV). */
+export async function fetchAllKpiRows(
+  f: AnalyticsFilters,
+  by: 'connection' | 'number' | 'agent',
+  sort: KpiPaging['sort'],
+  client: ApiClient = api,
+): Promise<KpiRowDto[]> {
+  const pageSize = 500; // the API's largest page
+  const rows: KpiRowDto[] = [];
+  for (let page = 1; ; page++) {
+    const r = await fetchKpis(f, by, { sort, page, pageSize }, client);
+    rows.push(...r.rows);
+    if (page * pageSize >= r.total) return rows;
+  }
 }
 
 /** The choices of the page's filters (connections, numbers, and for admins the agents). */

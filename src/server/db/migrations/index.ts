@@ -21,6 +21,7 @@ import * as m0021 from './0021_number_copy_insert_unchanged.js';
 import * as m0022 from './0022_number_short_search_table.js';
 import * as m0023 from './0023_rollup_levels_without_agent.js';
 import * as m0024 from './0024_call_interruption_recovery.js';
+import * as m0025 from './0025_rollup_weeks.js';
 
 /**
  * Migrations are listed here rather than read from a folder so they work the same from tsx, from a
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_number_short_search_table': m0022,
   '0023_rollup_levels_without_agent': m0023,
   '0024_call_interruption_recovery': m0024,
+  '0025_rollup_weeks': m0025,
 };
 
 export const migrationProvider: MigrationProvider = {

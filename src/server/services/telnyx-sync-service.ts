@@ -8,6 +8,7 @@
  * Owner of imported trunks and numbers: the admin who started the sync; for the periodic job and the
  * CLI (no user), the `--owner` given or else the oldest active admin. Existing rows keep their owner.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { SyncCounts, SyncErrorDto, SyncRunDto, DriftReportDto } from '../../shared/telnyx.js';
 import {
   ConflictError,
@@ -83,8 +84,12 @@ export async function* readAhead<T>(pages: AsyncIterable<T>, depth = 1): AsyncGe
   }
 }
 
-/** Lets I/O callbacks run (a resolved promise would not: microtasks run before I/O). */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets I/O callbacks run (a resolved promise would not: microtasks run before I/O). From
+ * node:timers/promises, which test doubles for the clock leave alone: a faked global setImmediate would
+ * hold the sync between two pages until the test moved the clock.
+ */
+const yieldToEventLoop = (): Promise<void> => setImmediate();
 
 /** `items` in arrays of up to `size`, in order. */
 export async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {

@@ -19,7 +19,8 @@ const axisText = { color: '#64748b' };
 
 export function trendChart(points: readonly TrendPointDto[]): ChartOption {
   return {
-    grid: { left: 44, right: 44, top: 30, bottom: 28 },
+    // Room above the plot for the legend and, under it, the axes' names (on a phone they met).
+    grid: { left: 44, right: 44, top: 52, bottom: 28 },
     tooltip: { trigger: 'axis' },
     legend: { top: 0, textStyle: axisText },
     xAxis: { type: 'category', data: points.map((p) => p.bucket.slice(5)), axisLabel: axisText },

@@ -7,6 +7,8 @@
  *   a late final outcome never counts a call twice; the rollup-fold job adds them here;
  * - the backfill (the migration, the benchmark's generated set, a repair): every call at once.
  * Their SELECTs alone (contributionSelects) give the rows not yet folded to the reads.
+ * (Just over 400 lines: the four tables' statements share one column list and one value mapping, which
+ * splitting them across files would duplicate.)
  *
  * Each call is counted at six levels (the cuboids the queries pick from; analytics-repository.ts picks
  * the smallest that holds the question's keys):
